@@ -1,0 +1,78 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Pfs.ServiceDefaults;
+
+/// <summary>What every Pfs server shares: cleartext HTTP/2 gRPC sized for bulk transfer, and gRPC health.</summary>
+public static class PfsServerHosting
+{
+    /// <summary>Largest gRPC message a server accepts or sends: a 16 MiB batch plus framing.</summary>
+    public const int MaxMessageBytes = (16 * 1024 * 1024) + (64 * 1024);
+
+    /// <summary>
+    /// Serves h2c only. With <paramref name="port"/> set, listens there (0 picks a free port);
+    /// without it the endpoints come from configuration (ASPNETCORE_URLS, as under Aspire).
+    /// </summary>
+    public static WebApplicationBuilder UsePfsKestrel(this WebApplicationBuilder builder, int? port, string? bindAddress = null)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Cleartext gRPC needs HTTP/2-only endpoints: with Http1AndHttp2 an h2c call gets an empty reply.
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            // The .NET defaults (1 MiB / 768 KiB) throttle bulk uploads; see PERF-NOTES.
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
+            // Opens wait server-side for locks; many may be outstanding on one connection.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+            kestrel.Limits.MaxRequestBodySize = null;
+            if (port is { } p)
+            {
+                var address = string.IsNullOrEmpty(bindAddress) ? IPAddress.Any : IPAddress.Parse(bindAddress);
+                kestrel.Listen(address, p);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>gRPC with Pfs message limits, and the standard grpc.health.v1 service.</summary>
+    public static IServiceCollection AddPfsGrpc(this IServiceCollection services)
+    {
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
+            grpc.MaxSendMessageSize = MaxMessageBytes;
+            grpc.EnableDetailedErrors = false;
+        });
+        services.AddGrpcHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+        return services;
+    }
+
+    /// <summary>Maps grpc.health.v1; the overall service ("") is SERVING once the app has started.</summary>
+    public static WebApplication MapPfsHealth(this WebApplication app)
+    {
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
+
+    /// <summary>The address a started app listens on, as a client should dial it (127.0.0.1 for a wildcard bind).</summary>
+    public static Uri GetListenAddress(this WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
+            ?? throw new InvalidOperationException("the server has no addresses; call StartAsync first");
+        var first = addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("the server is not listening; call StartAsync first");
+        var uri = new Uri(first.Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal)
+                               .Replace("://[::]:", "://127.0.0.1:", StringComparison.Ordinal)
+                               .Replace("://+:", "://127.0.0.1:", StringComparison.Ordinal)
+                               .Replace("://*:", "://127.0.0.1:", StringComparison.Ordinal));
+        return new UriBuilder(uri) { Path = string.Empty }.Uri;
+    }
+}
