@@ -12,8 +12,8 @@ namespace Pfs.ServiceDefaults;
 /// <summary>What every Pfs server shares: cleartext HTTP/2 gRPC sized for bulk transfer, and gRPC health.</summary>
 public static class PfsServerHosting
 {
-    /// <summary>Largest gRPC message a server accepts or sends: a 16 MiB batch plus framing.</summary>
-    public const int MaxMessageBytes = (16 * 1024 * 1024) + (64 * 1024);
+    /// <summary>Largest gRPC message a server accepts or sends: one block of the largest size (64 MiB) plus framing.</summary>
+    public const int MaxMessageBytes = (64 * 1024 * 1024) + (64 * 1024);
 
     /// <summary>
     /// Serves h2c only. With <paramref name="port"/> set, listens there (0 picks a free port);
