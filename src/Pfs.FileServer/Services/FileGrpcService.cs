@@ -1,0 +1,133 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Pfs.FileServer.Storage;
+using Pfs.Protocol.FileServer;
+using Pfs.ServiceDefaults;
+
+namespace Pfs.FileServer.Services;
+
+/// <summary>The FileService wire contract over <see cref="BlockStore"/>.</summary>
+public sealed class FileGrpcService : FileService.FileServiceBase
+{
+    private readonly BlockStore _store;
+    private readonly TimeSpan _delay;
+
+    public FileGrpcService(BlockStore store, FileServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _delay = TimeSpan.FromMilliseconds(options.DelayMs);
+    }
+
+    public override async Task<ReadBytesReply> ReadBytes(ReadBytesRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = ToKey(request.Object);
+        await DelayAsync(context.CancellationToken).ConfigureAwait(false);
+
+        // Each reply entry costs a tag and a length prefix on top of its bytes, so a full batch cut
+        // into many small ranges can outgrow the message limit. Refuse that before reading, not at send time.
+        long replyBytes = 0;
+        var ranges = new ObjectRange[request.Ranges.Count];
+        for (var i = 0; i < ranges.Length; i++)
+        {
+            var range = request.Ranges[i];
+            ranges[i] = new ObjectRange(range.Offset, range.Length);
+            var length = Math.Max(range.Length, 0);
+            replyBytes += 1 + CodedOutputStream.ComputeLengthSize(length) + length;
+        }
+
+        if (replyBytes > PfsServerHosting.MaxMessageBytes)
+        {
+            throw new RpcException(new Status(
+                StatusCode.InvalidArgument,
+                $"the reply to {ranges.Length} ranges could reach {replyBytes} bytes, over the {PfsServerHosting.MaxMessageBytes}-byte message limit; merge adjacent ranges or split the read"));
+        }
+
+        ObjectReadResult result;
+        try
+        {
+            result = await _store.ReadAsync(key, ranges, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (BlockStoreException ex)
+        {
+            throw ToRpcException(ex);
+        }
+
+        // The reply wraps the pooled buffer instead of copying it, so the buffer may only go back to the
+        // pool once the response has been serialized and sent: that is when the request completes.
+        context.GetHttpContext().Response.RegisterForDispose(result);
+
+        var reply = new ReadBytesReply();
+        foreach (var data in result.Data)
+        {
+            reply.Data.Add(data.IsEmpty ? ByteString.Empty : UnsafeByteOperations.UnsafeWrap(data));
+        }
+
+        return reply;
+    }
+
+    public override async Task<WriteBytesReply> WriteBytes(WriteBytesRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = ToKey(request.Object);
+        await DelayAsync(context.CancellationToken).ConfigureAwait(false);
+
+        // ByteString.Memory views the received message, so payloads are not copied on the way to disk.
+        var segments = new ObjectSegment[request.Segments.Count];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            segments[i] = new ObjectSegment(request.Segments[i].Offset, request.Segments[i].Data.Memory);
+        }
+
+        try
+        {
+            var written = await _store.WriteAsync(key, segments, request.Sync, context.CancellationToken).ConfigureAwait(false);
+            return new WriteBytesReply { BytesWritten = written };
+        }
+        catch (BlockStoreException ex)
+        {
+            throw ToRpcException(ex);
+        }
+    }
+
+    public override async Task<DeleteObjectReply> DeleteObject(DeleteObjectRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = ToKey(request.Object);
+        await DelayAsync(context.CancellationToken).ConfigureAwait(false);
+
+        try
+        {
+            return new DeleteObjectReply { Existed = _store.Delete(key) };
+        }
+        catch (BlockStoreException ex)
+        {
+            throw ToRpcException(ex);
+        }
+    }
+
+    private Task DelayAsync(CancellationToken cancellationToken) =>
+        _delay > TimeSpan.Zero ? Task.Delay(_delay, cancellationToken) : Task.CompletedTask;
+
+    private static ObjectKey ToKey(ObjectId? id) =>
+        id is null
+            ? throw new RpcException(new Status(StatusCode.InvalidArgument, "the request names no object"))
+            : new ObjectKey(id.Name, id.Generation);
+
+    private static RpcException ToRpcException(BlockStoreException exception)
+    {
+        var code = exception.Error switch
+        {
+            BlockStoreError.InvalidArgument => StatusCode.InvalidArgument,
+            BlockStoreError.OutOfRange => StatusCode.OutOfRange,
+            BlockStoreError.NoSpace => StatusCode.ResourceExhausted,
+            _ => StatusCode.Internal,
+        };
+        return new RpcException(new Status(code, exception.Message));
+    }
+}

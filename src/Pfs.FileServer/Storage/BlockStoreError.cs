@@ -1,0 +1,17 @@
+namespace Pfs.FileServer.Storage;
+
+/// <summary>Why the block store refused or failed a request; the gRPC layer turns each into a status code.</summary>
+public enum BlockStoreError
+{
+    /// <summary>The request is malformed: a bad name, generation 0, a negative offset or length, too much asked at once.</summary>
+    InvalidArgument,
+
+    /// <summary>The request reaches past the largest object the store keeps.</summary>
+    OutOfRange,
+
+    /// <summary>The disk (or the quota) is full.</summary>
+    NoSpace,
+
+    /// <summary>Any other I/O failure; details stay in the server log.</summary>
+    Io,
+}

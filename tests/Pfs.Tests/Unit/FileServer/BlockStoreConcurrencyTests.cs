@@ -1,0 +1,87 @@
+using Pfs.FileServer.Storage;
+using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
+
+namespace Pfs.Tests.Unit.FileServer;
+
+public sealed class BlockStoreConcurrencyTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly BlockStore _store;
+
+    public BlockStoreConcurrencyTests()
+    {
+        _store = NewStore(_directory);
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task ConcurrentWritesToDifferentObjectsAllLand()
+    {
+        // Arrange
+        const int Writers = 32;
+        const int BlocksPerWriter = 32;
+        const int BlockSize = 4096;
+
+        // Act: every writer writes its blocks in a shuffled order, one call per block
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            var key = new ObjectKey($"object-{w}", (ulong)w + 1);
+            foreach (var block in Enumerable.Range(0, BlocksPerWriter).OrderBy(b => (b * 7) % BlocksPerWriter))
+            {
+                await _store.WriteBytesAsync(key, ((long)block * BlockSize, Pattern(BlockSize, seed: (w * 1000) + block)));
+            }
+        }))).WaitAsync(TestTimeout);
+
+        // Assert
+        for (var w = 0; w < Writers; w++)
+        {
+            var data = await _store.ReadBytesAsync(new ObjectKey($"object-{w}", (ulong)w + 1), new ObjectRange(0, BlocksPerWriter * BlockSize));
+            var expected = Enumerable.Range(0, BlocksPerWriter).SelectMany(b => Pattern(BlockSize, seed: (w * 1000) + b)).ToArray();
+            Assert.Equal(expected, data[0]);
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentBlockWritesToOneObjectAllLand()
+    {
+        // Arrange
+        const int Blocks = 64;
+        const int BlockSize = 8192;
+        var key = new ObjectKey("shared", 1);
+
+        // Act
+        await Task.WhenAll(Enumerable.Range(0, Blocks).Select(b => Task.Run(() =>
+            _store.WriteBytesAsync(key, ((long)b * BlockSize, Pattern(BlockSize, seed: b)))))).WaitAsync(TestTimeout);
+
+        // Assert
+        var data = await _store.ReadBytesAsync(key, new ObjectRange(0, Blocks * BlockSize));
+        Assert.Equal(Enumerable.Range(0, Blocks).SelectMany(b => Pattern(BlockSize, seed: b)).ToArray(), data[0]);
+    }
+
+    [Fact]
+    public async Task WritesRacingDeletesOfSiblingGenerationsNeverFail()
+    {
+        // Arrange: two generations share objects/<name>; deleting either may remove the directory
+        // just as the other is being created inside it
+        const int Rounds = 300;
+
+        async Task Churn(ulong generation)
+        {
+            var key = new ObjectKey("contended", generation);
+            for (var i = 0; i < Rounds; i++)
+            {
+                await _store.WriteBytesAsync(key, (0, Bytes("payload")));
+                _store.Delete(key);
+            }
+        }
+
+        // Act
+        var churn = Task.WhenAll(Task.Run(() => Churn(1)), Task.Run(() => Churn(2)), Task.Run(() => Churn(3)));
+        await churn.WaitAsync(TestTimeout);
+
+        // Assert
+        Assert.True(churn.IsCompletedSuccessfully);
+        Assert.Equal(["data", "data/objects"], _directory.Tree());
+    }
+}

@@ -1,0 +1,77 @@
+using Pfs.FileServer.Storage;
+using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
+
+namespace Pfs.Tests.Unit.FileServer;
+
+public sealed class BlockStoreDeleteTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly BlockStore _store;
+
+    public BlockStoreDeleteTests()
+    {
+        _store = NewStore(_directory);
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task DeleteThenReadIsEmpty()
+    {
+        // Arrange
+        var key = new ObjectKey("doomed", 3);
+        await _store.WriteBytesAsync(key, (0, Bytes("content")));
+
+        // Act
+        var existed = _store.Delete(key);
+        var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 7));
+
+        // Assert
+        Assert.True(existed);
+        Assert.Empty(data[0]);
+    }
+
+    [Fact]
+    public void DeleteOfMissingObjectSucceeds()
+    {
+        // Act
+        var existed = _store.Delete(new ObjectKey("ghost", 1));
+
+        // Assert
+        Assert.False(existed);
+        Assert.Equal(["data", "data/objects"], _directory.Tree());
+    }
+
+    [Fact]
+    public async Task DeletingTheLastGenerationRemovesTheNameDirectory()
+    {
+        // Arrange
+        await _store.WriteBytesAsync(new ObjectKey("tidy", 1), (0, Bytes("a")));
+        await _store.WriteBytesAsync(new ObjectKey("tidy", 2), (0, Bytes("b")));
+
+        // Act
+        _store.Delete(new ObjectKey("tidy", 1));
+        var afterFirst = _directory.Tree();
+        _store.Delete(new ObjectKey("tidy", 2));
+
+        // Assert
+        Assert.Equal(["data", "data/objects", "data/objects/tidy", "data/objects/tidy/0000000000000002"], afterFirst);
+        Assert.Equal(["data", "data/objects"], _directory.Tree());
+    }
+
+    [Fact]
+    public async Task DeleteThenWriteStartsAFreshObject()
+    {
+        // Arrange
+        var key = new ObjectKey("again", 1);
+        await _store.WriteBytesAsync(key, (0, Bytes("long old content")));
+        _store.Delete(key);
+
+        // Act
+        await _store.WriteBytesAsync(key, (0, Bytes("new")));
+        var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 100));
+
+        // Assert
+        Assert.Equal(Bytes("new"), data[0]);
+    }
+}
