@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Sessions;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.MetaServer.Services;
+
+internal sealed partial class MetaGrpcService
+{
+    public override async Task<OpenReply> Open(OpenRequest request, ServerCallContext context)
+    {
+        var clientId = RequireClientId(request.ClientId);
+        var kind = request.Mode switch
+        {
+            LockMode.Read => LockKind.Read,
+            LockMode.Write => LockKind.Write,
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"mode {request.Mode} must be READ or WRITE")),
+        };
+        RequireName(request.Name);
+        var file = _registry.Find(request.Name) ?? throw NotFound(request.Name);
+
+        using var entry = _opens.BeginPending(clientId, request.OpenId, file.Name, file.FileId, kind, context.CancellationToken);
+        var lease = await WaitForLockAsync(entry, context.CancellationToken);
+
+        // A delete may have won the race between the lookup above and the wait.
+        var current = _registry.Find(file.Name);
+        if (current is null || current.FileId != file.FileId)
+        {
+            _opens.Forget(entry);
+            lease.Release();
+            throw NotFound(file.Name);
+        }
+
+        if (!_opens.TryHold(entry, lease))
+        {
+            lease.Release();
+            throw Cancelled($"open {entry.OpenId} was released");
+        }
+
+        _leases.CheckClient(clientId);
+
+        // Read after the grant: every writer before us queued its notices before releasing the lock.
+        var (sessionId, noticeSeq) = _sessions.GetNoticePosition(clientId);
+        if (context.CancellationToken.IsCancellationRequested)
+        {
+            EndHeld(clientId, entry.OpenId);
+            throw Cancelled("the call was cancelled");
+        }
+
+        return new OpenReply
+        {
+            Handle = entry.Handle,
+            File = current.ToFileInfo(),
+            SessionId = sessionId,
+            NoticeSeq = noticeSeq,
+        };
+    }
+
+    public override Task<ReleaseReply> Release(ReleaseRequest request, ServerCallContext context)
+    {
+        var clientId = RequireClientId(request.ClientId);
+        var (outcome, entry) = _opens.Release(clientId, request.OpenId);
+        LogReleased(_logger, clientId, request.OpenId, outcome);
+        switch (outcome)
+        {
+            case ReleaseOutcome.CancelWait:
+                CancelWait(entry!);
+                return Task.FromResult(new ReleaseReply { Released = true });
+            case ReleaseOutcome.ReleaseLock:
+                entry!.Lease?.Release();
+                return Task.FromResult(new ReleaseReply { Released = true });
+            case ReleaseOutcome.Expired:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"lease expired: open {request.OpenId} was already released"));
+            default:
+                return Task.FromResult(new ReleaseReply { Released = false });
+        }
+    }
+
+    /// <summary>Waits for the entry's lock; on any failure the entry is forgotten and nothing is held.</summary>
+    private async Task<LockLease> WaitForLockAsync(OpenEntry entry, CancellationToken callCancelled)
+    {
+        using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.lock_wait");
+        activity?.SetTag("pfs.file.name", entry.Name);
+        activity?.SetTag("pfs.lock.mode", entry.Kind == LockKind.Write ? "write" : "read");
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var lease = await _locks.AcquireAsync(entry.FileId, entry.Kind, entry.WaitCancellation.Token);
+            var waitedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            activity?.SetTag("pfs.lock.waited_ms", waitedMs);
+            LogGranted(_logger, entry.ClientId, entry.Kind, entry.Name, waitedMs);
+            return lease;
+        }
+        catch (OperationCanceledException)
+        {
+            _opens.Forget(entry);
+            activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            throw callCancelled.IsCancellationRequested
+                ? Cancelled("the call was cancelled")
+                : Cancelled($"open {entry.OpenId} was released");
+        }
+        catch (RpcException ex)
+        {
+            // Failed by a delete of the file: NotFound.
+            _opens.Forget(entry);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Status.Detail);
+            throw;
+        }
+    }
+
+    private void EndHeld(string clientId, ulong openId)
+    {
+        var (outcome, entry) = _opens.Release(clientId, openId);
+        if (outcome == ReleaseOutcome.ReleaseLock)
+        {
+            entry!.Lease?.Release();
+        }
+    }
+
+    private static void CancelWait(OpenEntry entry)
+    {
+        try
+        {
+            entry.WaitCancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The open already finished; it saw the entry released and let go of its lock itself.
+        }
+    }
+}

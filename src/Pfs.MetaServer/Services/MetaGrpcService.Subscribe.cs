@@ -1,0 +1,39 @@
+using Grpc.Core;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.MetaServer.Services;
+
+internal sealed partial class MetaGrpcService
+{
+    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<Notice> responseStream, ServerCallContext context)
+    {
+        var clientId = RequireClientId(request.ClientId);
+        var subscriber = _sessions.Subscribe(clientId);
+        _leases.ClientConnected(clientId);
+        LogSubscribed(_logger, clientId, subscriber.SessionId);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscriber.Ended);
+        try
+        {
+            // This loop is the only writer of the stream: Hello first, then the queue in seq order.
+            await responseStream.WriteAsync(new Notice { Seq = 0, Hello = new Hello { SessionId = subscriber.SessionId } }, stop.Token);
+            await foreach (var notice in subscriber.Reader.ReadAllAsync(stop.Token))
+            {
+                await responseStream.WriteAsync(notice, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The client went away, subscribed again, or fell too far behind: the stream just ends.
+        }
+        finally
+        {
+            if (_sessions.Detach(subscriber))
+            {
+                _leases.CheckClient(clientId);
+            }
+
+            subscriber.End();
+            LogUnsubscribed(_logger, clientId, subscriber.SessionId, subscriber.Overflowed);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Registry;
+using Pfs.MetaServer.Sessions;
+using Pfs.Protocol;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.MetaServer.Services;
+
+/// <summary>
+/// The metadata service as protos/metadata.proto describes it. Split by concern:
+/// Open/Release in .Open.cs, Close in .Close.cs, Delete in .Delete.cs, Subscribe in .Subscribe.cs.
+/// </summary>
+internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
+{
+    // Client ids are kept as map keys; bound what a caller can make the server hold.
+    private const int MaxClientIdLength = 1024;
+
+    private readonly FileRegistry _registry;
+    private readonly LockTable _locks;
+    private readonly OpenTable _opens;
+    private readonly SessionManager _sessions;
+    private readonly LeaseManager _leases;
+    private readonly ILogger<MetaGrpcService> _logger;
+
+    public MetaGrpcService(
+        FileRegistry registry,
+        LockTable locks,
+        OpenTable opens,
+        SessionManager sessions,
+        LeaseManager leases,
+        ILogger<MetaGrpcService> logger)
+    {
+        _registry = registry;
+        _locks = locks;
+        _opens = opens;
+        _sessions = sessions;
+        _leases = leases;
+        _logger = logger;
+    }
+
+    public override async Task<CreateReply> Create(CreateRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var record = await _registry.CreateAsync(request.Name, request.StripeWidth, request.BlockSize, context.CancellationToken);
+            LogCreated(_logger, record.Name, record.FileId, record.StripeWidth, record.BlockSize);
+            return new CreateReply { File = record.ToFileInfo() };
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw Cancelled("the call was cancelled");
+        }
+    }
+
+    public override Task<StatReply> Stat(StatRequest request, ServerCallContext context)
+    {
+        RequireName(request.Name);
+        var record = _registry.Find(request.Name) ?? throw NotFound(request.Name);
+        return Task.FromResult(new StatReply { File = record.ToFileInfo() });
+    }
+
+    public override Task<ListReply> List(ListRequest request, ServerCallContext context)
+    {
+        var reply = new ListReply();
+        foreach (var record in _registry.List())
+        {
+            reply.Files.Add(record.ToFileInfo());
+        }
+
+        return Task.FromResult(reply);
+    }
+
+    private static string RequireClientId(string clientId) =>
+        string.IsNullOrEmpty(clientId)
+            ? throw new RpcException(new Status(StatusCode.InvalidArgument, "client_id must not be empty"))
+            : clientId.Length > MaxClientIdLength
+                ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"client_id must be at most {MaxClientIdLength} characters"))
+                : clientId;
+
+    private static void RequireName(string name)
+    {
+        if (PfsNames.Validate(name) is { } error)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid file name: {error}"));
+        }
+    }
+
+    private static RpcException NotFound(string name) =>
+        new(new Status(StatusCode.NotFound, $"file '{name}' not found"));
+
+    private static RpcException Cancelled(string why) =>
+        new(new Status(StatusCode.Cancelled, why));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created '{Name}' (id {FileId}, width {Width}, block {BlockSize} B)")]
+    private static partial void LogCreated(ILogger logger, string name, ulong fileId, int width, int blockSize);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' got a {Kind} lock on '{Name}' after {WaitedMs} ms")]
+    private static partial void LogGranted(ILogger logger, string clientId, LockKind kind, string name, double waitedMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' closed '{Name}' ({Kind}); version {Version}, size {Size}, {Recipients} client(s) notified")]
+    private static partial void LogClosed(ILogger logger, string clientId, string name, LockKind kind, ulong version, long size, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}' deleted '{Name}' (id {FileId}); {Recipients} client(s) notified")]
+    private static partial void LogDeleted(ILogger logger, string clientId, string name, ulong fileId, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' released open {OpenId}: {Outcome}")]
+    private static partial void LogReleased(ILogger logger, string clientId, ulong openId, ReleaseOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' subscribed: session {SessionId}")]
+    private static partial void LogSubscribed(ILogger logger, string clientId, ulong sessionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} of client '{ClientId}' ended (overflowed: {Overflowed})")]
+    private static partial void LogUnsubscribed(ILogger logger, string clientId, ulong sessionId, bool overflowed);
+}

@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pfs.MetaServer.Sessions;
+
+/// <summary>
+/// Ties handles to sessions: a client that holds handles and has no live Subscribe stream gets
+/// one timer (not a sweep over all clients); if it has not subscribed again when the timer
+/// fires, its handles are released as if never written (no size update, no invalidations).
+/// Both sides check the other after changing their own state (handle added, then stream
+/// checked; stream removed, then handles checked), so no handle is ever left without a timer.
+/// </summary>
+internal sealed partial class LeaseManager : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Expiry> _timers = new(StringComparer.Ordinal);
+    private readonly TimeSpan _leaseTimeout;
+    private readonly TimeProvider _time;
+    private readonly SessionManager _sessions;
+    private readonly OpenTable _opens;
+    private readonly ILogger<LeaseManager> _logger;
+    private bool _disposed;
+
+    public LeaseManager(MetaServerOptions options, TimeProvider time, SessionManager sessions, OpenTable opens, ILogger<LeaseManager> logger)
+    {
+        _leaseTimeout = options.LeaseTimeout;
+        _time = time;
+        _sessions = sessions;
+        _opens = opens;
+        _logger = logger;
+    }
+
+    /// <summary>Number of running lease timers.</summary>
+    public int PendingExpiries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count;
+            }
+        }
+    }
+
+    /// <summary>The client has a live stream again: its handles are safe.</summary>
+    public void ClientConnected(string clientId)
+    {
+        Expiry? expiry;
+        lock (_gate)
+        {
+            if (_timers.Remove(clientId, out expiry))
+            {
+                LogLeaseKept(_logger, clientId);
+            }
+        }
+
+        expiry?.Timer?.Dispose();
+    }
+
+    /// <summary>
+    /// Call after the client's stream ended, and after it got a handle: starts its lease timer
+    /// if it has no stream but holds handles.
+    /// </summary>
+    public void CheckClient(string clientId)
+    {
+        if (_sessions.IsConnected(clientId) || !_opens.HasHandles(clientId))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed || _timers.ContainsKey(clientId))
+            {
+                return;
+            }
+
+            // Created under the gate: a timer that fires at once waits here and then finds itself registered.
+            var expiry = new Expiry(this, clientId);
+            expiry.Timer = _time.CreateTimer(static state => ((Expiry)state!).Fire(), expiry, _leaseTimeout, Timeout.InfiniteTimeSpan);
+            _timers.Add(clientId, expiry);
+            LogLeaseStarted(_logger, clientId, _leaseTimeout.TotalMilliseconds);
+        }
+    }
+
+    public void Dispose()
+    {
+        Expiry[] expiries;
+        lock (_gate)
+        {
+            _disposed = true;
+            expiries = [.. _timers.Values];
+            _timers.Clear();
+        }
+
+        foreach (var expiry in expiries)
+        {
+            expiry.Timer?.Dispose();
+        }
+    }
+
+    private void Expire(Expiry expiry)
+    {
+        var clientId = expiry.ClientId;
+        lock (_gate)
+        {
+            // Cancelled by a reconnect after it had already fired, perhaps replaced by a newer timer since.
+            if (!_timers.TryGetValue(clientId, out var current) || !ReferenceEquals(current, expiry))
+            {
+                return;
+            }
+
+            _timers.Remove(clientId);
+        }
+
+        expiry.Timer?.Dispose();
+
+        if (_sessions.IsConnected(clientId))
+        {
+            return;
+        }
+
+        var expired = _opens.ExpireClient(clientId, out var busy);
+        foreach (var entry in expired)
+        {
+            entry.Lease?.Release();
+        }
+
+        if (expired.Count > 0)
+        {
+            LogLeaseExpired(_logger, clientId, expired.Count);
+        }
+
+        if (busy)
+        {
+            // A close of one of its handles is running; look again after another lease period.
+            CheckClient(clientId);
+        }
+    }
+
+    private sealed class Expiry(LeaseManager owner, string clientId)
+    {
+        public string ClientId { get; } = clientId;
+
+        public ITimer? Timer { get; set; }
+
+        public void Fire() => owner.Expire(this);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}' has handles but no Subscribe stream; releasing them in {LeaseMs} ms unless it resubscribes")]
+    private static partial void LogLeaseStarted(ILogger logger, string clientId, double leaseMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed within its lease; keeping its handles")]
+    private static partial void LogLeaseKept(ILogger logger, string clientId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease of client '{ClientId}' expired; released {Count} handle(s) without writer side effects")]
+    private static partial void LogLeaseExpired(ILogger logger, string clientId, int count);
+}

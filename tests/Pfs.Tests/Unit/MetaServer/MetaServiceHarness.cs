@@ -1,0 +1,125 @@
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Pfs.MetaServer;
+using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Persistence;
+using Pfs.MetaServer.Registry;
+using Pfs.MetaServer.Services;
+using Pfs.MetaServer.Sessions;
+using Pfs.Protocol.Meta;
+using MetaFileInfo = Pfs.Protocol.Meta.FileInfo;
+
+namespace Pfs.Tests.Unit.MetaServer;
+
+/// <summary>The metadata service wired as the server wires it, called directly (no network).</summary>
+internal sealed class MetaServiceHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly ServiceProvider _services;
+    private readonly List<TestSubscription> _subscriptions = [];
+    private ulong _nextOpenId;
+
+    private MetaServiceHarness(ServiceProvider services)
+    {
+        _services = services;
+        Service = ActivatorUtilities.CreateInstance<MetaGrpcService>(services);
+    }
+
+    public MetaGrpcService Service { get; }
+
+    public LockTable Locks => _services.GetRequiredService<LockTable>();
+
+    public OpenTable Opens => _services.GetRequiredService<OpenTable>();
+
+    public LeaseManager Leases => _services.GetRequiredService<LeaseManager>();
+
+    public FileRegistry Registry => _services.GetRequiredService<FileRegistry>();
+
+    public static async Task<MetaServiceHarness> StartAsync(
+        int fileServers = 3,
+        TimeSpan? leaseTimeout = null,
+        int noticeQueueCapacity = 4096,
+        IMetadataStore? store = null)
+    {
+        var options = new MetaServerOptions
+        {
+            FileServers = [.. Enumerable.Range(0, fileServers).Select(i => $"localhost:{50052 + i}")],
+            LeaseTimeout = leaseTimeout ?? TimeSpan.FromSeconds(30),
+            NoticeQueueCapacity = noticeQueueCapacity,
+        }.Normalize();
+        var services = new ServiceCollection().AddLogging();
+        if (store is not null)
+        {
+            services.AddSingleton(store);
+        }
+
+        services.AddMetaServerCore(options);
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<FileRegistry>().LoadAsync();
+        return new MetaServiceHarness(provider);
+    }
+
+    public ulong NextOpenId() => Interlocked.Increment(ref _nextOpenId);
+
+    public async Task<MetaFileInfo> CreateAsync(string name, int stripeWidth = 1, int blockSize = 0)
+    {
+        var reply = await Service.Create(new CreateRequest { Name = name, StripeWidth = stripeWidth, BlockSize = blockSize }, new TestServerCallContext());
+        return reply.File;
+    }
+
+    public Task<OpenReply> OpenAsync(string clientId, string name, LockMode mode, ulong? openId = null, CancellationToken cancellationToken = default) =>
+        Service.Open(
+            new OpenRequest { ClientId = clientId, OpenId = openId ?? NextOpenId(), Name = name, Mode = mode },
+            new TestServerCallContext(cancellationToken));
+
+    public Task<CloseReply> CloseAsync(string clientId, ulong handle, long size = 0, params (long Start, long Count)[] dirty)
+    {
+        var request = new CloseRequest { ClientId = clientId, Handle = handle, Size = size };
+        request.Dirty.AddRange(dirty.Select(range => new BlockRange { Start = range.Start, Count = range.Count }));
+        return Service.Close(request, new TestServerCallContext());
+    }
+
+    public Task<DeleteReply> DeleteAsync(string clientId, string name, ulong? openId = null, CancellationToken cancellationToken = default) =>
+        Service.Delete(
+            new DeleteRequest { ClientId = clientId, OpenId = openId ?? NextOpenId(), Name = name },
+            new TestServerCallContext(cancellationToken));
+
+    // Async so that a synchronous throw of the service arrives as a faulted task, as over the wire.
+    public async Task<ReleaseReply> ReleaseAsync(string clientId, ulong openId) =>
+        await Service.Release(new ReleaseRequest { ClientId = clientId, OpenId = openId }, new TestServerCallContext());
+
+    public async Task<StatReply> StatAsync(string name) =>
+        await Service.Stat(new StatRequest { Name = name }, new TestServerCallContext());
+
+    /// <summary>Starts a Subscribe call and waits for its Hello.</summary>
+    public async Task<TestSubscription> SubscribeAsync(string clientId, int? stallAfterWrites = null)
+    {
+        var subscription = new TestSubscription(Service, clientId, stallAfterWrites);
+        _subscriptions.Add(subscription);
+        var hello = await subscription.Stream.ReadAsync(Timeout);
+        Assert.Equal(Notice.KindOneofCase.Hello, hello.KindCase);
+        Assert.Equal(0UL, hello.Seq);
+        subscription.SessionId = hello.Hello.SessionId;
+        return subscription;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Cancel();
+            await subscription.Completion.WaitAsync(Timeout);
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    /// <summary>Expects the call to fail with <paramref name="code"/> within the timeout.</summary>
+    public static async Task<RpcException> ThrowsAsync(StatusCode code, Task call)
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(Timeout));
+        Assert.Equal(code, ex.StatusCode);
+        return ex;
+    }
+}

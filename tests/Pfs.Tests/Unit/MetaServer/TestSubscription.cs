@@ -1,0 +1,31 @@
+using Pfs.MetaServer.Services;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.Tests.Unit.MetaServer;
+
+/// <summary>A running Subscribe call of the harness.</summary>
+internal sealed class TestSubscription
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    public TestSubscription(MetaGrpcService service, string clientId, int? stallAfterWrites)
+    {
+        if (stallAfterWrites is { } writes)
+        {
+            Stream.StallAfter(writes);
+        }
+
+        Completion = service.Subscribe(new SubscribeRequest { ClientId = clientId }, Stream, new TestServerCallContext(_cancel.Token));
+    }
+
+    public ChannelServerStreamWriter<Notice> Stream { get; } = new();
+
+    public Task Completion { get; }
+
+    public ulong SessionId { get; set; }
+
+    public Task<Notice> NextAsync() => Stream.ReadAsync(MetaServiceHarness.Timeout);
+
+    /// <summary>The client goes away: its call is cancelled.</summary>
+    public void Cancel() => _cancel.Cancel();
+}
