@@ -1,0 +1,12 @@
+namespace Pfs.Client;
+
+/// <summary>Block-cache counters since the client connected. Every counter counts blocks, not calls.</summary>
+/// <param name="ReadHits">Blocks a read found in the cache.</param>
+/// <param name="WriteHits">Blocks a write found in the cache.</param>
+/// <param name="Evictions">Blocks pushed out by LRU pressure.</param>
+/// <param name="Writebacks">Dirty blocks written back because they were evicted.</param>
+/// <param name="Invalidations">Blocks dropped because another client's writer changed them.</param>
+/// <param name="CloseWritebacks">Dirty blocks written back when their file was closed.</param>
+/// <param name="CloseEvictions">Blocks dropped for any other reason (delete, lost session).</param>
+public sealed record PfsCacheStats(long ReadHits, long WriteHits, long Evictions, long Writebacks,
+                                   long Invalidations, long CloseWritebacks, long CloseEvictions);

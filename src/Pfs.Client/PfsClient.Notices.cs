@@ -1,0 +1,186 @@
+using Grpc.Core;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.Client;
+
+/// <summary>
+/// The invalidation stream. Notices arrive in seq order within a session; an open waits until
+/// the notices the server had queued for this client by the time the lock was granted have
+/// been applied. If the stream breaks, notices may have been missed, so every clean cached
+/// block is dropped (when the break is seen, and again once the new session starts).
+/// </summary>
+public sealed partial class PfsClient
+{
+    private readonly Lock _noticeGate = new();
+    private readonly List<(ulong Seq, TaskCompletionSource<bool> Waiter)> _catchUpWaiters = [];
+    private readonly TaskCompletionSource _firstHello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _noticeLoop;
+    private ulong _sessionId;
+    private ulong _appliedSeq;
+
+    /// <summary>Number of notice sessions so far (1 after connect; more after reconnects).</summary>
+    internal int SessionCount { get; private set; }
+
+    private async Task StartNoticesAsync(CancellationToken cancellationToken)
+    {
+        _noticeLoop = Task.Run(() => RunNoticesAsync(_disposing.Token), CancellationToken.None);
+        try
+        {
+            await _firstHello.Task.WaitAsync(Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new PfsException(PfsErrorCode.Unavailable,
+                $"metadata server {Options.MetaServer} could not be reached within {Options.OperationTimeout.TotalSeconds:0.#} s", ex);
+        }
+    }
+
+    private async Task StopNoticesAsync()
+    {
+        if (_noticeLoop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunNoticesAsync(CancellationToken stopping)
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = Meta.Subscribe(new SubscribeRequest { ClientId = Options.ClientId }, cancellationToken: stopping);
+                await foreach (var notice in call.ResponseStream.ReadAllAsync(stopping).ConfigureAwait(false))
+                {
+                    Apply(notice);
+                    backoff = TimeSpan.FromMilliseconds(50);
+                }
+
+                Log.NoticeStreamEnded(Logger, "the server ended it");
+            }
+            catch (RpcException ex) when (!stopping.IsCancellationRequested)
+            {
+                Log.NoticeStreamEnded(Logger, $"{ex.StatusCode}: {ex.Status.Detail}");
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RpcException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
+            SessionLost();
+            try
+            {
+                await Task.Delay(backoff, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+        }
+
+        SessionLost();
+    }
+
+    private void Apply(Notice notice)
+    {
+        switch (notice.KindCase)
+        {
+            case Notice.KindOneofCase.Hello:
+                // Blocks cached while no session was up may have missed their notices.
+                Cache.DropAllClean();
+                lock (_noticeGate)
+                {
+                    _sessionId = notice.Hello.SessionId;
+                    _appliedSeq = 0;
+                    SessionCount++;
+                }
+
+                _firstHello.TrySetResult();
+                return;
+            case Notice.KindOneofCase.Invalidate:
+                Cache.Invalidate(notice.Invalidate.FileId, notice.Invalidate.Blocks.Select(r => (r.Start, r.Count)));
+                break;
+            case Notice.KindOneofCase.Deleted:
+                Cache.DropFile(notice.Deleted.FileId);
+                break;
+            default:
+                break;
+        }
+
+        List<TaskCompletionSource<bool>>? caughtUp = null;
+        lock (_noticeGate)
+        {
+            _appliedSeq = Math.Max(_appliedSeq, notice.Seq);
+            for (var i = _catchUpWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_catchUpWaiters[i].Seq <= _appliedSeq)
+                {
+                    (caughtUp ??= []).Add(_catchUpWaiters[i].Waiter);
+                    _catchUpWaiters.RemoveAt(i);
+                }
+            }
+        }
+
+        caughtUp?.ForEach(w => w.TrySetResult(true));
+    }
+
+    private void SessionLost()
+    {
+        List<TaskCompletionSource<bool>> waiters;
+        lock (_noticeGate)
+        {
+            _sessionId = 0;
+            waiters = [.. _catchUpWaiters.Select(w => w.Waiter)];
+            _catchUpWaiters.Clear();
+        }
+
+        Cache.DropAllClean();
+        waiters.ForEach(w => w.TrySetResult(false));
+    }
+
+    /// <summary>
+    /// Waits until the notices up to <paramref name="seq"/> of session <paramref name="sessionId"/>
+    /// are applied. False if that cannot happen (another session, or the stream broke): the
+    /// caller must then distrust what is cached of the file.
+    /// </summary>
+    private async Task<bool> CatchUpAsync(ulong sessionId, ulong seq)
+    {
+        TaskCompletionSource<bool> waiter;
+        lock (_noticeGate)
+        {
+            if (sessionId == 0 || sessionId != _sessionId)
+            {
+                return false;
+            }
+
+            if (_appliedSeq >= seq)
+            {
+                return true;
+            }
+
+            waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _catchUpWaiters.Add((seq, waiter));
+        }
+
+        try
+        {
+            return await waiter.Task.WaitAsync(Options.OperationTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            lock (_noticeGate)
+            {
+                _catchUpWaiters.RemoveAll(w => ReferenceEquals(w.Waiter, waiter));
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Pfs.Client.Caching;
+
+namespace Pfs.Client;
+
+/// <summary>Writing back dirty blocks that LRU pressure pushed out.</summary>
+public sealed partial class PfsClient
+{
+    /// <summary>
+    /// Writes back dirty victims, batched per file. A failure on <paramref name="current"/>'s
+    /// own blocks is thrown (its caller's write did not fully land); another file's blocks
+    /// stay dirty in the cache and that file's close tries again.
+    /// </summary>
+    internal async Task WriteBackAsync(List<CachedBlock> victims, PfsFile current, CancellationToken cancellationToken)
+    {
+        if (victims.Count == 0)
+        {
+            return;
+        }
+
+        var writeBacks = Cache.PrepareWriteBacks(victims);
+        var perFile = writeBacks.GroupBy(w => w.Block.Key.FileId).Select(async group =>
+        {
+            var batch = group.OrderBy(w => w.Block.Key.Index).ToList();
+            var layout = batch[0].Block.Layout;
+            try
+            {
+                await Transport.WriteAsync(layout, batch.ConvertAll(w => (w.Block.Key.Index, w.Bytes)), sync: false, cancellationToken)
+                    .ConfigureAwait(false);
+                Cache.CompleteWriteBacks(batch, succeeded: true, atClose: false);
+            }
+            catch (Exception ex) when (ex is PfsException or OperationCanceledException)
+            {
+                Cache.CompleteWriteBacks(batch, succeeded: false, atClose: false);
+                if (layout.FileId == current.Layout.FileId)
+                {
+                    throw;
+                }
+
+                Log.WriteBackFailed(_logger, layout.Name, batch.Count, ex.Message);
+            }
+        });
+        await Task.WhenAll(perFile).ConfigureAwait(false);
+    }
+}

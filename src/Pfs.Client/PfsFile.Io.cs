@@ -1,0 +1,149 @@
+using Pfs.Client.Caching;
+using Pfs.Client.Striping;
+
+namespace Pfs.Client;
+
+/// <summary>The block-level work behind reads, writes and a writer's close.</summary>
+public sealed partial class PfsFile
+{
+    private async Task ReadCoreAsync(Memory<byte> destination, long offset, long size, CancellationToken cancellationToken)
+    {
+        var (first, last) = StripeMath.BlocksOf(offset, destination.Length, _layout.BlockSize);
+        var misses = new List<long>();
+        _client.Cache.ReadCached(_layout, offset, destination.Span, first, last, misses);
+        if (misses.Count == 0)
+        {
+            return;
+        }
+
+        var victims = new List<CachedBlock>();
+        await _client.Transport.ReadAsync(_layout, misses, (call, data) =>
+        {
+            var fetched = new List<(long Index, ReadOnlyMemory<byte> Bytes)>(call.BlockCount);
+            for (var run = 0; run < call.Runs.Count; run++)
+            {
+                for (var k = 0; k < call.Runs[run].Count; k++)
+                {
+                    var block = BlockOf(_layout, call, run, k, data[run], size);
+                    BlockCopy.CopyOut(block.Bytes.Span, block.Index, _layout.BlockSize, offset, destination.Span);
+                    fetched.Add(block);
+                }
+            }
+
+            var found = new List<CachedBlock>();
+            _client.Cache.InsertClean(_layout, fetched, found);
+            lock (victims)
+            {
+                victims.AddRange(found);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteCoreAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+    {
+        var blockSize = _layout.BlockSize;
+        var size = Size;
+        var end = offset + data.Length;
+        var (first, last) = StripeMath.BlocksOf(offset, data.Length, blockSize);
+
+        // Only the first and last block can be partly covered; if they hold bytes the write
+        // does not replace and are not cached, their current contents come from the servers.
+        var partial = new List<long>(2);
+        foreach (var index in first == last ? [first] : new[] { first, last })
+        {
+            var existing = Math.Clamp(size - (index * blockSize), 0, blockSize);
+            var from = Math.Max(0, offset - (index * blockSize));
+            var to = Math.Min(blockSize, end - (index * blockSize));
+            if (existing > 0 && (from > 0 || to < existing))
+            {
+                partial.Add(index);
+            }
+        }
+
+        var oldData = new Dictionary<long, ReadOnlyMemory<byte>>();
+        var toFetch = partial.Count == 0 ? partial : _client.Cache.Missing(_layout.FileId, partial);
+        if (toFetch.Count > 0)
+        {
+            await _client.Transport.ReadAsync(_layout, toFetch, (call, replies) =>
+            {
+                lock (oldData)
+                {
+                    for (var run = 0; run < call.Runs.Count; run++)
+                    {
+                        for (var k = 0; k < call.Runs[run].Count; k++)
+                        {
+                            var block = BlockOf(_layout, call, run, k, replies[run], size);
+                            oldData[block.Index] = block.Bytes;
+                        }
+                    }
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var victims = new List<CachedBlock>();
+        _client.Cache.ApplyWrite(_layout, offset, data, oldData, victims);
+        // Recorded before the write-back: if that fails the range's contents are unknown, and
+        // other clients must still be told to drop it.
+        InterlockedMax(ref _size, end);
+        _dirtied.Add(first, last - first + 1);
+        await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Writes back every dirty block of this file with sync, and syncs the servers that got
+    // this file's blocks by eviction earlier, so all of it is on stable storage.
+    private async Task FlushForCloseAsync()
+    {
+        List<BlockCache.WriteBack>? pinned;
+        while ((pinned = _client.Cache.PinDirtyForClose(_layout.FileId)) is null)
+        {
+            await _client.Cache.WaitForWriteBacksAsync(_layout.FileId).ConfigureAwait(false);
+        }
+
+        using var timeout = new CancellationTokenSource(_client.Options.OperationTimeout);
+        try
+        {
+            var blocks = pinned.ConvertAll(w => (w.Block.Key.Index, w.Bytes));
+            await _client.Transport.WriteAsync(_layout, blocks, sync: true, timeout.Token).ConfigureAwait(false);
+            var synced = pinned.Select(w => StripeMath.ServerOf(w.Block.Key.Index, _layout.Width)).ToHashSet();
+            var syncOnly = DirtiedServers().Where(server => !synced.Contains(server));
+            await _client.Transport.SyncAsync(_layout, syncOnly, timeout.Token).ConfigureAwait(false);
+            _client.Cache.CompleteWriteBacks(pinned, succeeded: true, atClose: true);
+        }
+        catch
+        {
+            _client.Cache.CompleteWriteBacks(pinned, succeeded: false, atClose: true);
+            throw;
+        }
+    }
+
+    private IEnumerable<int> DirtiedServers()
+    {
+        var servers = new HashSet<int>();
+        foreach (var (start, count) in _dirtied.Ranges())
+        {
+            for (var index = start; index < start + Math.Min(count, _layout.Width); index++)
+            {
+                servers.Add(StripeMath.ServerOf(index, _layout.Width));
+            }
+        }
+
+        return servers;
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+}

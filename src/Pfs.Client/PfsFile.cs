@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Pfs.Client.Caching;
+using Pfs.Client.Diagnostics;
+using Pfs.Client.Striping;
+using Pfs.Client.Transport;
+using Pfs.Protocol;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.Client;
+
+/// <summary>
+/// An open Pfs file. Reads and writes go through the client's block cache; a writer's changes
+/// reach the file servers on eviction and, at the latest, when it is closed.
+/// </summary>
+public sealed partial class PfsFile : IAsyncDisposable
+{
+    private readonly PfsClient _client;
+    private readonly FileLayout _layout;
+    private readonly ulong _handle;
+    private readonly PfsOpenMode _mode;
+    // Serializes a writer's operations (their cache updates are read-modify-write) and closes.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly BlockRangeSet _dirtied = new();
+    private long _size;
+    private int _closed;
+
+    internal PfsFile(PfsClient client, FileLayout layout, ulong handle, PfsOpenMode mode, long size)
+    {
+        _client = client;
+        _layout = layout;
+        _handle = handle;
+        _mode = mode;
+        _size = size;
+    }
+
+    /// <summary>The file's name.</summary>
+    public string Name => _layout.Name;
+
+    /// <summary>The size as this open sees it: a writer's own view includes its unflushed writes.</summary>
+    internal long Size => Interlocked.Read(ref _size);
+
+    internal FileLayout Layout => _layout;
+
+    /// <summary>
+    /// Reads up to <c>buffer.Length</c> bytes at <paramref name="offset"/>. Returns fewer only at
+    /// the end of the file, and 0 at or past it. Never-written holes read as zeros.
+    /// </summary>
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        if (offset < 0)
+        {
+            throw PfsErrors.InvalidArgument($"offset {offset} must not be negative");
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var serialized = _mode == PfsOpenMode.Write;
+        if (serialized)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            ThrowIfClosed();
+            var size = Size;
+            if (offset >= size)
+            {
+                return 0;
+            }
+
+            var count = (int)Math.Min(buffer.Length, size - offset);
+            using var activity = PfsTelemetry.Source.StartActivity("pfs.read");
+            Tag(activity, offset, count);
+            await ReadCoreAsync(buffer[..count], offset, size, cancellationToken).ConfigureAwait(false);
+            return count;
+        }
+        finally
+        {
+            if (serialized)
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes all of <paramref name="buffer"/> at <paramref name="offset"/>, growing the file if
+    /// needed. Throws <see cref="PfsErrorCode.WrongMode"/> on a file opened for reading.
+    /// </summary>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, long offset, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        if (_mode != PfsOpenMode.Write)
+        {
+            throw new PfsException(PfsErrorCode.WrongMode, $"'{Name}' is open for reading; open it with PfsOpenMode.Write to write");
+        }
+
+        if (offset < 0)
+        {
+            throw PfsErrors.InvalidArgument($"offset {offset} must not be negative");
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return;
+        }
+
+        var end = offset + buffer.Length;
+        var lastBlock = (end - 1) / _layout.BlockSize;
+        if (end < offset || StripeMath.LocalOffset(lastBlock, _layout.Width, _layout.BlockSize) + _layout.BlockSize > PfsLimits.MaxObjectBytes)
+        {
+            throw PfsErrors.InvalidArgument(
+                $"a write ending at byte {end} is past the largest size a file of stripe width {_layout.Width} can have");
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+            using var activity = PfsTelemetry.Source.StartActivity("pfs.write");
+            Tag(activity, offset, buffer.Length);
+            await WriteCoreAsync(buffer, offset, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The file's registry entry; for a writer, with its own view of the size.</summary>
+    public async Task<PfsFileInfo> StatAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        var reply = await _client.CallMetaAsync($"stat '{Name}'", () => _client.Meta.StatAsync(
+            new StatRequest { Name = Name }, deadline: _client.Deadline(), cancellationToken: cancellationToken).ResponseAsync,
+            cancellationToken).ConfigureAwait(false);
+        var info = PfsClient.ToInfo(reply.File);
+        return _mode == PfsOpenMode.Write ? info with { Size = Math.Max(info.Size, Size) } : info;
+    }
+
+    /// <summary>
+    /// Flushes dirty blocks to the file servers (durably), tells the metadata server which blocks
+    /// changed so other clients drop them, and releases the lock. Closing twice is harmless; if
+    /// it fails the file stays open and the close may be tried again.
+    /// </summary>
+    public async ValueTask CloseAsync()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _closed) != 0)
+            {
+                return;
+            }
+
+            using var activity = PfsTelemetry.Source.StartActivity("pfs.close");
+            activity?.SetTag("pfs.file", Name);
+            var request = new CloseRequest { ClientId = _client.Options.ClientId, Handle = _handle };
+            if (_mode == PfsOpenMode.Write)
+            {
+                await FlushForCloseAsync().ConfigureAwait(false);
+                request.Size = Size;
+                foreach (var (start, count) in _dirtied.Ranges())
+                {
+                    request.Dirty.Add(new BlockRange { Start = start, Count = count });
+                }
+
+                activity?.SetTag("pfs.block.dirtied", _dirtied.BlockCount);
+            }
+
+            try
+            {
+                await _client.CallMetaAsync($"close '{Name}'", () => _client.Meta.CloseAsync(
+                    request, deadline: _client.Deadline()).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (PfsException ex) when (ex.Code is PfsErrorCode.NotFound or PfsErrorCode.Closed)
+            {
+                // The server no longer knows this open (its lease ran out, or it restarted).
+                MarkClosed();
+                throw new PfsException(PfsErrorCode.Closed,
+                    $"close '{Name}': the metadata server no longer holds this open (lease expired or server restarted)", ex);
+            }
+
+            MarkClosed();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Same as <see cref="CloseAsync"/>.</summary>
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    private void MarkClosed()
+    {
+        Volatile.Write(ref _closed, 1);
+        _client.Forget(this);
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            throw new PfsException(PfsErrorCode.Closed, $"'{Name}' is closed");
+        }
+    }
+
+    private void Tag(Activity? activity, long offset, int count)
+    {
+        activity?.SetTag("pfs.file", Name);
+        activity?.SetTag("pfs.offset", offset);
+        activity?.SetTag("pfs.bytes", count);
+        activity?.SetTag("pfs.stripe.width", _layout.Width);
+    }
+
+    private static (long Index, ReadOnlyMemory<byte> Bytes) BlockOf(FileLayout layout, ServerCall call, int run, int k, ByteString data, long size)
+    {
+        var index = call.Runs[run].FirstBlock + ((long)k * layout.Width);
+        var start = k * layout.BlockSize;
+        var valid = (int)Math.Clamp(size - (index * layout.BlockSize), 0, layout.BlockSize);
+        var length = Math.Clamp(data.Length - start, 0, valid);
+        return (index, data.Memory.Slice(Math.Min(start, data.Length), length));
+    }
+}

@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using Pfs.Client.Diagnostics;
+using Pfs.Client.Striping;
+using Pfs.Protocol.FileServer;
+
+namespace Pfs.Client.Transport;
+
+/// <summary>
+/// Moves blocks between the client and the file servers: one call per server per run of blocks
+/// that lie back to back there, every call in flight at once (up to a limit).
+/// </summary>
+internal sealed class BlockTransport(PfsClientOptions options)
+{
+    /// <summary>
+    /// Reads whole blocks. <paramref name="onCall"/> gets each call's runs and their bytes as
+    /// soon as that call returns; it runs concurrently for different calls. A block's bytes may
+    /// be shorter than a block (the server has less; the rest reads as zeros).
+    /// </summary>
+    public async Task ReadAsync(FileLayout layout, IReadOnlyList<long> blocks,
+                                Action<ServerCall, IReadOnlyList<ByteString>> onCall, CancellationToken cancellationToken)
+    {
+        if (blocks.Count == 0)
+        {
+            return;
+        }
+
+        var calls = StripeMath.Plan(blocks, layout.Width, layout.BlockSize, options.MaxCallBytes);
+        using var limiter = new SemaphoreSlim(options.MaxConcurrentCalls);
+        await Task.WhenAll(calls.Select(call => ReadOneAsync(layout, call, limiter, onCall, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes blocks (each at most a block long), ordered by index without duplicates.</summary>
+    public async Task WriteAsync(FileLayout layout, IReadOnlyList<(long Index, ReadOnlyMemory<byte> Bytes)> blocks,
+                                 bool sync, CancellationToken cancellationToken)
+    {
+        if (blocks.Count == 0)
+        {
+            return;
+        }
+
+        var bytesByBlock = new Dictionary<long, ReadOnlyMemory<byte>>(blocks.Count);
+        var indices = new List<long>(blocks.Count);
+        foreach (var (index, bytes) in blocks)
+        {
+            bytesByBlock[index] = bytes;
+            indices.Add(index);
+        }
+
+        var calls = StripeMath.Plan(indices, layout.Width, layout.BlockSize, options.MaxCallBytes);
+        using var limiter = new SemaphoreSlim(options.MaxConcurrentCalls);
+        await Task.WhenAll(calls.Select(call => WriteOneAsync(layout, call, bytesByBlock, sync, limiter, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes everything written to these servers' stripe objects durable.</summary>
+    public Task SyncAsync(FileLayout layout, IEnumerable<int> servers, CancellationToken cancellationToken) =>
+        Task.WhenAll(servers.Select(server => CallAsync(layout, server, "pfs.fileserver.sync", activity =>
+            layout.Servers[server].Client.WriteBytesAsync(
+                new WriteBytesRequest { Object = layout.ObjectId, Sync = true },
+                deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync)));
+
+    /// <summary>Removes the file's stripe object from every server of its stripe.</summary>
+    public Task DeleteAsync(FileLayout layout, CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.delete", activity =>
+            layout.Servers[server].Client.DeleteObjectAsync(
+                new DeleteObjectRequest { Object = layout.ObjectId },
+                deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync)));
+
+    private async Task ReadOneAsync(FileLayout layout, ServerCall call, SemaphoreSlim limiter,
+                                    Action<ServerCall, IReadOnlyList<ByteString>> onCall, CancellationToken cancellationToken)
+    {
+        var request = new ReadBytesRequest { Object = layout.ObjectId };
+        foreach (var run in call.Runs)
+        {
+            request.Ranges.Add(new ByteRange
+            {
+                Offset = StripeMath.LocalOffset(run.FirstBlock, layout.Width, layout.BlockSize),
+                Length = run.Count * layout.BlockSize,
+            });
+        }
+
+        await limiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var reply = await CallAsync(layout, call.Server, "pfs.fileserver.read", activity =>
+            {
+                Tag(activity, layout, call);
+                return layout.Servers[call.Server].Client.ReadBytesAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync;
+            }).ConfigureAwait(false);
+            if (reply.Data.Count != call.Runs.Count)
+            {
+                throw new PfsException(PfsErrorCode.Internal,
+                    $"file server {layout.Servers[call.Server].Address} answered {reply.Data.Count} ranges for {call.Runs.Count}");
+            }
+
+            onCall(call, reply.Data);
+        }
+        finally
+        {
+            limiter.Release();
+        }
+    }
+
+    private async Task WriteOneAsync(FileLayout layout, ServerCall call, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock,
+                                     bool sync, SemaphoreSlim limiter, CancellationToken cancellationToken)
+    {
+        var request = new WriteBytesRequest { Object = layout.ObjectId, Sync = sync };
+        var rented = new List<byte[]>();
+        long total = 0;
+        try
+        {
+            foreach (var run in call.Runs)
+            {
+                var segment = Gather(layout, run, bytesByBlock, rented);
+                total += segment.Length;
+                request.Segments.Add(new WriteSegment
+                {
+                    Offset = StripeMath.LocalOffset(run.FirstBlock, layout.Width, layout.BlockSize),
+                    Data = UnsafeByteOperations.UnsafeWrap(segment),
+                });
+            }
+
+            await limiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CallAsync(layout, call.Server, "pfs.fileserver.write", activity =>
+                {
+                    Tag(activity, layout, call);
+                    activity?.SetTag("pfs.bytes", total);
+                    return layout.Servers[call.Server].Client.WriteBytesAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync;
+                }).ConfigureAwait(false);
+            }
+            finally
+            {
+                limiter.Release();
+            }
+        }
+        finally
+        {
+            foreach (var buffer in rented)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    // A run of one block goes as it is (no copy); a longer run is copied into one pooled
+    // buffer, each block but the last padded to a full block (its tail reads as zeros anyway).
+    private static ReadOnlyMemory<byte> Gather(FileLayout layout, BlockRun run, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock, List<byte[]> rented)
+    {
+        if (run.Count == 1)
+        {
+            return bytesByBlock[run.FirstBlock];
+        }
+
+        var lastBlock = run.FirstBlock + ((long)(run.Count - 1) * layout.Width);
+        var length = ((run.Count - 1) * layout.BlockSize) + bytesByBlock[lastBlock].Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        rented.Add(buffer);
+        for (var k = 0; k < run.Count; k++)
+        {
+            var bytes = bytesByBlock[run.FirstBlock + ((long)k * layout.Width)].Span;
+            var target = buffer.AsSpan(k * layout.BlockSize, k == run.Count - 1 ? bytes.Length : layout.BlockSize);
+            bytes.CopyTo(target);
+            target[bytes.Length..].Clear();
+        }
+
+        return buffer.AsMemory(0, length);
+    }
+
+    private static async Task<T> CallAsync<T>(FileLayout layout, int server, string operation, Func<Activity?, Task<T>> call)
+    {
+        using var activity = PfsTelemetry.Source.StartActivity(operation, ActivityKind.Client);
+        activity?.SetTag("pfs.file", layout.Name);
+        activity?.SetTag("pfs.server.index", server);
+        activity?.SetTag("pfs.server.address", layout.Servers[server].Address);
+        try
+        {
+            return await call(activity).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+        {
+            throw new OperationCanceledException($"a call to file server {layout.Servers[server].Address} was cancelled", ex);
+        }
+        catch (RpcException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Status.Detail);
+            throw PfsErrors.FromRpc(ex, $"file server {layout.Servers[server].Address}");
+        }
+    }
+
+    private static void Tag(Activity? activity, FileLayout layout, ServerCall call)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        var last = call.Runs[^1];
+        activity.SetTag("pfs.block.first", call.Runs[0].FirstBlock);
+        activity.SetTag("pfs.block.last", last.FirstBlock + ((long)(last.Count - 1) * layout.Width));
+        activity.SetTag("pfs.block.count", call.BlockCount);
+        activity.SetTag("pfs.bytes", (long)call.BlockCount * layout.BlockSize);
+    }
+
+    private DateTime Deadline() => DateTime.UtcNow + options.OperationTimeout;
+}

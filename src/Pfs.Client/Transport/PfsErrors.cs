@@ -1,0 +1,24 @@
+using Grpc.Core;
+
+namespace Pfs.Client.Transport;
+
+/// <summary>Turns gRPC failures into the one exception type users see.</summary>
+internal static class PfsErrors
+{
+    public static PfsException FromRpc(RpcException ex, string what)
+    {
+        var code = ex.StatusCode switch
+        {
+            StatusCode.NotFound => PfsErrorCode.NotFound,
+            StatusCode.AlreadyExists => PfsErrorCode.AlreadyExists,
+            StatusCode.InvalidArgument or StatusCode.OutOfRange => PfsErrorCode.InvalidArgument,
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded => PfsErrorCode.Unavailable,
+            StatusCode.FailedPrecondition => PfsErrorCode.Closed,
+            _ => PfsErrorCode.Internal,
+        };
+        var detail = string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
+        return new PfsException(code, $"{what}: {detail}", ex);
+    }
+
+    public static PfsException InvalidArgument(string message) => new(PfsErrorCode.InvalidArgument, message);
+}

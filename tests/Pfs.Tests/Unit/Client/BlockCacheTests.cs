@@ -1,0 +1,205 @@
+using Pfs.Client.Caching;
+using Pfs.Client.Transport;
+
+namespace Pfs.Tests.Unit.Client;
+
+public sealed class BlockCacheTests
+{
+    private const int BlockSize = 512;
+    private static readonly FileLayout FileA = new("a", fileId: 1, BlockSize, servers: []);
+    private static readonly FileLayout FileB = new("b", fileId: 2, BlockSize, servers: []);
+
+    [Fact]
+    public void LeastRecentlyUsedBlockIsEvictedFirst()
+    {
+        var cache = new BlockCache(capacity: 3);
+        Fill(cache, FileA, 0, 1, 2);
+        Read(cache, FileA, 0);
+
+        var victims = Fill(cache, FileA, 3);
+
+        Assert.Empty(victims);
+        Assert.Equal([Key(FileA, 2), Key(FileA, 0), Key(FileA, 3)], cache.KeysOldestFirst());
+        Assert.Equal(new(ReadHits: 1, WriteHits: 0, Evictions: 1, Writebacks: 0, Invalidations: 0, CloseWritebacks: 0, CloseEvictions: 0), cache.Stats);
+    }
+
+    [Fact]
+    public void ReadCopiesCachedBytesAndListsMisses()
+    {
+        var cache = new BlockCache(capacity: 8);
+        Fill(cache, FileA, 1);
+        var destination = new byte[3 * BlockSize];
+        var misses = new List<long>();
+
+        cache.ReadCached(FileA, 0, destination, 0, 2, misses);
+
+        Assert.Equal([0L, 2L], misses);
+        Assert.All(destination.AsSpan(BlockSize, BlockSize).ToArray(), b => Assert.Equal(Pattern(FileA, 1), b));
+        Assert.Equal(1, cache.Stats.ReadHits);
+    }
+
+    [Fact]
+    public void EvictedDirtyBlockStaysCachedUntilItsWriteBackLands()
+    {
+        var cache = new BlockCache(capacity: 2);
+        Write(cache, FileA, 0, 1);
+
+        var victims = Fill(cache, FileB, 0);
+
+        var victim = Assert.Single(victims);
+        Assert.Equal(Key(FileA, 0), victim.Key);
+        Assert.True(cache.Contains(Key(FileA, 0)), "a dirty victim must stay readable while its write-back is in flight");
+        var writeBacks = cache.PrepareWriteBacks(victims);
+        Assert.Equal(Block(FileA, 0), writeBacks[0].Bytes.ToArray());
+
+        cache.CompleteWriteBacks(writeBacks, succeeded: true, atClose: false);
+
+        Assert.False(cache.Contains(Key(FileA, 0)));
+        Assert.Equal(2, cache.Count);
+        Assert.Equal((1L, 1L), (cache.Stats.Evictions, cache.Stats.Writebacks));
+    }
+
+    [Fact]
+    public void FailedWriteBackKeepsTheBlockDirty()
+    {
+        var cache = new BlockCache(capacity: 1);
+        Write(cache, FileA, 0);
+        var victims = Fill(cache, FileB, 0);
+
+        cache.CompleteWriteBacks(cache.PrepareWriteBacks(victims), succeeded: false, atClose: false);
+
+        Assert.True(cache.IsDirty(Key(FileA, 0)));
+        Assert.Equal((0L, 0L), (cache.Stats.Evictions, cache.Stats.Writebacks));
+    }
+
+    [Fact]
+    public void WriteDuringWriteBackKeepsTheNewerBytesDirty()
+    {
+        var cache = new BlockCache(capacity: 1);
+        Write(cache, FileA, 0);
+        var writeBacks = cache.PrepareWriteBacks(Fill(cache, FileB, 0));
+
+        Write(cache, FileA, 0);
+        cache.CompleteWriteBacks(writeBacks, succeeded: true, atClose: false);
+
+        Assert.True(cache.IsDirty(Key(FileA, 0)));
+        Assert.Equal(1, cache.Stats.WriteHits);
+        Assert.Equal(0, cache.Stats.Writebacks);
+    }
+
+    [Fact]
+    public void LargeWriteThroughSmallCacheWritesBackEveryPushedOutBlock()
+    {
+        var cache = new BlockCache(capacity: 3);
+        var data = new byte[10 * BlockSize];
+        Random.Shared.NextBytes(data);
+        var victims = new List<CachedBlock>();
+
+        cache.ApplyWrite(FileA, 0, data, new Dictionary<long, ReadOnlyMemory<byte>>(), victims);
+        var writeBacks = cache.PrepareWriteBacks(victims);
+        var expectedLast = data.AsSpan(7 * BlockSize).ToArray();
+        Array.Clear(data); // the cache must have copied what it kept
+
+        Assert.Equal([0L, 1, 2, 3, 4, 5, 6], victims.Select(v => v.Key.Index));
+        Assert.Equal([Key(FileA, 7), Key(FileA, 8), Key(FileA, 9)], cache.KeysOldestFirst());
+        Assert.Equal(7, cache.Stats.Evictions);
+        var kept = new byte[3 * BlockSize];
+        cache.ReadCached(FileA, 7 * BlockSize, kept, 7, 9, []);
+        Assert.Equal(expectedLast, kept);
+        cache.CompleteWriteBacks(writeBacks, succeeded: true, atClose: false);
+        Assert.Equal(7, cache.Stats.Writebacks);
+    }
+
+    [Fact]
+    public void PartialWriteMergesWithTheOldBytes()
+    {
+        var cache = new BlockCache(capacity: 4);
+        var old = Enumerable.Repeat((byte)7, BlockSize).ToArray();
+
+        cache.ApplyWrite(FileA, 10, new byte[] { 1, 2, 3 }, new Dictionary<long, ReadOnlyMemory<byte>> { [0] = old }, []);
+
+        var read = new byte[BlockSize];
+        cache.ReadCached(FileA, 0, read, 0, 0, []);
+        var expected = old.ToArray();
+        expected[10] = 1;
+        expected[11] = 2;
+        expected[12] = 3;
+        Assert.Equal(expected, read);
+    }
+
+    [Fact]
+    public void InvalidationDropsExactlyTheNamedCleanBlocks()
+    {
+        var cache = new BlockCache(capacity: 16);
+        Fill(cache, FileA, 0, 1, 2, 3, 4, 5);
+        Fill(cache, FileB, 2);
+
+        var dropped = cache.Invalidate(FileA.FileId, [(1, 2), (5, 1)]);
+
+        Assert.Equal(3, dropped);
+        Assert.Equal([Key(FileA, 0), Key(FileA, 3), Key(FileA, 4), Key(FileB, 2)], cache.KeysOldestFirst());
+        Assert.Equal(3, cache.Stats.Invalidations);
+    }
+
+    [Fact]
+    public void LosingTheSessionDropsCleanBlocksButKeepsDirtyOnes()
+    {
+        var cache = new BlockCache(capacity: 16);
+        Fill(cache, FileA, 0, 1);
+        Write(cache, FileB, 0);
+
+        var dropped = cache.DropAllClean();
+
+        Assert.Equal(2, dropped);
+        Assert.Equal([Key(FileB, 0)], cache.KeysOldestFirst());
+        Assert.Equal(2, cache.Stats.CloseEvictions);
+    }
+
+    [Fact]
+    public async Task CloseWaitsForAnEvictionWriteBackInFlight()
+    {
+        var cache = new BlockCache(capacity: 1);
+        Write(cache, FileA, 0);
+        var writeBacks = cache.PrepareWriteBacks(Fill(cache, FileB, 0));
+
+        Assert.Null(cache.PinDirtyForClose(FileA.FileId));
+        var waiting = cache.WaitForWriteBacksAsync(FileA.FileId);
+        Assert.False(waiting.IsCompleted);
+        cache.CompleteWriteBacks(writeBacks, succeeded: false, atClose: false);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var pinned = cache.PinDirtyForClose(FileA.FileId);
+        Assert.NotNull(pinned);
+        var single = Assert.Single(pinned);
+        cache.CompleteWriteBacks(pinned, succeeded: true, atClose: true);
+        Assert.False(cache.IsDirty(single.Block.Key));
+        Assert.Equal(1, cache.Stats.CloseWritebacks);
+    }
+
+    private static BlockKey Key(FileLayout file, long index) => new(file.FileId, index);
+
+    private static byte Pattern(FileLayout file, long index) => (byte)((file.FileId * 31) + (ulong)index + 1);
+
+    private static byte[] Block(FileLayout file, long index) => Enumerable.Repeat(Pattern(file, index), BlockSize).ToArray();
+
+    private static List<CachedBlock> Fill(BlockCache cache, FileLayout file, params long[] indices)
+    {
+        var victims = new List<CachedBlock>();
+        cache.InsertClean(file, indices.Select(i => (i, (ReadOnlyMemory<byte>)Block(file, i))).ToList(), victims);
+        return victims;
+    }
+
+    private static List<CachedBlock> Write(BlockCache cache, FileLayout file, params long[] indices)
+    {
+        var victims = new List<CachedBlock>();
+        foreach (var index in indices)
+        {
+            cache.ApplyWrite(file, index * BlockSize, Block(file, index), new Dictionary<long, ReadOnlyMemory<byte>>(), victims);
+        }
+
+        return victims;
+    }
+
+    private static void Read(BlockCache cache, FileLayout file, long index) =>
+        cache.ReadCached(file, index * BlockSize, new byte[BlockSize], index, index, []);
+}
