@@ -1,0 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
+using Pfs.LocalCluster;
+using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Registry;
+
+namespace Pfs.Tests.Fixtures;
+
+/// <summary>Looks inside an in-process metadata server, so tests wait for the event itself (a waiter queued) instead of for time.</summary>
+public static class MetaProbe
+{
+    public static Task WaitForWaitersAsync(PfsCluster cluster, string name, int count)
+    {
+        var registry = cluster.MetaServices.GetRequiredService<FileRegistry>();
+        var locks = cluster.MetaServices.GetRequiredService<LockTable>();
+        return Wait.UntilAsync(
+            () => (registry.Find(name) is { } file ? locks.WaitingCount(file.FileId) : 0) == count,
+            $"{count} callers wait for the lock of '{name}'");
+    }
+}
