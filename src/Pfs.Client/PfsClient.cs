@@ -97,7 +97,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         activity?.SetTag("pfs.file", name);
         await CallMetaAsync($"create '{name}'", () => _meta.CreateAsync(
             new CreateRequest { Name = name, StripeWidth = stripeWidth, BlockSize = blockSize },
-            deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -179,7 +179,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         ThrowIfDisposed();
         ValidateName(name);
         var reply = await CallMetaAsync($"stat '{name}'", () => _meta.StatAsync(
-            new StatRequest { Name = name }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync,
+            new StatRequest { Name = name }, Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.File);
     }
@@ -189,7 +189,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     {
         ThrowIfDisposed();
         var reply = await CallMetaAsync("list", () => _meta.ListAsync(
-            new ListRequest(), deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync,
+            new ListRequest(), Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         return reply.Files.Select(ToInfo).ToList();
     }
@@ -229,7 +229,12 @@ public sealed partial class PfsClient : IAsyncDisposable
 
     internal void Forget(PfsFile file) => _openFiles.TryRemove(file, out _);
 
-    internal DateTime Deadline() => DateTime.UtcNow + Options.OperationTimeout;
+    /// <summary>
+    /// Options for a call that must finish within the operation timeout. It waits for a server
+    /// that is restarting (wait-for-ready) rather than failing while the channel reconnects.
+    /// </summary>
+    internal CallOptions Bounded(CancellationToken cancellationToken = default) =>
+        new CallOptions(deadline: DateTime.UtcNow + Options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
 
     internal static PfsFileInfo ToInfo(FileInfo file) => new(
         file.Name,
@@ -287,7 +292,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         try
         {
             await _meta.ReleaseAsync(new ReleaseRequest { ClientId = Options.ClientId, OpenId = openId },
-                deadline: Deadline()).ResponseAsync.ConfigureAwait(false);
+                Bounded()).ResponseAsync.ConfigureAwait(false);
         }
         catch (RpcException ex)
         {

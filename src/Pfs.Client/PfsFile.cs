@@ -138,7 +138,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     {
         ThrowIfClosed();
         var reply = await _client.CallMetaAsync($"stat '{Name}'", () => _client.Meta.StatAsync(
-            new StatRequest { Name = Name }, deadline: _client.Deadline(), cancellationToken: cancellationToken).ResponseAsync,
+            new StatRequest { Name = Name }, _client.Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         var info = PfsClient.ToInfo(reply.File);
         return _mode == PfsOpenMode.Write ? info with { Size = Math.Max(info.Size, Size) } : info;
@@ -182,7 +182,7 @@ public sealed partial class PfsFile : IAsyncDisposable
             try
             {
                 await _client.CallMetaAsync($"close '{Name}'", () => _client.Meta.CloseAsync(
-                    request, deadline: _client.Deadline()).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+                    request, _client.Bounded()).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
             }
             catch (PfsException ex) when (ex.Code is PfsErrorCode.NotFound or PfsErrorCode.Closed)
             {

@@ -59,14 +59,14 @@ internal sealed class BlockTransport(PfsClientOptions options)
         Task.WhenAll(servers.Select(server => CallAsync(layout, server, "pfs.fileserver.sync", activity =>
             layout.Servers[server].Client.WriteBytesAsync(
                 new WriteBytesRequest { Object = layout.ObjectId, Sync = true },
-                deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync)));
+                Bounded(cancellationToken)).ResponseAsync)));
 
     /// <summary>Removes the file's stripe object from every server of its stripe.</summary>
     public Task DeleteAsync(FileLayout layout, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.delete", activity =>
             layout.Servers[server].Client.DeleteObjectAsync(
                 new DeleteObjectRequest { Object = layout.ObjectId },
-                deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync)));
+                Bounded(cancellationToken)).ResponseAsync)));
 
     private async Task ReadOneAsync(FileLayout layout, ServerCall call, SemaphoreSlim limiter,
                                     Action<ServerCall, IReadOnlyList<ByteString>> onCall, CancellationToken cancellationToken)
@@ -87,7 +87,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
             var reply = await CallAsync(layout, call.Server, "pfs.fileserver.read", activity =>
             {
                 Tag(activity, layout, call);
-                return layout.Servers[call.Server].Client.ReadBytesAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync;
+                return layout.Servers[call.Server].Client.ReadBytesAsync(request, Bounded(cancellationToken)).ResponseAsync;
             }).ConfigureAwait(false);
             if (reply.Data.Count != call.Runs.Count)
             {
@@ -129,7 +129,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
                 {
                     Tag(activity, layout, call);
                     activity?.SetTag("pfs.bytes", total);
-                    return layout.Servers[call.Server].Client.WriteBytesAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync;
+                    return layout.Servers[call.Server].Client.WriteBytesAsync(request, Bounded(cancellationToken)).ResponseAsync;
                 }).ConfigureAwait(false);
             }
             finally
@@ -205,5 +205,8 @@ internal sealed class BlockTransport(PfsClientOptions options)
         activity.SetTag("pfs.bytes", (long)call.BlockCount * layout.BlockSize);
     }
 
-    private DateTime Deadline() => DateTime.UtcNow + options.OperationTimeout;
+    // Wait-for-ready: a call to a restarting server waits for it (within the deadline) instead
+    // of failing while the channel reconnects.
+    private CallOptions Bounded(CancellationToken cancellationToken) =>
+        new CallOptions(deadline: DateTime.UtcNow + options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
 }

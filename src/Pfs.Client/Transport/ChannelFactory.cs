@@ -33,6 +33,10 @@ internal static class ChannelFactory
             MaxRetryBufferPerCallSize = MaxMessageBytes,
             MaxRetryBufferSize = 4L * MaxMessageBytes,
             ServiceConfig = serviceConfig,
+            // gRPC's default reconnect backoff grows to two minutes; a storage client must find a
+            // restarted server within its retries, not minutes later.
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(1),
             LoggerFactory = options.LoggerFactory,
         });
     }

@@ -11,7 +11,7 @@ internal sealed partial class MetaGrpcService
         var subscriber = _sessions.Subscribe(clientId);
         _leases.ClientConnected(clientId);
         LogSubscribed(_logger, clientId, subscriber.SessionId);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscriber.Ended);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscriber.Ended, _stopping);
         try
         {
             // This loop is the only writer of the stream: Hello first, then the queue in seq order.
@@ -23,7 +23,8 @@ internal sealed partial class MetaGrpcService
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The client went away, subscribed again, or fell too far behind: the stream just ends.
+            // The client went away, subscribed again, fell too far behind, or this server is stopping
+            // (an open stream would otherwise hold shutdown up until Kestrel gives up on it).
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
@@ -23,6 +24,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     private readonly SessionManager _sessions;
     private readonly LeaseManager _leases;
     private readonly ILogger<MetaGrpcService> _logger;
+    private readonly CancellationToken _stopping;
 
     public MetaGrpcService(
         FileRegistry registry,
@@ -30,8 +32,10 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         OpenTable opens,
         SessionManager sessions,
         LeaseManager leases,
+        IHostApplicationLifetime lifetime,
         ILogger<MetaGrpcService> logger)
     {
+        _stopping = lifetime.ApplicationStopping;
         _registry = registry;
         _locks = locks;
         _opens = opens;

@@ -49,6 +49,7 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
             NoticeQueueCapacity = noticeQueueCapacity,
         }.Normalize();
         var services = new ServiceCollection().AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostApplicationLifetime, Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>();
         if (store is not null)
         {
             services.AddSingleton(store);
