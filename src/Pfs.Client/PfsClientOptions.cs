@@ -23,7 +23,7 @@ public sealed record PfsClientOptions
     /// <summary>Most payload bytes one call to a file server carries; larger transfers are split and sent in parallel.</summary>
     public int MaxCallBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Most file-server calls one read or write keeps in flight at once.</summary>
+    /// <summary>Most calls one read or write keeps in flight at once to each file server of the stripe.</summary>
     public int MaxConcurrentCalls { get; init; } = 16;
 
     /// <summary>Where the client logs (reconnects, failed write-backs); none by default.</summary>

@@ -1,4 +1,5 @@
 using Pfs.Client.Caching;
+using Pfs.Client.Diagnostics;
 using Pfs.Client.Striping;
 
 namespace Pfs.Client;
@@ -11,6 +12,7 @@ public sealed partial class PfsFile
         var (first, last) = StripeMath.BlocksOf(offset, destination.Length, _layout.BlockSize);
         var misses = new List<long>();
         _client.Cache.ReadCached(_layout, offset, destination.Span, first, last, misses);
+        PfsMetrics.RecordMisses(misses.Count, _client.Options.ClientId);
         if (misses.Count == 0)
         {
             return;
@@ -63,27 +65,35 @@ public sealed partial class PfsFile
         }
 
         var oldData = new Dictionary<long, ReadOnlyMemory<byte>>();
-        var toFetch = partial.Count == 0 ? partial : _client.Cache.Missing(_layout.FileId, partial);
-        if (toFetch.Count > 0)
+        var victims = new List<CachedBlock>();
+        while (true)
         {
-            await _client.Transport.ReadAsync(_layout, toFetch, (call, replies) =>
+            var toFetch = partial.Count == 0 ? partial : _client.Cache.Missing(_layout.FileId, partial.Where(i => !oldData.ContainsKey(i)));
+            if (toFetch.Count > 0)
             {
-                lock (oldData)
+                await _client.Transport.ReadAsync(_layout, toFetch, (call, replies) =>
                 {
-                    for (var run = 0; run < call.Runs.Count; run++)
+                    lock (oldData)
                     {
-                        for (var k = 0; k < call.Runs[run].Count; k++)
+                        for (var run = 0; run < call.Runs.Count; run++)
                         {
-                            var block = BlockOf(_layout, call, run, k, replies[run], size);
-                            oldData[block.Index] = block.Bytes;
+                            for (var k = 0; k < call.Runs[run].Count; k++)
+                            {
+                                var block = BlockOf(_layout, call, run, k, replies[run], size);
+                                oldData[block.Index] = block.Bytes;
+                            }
                         }
                     }
-                }
-            }, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            // False only if a block seen cached a moment ago was pushed out meanwhile: fetch it too.
+            if (_client.Cache.ApplyWrite(_layout, offset, data, oldData, victims, partial))
+            {
+                break;
+            }
         }
 
-        var victims = new List<CachedBlock>();
-        _client.Cache.ApplyWrite(_layout, offset, data, oldData, victims);
         // Recorded before the write-back: if that fails the range's contents are unknown, and
         // other clients must still be told to drop it.
         InterlockedMax(ref _size, end);

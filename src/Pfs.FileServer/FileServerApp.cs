@@ -39,16 +39,20 @@ public static class FileServerApp
         var resolved = options with { DataDirectory = ResolveDataDirectory(options.DataDirectory, builder.Configuration) };
 
         builder.UsePfsKestrel(resolved.Port, resolved.BindAddress);
+        builder.AddServiceDefaults();
         builder.Services.AddPfsGrpc();
         builder.Services.AddSingleton(resolved);
         builder.Services.AddSingleton(services => new BlockStore(
             resolved.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), resolved.SyncWrites));
+        builder.Services.AddSingleton(services => new EpochFences(services.GetRequiredService<BlockStore>().ObjectsRoot));
+        builder.AddPfsClusterKey(resolved.ClusterKey, resolved.ClusterKeyFile);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<BlockStore>();
         app.MapGrpcService<FileGrpcService>();
         app.MapPfsHealth();
+        app.MapDefaultEndpoints();
         return app;
     }
 

@@ -20,4 +20,10 @@ public sealed record FileServerOptions
 
     /// <summary>Flush every write to stable storage, not only those whose request asks for it.</summary>
     public bool SyncWrites { get; init; }
+
+    /// <summary>The cluster key (base64, at least 32 bytes) that capabilities are checked with; see <c>ClusterKeys</c> for the fallbacks.</summary>
+    public string? ClusterKey { get; init; }
+
+    /// <summary>A file holding the cluster key (<c>--cluster-key-file</c>).</summary>
+    public string? ClusterKeyFile { get; init; }
 }

@@ -83,9 +83,13 @@ internal static partial class Program
         };
         var bind = new Option<string>("--bind") { Description = "IP address to listen on with --port (default: all interfaces)" };
         var delay = new Option<int>("--delay-ms") { Description = "Delay added to every call, for benchmarks (default 0)" };
+        var keyFile = new Option<string>("--cluster-key-file")
+        {
+            Description = "File with the base64 cluster key shared with the metadata server (default: Pfs:ClusterKey, else ~/.pfs/cluster.key)",
+        };
         var root = new RootCommand("Pfs file server: stores stripe objects on local disk and serves them over gRPC.")
         {
-            port, dataDir, bind, delay,
+            port, dataDir, bind, delay, keyFile,
         };
 
         var parsed = root.Parse(args);
@@ -119,6 +123,7 @@ internal static partial class Program
             DataDirectory = parsed.GetValue(dataDir) ?? string.Empty,
             BindAddress = parsed.GetValue(bind),
             DelayMs = parsed.GetValue(delay),
+            ClusterKeyFile = parsed.GetValue(keyFile),
         };
         exitCode = 0;
         return true;

@@ -4,6 +4,7 @@ using Pfs.Client;
 using Pfs.FileServer;
 using FileServerOptions = Pfs.FileServer.FileServerOptions;
 using Pfs.MetaServer;
+using Pfs.Protocol;
 using Pfs.ServiceDefaults;
 
 namespace Pfs.LocalCluster;
@@ -39,12 +40,20 @@ public sealed class PfsCluster : IAsyncDisposable
     /// <summary>The file servers' addresses, in stripe order.</summary>
     public Uri[] FileServerAddresses { get; }
 
+    /// <summary>The cluster key (base64) every server of this cluster shares.</summary>
+    public string ClusterKey { get; } = CapabilitySigner.NewKey();
+
     /// <summary>Options the metadata server is started with (file servers filled in).</summary>
     public MetaServerOptions MetaOptions { get; private set; } = null!;
 
-    /// <summary>Starts a cluster. Without <paramref name="dataRoot"/>, a temporary directory is used and removed on dispose.</summary>
+    /// <summary>
+    /// Starts a cluster. Without <paramref name="dataRoot"/>, a temporary directory is used and removed on dispose.
+    /// With <paramref name="redis"/> (a StackExchange.Redis connection string) the metadata server keeps its
+    /// registry there, so it survives <see cref="StopMetaServerAsync"/> and <see cref="StartMetaServerAsync"/>.
+    /// </summary>
     public static async Task<PfsCluster> StartAsync(int fileServers = 3, string? dataRoot = null,
-        TimeSpan? leaseTimeout = null, Action<WebApplicationBuilder>? configureMeta = null, CancellationToken cancellationToken = default)
+        TimeSpan? leaseTimeout = null, Action<WebApplicationBuilder>? configureMeta = null, string? redis = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fileServers);
         var owns = dataRoot is null;
@@ -63,6 +72,8 @@ public sealed class PfsCluster : IAsyncDisposable
                 BindAddress = "127.0.0.1",
                 FileServers = cluster.FileServerAddresses.Select(a => a.ToString().TrimEnd('/')).ToList(),
                 LeaseTimeout = leaseTimeout ?? TimeSpan.FromSeconds(10),
+                Redis = redis,
+                ClusterKey = cluster.ClusterKey,
             };
             await cluster.StartMetaServerAsync(cancellationToken).ConfigureAwait(false);
             return cluster;
@@ -100,6 +111,7 @@ public sealed class PfsCluster : IAsyncDisposable
             Port = port,
             BindAddress = "127.0.0.1",
             DataDirectory = Path.Combine(DataRoot, $"fs{index}"),
+            ClusterKey = ClusterKey,
         }, configure: Quiet);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _fileServers[index] = app;

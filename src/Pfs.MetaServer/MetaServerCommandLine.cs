@@ -50,6 +50,10 @@ internal static class MetaServerCommandLine
             Description = "Seconds a client without a Subscribe stream keeps its handles (default 10)",
             CustomParser = static result => ParseLeaseSeconds(result),
         };
+        var keyFile = new Option<string?>("--cluster-key-file")
+        {
+            Description = "File with the base64 cluster key shared with the file servers (default: Pfs:ClusterKey, else ~/.pfs/cluster.key)",
+        };
         var root = new RootCommand("Pfs metadata server: file registry, stripe recipes, locks and invalidations.")
         {
             port,
@@ -57,6 +61,7 @@ internal static class MetaServerCommandLine
             redis,
             bind,
             leaseSeconds,
+            keyFile,
         };
 
         var parsed = root.Parse(args);
@@ -84,6 +89,7 @@ internal static class MetaServerCommandLine
                 BindAddress = parsed.GetValue(bind),
                 FileServers = servers.Split(',', StringSplitOptions.TrimEntries),
                 Redis = parsed.GetValue(redis) ?? NullIfBlank(configuration[RedisKey]),
+                ClusterKeyFile = parsed.GetValue(keyFile),
             };
             if ((parsed.GetValue(leaseSeconds) ?? LeaseSecondsFromConfiguration(configuration)) is { } seconds)
             {

@@ -23,6 +23,12 @@ public sealed record MetaServerOptions
     /// <summary>Notices queued per subscriber before its stream is ended as too slow.</summary>
     public int NoticeQueueCapacity { get; init; } = 4096;
 
+    /// <summary>The cluster key (base64, at least 32 bytes) that signs capabilities; see <c>ClusterKeys</c> for the fallbacks.</summary>
+    public string? ClusterKey { get; init; }
+
+    /// <summary>A file holding the cluster key (<c>--cluster-key-file</c>).</summary>
+    public string? ClusterKeyFile { get; init; }
+
     /// <summary>
     /// Checks every setting and returns a copy whose file-server addresses are absolute
     /// (<c>localhost:50052</c> becomes <c>http://localhost:50052</c>).

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 
 namespace Pfs.ServiceDefaults;
 
@@ -21,6 +22,9 @@ public static class PfsServerHosting
     /// </summary>
     public static WebApplicationBuilder UsePfsKestrel(this WebApplicationBuilder builder, int? port, string? bindAddress = null)
     {
+        // ASP.NET Core logs four lines per request at Information: on a block server that is more
+        // CPU than the call itself. Warnings and errors still show.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -31,6 +35,10 @@ public static class PfsServerHosting
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
             // Opens wait server-side for locks; many may be outstanding on one connection.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+            // A client whose machine or network vanished sends no FIN: pings find it, its
+            // Subscribe stream ends, and its lease starts running out.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(5);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(5);
             kestrel.Limits.MaxRequestBodySize = null;
             if (port is { } p)
             {

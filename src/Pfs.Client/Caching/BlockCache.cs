@@ -148,14 +148,23 @@ internal sealed partial class BlockCache
     /// write covers only in part is merged with <paramref name="oldData"/> (its current bytes
     /// from the file servers) when it is not cached. Returns nothing; victims as in InsertClean.
     /// </summary>
-    public void ApplyWrite(FileLayout layout, long offset, ReadOnlyMemory<byte> data,
-                           IReadOnlyDictionary<long, ReadOnlyMemory<byte>> oldData, List<CachedBlock> victims)
+    public bool ApplyWrite(FileLayout layout, long offset, ReadOnlyMemory<byte> data,
+                           IReadOnlyDictionary<long, ReadOnlyMemory<byte>> oldData, List<CachedBlock> victims,
+                           IReadOnlyCollection<long>? needsOld = null)
     {
         var blockSize = layout.BlockSize;
         var first = offset / blockSize;
         var last = (offset + data.Length - 1) / blockSize;
         lock (_gate)
         {
+            // A partly covered block the caller saw cached may have been pushed out since (by
+            // another file's operation): then its old bytes are nowhere, and the caller must fetch.
+            if (needsOld is not null && needsOld.Any(index => !oldData.ContainsKey(index) && !_blocks.ContainsKey(new BlockKey(layout.FileId, index))))
+            {
+                return false;
+            }
+
+            var tailOld = SaveTailLocked(layout, offset + data.Length, first, last, oldData);
             for (var index = first; index <= last; index++)
             {
                 var blockStart = index * blockSize;
@@ -169,6 +178,7 @@ internal sealed partial class BlockCache
                     // Never virtual here: an operation's virtual blocks are distinct from each other.
                     piece.Span.CopyTo(cached.Data.AsSpan(from));
                     cached.Length = Math.Max(cached.Length, to);
+                    cached.Layout = layout;
                     MarkDirtyLocked(cached);
                     Touch(cached);
                     _counters.WriteHits++;
@@ -176,6 +186,11 @@ internal sealed partial class BlockCache
                 }
 
                 var hasOld = oldData.TryGetValue(index, out var old);
+                if (!hasOld && index == last && tailOld is { } saved)
+                {
+                    (old, hasOld) = (saved, true);
+                }
+
                 CachedBlock block;
                 if (from == 0 && (!hasOld || old.Length <= to))
                 {
@@ -199,7 +214,24 @@ internal sealed partial class BlockCache
             }
 
             MaterializeLocked();
+            return true;
         }
+    }
+
+    // The write's last block, when cached and only partly overwritten, was not fetched from the
+    // servers; yet the blocks this write inserts before it can push it out (a clean block leaves
+    // at once). Keep a copy of its bytes so the merge still has them.
+    private ReadOnlyMemory<byte>? SaveTailLocked(FileLayout layout, long end, long first, long last,
+                                                IReadOnlyDictionary<long, ReadOnlyMemory<byte>> oldData)
+    {
+        if (last == first || oldData.ContainsKey(last)
+            || !_blocks.TryGetValue(new BlockKey(layout.FileId, last), out var tail) || tail.IsVirtual
+            || tail.Length <= end - (last * layout.BlockSize))
+        {
+            return null;
+        }
+
+        return tail.Data.AsSpan(0, tail.Length).ToArray();
     }
 
     private void MarkDirtyLocked(CachedBlock block)

@@ -7,8 +7,11 @@ internal sealed class CachedBlock(BlockKey key, FileLayout layout)
 {
     public BlockKey Key { get; } = key;
 
-    /// <summary>Where the block is written back to.</summary>
-    public FileLayout Layout { get; } = layout;
+    /// <summary>
+    /// Where the block is written back to, and with which capability: the open that last wrote
+    /// it (a clean block cached by an earlier open carries that open's, now stale, capability).
+    /// </summary>
+    public FileLayout Layout { get; set; } = layout;
 
     /// <summary>Pooled, at least a block long; bytes from <see cref="Length"/> on are zero. Null while virtual.</summary>
     public byte[]? Data { get; set; }

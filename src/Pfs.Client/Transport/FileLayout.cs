@@ -5,8 +5,9 @@ namespace Pfs.Client.Transport;
 /// <summary>An open file's stripe recipe, resolved to connections: everything a block transfer needs.</summary>
 internal sealed class FileLayout
 {
-    public FileLayout(string name, ulong fileId, int blockSize, IReadOnlyList<FileServerConnection> servers)
+    public FileLayout(string name, ulong fileId, int blockSize, IReadOnlyList<FileServerConnection> servers, Capability? capability = null)
     {
+        Capability = capability;
         Name = name;
         FileId = fileId;
         BlockSize = blockSize;
@@ -25,4 +26,7 @@ internal sealed class FileLayout
     public IReadOnlyList<FileServerConnection> Servers { get; }
 
     public ObjectId ObjectId { get; }
+
+    /// <summary>What the metadata server granted this open; every file-server call presents it.</summary>
+    public Capability? Capability { get; }
 }

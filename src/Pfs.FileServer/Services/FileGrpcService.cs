@@ -1,22 +1,27 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Pfs.FileServer.Storage;
+using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 using Pfs.ServiceDefaults;
 
 namespace Pfs.FileServer.Services;
 
 /// <summary>The FileService wire contract over <see cref="BlockStore"/>.</summary>
-public sealed class FileGrpcService : FileService.FileServiceBase
+internal sealed class FileGrpcService : FileService.FileServiceBase
 {
     private readonly BlockStore _store;
+    private readonly CapabilitySigner _signer;
+    private readonly EpochFences _fences;
     private readonly TimeSpan _delay;
 
-    public FileGrpcService(BlockStore store, FileServerOptions options)
+    public FileGrpcService(BlockStore store, FileServerOptions options, CapabilitySigner signer, EpochFences fences)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _signer = signer;
+        _fences = fences;
         _delay = TimeSpan.FromMilliseconds(options.DelayMs);
     }
 
@@ -25,6 +30,7 @@ public sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
+        Authorize(key, request.Capability, write: false);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
         // Each reply entry costs a tag and a length prefix on top of its bytes, so a full batch cut
@@ -74,6 +80,7 @@ public sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
+        Authorize(key, request.Capability, write: true);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
         // ByteString.Memory views the received message, so payloads are not copied on the way to disk.
@@ -83,6 +90,17 @@ public sealed class FileGrpcService : FileService.FileServiceBase
             segments[i] = new ObjectSegment(request.Segments[i].Offset, request.Segments[i].Data.Memory);
         }
 
+        try
+        {
+            // Refuse a malformed request before it can raise the object's epoch floor.
+            BlockStore.ValidateSegments(segments);
+        }
+        catch (BlockStoreException ex)
+        {
+            throw ToRpcException(ex);
+        }
+
+        using var admitted = await AdmitAsync(key, request.Capability, context.CancellationToken).ConfigureAwait(false);
         try
         {
             var written = await _store.WriteAsync(key, segments, request.Sync, context.CancellationToken).ConfigureAwait(false);
@@ -99,8 +117,10 @@ public sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
+        Authorize(key, request.Capability, write: true);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
+        using var admitted = await AdmitAsync(key, request.Capability, context.CancellationToken).ConfigureAwait(false);
         try
         {
             return new DeleteObjectReply { Existed = _store.Delete(key) };
@@ -110,6 +130,40 @@ public sealed class FileGrpcService : FileService.FileServiceBase
             throw ToRpcException(ex);
         }
     }
+
+    // The object id is checked first (a bad name is InvalidArgument whoever asks), then that the
+    // caller holds a lock on exactly this generation of this file, in the mode the call needs.
+    private void Authorize(ObjectKey key, Capability? capability, bool write)
+    {
+        try
+        {
+            _store.Validate(key);
+        }
+        catch (BlockStoreException ex)
+        {
+            throw ToRpcException(ex);
+        }
+
+        if (!_signer.Verify(capability))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "the call carries no valid capability for this file"));
+        }
+
+        if (capability!.Name != key.Name || capability.Generation != key.Generation)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "the capability is for another file"));
+        }
+
+        if (write && !capability.Write)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "a read capability does not allow writes"));
+        }
+    }
+
+    private async Task<IDisposable> AdmitAsync(ObjectKey key, Capability capability, CancellationToken cancellationToken) =>
+        await _fences.EnterAsync(key, capability.Epoch, cancellationToken).ConfigureAwait(false)
+        ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            $"stale writer: epoch {capability.Epoch} of '{capability.ClientId}' is older than this file's newest writer"));
 
     private Task DelayAsync(CancellationToken cancellationToken) =>
         _delay > TimeSpan.Zero ? Task.Delay(_delay, cancellationToken) : Task.CompletedTask;

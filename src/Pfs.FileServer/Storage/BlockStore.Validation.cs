@@ -28,7 +28,7 @@ public sealed partial class BlockStore
         }
     }
 
-    private static long ValidateSegments(IReadOnlyList<ObjectSegment> segments)
+    internal static long ValidateSegments(IReadOnlyList<ObjectSegment> segments)
     {
         long total = 0;
         foreach (var segment in segments)

@@ -179,12 +179,24 @@ public sealed partial class BlockStore
 
     /// <summary>Removes an object; removing a missing one succeeds.</summary>
     /// <returns>Whether the object existed.</returns>
+    /// <summary>Throws <see cref="BlockStoreException"/> (InvalidArgument) if <paramref name="key"/> cannot name an object here.</summary>
+    public void Validate(ObjectKey key) => _ = ObjectPath.Resolve(ObjectsRoot, key);
+
     public bool Delete(ObjectKey key)
     {
         var path = ObjectPath.Resolve(ObjectsRoot, key);
         bool existed;
         try
         {
+            try
+            {
+                File.Delete(EpochFences.FloorFile(path.File));
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // No directory, so no object and no floor either.
+            }
+
             // Exists-then-delete can report true to two racing deletes; the answer is informational only.
             existed = File.Exists(path.File);
             if (existed)

@@ -7,7 +7,9 @@ public sealed class InMemoryMetadataStore : IMetadataStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FileRecord> _records = new(StringComparer.Ordinal);
-    private long _lastFileId;
+    // Ids start from the clock, not 1: stripe objects outlive an in-memory registry, and a file
+    // created after a restart must not take the generation (and so the old bytes) of one before it.
+    private long _lastFileId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16;
 
     public bool IsDurable => false;
 

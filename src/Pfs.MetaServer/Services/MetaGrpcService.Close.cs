@@ -35,6 +35,7 @@ internal sealed partial class MetaGrpcService
 
                 var dirty = DirtyRanges.Normalize(request.Dirty);
                 result = await _registry.CompleteWriteAsync(current, request.Size);
+                _epochs.ClosedCleanly(current.FileId);
                 if (dirty.Count > 0)
                 {
                     recipients = PublishInvalidate(result, dirty, clientId);

@@ -40,7 +40,12 @@ internal sealed partial class MetaGrpcService
             _locks.Fail(current.FileId, NotFound(current.Name));
             var recipients = PublishDeleted(current.Name, current.FileId, clientId);
             LogDeleted(_logger, clientId, current.Name, current.FileId, recipients);
-            return new DeleteReply { File = current.ToFileInfo() };
+            _epochs.Forget(current.FileId);
+            return new DeleteReply
+            {
+                File = current.ToFileInfo(),
+                Capability = _signer.Sign(current.Name, current.FileId, write: true, _epochs.Next(), clientId),
+            };
         }
         finally
         {

@@ -48,12 +48,16 @@ internal sealed partial class MetaGrpcService
             throw Cancelled("the call was cancelled");
         }
 
+        var write = kind == LockKind.Write;
+        var fence = write && _epochs.Granted(current.FileId);
         return new OpenReply
         {
             Handle = entry.Handle,
             File = current.ToFileInfo(),
             SessionId = sessionId,
             NoticeSeq = noticeSeq,
+            Capability = _signer.Sign(current.Name, current.FileId, write, write ? _epochs.Next() : 0, clientId),
+            Fence = fence,
         };
     }
 

@@ -25,6 +25,8 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     private readonly LeaseManager _leases;
     private readonly ILogger<MetaGrpcService> _logger;
     private readonly CancellationToken _stopping;
+    private readonly CapabilitySigner _signer;
+    private readonly WriterEpochs _epochs;
 
     public MetaGrpcService(
         FileRegistry registry,
@@ -33,8 +35,12 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         SessionManager sessions,
         LeaseManager leases,
         IHostApplicationLifetime lifetime,
+        CapabilitySigner signer,
+        WriterEpochs epochs,
         ILogger<MetaGrpcService> logger)
     {
+        _signer = signer;
+        _epochs = epochs;
         _stopping = lifetime.ApplicationStopping;
         _registry = registry;
         _locks = locks;

@@ -137,7 +137,7 @@ public sealed class LockingTests(ClusterFixture fixture)
         Enumerable.Range(0, 3)
             .Select(i => Path.Combine(fixture.Cluster.DataRoot, $"fs{i}"))
             .Where(Directory.Exists)
-            .SelectMany(dir => Directory.GetFiles(dir, "*", SearchOption.AllDirectories))
+            .SelectMany(dir => Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".epoch", StringComparison.Ordinal)))
             .Where(p => p.Contains(Path.DirectorySeparatorChar + name + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             .ToList();
 }

@@ -83,6 +83,7 @@ public sealed class ReadWriteTests(ClusterFixture fixture, ITestOutputHelper out
         for (var server = 0; server < 3; server++)
         {
             var objects = Directory.GetFiles(Path.Combine(fixture.Cluster.DataRoot, $"fs{server}"), "*", SearchOption.AllDirectories)
+                .Where(p => !p.EndsWith(".epoch", StringComparison.Ordinal))
                 .Where(p => p.Contains(Path.DirectorySeparatorChar + name + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 .ToList();
             var stripe = await File.ReadAllBytesAsync(Assert.Single(objects));

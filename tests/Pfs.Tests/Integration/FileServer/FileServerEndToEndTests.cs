@@ -9,6 +9,8 @@ using Pfs.ServiceDefaults;
 using Pfs.Tests.Unit.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
+using Pfs.Tests.Fixtures;
+
 namespace Pfs.Tests.Integration.FileServer;
 
 public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
@@ -47,9 +49,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
 
         // Act
         var written = await _client.WriteBytesAsync(
-            new WriteBytesRequest
-            {
-                Object = id,
+            new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id,
                 Sync = true,
                 Segments =
                 {
@@ -60,9 +60,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
             },
             deadline: Deadline);
         var read = await _client.ReadBytesAsync(
-            new ReadBytesRequest
-            {
-                Object = id,
+            new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id,
                 Ranges =
                 {
                     new ByteRange { Offset = 0, Length = 150_000 },
@@ -88,13 +86,13 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         for (var i = 0; i < Objects; i++)
         {
             await _client.WriteBytesAsync(
-                new WriteBytesRequest { Object = new ObjectId { Name = $"e2e-large-{i}", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFrom(Pattern(Size, seed: i)) } } },
+                new WriteBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = $"e2e-large-{i}", Generation = 1 }), Object = new ObjectId { Name = $"e2e-large-{i}", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFrom(Pattern(Size, seed: i)) } } },
                 deadline: Deadline);
         }
 
         // Act
         var replies = await Task.WhenAll(Enumerable.Range(0, Objects * 4).Select(n => _client.ReadBytesAsync(
-            new ReadBytesRequest { Object = new ObjectId { Name = $"e2e-large-{n % Objects}", Generation = 1 }, Ranges = { new ByteRange { Offset = 0, Length = Size } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = $"e2e-large-{n % Objects}", Generation = 1 }), Object = new ObjectId { Name = $"e2e-large-{n % Objects}", Generation = 1 }, Ranges = { new ByteRange { Offset = 0, Length = Size } } },
             deadline: Deadline).ResponseAsync));
 
         // Assert
@@ -112,8 +110,8 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         var block = Pattern(BlockSizes.Max, seed: 9);
 
         // Act
-        await _client.WriteBytesAsync(new WriteBytesRequest { Object = id, Segments = { new WriteSegment { Offset = BlockSizes.Max, Data = UnsafeByteOperations.UnsafeWrap(block) } } }, deadline: Deadline);
-        var reply = await _client.ReadBytesAsync(new ReadBytesRequest { Object = id, Ranges = { new ByteRange { Offset = BlockSizes.Max, Length = BlockSizes.Max } } }, deadline: Deadline);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id, Segments = { new WriteSegment { Offset = BlockSizes.Max, Data = UnsafeByteOperations.UnsafeWrap(block) } } }, deadline: Deadline);
+        var reply = await _client.ReadBytesAsync(new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = BlockSizes.Max, Length = BlockSizes.Max } } }, deadline: Deadline);
 
         // Assert
         Assert.True(block.AsSpan().SequenceEqual(reply.Data[0].Span));
@@ -124,12 +122,12 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
     {
         // Arrange
         var id = new ObjectId { Name = "e2e-delete", Generation = 5 };
-        await _client.WriteBytesAsync(new WriteBytesRequest { Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("bye") } } }, deadline: Deadline);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("bye") } } }, deadline: Deadline);
 
         // Act
-        var first = await _client.DeleteObjectAsync(new DeleteObjectRequest { Object = id }, deadline: Deadline);
-        var second = await _client.DeleteObjectAsync(new DeleteObjectRequest { Object = id }, deadline: Deadline);
-        var read = await _client.ReadBytesAsync(new ReadBytesRequest { Object = id, Ranges = { new ByteRange { Offset = 0, Length = 3 } } }, deadline: Deadline);
+        var first = await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = TestCaps.Write(id ), Object = id }, deadline: Deadline);
+        var second = await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = TestCaps.Write(id ), Object = id }, deadline: Deadline);
+        var read = await _client.ReadBytesAsync(new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = 3 } } }, deadline: Deadline);
 
         // Assert
         Assert.True(first.Existed);
@@ -142,10 +140,10 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
     {
         // Act
         var badName = await Assert.ThrowsAsync<RpcException>(() => _client.WriteBytesAsync(
-            new WriteBytesRequest { Object = new ObjectId { Name = "../escape", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
+            new WriteBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = "../escape", Generation = 1 }), Object = new ObjectId { Name = "../escape", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
             deadline: Deadline).ResponseAsync);
         var farOffset = await Assert.ThrowsAsync<RpcException>(() => _client.ReadBytesAsync(
-            new ReadBytesRequest { Object = new ObjectId { Name = "e2e-far", Generation = 1 }, Ranges = { new ByteRange { Offset = long.MaxValue, Length = 1 } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = "e2e-far", Generation = 1 }), Object = new ObjectId { Name = "e2e-far", Generation = 1 }, Ranges = { new ByteRange { Offset = long.MaxValue, Length = 1 } } },
             deadline: Deadline).ResponseAsync);
 
         // Assert
@@ -162,7 +160,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         using var directory = new TempDirectory();
         var configured = Path.Join(directory.FullPath, "from-config");
         await using var app = FileServerApp.Build(
-            new FileServerOptions { Port = 0, BindAddress = "127.0.0.1", DataDirectory = string.Empty },
+            new FileServerOptions { Port = 0, BindAddress = "127.0.0.1", DataDirectory = string.Empty, ClusterKey = TestCaps.Key },
             [$"--{FileServerApp.DataDirectoryKey}={configured}"],
             builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync().WaitAsync(TestTimeout);
@@ -171,7 +169,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
 
         // Act
         await client.WriteBytesAsync(
-            new WriteBytesRequest { Object = new ObjectId { Name = "configured", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
+            new WriteBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = "configured", Generation = 1 }), Object = new ObjectId { Name = "configured", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
             deadline: Deadline);
         await app.StopAsync().WaitAsync(TestTimeout);
 

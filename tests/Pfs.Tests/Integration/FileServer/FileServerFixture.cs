@@ -26,7 +26,7 @@ public sealed class FileServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = FileServerApp.Build(
-            new FileServerOptions { Port = 0, BindAddress = "127.0.0.1", DataDirectory = DataDirectory },
+            new FileServerOptions { Port = 0, BindAddress = "127.0.0.1", DataDirectory = DataDirectory, ClusterKey = Fixtures.TestCaps.Key },
             configure: builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await _app.StartAsync().WaitAsync(StartTimeout);
         Address = _app.GetListenAddress();

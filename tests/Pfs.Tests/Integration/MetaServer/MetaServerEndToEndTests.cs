@@ -133,7 +133,7 @@ public sealed class MetaServerEndToEndTests(MetaServerFixture server) : IClassFi
         var now = FileRecord.Truncate(DateTimeOffset.UtcNow);
         await store.CreateAsync(new FileRecord("kept", 77, 100, now, now, 512, 1, ["http://localhost:50052"], 3));
         await using var app = MetaServerApp.Build(
-            new MetaServerOptions { Port = 0, BindAddress = "127.0.0.1", FileServers = ["localhost:50052"] },
+            new MetaServerOptions { Port = 0, BindAddress = "127.0.0.1", FileServers = ["localhost:50052"], ClusterKey = Fixtures.TestCaps.Key },
             configure: builder => builder.Services.AddSingleton<IMetadataStore>(store));
 
         await app.StartAsync().WaitAsync(Timeout);

@@ -21,7 +21,7 @@ public sealed class MetaServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = MetaServerApp.Build(new MetaServerOptions { Port = 0, BindAddress = "127.0.0.1", FileServers = FileServers });
+        _app = MetaServerApp.Build(new MetaServerOptions { Port = 0, BindAddress = "127.0.0.1", FileServers = FileServers, ClusterKey = Fixtures.TestCaps.Key });
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Address = _app.GetListenAddress();
         Channel = GrpcChannel.ForAddress(Address);

@@ -176,6 +176,21 @@ public sealed class BlockCacheTests
         Assert.Equal(1, cache.Stats.CloseWritebacks);
     }
 
+    [Fact]
+    public void AWriteHitOnABlockAnEarlierOpenCachedIsWrittenBackWithTheWritersLayout()
+    {
+        // The same file opened again: a new layout (and capability) for the same generation.
+        var earlier = new FileLayout("a", fileId: 1, BlockSize, servers: []);
+        var writer = new FileLayout("a", fileId: 1, BlockSize, servers: []);
+        var cache = new BlockCache(capacity: 4);
+        Fill(cache, earlier, 0);
+
+        Write(cache, writer, 0);
+
+        var pinned = cache.PinDirtyForClose(1);
+        Assert.Same(writer, Assert.Single(pinned!).Block.Layout);
+    }
+
     private static BlockKey Key(FileLayout file, long index) => new(file.FileId, index);
 
     private static byte Pattern(FileLayout file, long index) => (byte)((file.FileId * 31) + (ulong)index + 1);

@@ -7,6 +7,8 @@ using Pfs.FileServer.Storage;
 using Pfs.Protocol.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
+using Pfs.Tests.Fixtures;
+
 namespace Pfs.Tests.Unit.FileServer;
 
 public sealed class FileGrpcServiceTests : IDisposable
@@ -24,9 +26,7 @@ public sealed class FileGrpcServiceTests : IDisposable
 
         // Act
         var written = await service.WriteBytes(
-            new WriteBytesRequest
-            {
-                Object = id,
+            new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id,
                 Sync = true,
                 Segments =
                 {
@@ -36,7 +36,7 @@ public sealed class FileGrpcServiceTests : IDisposable
             },
             new TestServerCallContext()).WaitAsync(TestTimeout);
         var read = await service.ReadBytes(
-            new ReadBytesRequest { Object = id, Ranges = { new ByteRange { Offset = 1, Length = 4 }, new ByteRange { Offset = 5, Length = 10 }, new ByteRange { Offset = 99, Length = 1 } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 1, Length = 4 }, new ByteRange { Offset = 5, Length = 10 }, new ByteRange { Offset = 99, Length = 1 } } },
             new TestServerCallContext()).WaitAsync(TestTimeout);
 
         // Assert
@@ -50,11 +50,11 @@ public sealed class FileGrpcServiceTests : IDisposable
         // Arrange
         var service = NewService();
         var id = new ObjectId { Name = "gone", Generation = 1 };
-        await service.WriteBytes(new WriteBytesRequest { Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } }, new TestServerCallContext());
+        await service.WriteBytes(new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } }, new TestServerCallContext());
 
         // Act
-        var first = await service.DeleteObject(new DeleteObjectRequest { Object = id }, new TestServerCallContext()).WaitAsync(TestTimeout);
-        var second = await service.DeleteObject(new DeleteObjectRequest { Object = id }, new TestServerCallContext()).WaitAsync(TestTimeout);
+        var first = await service.DeleteObject(new DeleteObjectRequest { Capability = TestCaps.Write(id), Object = id }, new TestServerCallContext()).WaitAsync(TestTimeout);
+        var second = await service.DeleteObject(new DeleteObjectRequest { Capability = TestCaps.Write(id), Object = id }, new TestServerCallContext()).WaitAsync(TestTimeout);
 
         // Assert
         Assert.True(first.Existed);
@@ -86,10 +86,10 @@ public sealed class FileGrpcServiceTests : IDisposable
 
         // Act
         var read = await Assert.ThrowsAsync<RpcException>(() => service.ReadBytes(
-            new ReadBytesRequest { Object = id, Ranges = { new ByteRange { Offset = long.MaxValue, Length = 1 } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = long.MaxValue, Length = 1 } } },
             new TestServerCallContext()));
         var write = await Assert.ThrowsAsync<RpcException>(() => service.WriteBytes(
-            new WriteBytesRequest { Object = id, Segments = { new WriteSegment { Offset = 1L << 40, Data = ByteString.CopyFromUtf8("x") } } },
+            new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id, Segments = { new WriteSegment { Offset = 1L << 40, Data = ByteString.CopyFromUtf8("x") } } },
             new TestServerCallContext()));
 
         // Assert
@@ -107,10 +107,10 @@ public sealed class FileGrpcServiceTests : IDisposable
 
         // Act
         var negative = await Assert.ThrowsAsync<RpcException>(() => service.ReadBytes(
-            new ReadBytesRequest { Object = id, Ranges = { new ByteRange { Offset = 0, Length = -5 } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = -5 } } },
             new TestServerCallContext()));
         var oversized = await Assert.ThrowsAsync<RpcException>(() => service.ReadBytes(
-            new ReadBytesRequest { Object = id, Ranges = { new ByteRange { Offset = 0, Length = 1 << 30 }, new ByteRange { Offset = 0, Length = 1 << 30 } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = 1 << 30 }, new ByteRange { Offset = 0, Length = 1 << 30 } } },
             new TestServerCallContext()));
 
         // Assert
@@ -123,7 +123,7 @@ public sealed class FileGrpcServiceTests : IDisposable
     {
         // Arrange: a full batch in 512-byte ranges is within the byte budget, but the framing pushes the reply over
         var service = NewService();
-        var request = new ReadBytesRequest { Object = new ObjectId { Name = "tiny-ranges", Generation = 1 } };
+        var request = new ReadBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = "tiny-ranges", Generation = 1 }), Object = new ObjectId { Name = "tiny-ranges", Generation = 1 } };
         for (var i = 0; i < BlockStore.MaxReadBytes / 512; i++)
         {
             request.Ranges.Add(new ByteRange { Offset = i * 512L, Length = 512 });
@@ -141,7 +141,7 @@ public sealed class FileGrpcServiceTests : IDisposable
     {
         // Arrange
         var service = NewService();
-        var request = new ReadBytesRequest { Object = new ObjectId { Name = "big-ranges", Generation = 1 } };
+        var request = new ReadBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = "big-ranges", Generation = 1 }), Object = new ObjectId { Name = "big-ranges", Generation = 1 } };
         var count = BlockStore.MaxReadBytes / (1024 * 1024);
         for (var i = 0; i < count; i++)
         {
@@ -164,7 +164,7 @@ public sealed class FileGrpcServiceTests : IDisposable
         var stopwatch = Stopwatch.StartNew();
 
         // Act
-        await service.DeleteObject(new DeleteObjectRequest { Object = new ObjectId { Name = "slow", Generation = 1 } }, new TestServerCallContext()).WaitAsync(TestTimeout);
+        await service.DeleteObject(new DeleteObjectRequest { Capability = TestCaps.Write(new ObjectId { Name = "slow", Generation = 1 }), Object = new ObjectId { Name = "slow", Generation = 1 } }, new TestServerCallContext()).WaitAsync(TestTimeout);
 
         // Assert: timers may fire a tick early, so allow a little slack below the delay
         Assert.True(stopwatch.ElapsedMilliseconds >= 90, $"took {stopwatch.ElapsedMilliseconds} ms");
@@ -176,7 +176,7 @@ public sealed class FileGrpcServiceTests : IDisposable
         // Arrange
         var service = NewService(delayMs: 60_000);
         using var cancellation = new CancellationTokenSource();
-        var call = service.DeleteObject(new DeleteObjectRequest { Object = new ObjectId { Name = "slow", Generation = 1 } }, new TestServerCallContext(cancellation.Token));
+        var call = service.DeleteObject(new DeleteObjectRequest { Capability = TestCaps.Write(new ObjectId { Name = "slow", Generation = 1 }), Object = new ObjectId { Name = "slow", Generation = 1 } }, new TestServerCallContext(cancellation.Token));
 
         // Act
         await cancellation.CancelAsync();
@@ -185,6 +185,9 @@ public sealed class FileGrpcServiceTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TestTimeout));
     }
 
-    private FileGrpcService NewService(int delayMs = 0) =>
-        new(NewStore(_directory), new FileServerOptions { DataDirectory = _directory.FullPath, DelayMs = delayMs });
+    private FileGrpcService NewService(int delayMs = 0)
+    {
+        var store = NewStore(_directory);
+        return new(store, new FileServerOptions { DataDirectory = _directory.FullPath, DelayMs = delayMs }, TestCaps.Signer, new EpochFences(store.ObjectsRoot));
+    }
 }

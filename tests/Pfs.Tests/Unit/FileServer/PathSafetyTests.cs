@@ -5,6 +5,8 @@ using Pfs.FileServer.Storage;
 using Pfs.Protocol.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
+using Pfs.Tests.Fixtures;
+
 namespace Pfs.Tests.Unit.FileServer;
 
 public sealed class PathSafetyTests : IDisposable
@@ -54,18 +56,19 @@ public sealed class PathSafetyTests : IDisposable
     public async Task HostileNamesAreRefusedOverGrpcWithInvalidArgument(string name, ulong generation)
     {
         // Arrange
-        var service = new FileGrpcService(NewStore(_parent), new FileServerOptions { DataDirectory = _parent.FullPath });
+        var store = NewStore(_parent);
+        var service = new FileGrpcService(store, new FileServerOptions { DataDirectory = _parent.FullPath }, TestCaps.Signer, new EpochFences(store.ObjectsRoot));
         var id = new ObjectId { Name = name, Generation = generation };
         var context = new TestServerCallContext();
 
         // Act
         var write = await Assert.ThrowsAsync<RpcException>(() => service.WriteBytes(
-            new WriteBytesRequest { Object = id, Segments = { new WriteSegment { Offset = 0, Data = Google.Protobuf.ByteString.CopyFrom(Bytes("evil")) } } },
+            new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id, Segments = { new WriteSegment { Offset = 0, Data = Google.Protobuf.ByteString.CopyFrom(Bytes("evil")) } } },
             context));
         var read = await Assert.ThrowsAsync<RpcException>(() => service.ReadBytes(
-            new ReadBytesRequest { Object = id, Ranges = { new ByteRange { Offset = 0, Length = 4 } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = 4 } } },
             context));
-        var delete = await Assert.ThrowsAsync<RpcException>(() => service.DeleteObject(new DeleteObjectRequest { Object = id }, context));
+        var delete = await Assert.ThrowsAsync<RpcException>(() => service.DeleteObject(new DeleteObjectRequest { Capability = TestCaps.Write(id), Object = id }, context));
 
         // Assert
         Assert.All([write, read, delete], ex => Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode));

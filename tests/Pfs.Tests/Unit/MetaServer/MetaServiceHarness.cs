@@ -55,6 +55,7 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
             services.AddSingleton(store);
         }
 
+        services.AddSingleton(Fixtures.TestCaps.Signer);
         services.AddMetaServerCore(options);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<FileRegistry>().LoadAsync();

@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using Pfs.Protocol.FileServer;
+
+namespace Pfs.Protocol;
+
+/// <summary>
+/// Signs and checks capabilities with the cluster key: HMAC-SHA256 over a fixed encoding of
+/// every field but the mac. The metadata server signs when it grants a lock; file servers check
+/// on every call, so only a lock holder can touch a file's bytes, and only in its lock's mode.
+/// </summary>
+public sealed class CapabilitySigner
+{
+    /// <summary>Shortest cluster key accepted: 256 bits.</summary>
+    public const int MinKeyBytes = 32;
+
+    private const int MacBytes = 32;
+    private static readonly byte[] Domain = "pfs-capability-v1\0"u8.ToArray();
+    private readonly byte[] _key;
+
+    public CapabilitySigner(ReadOnlySpan<byte> key)
+    {
+        if (key.Length < MinKeyBytes)
+        {
+            throw new ArgumentException($"the cluster key must be at least {MinKeyBytes} bytes, not {key.Length}", nameof(key));
+        }
+
+        _key = key.ToArray();
+    }
+
+    /// <summary>A new capability for one generation of a file.</summary>
+    public Capability Sign(string name, ulong generation, bool write, ulong epoch, string clientId)
+    {
+        var capability = new Capability { Name = name, Generation = generation, Write = write, Epoch = epoch, ClientId = clientId };
+        capability.Mac = UnsafeByteOperations.UnsafeWrap(ComputeMac(capability));
+        return capability;
+    }
+
+    /// <summary>True if <paramref name="capability"/> was signed with this key and is unchanged.</summary>
+    public bool Verify(Capability? capability)
+    {
+        if (capability is null || capability.Mac.Length != MacBytes)
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(ComputeMac(capability), capability.Mac.Span);
+    }
+
+    /// <summary>Decodes a base64 cluster key, with a message fit for a start-up error.</summary>
+    public static byte[] ParseKey(string base64)
+    {
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(base64.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new FormatException("the cluster key is not valid base64");
+        }
+
+        return key.Length >= MinKeyBytes
+            ? key
+            : throw new FormatException($"the cluster key must decode to at least {MinKeyBytes} bytes, not {key.Length}");
+    }
+
+    /// <summary>A fresh random key, base64-encoded.</summary>
+    public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(MinKeyBytes));
+
+    private byte[] ComputeMac(Capability capability)
+    {
+        var name = Encoding.UTF8.GetBytes(capability.Name);
+        var client = Encoding.UTF8.GetBytes(capability.ClientId);
+        var length = Domain.Length + 4 + name.Length + 8 + 1 + 8 + 4 + client.Length;
+        var buffer = length <= 2048 ? stackalloc byte[length] : new byte[length];
+        var at = 0;
+        Domain.CopyTo(buffer);
+        at += Domain.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], name.Length);
+        at += 4;
+        name.CopyTo(buffer[at..]);
+        at += name.Length;
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer[at..], capability.Generation);
+        at += 8;
+        buffer[at++] = capability.Write ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer[at..], capability.Epoch);
+        at += 8;
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], client.Length);
+        at += 4;
+        client.CopyTo(buffer[at..]);
+        return HMACSHA256.HashData(_key, buffer);
+    }
+}
