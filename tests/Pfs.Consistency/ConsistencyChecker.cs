@@ -1,0 +1,246 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Pfs.Client;
+using Pfs.LocalCluster;
+
+namespace Pfs.Consistency;
+
+/// <summary>
+/// Several clients issue seeded random creates, opens, reads, writes, closes and deletes on a few
+/// small files at once. Every read is checked against a model of the file under the lock
+/// protocol; on a mismatch the run stops with the seed and the recent history of every client.
+/// </summary>
+public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions options)
+{
+    private const int HistoryKept = 64;
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(30);
+    private readonly FileModel[] _models = [.. Enumerable.Range(0, options.Files).Select(_ => new FileModel())];
+    private readonly ConcurrentQueue<string> _history = new();
+    private long _operations;
+    private long _reads;
+    private long _writes;
+    private long _sessions;
+
+    public async Task<CheckerResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(options.TimeLimit);
+        var clients = new List<PfsClient>();
+        try
+        {
+            for (var i = 0; i < options.Clients; i++)
+            {
+                clients.Add(await cluster.ConnectAsync(cacheBlocks: options.CacheBlocks, clientId: $"checker-{options.Seed}-{i}",
+                    cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+
+            for (var file = 0; file < options.Files; file++)
+            {
+                await clients[0].CreateAsync(FileName(file), (file % 3) + 1, cancellationToken).ConfigureAwait(false);
+                _models[file].State = FileState.Present;
+            }
+
+            await Task.WhenAll(clients.Select((client, i) => Task.Run(() => RunClientAsync(client, i, limit.Token), CancellationToken.None)))
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return new CheckerResult(Interlocked.Read(ref _operations), _reads, _writes, _sessions, clock.Elapsed);
+    }
+
+    private string FileName(int index) => $"fsx-{options.Seed}-{index}";
+
+    private async Task RunClientAsync(PfsClient client, int clientIndex, CancellationToken stop)
+    {
+        var random = new Random(HashCode.Combine(options.Seed, clientIndex));
+        while (!stop.IsCancellationRequested && Interlocked.Read(ref _operations) < options.Operations)
+        {
+            var file = random.Next(options.Files);
+            var roll = random.Next(100);
+            var step = roll < 5 ? CreateAsync(client, clientIndex, file)
+                : roll < 8 ? DeleteAsync(client, clientIndex, file)
+                : SessionAsync(client, clientIndex, file, write: roll < 50, random);
+            try
+            {
+                // A hang is a failure too: no lock is ever held for long in this workload.
+                await step.WaitAsync(OperationTimeout, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Fail(clientIndex, $"an operation on {FileName(file)} did not finish within {OperationTimeout.TotalSeconds} s");
+            }
+            catch (Exception ex) when (ex is not ConsistencyViolation)
+            {
+                Fail(clientIndex, $"an operation on {FileName(file)} failed: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+    }
+
+    private async Task CreateAsync(PfsClient client, int who, int file)
+    {
+        var model = _models[file];
+        lock (model)
+        {
+            if (model.State != FileState.Absent)
+            {
+                return;
+            }
+
+            model.State = FileState.Creating;
+        }
+
+        var width = (file % 3) + 1;
+        await client.CreateAsync(FileName(file), width).ConfigureAwait(false);
+        lock (model)
+        {
+            model.State = FileState.Present;
+            model.Committed = [];
+        }
+
+        Record(who, $"create {FileName(file)} width {width}");
+    }
+
+    private async Task DeleteAsync(PfsClient client, int who, int file)
+    {
+        var model = _models[file];
+        lock (model)
+        {
+            if (model.State != FileState.Present)
+            {
+                return;
+            }
+
+            model.State = FileState.Deleting;
+        }
+
+        await client.DeleteAsync(FileName(file)).ConfigureAwait(false);
+        lock (model)
+        {
+            model.State = FileState.Absent;
+            model.Committed = [];
+        }
+
+        Record(who, $"delete {FileName(file)}");
+    }
+
+    private async Task SessionAsync(PfsClient client, int who, int file, bool write, Random random)
+    {
+        var model = _models[file];
+        (FileState State, long Changes) before;
+        lock (model)
+        {
+            before = (model.State, model.Changes);
+        }
+
+        PfsFile handle;
+        try
+        {
+            handle = await client.OpenAsync(FileName(file), write ? PfsOpenMode.Write : PfsOpenMode.Read).ConfigureAwait(false);
+        }
+        catch (PfsException ex) when (ex.Code == PfsErrorCode.NotFound)
+        {
+            lock (model)
+            {
+                if (before.State is FileState.Present && model.Changes == before.Changes)
+                {
+                    Fail(who, $"open {FileName(file)} said NotFound, but the file exists and nobody deleted it");
+                }
+            }
+
+            Record(who, $"open {FileName(file)} -> NotFound");
+            return;
+        }
+
+        Interlocked.Increment(ref _sessions);
+        Record(who, $"open {FileName(file)} {(write ? "W" : "R")}");
+
+        // Holding the lock, the committed bytes cannot change under us (a writer changes them
+        // only while it holds the lock, and a delete waits for us).
+        byte[] expected;
+        lock (model)
+        {
+            expected = model.Committed.ToArray();
+        }
+
+        var steps = random.Next(1, 8);
+        for (var step = 0; step < steps; step++)
+        {
+            if (write && random.Next(2) == 0)
+            {
+                var offset = random.Next(options.MaxFileBytes);
+                var length = random.Next(1, Math.Min(1500, options.MaxFileBytes - offset + 1));
+                var data = new byte[length];
+                random.NextBytes(data);
+                await handle.WriteAsync(data, offset).ConfigureAwait(false);
+                if (offset + length > expected.Length)
+                {
+                    Array.Resize(ref expected, offset + length);
+                }
+
+                data.CopyTo(expected, offset);
+                Interlocked.Increment(ref _writes);
+                Record(who, $"write {FileName(file)} [{offset}, +{length})");
+            }
+            else
+            {
+                var offset = random.Next(options.MaxFileBytes + 512);
+                var length = random.Next(1, 3000);
+                var buffer = new byte[length];
+                var read = await handle.ReadAsync(buffer, offset).ConfigureAwait(false);
+                var wanted = Math.Clamp(expected.Length - offset, 0, length);
+                Interlocked.Increment(ref _reads);
+                Record(who, $"read {FileName(file)} [{offset}, +{length}) -> {read}");
+                if (read != wanted)
+                {
+                    Fail(who, $"read of {FileName(file)} at {offset} returned {read} bytes, the model says {wanted} (size {expected.Length})");
+                }
+
+                for (var i = 0; i < read; i++)
+                {
+                    if (buffer[i] != expected[offset + i])
+                    {
+                        Fail(who, $"read of {FileName(file)}: byte {offset + i} is {buffer[i]}, the model says {expected[offset + i]}");
+                    }
+                }
+            }
+
+            Interlocked.Increment(ref _operations);
+        }
+
+        if (write)
+        {
+            // Published before the close releases the lock: the next holder must see it.
+            lock (model)
+            {
+                model.Committed = expected;
+            }
+        }
+
+        await handle.CloseAsync().ConfigureAwait(false);
+        Interlocked.Increment(ref _operations);
+        Record(who, $"close {FileName(file)}");
+    }
+
+    private void Record(int who, string what)
+    {
+        _history.Enqueue($"client {who}: {what}");
+        while (_history.Count > HistoryKept * options.Clients && _history.TryDequeue(out _))
+        {
+        }
+    }
+
+    private void Fail(int who, string what)
+    {
+        Record(who, "VIOLATION: " + what);
+        throw new ConsistencyViolation(
+            $"seed {options.Seed}: client {who}: {what}{Environment.NewLine}recent history (oldest first):{Environment.NewLine}  " +
+            string.Join(Environment.NewLine + "  ", _history));
+    }
+}

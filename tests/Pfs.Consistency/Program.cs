@@ -1,0 +1,70 @@
+using System.Globalization;
+using Pfs.LocalCluster;
+
+namespace Pfs.Consistency;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/Pfs.Consistency -- [--ops N] [--clients N] [--seed N] [--long]</c>:
+/// runs the checker against an in-process cluster and reports ops/s; on a violation prints the
+/// seed and the history and exits 1.
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is ["--hold-write", var name, "--meta", var meta])
+        {
+            return await HoldWriteAsync(name, new Uri(meta));
+        }
+
+        var options = new CheckerOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--long":
+                    options = options with { Operations = 1_000_000, TimeLimit = TimeSpan.FromHours(2) };
+                    break;
+                case "--ops" when i + 1 < args.Length:
+                    options = options with { Operations = long.Parse(args[++i], CultureInfo.InvariantCulture) };
+                    break;
+                case "--clients" when i + 1 < args.Length:
+                    options = options with { Clients = int.Parse(args[++i], CultureInfo.InvariantCulture) };
+                    break;
+                case "--seed" when i + 1 < args.Length:
+                    options = options with { Seed = int.Parse(args[++i], CultureInfo.InvariantCulture) };
+                    break;
+                default:
+                    Console.Error.WriteLine($"Pfs.Consistency: unknown argument '{args[i]}' (use --ops N, --clients N, --seed N, --long)");
+                    return 2;
+            }
+        }
+
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 3);
+        Console.WriteLine($"checking {options.Operations:N0} operations, {options.Clients} clients, {options.Files} files, seed {options.Seed}...");
+        try
+        {
+            var result = await new ConsistencyChecker(cluster, options).RunAsync();
+            Console.WriteLine($"no violation: {result.Operations:N0} operations ({result.Reads:N0} reads checked, {result.Writes:N0} writes, " +
+                              $"{result.Sessions:N0} open/close sessions) in {result.Elapsed.TotalSeconds:0.0} s = {result.OperationsPerSecond:N0} ops/s");
+            return 0;
+        }
+        catch (ConsistencyViolation violation)
+        {
+            Console.Error.WriteLine(violation.Message);
+            return 1;
+        }
+    }
+
+    // For fault tests: a client that takes a write lock, writes without closing, says so, and
+    // then waits to be killed.
+    private static async Task<int> HoldWriteAsync(string name, Uri meta)
+    {
+        var client = await Pfs.Client.PfsClient.ConnectAsync(new Pfs.Client.PfsClientOptions { ClientId = $"holder-{Environment.ProcessId}", MetaServer = meta });
+        var file = await client.OpenAsync(name, Pfs.Client.PfsOpenMode.Write);
+        await file.WriteAsync(new byte[4096], 0);
+        Console.WriteLine("holding");
+        await Task.Delay(Timeout.Infinite);
+        return 0;
+    }
+}

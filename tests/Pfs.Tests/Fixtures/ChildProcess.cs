@@ -1,0 +1,94 @@
+using System.Diagnostics;
+
+namespace Pfs.Tests.Fixtures;
+
+/// <summary>A built Pfs executable run as a real child process, so a test can SIGKILL it.</summary>
+public sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<string> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<string> _output = [];
+
+    private ChildProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join(Environment.NewLine, _output);
+            }
+        }
+    }
+
+    /// <summary>Starts <c>dotnet ASSEMBLY.dll args</c> from the test's own output folder.</summary>
+    public static ChildProcess Start(string assembly, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly + ".dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) => child.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Add(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits for a line of output containing <paramref name="text"/>.</summary>
+    public async Task WaitForAsync(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"'{text}' did not appear (exited: {_process.HasExited}); output:{Environment.NewLine}{Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>SIGKILL: no chance to flush, close or say goodbye.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private void Add(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Add(line);
+        }
+    }
+}

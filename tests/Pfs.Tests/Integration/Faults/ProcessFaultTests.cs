@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Pfs.Client;
+using Pfs.LocalCluster;
+using Pfs.MetaServer;
+using Pfs.ServiceDefaults;
+using Pfs.Tests.Fixtures;
+
+namespace Pfs.Tests.Integration.Faults;
+
+/// <summary>Real server and client processes, killed with SIGKILL at the worst moments.</summary>
+public sealed class ProcessFaultTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly string _root = Directory.CreateTempSubdirectory("pfs-faults-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Scratch space; a leftover is harmless.
+        }
+    }
+
+    [Fact]
+    public async Task AClientKilledWhileHoldingAWriteLockLosesItWithinTheLeaseAndItsUnflushedBytesAreGone()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 2, leaseTimeout: TimeSpan.FromSeconds(1));
+        await using var client = await cluster.ConnectAsync();
+        await client.CreateAsync("held", stripeWidth: 2);
+        using var holder = ChildProcess.Start("Pfs.Consistency", "--hold-write", "held", "--meta", cluster.MetaServerAddress.ToString());
+        await holder.WaitForAsync("holding", Timeout);
+
+        var opening = client.OpenAsync("held", PfsOpenMode.Write);
+        await MetaProbe.WaitForWaitersAsync(cluster, "held", 1);
+        Assert.False(opening.IsCompleted, "the holder's lock must keep the writer waiting while it lives");
+        await holder.KillAsync();
+
+        await using var file = await opening.WaitAsync(Timeout);
+        Assert.Equal(0, (await file.StatAsync()).Size);
+        await file.WriteAsync("after the crash"u8.ToArray(), 0);
+        await file.CloseAsync();
+        Assert.Equal(15, (await client.StatAsync("held")).Size);
+    }
+
+    [Fact]
+    public async Task AFileServerKilledRightAfterACloseOrInTheMiddleOfAWriteKeepsEveryClosedByte()
+    {
+        var keyFile = Path.Combine(_root, "cluster.key");
+        await File.WriteAllTextAsync(keyFile, TestCaps.Key);
+        var port = FreePort();
+        var dataDir = Path.Combine(_root, "fs0");
+        var server = StartFileServer(port, dataDir, keyFile);
+        await server.WaitForAsync("listening", Timeout);
+        await using var meta = MetaServerApp.Build(new MetaServerOptions
+        {
+            Port = 0,
+            BindAddress = "127.0.0.1",
+            FileServers = [$"127.0.0.1:{port}"],
+            ClusterKey = TestCaps.Key,
+        }, configure: builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        await meta.StartAsync();
+        try
+        {
+            await using var client = await PfsClient.ConnectAsync(new PfsClientOptions
+            {
+                ClientId = "survivor",
+                MetaServer = meta.GetListenAddress(),
+                OperationTimeout = TimeSpan.FromSeconds(5),
+            });
+            var committed = TestData.Bytes(3 * 1024 * 1024, seed: 11);
+            await client.CreateAsync("committed", 1);
+            await using (var file = await client.OpenAsync("committed", PfsOpenMode.Write))
+            {
+                await file.WriteAsync(committed, 0);
+            }
+
+            // Killed right after the close returned: the bytes must already be safe.
+            await server.KillAsync();
+            server.Dispose();
+            server = StartFileServer(port, dataDir, keyFile);
+            await server.WaitForAsync("listening", Timeout);
+            await using (var file = await client.OpenAsync("committed", PfsOpenMode.Read))
+            {
+                Assert.Equal(committed, await TestData.ReadAllAsync(file, committed.Length));
+            }
+
+            // Killed in the middle of a large write: the write fails with a clear error, the
+            // committed file is untouched, and once the server is back the same client finishes.
+            var next = TestData.Bytes(32 * 1024 * 1024, seed: 12);
+            await client.CreateAsync("interrupted", 1);
+            var writer = await client.OpenAsync("interrupted", PfsOpenMode.Write);
+            var writing = writer.WriteAsync(next, 0).AsTask();
+            await server.KillAsync();
+            server.Dispose();
+            var failure = await Record.ExceptionAsync(() => writing.WaitAsync(Timeout));
+            Assert.True(failure is null or PfsException { Code: PfsErrorCode.Unavailable }, $"unexpected failure: {failure}");
+            server = StartFileServer(port, dataDir, keyFile);
+            await server.WaitForAsync("listening", Timeout);
+
+            await writer.WriteAsync(next, 0);
+            await writer.CloseAsync();
+            await using var fresh = await PfsClient.ConnectAsync(new PfsClientOptions { ClientId = "fresh", MetaServer = meta.GetListenAddress() });
+            await using (var file = await fresh.OpenAsync("interrupted", PfsOpenMode.Read))
+            {
+                Assert.Equal(next, await TestData.ReadAllAsync(file, next.Length));
+            }
+
+            await using (var file = await fresh.OpenAsync("committed", PfsOpenMode.Read))
+            {
+                Assert.Equal(committed, await TestData.ReadAllAsync(file, committed.Length));
+            }
+        }
+        finally
+        {
+            server.Dispose();
+            await meta.StopAsync();
+        }
+    }
+
+    private static ChildProcess StartFileServer(int port, string dataDir, string keyFile) =>
+        ChildProcess.Start("Pfs.FileServer", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1", "--data-dir", dataDir, "--cluster-key-file", keyFile);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,247 @@
+using System.Net.Sockets;
+using CsCheck;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Pfs.Client;
+using Pfs.LocalCluster;
+using Pfs.Protocol;
+using Pfs.Protocol.FileServer;
+using Pfs.Protocol.Meta;
+using Pfs.Tests.Fixtures;
+
+namespace Pfs.Tests.Integration.Hostile;
+
+/// <summary>
+/// Both servers called directly with malformed and extreme requests (CsCheck generates them):
+/// every answer is a precise status, never Internal or Unknown; the servers keep serving; and
+/// nothing is written outside the data directory.
+/// </summary>
+public sealed class HostileInputTests : IAsyncLifetime
+{
+    private static readonly StatusCode[] Precise =
+    [
+        StatusCode.OK, StatusCode.InvalidArgument, StatusCode.OutOfRange, StatusCode.NotFound, StatusCode.AlreadyExists,
+        StatusCode.PermissionDenied, StatusCode.FailedPrecondition, StatusCode.ResourceExhausted, StatusCode.DeadlineExceeded,
+        StatusCode.Cancelled,
+    ];
+
+    private PfsCluster _cluster = null!;
+    private GrpcChannel _fileChannel = null!;
+    private GrpcChannel _metaChannel = null!;
+    private CapabilitySigner _signer = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await PfsCluster.StartAsync(fileServers: 2);
+        var options = new GrpcChannelOptions { MaxSendMessageSize = 128 * 1024 * 1024, MaxReceiveMessageSize = 128 * 1024 * 1024 };
+        _fileChannel = GrpcChannel.ForAddress(_cluster.FileServerAddresses[0], options);
+        _metaChannel = GrpcChannel.ForAddress(_cluster.MetaServerAddress, options);
+        _signer = new CapabilitySigner(Convert.FromBase64String(_cluster.ClusterKey));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _fileChannel.Dispose();
+        _metaChannel.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    private static Gen<string> Names => Gen.OneOf(
+        Gen.String[Gen.Char["./\\\0ab"], 0, 8],
+        Gen.String[0, 300],
+        Gen.Const(new string('n', 10_000)),
+        Gen.OneOf(Gen.Const(".."), Gen.Const("../../etc/passwd"), Gen.Const("/abs"), Gen.Const("a\0b"), Gen.Const("ok-name")));
+
+    private static Gen<long> Offsets => Gen.OneOf(
+        Gen.Long[-4, 4],
+        Gen.Long[long.MinValue, long.MaxValue],
+        Gen.OneOf(Gen.Const(PfsLimits.MaxObjectBytes - 1), Gen.Const(PfsLimits.MaxObjectBytes), Gen.Const(long.MaxValue)));
+
+    private static Gen<int> Lengths => Gen.OneOf(
+        Gen.Int[-4, 4096],
+        Gen.Int[int.MinValue, int.MaxValue],
+        Gen.OneOf(Gen.Const(int.MaxValue), Gen.Const(1 << 30), Gen.Const(PfsLimits.MaxReadBytesPerCall + 1)));
+
+    [Fact]
+    public async Task FileServerAnswersHostileRequestsPreciselyAndWritesOnlyUnderItsDataDirectory()
+    {
+        var files = new FileService.FileServiceClient(_fileChannel);
+        var gen = Gen.Select(Names, Gen.ULong[0, 3], Gen.Select(Offsets, Lengths).Array[0, 6], Gen.Int[0, 3]);
+
+        await gen.SampleAsync(async (name, generation, ranges, capabilityKind) =>
+        {
+            var id = new ObjectId { Name = name, Generation = generation };
+            var capability = capabilityKind switch
+            {
+                0 => null,
+                1 => _signer.Sign(name, generation, write: false, 0, "fuzz"),
+                2 => _signer.Sign(name, generation, write: true, 1, "fuzz"),
+                _ => new CapabilitySigner(new byte[32]).Sign(name, generation, write: true, 1, "forger"),
+            };
+            var read = new ReadBytesRequest { Object = id, Capability = capability };
+            var write = new WriteBytesRequest { Object = id, Capability = capability };
+            foreach (var (offset, length) in ranges)
+            {
+                read.Ranges.Add(new ByteRange { Offset = offset, Length = length });
+                write.Segments.Add(new WriteSegment { Offset = offset, Data = ByteString.CopyFrom(new byte[Math.Clamp(length, 0, 64)]) });
+            }
+
+            await ExpectPrecise(() => files.ReadBytesAsync(read, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => files.WriteBytesAsync(write, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => files.DeleteObjectAsync(new DeleteObjectRequest { Object = id, Capability = capability }, deadline: Soon()).ResponseAsync);
+        }, iter: 300, threads: 1);
+
+        AssertNothingOutsideObjects();
+        await AssertClusterStillServesAsync();
+    }
+
+    [Fact]
+    public async Task AReadClaimingTwoGigabytesAllocatesOnlyWhatExists()
+    {
+        var files = new FileService.FileServiceClient(_fileChannel);
+        var id = new ObjectId { Name = "small", Generation = 7 };
+        var capability = _signer.Sign("small", 7, write: true, 1, "fuzz");
+        await files.WriteBytesAsync(new WriteBytesRequest { Object = id, Capability = capability, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("tiny") } } });
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var error = await Assert.ThrowsAsync<RpcException>(() => files.ReadBytesAsync(new ReadBytesRequest
+        {
+            Object = id,
+            Capability = capability,
+            Ranges = { new ByteRange { Offset = 0, Length = int.MaxValue } },
+        }).ResponseAsync);
+        var reply = await files.ReadBytesAsync(new ReadBytesRequest
+        {
+            Object = id,
+            Capability = capability,
+            Ranges = { new ByteRange { Offset = 0, Length = PfsLimits.MaxReadBytesPerCall } },
+        });
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("tiny", reply.Data[0].ToStringUtf8());
+        Assert.True(allocated < 8 * 1024 * 1024, $"two reads of a 4-byte object allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public async Task MetadataServerAnswersHostileRequestsPrecisely()
+    {
+        var meta = new MetaService.MetaServiceClient(_metaChannel);
+        var gen = Gen.Select(Names, Gen.Int[-3, 5], Gen.Int[int.MinValue, int.MaxValue], Gen.Select(Gen.String[0, 40], Gen.Int[-1, 3], Gen.ULong),
+            Gen.Select(Offsets, Offsets).Array[0, 4]);
+
+        await gen.SampleAsync(async (name, width, blockSize, open, dirty) =>
+        {
+            var (clientId, mode, handle) = open;
+            await ExpectPrecise(() => meta.CreateAsync(new CreateRequest { Name = name, StripeWidth = width, BlockSize = blockSize }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.StatAsync(new StatRequest { Name = name }, deadline: Soon()).ResponseAsync);
+            var opened = await ExpectPrecise(() => meta.OpenAsync(
+                new OpenRequest { ClientId = clientId, OpenId = handle, Name = name, Mode = (LockMode)mode }, deadline: Soon()).ResponseAsync);
+            var close = new CloseRequest { ClientId = clientId, Handle = opened?.Handle ?? handle, Size = dirty.Length > 0 ? dirty[0].Item1 : 0 };
+            foreach (var (start, count) in dirty)
+            {
+                close.Dirty.Add(new Protocol.Meta.BlockRange { Start = start, Count = count });
+            }
+
+            await ExpectPrecise(() => meta.CloseAsync(close, deadline: Soon()).ResponseAsync);
+            if (opened is not null)
+            {
+                // A refused close keeps the open for a retry; give it back so nothing stays locked.
+                await ExpectPrecise(() => meta.ReleaseAsync(new ReleaseRequest { ClientId = clientId, OpenId = handle }, deadline: Soon()).ResponseAsync);
+            }
+
+            await ExpectPrecise(() => meta.DeleteAsync(new DeleteRequest { ClientId = clientId, OpenId = handle + 1, Name = name }, deadline: Soon()).ResponseAsync);
+        }, iter: 300, threads: 1);
+
+        await AssertClusterStillServesAsync();
+    }
+
+    [Fact]
+    public async Task OversizedMessagesAreRefusedAndTheServerKeepsServing()
+    {
+        var files = new FileService.FileServiceClient(_fileChannel);
+        var id = new ObjectId { Name = "huge", Generation = 1 };
+        var write = new WriteBytesRequest
+        {
+            Object = id,
+            Capability = _signer.Sign("huge", 1, write: true, 1, "fuzz"),
+            Segments = { new WriteSegment { Data = UnsafeByteOperations.UnsafeWrap(new byte[80 * 1024 * 1024]) } },
+        };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => files.WriteBytesAsync(write).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        await AssertClusterStillServesAsync();
+    }
+
+    [Fact]
+    public async Task GarbageBytesOnThePortsDoNotHurtOtherCallers()
+    {
+        var random = new Random(5);
+        foreach (var address in new[] { _cluster.MetaServerAddress, _cluster.FileServerAddresses[0] })
+        {
+            foreach (var prefix in new[] { Array.Empty<byte>(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray() })
+            {
+                using var socket = new TcpClient();
+                await socket.ConnectAsync(address.Host, address.Port);
+                var garbage = new byte[64 * 1024];
+                random.NextBytes(garbage);
+                var stream = socket.GetStream();
+                try
+                {
+                    await stream.WriteAsync(prefix.Concat(garbage).ToArray());
+                    await stream.FlushAsync();
+                }
+                catch (IOException)
+                {
+                    // The server may hang up mid-way: that is the right reaction.
+                }
+            }
+        }
+
+        await AssertClusterStillServesAsync();
+    }
+
+    private static DateTime Soon() => DateTime.UtcNow.AddSeconds(2);
+
+    private static async Task<T?> ExpectPrecise<T>(Func<Task<T>> call)
+        where T : class
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException ex)
+        {
+            Assert.True(Precise.Contains(ex.StatusCode), $"got {ex.StatusCode} ({ex.Status.Detail}): a server must answer bad input precisely");
+            return null;
+        }
+    }
+
+    private void AssertNothingOutsideObjects()
+    {
+        foreach (var path in Directory.EnumerateFileSystemEntries(_cluster.DataRoot, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(_cluster.DataRoot, path);
+            Assert.True(relative.Split(Path.DirectorySeparatorChar) is [_] or [_, "objects", ..], $"'{relative}' is outside a data directory's objects");
+        }
+
+        var parent = Directory.GetParent(_cluster.DataRoot)!.FullName;
+        Assert.False(File.Exists(Path.Combine(parent, "etc", "passwd")));
+    }
+
+    private async Task AssertClusterStillServesAsync()
+    {
+        await using var client = await _cluster.ConnectAsync();
+        var name = $"alive-{Guid.NewGuid():N}";
+        await client.CreateAsync(name, 2);
+        await using (var file = await client.OpenAsync(name, PfsOpenMode.Write))
+        {
+            await file.WriteAsync("still here"u8.ToArray(), 0);
+        }
+
+        await using var reader = await client.OpenAsync(name, PfsOpenMode.Read);
+        Assert.Equal("still here"u8.ToArray(), await TestData.ReadAllAsync(reader, 10));
+    }
+}
