@@ -13,8 +13,14 @@ internal static class Program
 {
     private const int Block = 512;
 
-    public static async Task<int> Main()
+    public static async Task<int> Main(string[] args)
     {
+        if (ClusterDemo.MetaServerAddress(args) is { } metaServer)
+        {
+            // Started by Aspire (or with --meta URL): run a workload against that cluster instead.
+            return await ClusterDemo.RunAsync(metaServer, args);
+        }
+
         Say("Pfs demo: a parallel file system in one process.");
         var clock = Stopwatch.StartNew();
         await using var cluster = await PfsCluster.StartAsync(fileServers: 3);
@@ -46,6 +52,7 @@ internal static class Program
         for (var server = 0; server < 3; server++)
         {
             var bytes = Directory.GetFiles(Path.Combine(cluster.DataRoot, $"fs{server}"), "*", SearchOption.AllDirectories)
+                .Where(f => !f.EndsWith(".epoch", StringComparison.Ordinal))
                 .Sum(f => new FileInfo(f).Length);
             Say($"  file server {server}: {bytes:N0} bytes");
         }

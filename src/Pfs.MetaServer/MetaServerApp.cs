@@ -20,7 +20,6 @@ public static class MetaServerApp
     /// <see cref="IMetadataStore"/> (or a <see cref="TimeProvider"/>) there to replace the default.
     /// </summary>
     /// <exception cref="ArgumentException">An option is missing or malformed.</exception>
-    /// <exception cref="NotSupportedException">A Redis store is asked for; it is not built yet.</exception>
     public static WebApplication Build(MetaServerOptions options, string[]? args = null, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -28,13 +27,17 @@ public static class MetaServerApp
 
         var builder = WebApplication.CreateBuilder(args ?? []);
         builder.UsePfsKestrel(normalized.Port, normalized.BindAddress);
+        builder.AddServiceDefaults();
         builder.Services.AddPfsGrpc();
+        builder.AddPfsClusterKey(normalized.ClusterKey, normalized.ClusterKeyFile);
         configure?.Invoke(builder);
+        builder.AddMetadataStoreConnection(normalized);
         builder.Services.AddMetaServerCore(normalized);
 
         var app = builder.Build();
         app.MapGrpcService<MetaGrpcService>();
         app.MapPfsHealth();
+        app.MapDefaultEndpoints();
         return app;
     }
 
@@ -48,6 +51,7 @@ public static class MetaServerApp
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FileRegistry>();
         services.TryAddSingleton<LockTable>();
+        services.TryAddSingleton<WriterEpochs>();
         services.TryAddSingleton<OpenTable>();
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<LeaseManager>();

@@ -9,7 +9,7 @@ namespace Pfs.Client.Diagnostics;
 /// </summary>
 public static class PfsTelemetry
 {
-    /// <summary>Name of the client's <see cref="ActivitySource"/> (and, later, its meter).</summary>
+    /// <summary>Name of the client's <see cref="ActivitySource"/> (and of its meter, see <see cref="PfsMetrics"/>).</summary>
     public const string SourceName = "Pfs.Client";
 
     internal static readonly ActivitySource Source = new(SourceName, typeof(PfsTelemetry).Assembly.GetName().Version?.ToString());

@@ -35,6 +35,9 @@ internal sealed partial class FileRegistry
 
     public int FileServerCount => _fileServers.Count;
 
+    /// <summary>The file servers in stripe order, as configured.</summary>
+    public IReadOnlyList<string> FileServers => _fileServers;
+
     /// <summary>Reads every record from the store; the server must not answer before this completed.</summary>
     public async Task<int> LoadAsync(CancellationToken cancellationToken = default)
     {

@@ -36,14 +36,4 @@ public sealed class MetaServerOptionsTests
 
         Assert.Contains("file server", ex.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void BuildRefusesARedisStoreUntilItExists()
-    {
-        var options = new MetaServerOptions { Port = 0, FileServers = ["localhost:1"], Redis = "localhost:6379" };
-
-        var ex = Assert.Throws<NotSupportedException>(() => MetaServerApp.Build(options));
-
-        Assert.Contains("Redis store not built yet", ex.Message, StringComparison.Ordinal);
-    }
 }

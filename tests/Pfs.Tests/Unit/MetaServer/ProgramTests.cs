@@ -21,7 +21,6 @@ public sealed class ProgramTests
     [InlineData("--file-servers", "a:1,,b:2")]
     [InlineData("--file-servers", "a:1", "--lease-seconds", "0")]
     [InlineData("--file-servers", "a:1", "--bind", "not-an-ip")]
-    [InlineData("--file-servers", "a:1", "--redis", "localhost:6379")]
     public async Task BadFlagsExitWithTwoAndOneLineOnStderr(params string[] args)
     {
         using var error = new StringWriter();

@@ -1,0 +1,55 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Pfs.AppHost;
+
+// Pfs under Aspire: the metadata store, the file servers, the metadata server, and a demo
+// workload, each a named resource in the dashboard. Settings (appsettings.json, environment,
+// or --Pfs:Name=value): Pfs:FileServers (3), Pfs:DataRoot (data/aspire at the repository
+// root), Pfs:Redis (garnet | redis-server | container), Pfs:DemoRounds (0: forever).
+var builder = DistributedApplication.CreateBuilder(args);
+
+var fileServerCount = builder.Configuration.GetValue("Pfs:FileServers", 3);
+if (fileServerCount < 1)
+{
+    throw new InvalidOperationException($"Pfs:FileServers must be at least 1, not {fileServerCount}");
+}
+
+var dataRoot = Path.GetFullPath(builder.Configuration["Pfs:DataRoot"]
+    ?? Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aspire"));
+
+// Infrastructure: the durable metadata store, and the key both kinds of server sign and check
+// capabilities with (generated once, kept in the AppHost's user secrets).
+var redis = builder.AddPfsRedis("redis", Path.Combine(dataRoot, "redis"));
+var clusterKey = builder.AddParameter("cluster-key",
+    new GenerateParameterDefault { MinLength = 44, Lower = true, Upper = true, Numeric = true, Special = false },
+    secret: true, persist: true);
+
+// File servers: separate named resources, not replicas, since a striping client must reach
+// each one directly. Each keeps its blocks in its own directory, which outlives the app.
+var fileServers = Enumerable.Range(0, fileServerCount)
+    .Select(i => builder.AddPfsServer<Projects.Pfs_FileServer>($"fileserver-{i}")
+        .WithEnvironment("FileServer__DataDirectory", Path.Combine(dataRoot, $"fileserver-{i}"))
+        .WithEnvironment("Pfs__ClusterKey", clusterKey))
+    .ToList();
+
+// The metadata server: file servers in stripe order, metadata in Redis.
+var metaserver = builder.AddPfsServer<Projects.Pfs_MetaServer>("metaserver")
+    .WithEnvironment("MetaServer__FileServers", Extensions.AddressList(fileServers))
+    .WithEnvironment("Pfs__ClusterKey", clusterKey)
+    .WithReference(redis);
+if (redis.CanWaitFor())
+{
+    metaserver.WaitFor(redis);
+}
+
+foreach (var fileServer in fileServers)
+{
+    metaserver.WithReference(fileServer.GetEndpoint(Extensions.HttpEndpoint)).WaitFor(fileServer);
+}
+
+// A small workload (striped write, striped read, an invalidation) so the dashboard has traces at once.
+builder.AddDotnetApp<Projects.Pfs_Demo>("demo")
+    .WithArgs("--rounds", builder.Configuration["Pfs:DemoRounds"] ?? "0", "--width", Math.Min(3, fileServerCount).ToString(CultureInfo.InvariantCulture))
+    .WithReference(metaserver.GetEndpoint(Extensions.HttpEndpoint)).WaitFor(metaserver);
+
+builder.Build().Run();

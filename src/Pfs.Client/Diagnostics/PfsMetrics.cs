@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+
+namespace Pfs.Client.Diagnostics;
+
+/// <summary>
+/// The client's metrics, on the meter <see cref="MeterName"/>: cache hits, misses, evictions,
+/// write-backs and invalidations (in blocks), open files, bytes per file server, and lock wait
+/// time. The cache counters are observed from each live client's <see cref="PfsClient.Stats"/>, so
+/// the cache's own paths pay nothing; the rest cost one enabled-check when nobody listens.
+/// </summary>
+public static class PfsMetrics
+{
+    /// <summary>Name of the client's <see cref="Meter"/> (the same as its activity source).</summary>
+    public const string MeterName = PfsTelemetry.SourceName;
+
+    internal static readonly Meter Meter = new(MeterName, typeof(PfsMetrics).Assembly.GetName().Version?.ToString());
+
+    // Weak: a client that is never disposed must not be kept alive by its metrics.
+    private static readonly ConditionalWeakTable<PfsClient, string> Clients = [];
+
+    private static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>(
+        "pfs.client.cache.misses", "{block}", "Blocks a read did not find in the cache and fetched from the file servers");
+
+    private static readonly Counter<long> ServerBytes = Meter.CreateCounter<long>(
+        "pfs.client.fileserver.bytes", "By", "Payload bytes read from and written to each file server");
+
+    private static readonly Histogram<double> LockWait = Meter.CreateHistogram<double>(
+        "pfs.client.lock.wait", "ms", "Time an open waited at the metadata server for its lock");
+
+    static PfsMetrics()
+    {
+        Meter.CreateObservableCounter("pfs.client.cache.hits", () => Observe(static (stats, tags) =>
+            [new(stats.ReadHits, [.. tags, new("pfs.cache.access", "read")]), new(stats.WriteHits, [.. tags, new("pfs.cache.access", "write")])]),
+            "{block}", "Blocks a read or write found in the cache");
+        Meter.CreateObservableCounter("pfs.client.cache.evictions", () => Observe(static (stats, tags) =>
+            [new(stats.Evictions, [.. tags, new("pfs.cache.reason", "lru")]), new(stats.CloseEvictions, [.. tags, new("pfs.cache.reason", "other")])]),
+            "{block}", "Blocks dropped from the cache: pushed out by LRU pressure, or for another reason (delete, lost session)");
+        Meter.CreateObservableCounter("pfs.client.cache.writebacks", () => Observe(static (stats, tags) =>
+            [new(stats.Writebacks, [.. tags, new("pfs.cache.reason", "eviction")]), new(stats.CloseWritebacks, [.. tags, new("pfs.cache.reason", "close")])]),
+            "{block}", "Dirty blocks written back to the file servers, on eviction or at close");
+        Meter.CreateObservableCounter("pfs.client.cache.invalidations", () => Observe(static (stats, tags) =>
+            [new(stats.Invalidations, tags)]),
+            "{block}", "Cached blocks dropped because another client's writer changed them");
+        Meter.CreateObservableUpDownCounter("pfs.client.open_files", ObserveOpenFiles, "{file}", "Files this client has open");
+    }
+
+    /// <summary>Starts observing a connected client's cache and open files.</summary>
+    internal static void Track(PfsClient client) => Clients.AddOrUpdate(client, client.Options.ClientId);
+
+    /// <summary>Stops observing a disposed client.</summary>
+    internal static void Untrack(PfsClient client) => Clients.Remove(client);
+
+    /// <summary>Blocks a read of client <paramref name="clientId"/> had to fetch.</summary>
+    internal static void RecordMisses(int blocks, string clientId)
+    {
+        if (blocks > 0 && CacheMisses.Enabled)
+        {
+            CacheMisses.Add(blocks, new KeyValuePair<string, object?>("pfs.client.id", clientId));
+        }
+    }
+
+    /// <summary>Bytes one read call got from a file server.</summary>
+    internal static void RecordRead(int server, string address, IReadOnlyList<ByteString> data)
+    {
+        if (ServerBytes.Enabled)
+        {
+            long bytes = 0;
+            foreach (var range in data)
+            {
+                bytes += range.Length;
+            }
+
+            RecordServerBytes(server, address, "read", bytes);
+        }
+    }
+
+    /// <summary>Bytes one write call sent to a file server.</summary>
+    internal static void RecordWrite(int server, string address, long bytes)
+    {
+        if (ServerBytes.Enabled)
+        {
+            RecordServerBytes(server, address, "write", bytes);
+        }
+    }
+
+    /// <summary>How long an open waited for its lock, from a <see cref="Stopwatch.GetTimestamp"/> taken before it asked.</summary>
+    internal static void RecordLockWait(long startedTimestamp, PfsOpenMode mode)
+    {
+        if (LockWait.Enabled)
+        {
+            LockWait.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds,
+                new KeyValuePair<string, object?>("pfs.lock.mode", mode == PfsOpenMode.Write ? "write" : "read"));
+        }
+    }
+
+    private static void RecordServerBytes(int server, string address, string direction, long bytes) =>
+        ServerBytes.Add(bytes,
+            new KeyValuePair<string, object?>("pfs.server.index", server),
+            new KeyValuePair<string, object?>("pfs.server.address", address),
+            new KeyValuePair<string, object?>("pfs.io.direction", direction));
+
+    private static IEnumerable<Measurement<long>> Observe(Func<PfsCacheStats, KeyValuePair<string, object?>[], Measurement<long>[]> measure)
+    {
+        foreach (var (client, clientId) in Clients)
+        {
+            foreach (var measurement in measure(client.Stats, [new("pfs.client.id", clientId)]))
+            {
+                yield return measurement;
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveOpenFiles()
+    {
+        foreach (var (client, clientId) in Clients)
+        {
+            yield return new Measurement<long>(client.OpenFileCount, new KeyValuePair<string, object?>("pfs.client.id", clientId));
+        }
+    }
+}

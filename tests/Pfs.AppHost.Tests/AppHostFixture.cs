@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pfs.Client;
+
+namespace Pfs.AppHost.Tests;
+
+/// <summary>
+/// The AppHost, started once for all Aspire tests: Garnet, three file servers, the metadata server
+/// and one round of the demo, with their data under a scratch directory.
+/// </summary>
+public sealed class AppHostFixture : IAsyncLifetime
+{
+    /// <summary>Every resource the AppHost declares, top to bottom.</summary>
+    public static readonly string[] Resources = ["redis", "fileserver-0", "fileserver-1", "fileserver-2", "metaserver", "demo"];
+
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "pfs-apphost-" + Guid.NewGuid().ToString("N")[..12]);
+    private int _clients;
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>From StartAsync until every resource reported healthy.</summary>
+    public TimeSpan TimeToHealthy { get; private set; }
+
+    /// <summary>How long building and starting the app took before that.</summary>
+    public TimeSpan TimeToStarted { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        App = await StartAppAsync();
+        TimeToStarted = clock.Elapsed;
+        await WaitUntilHealthyAsync();
+        TimeToHealthy = clock.Elapsed;
+    }
+
+    /// <summary>
+    /// Stops every resource of the app and starts the AppHost anew on the same data directories,
+    /// as a second `dotnet run` would: every endpoint gets a new port.
+    /// </summary>
+    public async Task RestartWholeAppAsync()
+    {
+        await StopAppAsync();
+        App = await StartAppAsync();
+        await WaitUntilHealthyAsync();
+    }
+
+    private async Task<DistributedApplication> StartAppAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfs_AppHost>(
+            [$"--Pfs:DataRoot={_dataRoot}", "--Pfs:DemoRounds=1"], timeout.Token);
+        builder.Services.AddLogging(logging => logging
+            // Resource output is forwarded as logs; keep a test run's output to what went wrong.
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning)
+            .AddFilter($"{builder.Environment.ApplicationName}.Resources", LogLevel.Warning)
+            // Checks keep running while the app stops, and fail then, as they should.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+        var app = await builder.BuildAsync(timeout.Token);
+        await app.StartAsync(timeout.Token);
+        return app;
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        foreach (var resource in Resources)
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+    }
+
+    private async Task StopAppAsync()
+    {
+        if (App is { } app)
+        {
+            App = null!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await app.StopAsync(timeout.Token);
+            await app.DisposeAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopAppAsync();
+
+        try
+        {
+            Directory.Delete(_dataRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A scratch directory left behind is harmless.
+        }
+    }
+
+    /// <summary>The metadata server's address, as service discovery hands it to clients.</summary>
+    public Uri MetaServer => App.GetEndpoint("metaserver", "http");
+
+    /// <summary>A client of the app's cluster with a unique id.</summary>
+    public Task<PfsClient> ConnectAsync() => PfsClient.ConnectAsync(new PfsClientOptions
+    {
+        ClientId = $"apphost-test-{Interlocked.Increment(ref _clients)}",
+        MetaServer = MetaServer,
+        OperationTimeout = TimeSpan.FromSeconds(30),
+    });
+
+    /// <summary>Restarts one resource (as the dashboard's restart button does) and waits until it is healthy again.</summary>
+    public async Task RestartAsync(string resource, CancellationToken cancellationToken)
+    {
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.RestartCommand, cancellationToken);
+        Assert.True(result.Success, $"restart of {resource} failed: {result.Message}");
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppHostCollection : ICollectionFixture<AppHostFixture>
+{
+    public const string Name = "apphost";
+}
