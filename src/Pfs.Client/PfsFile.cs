@@ -203,6 +203,20 @@ public sealed partial class PfsFile : IAsyncDisposable
     /// <summary>Same as <see cref="CloseAsync"/>.</summary>
     public ValueTask DisposeAsync() => CloseAsync();
 
+    /// <summary>
+    /// A seekable <see cref="Stream"/> over this file, starting at position 0, for
+    /// <c>CopyToAsync</c>, <c>StreamReader</c>, compression streams and the like. Its
+    /// <see cref="Stream.Length"/> is this open's view of the size; writes at or past it grow the
+    /// file. It is read-only (<see cref="Stream.CanWrite"/> false) when the file is open for
+    /// <see cref="PfsOpenMode.Read"/>, and like any <see cref="Stream"/> not for concurrent use.
+    /// Failures surface as <see cref="PfsException"/> (an <see cref="IOException"/>).
+    /// </summary>
+    /// <param name="leaveOpen">
+    /// True (the default): disposing the stream leaves this file open, and its owner closes it.
+    /// False: disposing the stream closes the file (flushing a writer's blocks).
+    /// </param>
+    public Stream AsStream(bool leaveOpen = true) => new PfsFileStream(this, _mode, leaveOpen);
+
     private void MarkClosed()
     {
         Volatile.Write(ref _closed, 1);

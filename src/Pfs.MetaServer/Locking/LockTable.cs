@@ -33,6 +33,22 @@ internal sealed class LockTable
         }
     }
 
+    /// <summary>Granted locks (each reader counts) and queued callers over all files, for status reports.</summary>
+    public (int Held, int Waiting) Totals()
+    {
+        lock (_gate)
+        {
+            int held = 0, waiting = 0;
+            foreach (var entry in _entries.Values)
+            {
+                held += entry.Readers + (entry.Writer ? 1 : 0);
+                waiting += entry.Queue.Count;
+            }
+
+            return (held, waiting);
+        }
+    }
+
     /// <summary>
     /// Waits for the lock. If <paramref name="cancellationToken"/> fires while waiting, nothing is
     /// held and the task is cancelled; once the lease is returned the caller owns it and must release it.

@@ -42,6 +42,28 @@ internal sealed class OpenTable
         }
     }
 
+    /// <summary>Handles held (or being closed) by lock kind, for status reports.</summary>
+    public (int Read, int Write) HeldCounts()
+    {
+        lock (_gate)
+        {
+            int read = 0, write = 0;
+            foreach (var entry in _byHandle.Values)
+            {
+                if (entry.Kind == LockKind.Write)
+                {
+                    write++;
+                }
+                else
+                {
+                    read++;
+                }
+            }
+
+            return (read, write);
+        }
+    }
+
     /// <summary>Registers an open about to wait for its lock, so a Release can cancel it.</summary>
     /// <exception cref="RpcException">Cancelled if a Release came first; InvalidArgument if the open id is in use.</exception>
     public OpenEntry BeginPending(string clientId, ulong openId, string name, ulong fileId, LockKind kind, CancellationToken callCancelled)

@@ -56,6 +56,18 @@ internal sealed partial class SessionManager
         }
     }
 
+    /// <summary>Clients with a live Subscribe stream.</summary>
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current.Count;
+            }
+        }
+    }
+
     public bool IsConnected(string clientId)
     {
         lock (_gate)

@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.CommandLine;
+using Pfs.Cli.Output;
+using Pfs.Client;
+
+namespace Pfs.Cli.Commands;
+
+/// <summary><c>pfs get NAME [LOCAL]</c>: copies a Pfs file to a local file, or to stdout with <c>-</c>.</summary>
+internal static class GetCommand
+{
+    private const int ChunkBytes = 4 * 1024 * 1024;
+
+    public static Command Create(CliHost host)
+    {
+        var name = new Argument<string>("NAME") { Description = "The file in Pfs" };
+        var local = new Argument<string?>("LOCAL")
+        {
+            Description = "Where to write it: a file, a directory, or - for standard output (default: ./NAME)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("get", "Copy a file out of Pfs (progress on a terminal)") { name, local };
+        host.SetClientAction(command, (parse, client, cancellationToken) => RunAsync(
+            host.Console, client, parse.GetRequiredValue(name), parse.GetValue(local), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, PfsClient client, string name, string? local, CancellationToken cancellationToken)
+    {
+        await using var file = await client.OpenAsync(name, PfsOpenMode.Read, cancellationToken).ConfigureAwait(false);
+        await using var source = file.AsStream();
+        if (local == "-")
+        {
+            await using var output = console.OpenData();
+            await source.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
+        var target = local is null ? name : Directory.Exists(local) ? Path.Combine(local, name) : local;
+        // Written beside the target and renamed at the end, so a failed get leaves no truncated file.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(target))!;
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"cannot write '{target}': directory '{directory}' does not exist");
+        }
+
+        var partial = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.part");
+        try
+        {
+            await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
+            {
+                await TransferProgress.RunAsync(console, $"get {name}", source.Length, show: true,
+                    report => CopyAsync(source, output, report, cancellationToken)).ConfigureAwait(false);
+            }
+
+            File.Move(partial, target, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<long> CopyAsync(Stream source, Stream output, Action<long> report, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        long copied = 0;
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                copied += read;
+                report(read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return copied;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Buffers;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Pfs.Cli.Output;
+using Pfs.Client;
+using Pfs.Protocol;
+
+namespace Pfs.Cli.Commands;
+
+/// <summary><c>pfs put LOCAL [NAME]</c>: creates NAME with the chosen striping and copies LOCAL into it.</summary>
+internal static class PutCommand
+{
+    public const int DefaultBlockSize = 1024 * 1024;
+
+    // Large writes keep every server of the stripe busy; a few MiB is plenty for that.
+    private const int ChunkBytes = 4 * 1024 * 1024;
+
+    public static Command Create(CliHost host)
+    {
+        var local = new Argument<string>("LOCAL") { Description = "The local file to copy, or - for standard input" };
+        var name = new Argument<string?>("NAME")
+        {
+            Description = "Its name in Pfs (default: LOCAL's file name)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var width = new Option<int?>("--stripe-width", "-w")
+        {
+            Description = "Number of file servers to stripe over (default: all of them)",
+            HelpName = "W",
+            CustomParser = static result => ParseWidth(result),
+        };
+        var blockSize = new Option<int>("--block-size", "-b")
+        {
+            Description = "Block (stripe unit) size: a power of two from 512 to 64M, e.g. 4096, 64K, 1M",
+            HelpName = "BYTES",
+            DefaultValueFactory = _ => DefaultBlockSize,
+            CustomParser = static result => ParseBlockSize(result),
+        };
+        var force = new Option<bool>("--force", "-f") { Description = "Replace NAME if it exists" };
+        var command = new Command("put", "Copy a local file into Pfs (progress on a terminal)")
+        {
+            local,
+            name,
+            width,
+            blockSize,
+            force,
+        };
+        host.SetClientAction(command, (parse, client, cancellationToken) => RunAsync(
+            host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name), parse.GetValue(width),
+            parse.GetValue(blockSize), parse.GetValue(force), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, PfsClient client, string local, string? name,
+        int? width, int blockSize, bool force, CancellationToken cancellationToken)
+    {
+        var fromStdin = local == "-";
+        name ??= fromStdin
+            ? throw new UsageException("NAME is required when LOCAL is - (standard input)")
+            : Path.GetFileName(Path.TrimEndingDirectorySeparator(local));
+        await using var source = fromStdin
+            ? Console.OpenStandardInput()
+            : new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
+                FileOptions.Asynchronous | FileOptions.SequentialScan);
+        long? total = fromStdin ? null : source.Length;
+
+        var stripeWidth = width ?? (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count;
+        await CreateAsync(client, name, stripeWidth, blockSize, force, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TransferProgress.RunAsync(console, $"put {name}", total, show: true,
+                report => CopyAsync(client, source, name, report, cancellationToken)).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Leave no half-written file behind under the name.
+            await DeleteQuietlyAsync(client, name).ConfigureAwait(false);
+            throw;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static async Task CreateAsync(PfsClient client, string name, int stripeWidth, int blockSize, bool force, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CreateAsync(name, stripeWidth, blockSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PfsException ex) when (ex.Code == PfsErrorCode.AlreadyExists)
+        {
+            if (!force)
+            {
+                throw new PfsException(ex.Code, $"'{name}' already exists (use --force to replace it)", ex);
+            }
+
+            await client.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+            await client.CreateAsync(name, stripeWidth, blockSize, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<long> CopyAsync(PfsClient client, Stream source, string name, Action<long> report, CancellationToken cancellationToken)
+    {
+        await using var file = await client.OpenAsync(name, PfsOpenMode.Write, cancellationToken).ConfigureAwait(false);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        long offset = 0;
+        try
+        {
+            int read;
+            while ((read = await source.ReadAtLeastAsync(buffer.AsMemory(0, ChunkBytes), ChunkBytes,
+                       throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await file.WriteAsync(buffer.AsMemory(0, read), offset, cancellationToken).ConfigureAwait(false);
+                offset += read;
+                report(read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        // Closing flushes the last blocks durably; only then is the put done.
+        await file.CloseAsync().ConfigureAwait(false);
+        return offset;
+    }
+
+    private static async Task DeleteQuietlyAsync(PfsClient client, string name)
+    {
+        try
+        {
+            await client.DeleteAsync(name).ConfigureAwait(false);
+        }
+        catch (PfsException)
+        {
+            // Best effort: the error that made the put fail is the one to report.
+        }
+    }
+
+    private static int? ParseWidth(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var width) && width >= 1)
+        {
+            return width;
+        }
+
+        result.AddError($"--stripe-width '{text}' must be a whole number of at least 1");
+        return null;
+    }
+
+    private static int ParseBlockSize(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (!Sizes.TryParse(text, out var bytes) || bytes > int.MaxValue)
+        {
+            result.AddError($"--block-size '{text}' is not a size such as 4096, 64K or 1M");
+            return 0;
+        }
+
+        if (BlockSizes.Validate((int)bytes) is { } problem)
+        {
+            result.AddError($"--block-size '{text}': {problem}");
+            return 0;
+        }
+
+        return (int)bytes;
+    }
+}

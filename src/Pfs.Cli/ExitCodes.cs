@@ -1,0 +1,10 @@
+namespace Pfs.Cli;
+
+/// <summary>The exit codes, by convention.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    public const int Cancelled = 130;
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Pfs.Cli.Output;
+
+/// <summary>
+/// Where a command's output goes: text to <see cref="Out"/>, data (cat, get -) to the same
+/// stream as bytes, one-line errors to <see cref="Error"/>. Rich output (a progress bar, boxed
+/// tables) only when <see cref="Interactive"/>: stdout is the process's own terminal.
+/// </summary>
+internal sealed class CliConsole(TextWriter stdout, TextWriter stderr, bool interactive)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private IAnsiConsole? _ansi;
+
+    public TextWriter Out { get; } = stdout;
+
+    public TextWriter Error { get; } = stderr;
+
+    public bool Interactive { get; } = interactive;
+
+    /// <summary>Spectre's console over the terminal; only for interactive output.</summary>
+    public IAnsiConsole Ansi => _ansi ??= AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = AnsiSupport.Detect,
+        ColorSystem = ColorSystemSupport.Detect,
+        Interactive = InteractionSupport.Yes,
+        Out = new AnsiConsoleOutput(Out),
+    });
+
+    /// <summary>Writes <c>pfs: message</c> as one line on stderr.</summary>
+    public void Fail(string message) =>
+        Error.WriteLine("pfs: " + message.ReplaceLineEndings(" ").Trim());
+
+    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>
+    /// A byte stream onto stdout that keeps order with text written before it: the writer's own
+    /// stream when it has one, the process's stdout for the console, else UTF-8 decoded into the writer.
+    /// </summary>
+    public Stream OpenData()
+    {
+        Out.Flush();
+        return Out switch
+        {
+            StreamWriter { BaseStream: var stream } => new NonClosingStream(stream),
+            _ when ReferenceEquals(Out, Console.Out) => Console.OpenStandardOutput(),
+            _ => new TextWriterStream(Out),
+        };
+    }
+}

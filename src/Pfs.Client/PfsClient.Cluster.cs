@@ -1,0 +1,40 @@
+using Pfs.Protocol.Meta;
+
+namespace Pfs.Client;
+
+/// <summary>Questions about where files live and how the cluster is doing (the <c>pfs stripe</c> and <c>pfs stats</c> views).</summary>
+public sealed partial class PfsClient
+{
+    /// <summary>
+    /// A file's stripe layout (size, block size and the file servers holding its blocks), as of
+    /// the last writer's close. Throws <see cref="PfsErrorCode.NotFound"/> for a missing file.
+    /// </summary>
+    public async Task<PfsStripeLayout> GetLayoutAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        ValidateName(name);
+        var reply = await CallMetaAsync($"stat '{name}'", () => _meta.StatAsync(
+            new StatRequest { Name = name }, Bounded(cancellationToken)).ResponseAsync,
+            cancellationToken).ConfigureAwait(false);
+        var file = reply.File;
+        return new PfsStripeLayout(file.Name, file.Size, file.Recipe.BlockSize, [.. file.Recipe.Servers]);
+    }
+
+    /// <summary>The metadata server's view of the cluster: file servers, files, opens, locks and clients.</summary>
+    public async Task<PfsClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var reply = await CallMetaAsync("cluster status", () => _meta.ClusterStatusAsync(
+            new ClusterStatusRequest(), Bounded(cancellationToken)).ResponseAsync,
+            cancellationToken).ConfigureAwait(false);
+        return new PfsClusterStatus(
+            [.. reply.FileServers],
+            reply.FileCount,
+            reply.TotalBytes,
+            reply.OpenRead,
+            reply.OpenWrite,
+            reply.LocksHeld,
+            reply.LocksWaiting,
+            reply.SubscribedClients);
+    }
+}

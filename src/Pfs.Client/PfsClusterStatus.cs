@@ -1,0 +1,20 @@
+namespace Pfs.Client;
+
+/// <summary>What the metadata server reports about the cluster at one moment.</summary>
+/// <param name="FileServers">The file servers' addresses in stripe order (a file of width w uses the first w).</param>
+/// <param name="FileCount">Number of files in the namespace.</param>
+/// <param name="TotalBytes">Sum of the files' sizes.</param>
+/// <param name="OpenForRead">Handles held for reading, over all clients.</param>
+/// <param name="OpenForWrite">Handles held for writing, over all clients.</param>
+/// <param name="LocksHeld">Granted locks (each reader counts).</param>
+/// <param name="LocksWaiting">Opens and deletes waiting for a lock.</param>
+/// <param name="SubscribedClients">Clients connected to the metadata server (this one included).</param>
+public sealed record PfsClusterStatus(
+    IReadOnlyList<string> FileServers,
+    long FileCount,
+    long TotalBytes,
+    int OpenForRead,
+    int OpenForWrite,
+    int LocksHeld,
+    int LocksWaiting,
+    int SubscribedClients);

@@ -1,0 +1,27 @@
+using Grpc.Core;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.MetaServer.Services;
+
+/// <summary>ClusterStatus: a read-only snapshot for operators (<c>pfs stats</c>).</summary>
+internal sealed partial class MetaGrpcService
+{
+    public override Task<ClusterStatusReply> ClusterStatus(ClusterStatusRequest request, ServerCallContext context)
+    {
+        var files = _registry.List();
+        var (openRead, openWrite) = _opens.HeldCounts();
+        var (locksHeld, locksWaiting) = _locks.Totals();
+        var reply = new ClusterStatusReply
+        {
+            FileCount = files.Count,
+            TotalBytes = files.Sum(file => file.Size),
+            OpenRead = openRead,
+            OpenWrite = openWrite,
+            LocksHeld = locksHeld,
+            LocksWaiting = locksWaiting,
+            SubscribedClients = _sessions.SubscriberCount,
+        };
+        reply.FileServers.AddRange(_registry.FileServers);
+        return Task.FromResult(reply);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Pfs.Client;
+using Pfs.Tests.Fixtures;
+
+namespace Pfs.Tests.Integration.Cli;
+
+/// <summary><c>pfs put</c>, <c>get</c> and <c>cat</c> end to end against an in-process cluster.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class TransferCommandTests(ClusterFixture fixture) : IDisposable
+{
+    private readonly LocalFiles _local = new();
+
+    public void Dispose() => _local.Dispose();
+
+    [Fact]
+    public async Task PutThenGetOfFiftyMegabytesIsByteIdentical()
+    {
+        var name = fixture.UniqueName("fifty.bin");
+        var contents = TestData.Bytes(50 * 1024 * 1024, seed: 50);
+        var source = _local.Write("source.bin", contents);
+        var target = _local.PathOf("copy.bin");
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", source, name);
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", name, target);
+
+        Assert.True(put.ExitCode == 0, put.ToString());
+        Assert.Contains($"put {name}: {contents.Length} bytes (50 MiB)", put.Stdout);
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Contains($"get {name}: {contents.Length} bytes", get.Stdout);
+        Assert.Equal(SHA256.HashData(contents), SHA256.HashData(await File.ReadAllBytesAsync(target)));
+        Assert.Empty(put.Stderr + get.Stderr);
+        Assert.Equal(new[] { source, target }.Order(), Directory.GetFiles(_local.Root).Order());
+    }
+
+    [Fact]
+    public async Task PutStripesOverEveryServerByDefaultInOneMegabyteBlocks()
+    {
+        var name = fixture.UniqueName("default.bin");
+        var source = _local.Write("default.bin", TestData.Bytes(3000, seed: 1));
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", source, name);
+
+        Assert.True(put.ExitCode == 0, put.ToString());
+        await using var client = await fixture.Cluster.ConnectAsync();
+        var info = await client.StatAsync(name);
+        Assert.Equal((3000L, 3, 1024 * 1024), (info.Size, info.StripeWidth, info.BlockSize));
+    }
+
+    [Fact]
+    public async Task PutHonoursStripeWidthAndBlockSize()
+    {
+        var name = fixture.UniqueName("chosen.bin");
+        var source = _local.Write("chosen.bin", TestData.Bytes(10_000, seed: 2));
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", source, name, "--stripe-width", "2", "--block-size", "4K");
+
+        Assert.True(put.ExitCode == 0, put.ToString());
+        await using var client = await fixture.Cluster.ConnectAsync();
+        var info = await client.StatAsync(name);
+        Assert.Equal((10_000L, 2, 4096), (info.Size, info.StripeWidth, info.BlockSize));
+    }
+
+    [Fact]
+    public async Task PutWithoutANameUsesTheLocalFileName()
+    {
+        var fileName = fixture.UniqueName("unnamed.txt");
+        var source = _local.Write(fileName, "no name given"u8.ToArray());
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", source);
+        var cat = await CliRunner.RunAsync(fixture.Cluster, "cat", fileName);
+
+        Assert.True(put.ExitCode == 0, put.ToString());
+        Assert.Equal("no name given", cat.Stdout);
+    }
+
+    [Fact]
+    public async Task PutOfAnExistingNameFailsUnlessForced()
+    {
+        var name = fixture.UniqueName("exists.txt");
+        var first = _local.Write("first.txt", "first"u8.ToArray());
+        var second = _local.Write("second.txt", "second version"u8.ToArray());
+        Assert.Equal(0, (await CliRunner.RunAsync(fixture.Cluster, "put", first, name)).ExitCode);
+
+        var refused = await CliRunner.RunAsync(fixture.Cluster, "put", second, name);
+        var kept = await CliRunner.RunAsync(fixture.Cluster, "cat", name);
+        var forced = await CliRunner.RunAsync(fixture.Cluster, "put", second, name, "--force");
+        var replaced = await CliRunner.RunAsync(fixture.Cluster, "cat", name);
+
+        CliRunner.AssertFailed(refused, 1, "--force");
+        Assert.Equal("first", kept.Stdout);
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Equal("second version", replaced.Stdout);
+    }
+
+    [Fact]
+    public async Task PutOfAMissingLocalFileFailsOnOneLineAndCreatesNothing()
+    {
+        var name = fixture.UniqueName("never.bin");
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", _local.PathOf("missing.bin"), name);
+
+        CliRunner.AssertFailed(put, 1, "missing.bin");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.ListAsync(), file => file.Name == name);
+    }
+
+    [Fact]
+    public async Task PutWiderThanTheClusterFailsOnOneLineAndCreatesNothing()
+    {
+        var name = fixture.UniqueName("wide.bin");
+        var source = _local.Write("wide.bin", [1, 2, 3]);
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", source, name, "--stripe-width", "9");
+
+        CliRunner.AssertFailed(put, 1, "9");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.ListAsync(), file => file.Name == name);
+    }
+
+    [Fact]
+    public async Task GetIntoADirectoryUsesTheFilesNameAndReplacesAnOldCopy()
+    {
+        var name = fixture.UniqueName("into-dir.bin");
+        var contents = TestData.Bytes(5000, seed: 3);
+        await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("src.bin", contents), name);
+        await File.WriteAllTextAsync(_local.PathOf(name), "stale");
+
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", name, _local.Root);
+
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Equal(contents, await File.ReadAllBytesAsync(_local.PathOf(name)));
+    }
+
+    [Fact]
+    public async Task GetToADashWritesTheBytesToStandardOutput()
+    {
+        var name = fixture.UniqueName("to-stdout.bin");
+        var contents = TestData.Bytes(70_000, seed: 4);
+        await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("src.bin", contents), name, "--block-size", "512");
+
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", name, "-");
+
+        Assert.True(get.ExitCode == 0, get.Stderr);
+        Assert.Equal(contents, get.StdoutBytes);
+    }
+
+    [Fact]
+    public async Task GetOfAMissingFileExitsOneWithOneLineAndWritesNoLocalFile()
+    {
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", fixture.UniqueName("absent"), _local.PathOf("out.bin"));
+
+        CliRunner.AssertFailed(get, 1, "not found");
+        Assert.Empty(Directory.GetFileSystemEntries(_local.Root));
+    }
+
+    [Fact]
+    public async Task CatWritesFilesToStandardOutputOneAfterTheOther()
+    {
+        var first = fixture.UniqueName("cat-a.txt");
+        var second = fixture.UniqueName("cat-b.txt");
+        await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("a.txt", "hello, "u8.ToArray()), first);
+        await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("b.txt", "parallel world\n"u8.ToArray()), second);
+
+        var cat = await CliRunner.RunAsync(fixture.Cluster, "cat", first, second);
+
+        Assert.True(cat.ExitCode == 0, cat.ToString());
+        Assert.Equal("hello, parallel world\n", cat.Stdout);
+    }
+
+    [Fact]
+    public async Task CatOfAMissingFileExitsOneWithOneLine()
+    {
+        var cat = await CliRunner.RunAsync(fixture.Cluster, "cat", fixture.UniqueName("nothing"));
+
+        CliRunner.AssertFailed(cat, 1, "not found");
+    }
+
+    [Fact]
+    public async Task ThePfsMetaVariableNamesTheMetadataServer()
+    {
+        var name = fixture.UniqueName("via-env.txt");
+        await using (var client = await fixture.Cluster.ConnectAsync())
+        {
+            await client.CreateAsync(name, stripeWidth: 1);
+        }
+
+        var environment = new Dictionary<string, string?> { ["PFS_META"] = fixture.Cluster.MetaServerAddress.ToString() };
+        var ls = await CliRunner.RunRawAsync(["ls", "--json"], environment);
+
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        var names = JsonDocument.Parse(ls.Stdout).RootElement.EnumerateArray().Select(file => file.GetProperty("name").GetString());
+        Assert.Contains(name, names);
+    }
+}
