@@ -1,0 +1,216 @@
+using Pfs.Client;
+
+namespace Pfs.Benchmarks.Cluster;
+
+/// <summary>
+/// A metadata server and N file servers, each its own process on 127.0.0.1, data under a temporary
+/// directory that is removed on dispose. Metadata goes to a durable Redis-protocol store (the
+/// repository's Pfs.Garnet, else a <c>redis-server</c> on the PATH) when the metadata server accepts
+/// <c>--redis</c>; otherwise it stays in memory and <see cref="MetadataStore"/> says why.
+/// </summary>
+internal sealed class ProcessCluster : IAsyncDisposable
+{
+    private const string WarmFile = "bench-warm";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly List<ServerProcess> _processes = [];
+    private readonly string _root;
+    private int _clients;
+    private string _redisKind = string.Empty;
+
+    private ProcessCluster(string root) => _root = root;
+
+    public IReadOnlyList<ServerProcess> FileServers { get; private set; } = [];
+
+    public ServerProcess MetaServer { get; private set; } = null!;
+
+    public ServerProcess? Redis { get; private set; }
+
+    /// <summary>How metadata is kept, as the table prints it.</summary>
+    public string MetadataStore { get; private set; } = "in memory";
+
+    public bool DurableMetadata => Redis is not null;
+
+    /// <summary>Process ids of every server (file servers, metadata server, Redis), for CPU accounting.</summary>
+    public IReadOnlyList<int> ServerPids => [.. FileServers.Select(s => s.Pid), MetaServer.Pid, .. Redis is null ? Array.Empty<int>() : [Redis.Pid]];
+
+    /// <summary>Process ids of the file servers, for RSS sampling.</summary>
+    public IReadOnlyList<int> FileServerPids => FileServers.Select(s => s.Pid).ToList();
+
+    public static async Task<ProcessCluster> StartAsync(ServerBinaries binaries, int fileServers, int delayMs, string label,
+                                                        TextWriter log, CancellationToken cancellationToken,
+                                                        IReadOnlyDictionary<string, string>? fileServerEnvironment = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"pfs-bench-{label}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+        Directory.CreateDirectory(root);
+        var cluster = new ProcessCluster(root);
+        try
+        {
+            var servers = new List<ServerProcess>();
+            for (var i = 0; i < fileServers; i++)
+            {
+                var args = new List<string> { "--data-dir", Path.Combine(root, $"fs{i}") };
+                if (delayMs > 0)
+                {
+                    args.AddRange(["--delay-ms", delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                }
+
+                servers.Add(cluster.Track(ServerProcess.Start($"{label}-fs{i}", binaries.FileServerDll, args, root, fileServerEnvironment)));
+            }
+
+            cluster.FileServers = servers;
+            await Task.WhenAll(servers.Select(s => s.WaitHealthyAsync(StartTimeout, cancellationToken)));
+            await cluster.StartMetaServerAsync(binaries, label, log, cancellationToken);
+            await cluster.CreateWarmFileAsync(cancellationToken);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A client of this cluster with a unique id; <paramref name="configure"/> may change the defaults.
+    /// Its channels to every file server are connected before it is returned (by reading a small
+    /// file striped over all of them), so no measurement pays for TCP and HTTP/2 set-up.
+    /// </summary>
+    public async Task<PfsClient> ConnectAsync(Func<PfsClientOptions, PfsClientOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var options = new PfsClientOptions
+        {
+            ClientId = $"bench-{Environment.ProcessId}-{Interlocked.Increment(ref _clients)}",
+            MetaServer = MetaServer.Address,
+        };
+        var client = await PfsClient.ConnectAsync(configure?.Invoke(options) ?? options, cancellationToken);
+        try
+        {
+            await using var file = await client.OpenAsync(WarmFile, PfsOpenMode.Read, cancellationToken);
+            await file.ReadAsync(new byte[FileServers.Count * 512], 0, cancellationToken);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            process.Dispose();
+        }
+
+        if (Environment.GetEnvironmentVariable("PFS_BENCH_KEEP") == "1")
+        {
+            // For a look at the servers' logs afterwards.
+            Console.Error.WriteLine($"kept {_root}");
+            return ValueTask.CompletedTask;
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A server still closing a file; the temp directory is cleaned by the OS eventually.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task CreateWarmFileAsync(CancellationToken cancellationToken)
+    {
+        await using var client = await PfsClient.ConnectAsync(new PfsClientOptions { ClientId = $"bench-{Environment.ProcessId}-warm", MetaServer = MetaServer.Address }, cancellationToken);
+        await client.CreateAsync(WarmFile, FileServers.Count, cancellationToken);
+        await using var file = await client.OpenAsync(WarmFile, PfsOpenMode.Write, cancellationToken);
+        await file.WriteAsync(new byte[FileServers.Count * 512], 0, cancellationToken);
+    }
+
+    private async Task StartMetaServerAsync(ServerBinaries binaries, string label, TextWriter log, CancellationToken cancellationToken)
+    {
+        var servers = string.Join(',', FileServers.Select(s => $"127.0.0.1:{s.Port}"));
+        Redis = StartRedis(binaries, label);
+        if (Redis is null)
+        {
+            MetadataStore = "in memory (no Pfs.Garnet or redis-server to store it)";
+        }
+        else
+        {
+            Track(Redis);
+            await Redis.WaitListeningAsync(StartTimeout, cancellationToken);
+            var meta = Track(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll,
+                ["--file-servers", servers, "--redis", $"127.0.0.1:{Redis.Port}"], _root));
+            try
+            {
+                await meta.WaitHealthyAsync(StartTimeout, cancellationToken);
+                MetaServer = meta;
+                MetadataStore = $"durable: Redis protocol ({_redisKind})";
+                return;
+            }
+            catch (InvalidOperationException ex) when (meta.HasExited)
+            {
+                // This metadata server has no Redis store yet (it refuses --redis): measure in memory and say so.
+                await log.WriteLineAsync($"note: the metadata server refused --redis ({ex.Message}); metadata stays in memory");
+                MetadataStore = "in memory (MetaServer refused --redis)";
+                Redis.Dispose();
+                _processes.Remove(Redis);
+                Redis = null;
+            }
+        }
+
+        MetaServer = Track(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll, ["--file-servers", servers], _root));
+        await MetaServer.WaitHealthyAsync(StartTimeout, cancellationToken);
+    }
+
+    // Durable as the targets mean it: every acknowledged write is in the append-only file.
+    // Garnet (the repository's own store) first; else a redis-server on the PATH with fsync on every write.
+    private ServerProcess? StartRedis(ServerBinaries binaries, string label)
+    {
+        var dir = Path.Combine(_root, "redis");
+        Directory.CreateDirectory(dir);
+        if (binaries.GarnetDll is { } garnet && File.Exists(garnet))
+        {
+            _redisKind = "Pfs.Garnet, append-only file";
+            return ServerProcess.StartRaw($"{label}-redis", "dotnet",
+                port => [garnet, "--port", port, "--bind", "127.0.0.1", "--data-dir", dir], _root);
+        }
+
+        if (FindOnPath("redis-server") is { } redisServer)
+        {
+            _redisKind = "redis-server, appendfsync always";
+            return ServerProcess.StartRaw($"{label}-redis", redisServer,
+                port => ["--port", port, "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""], _root);
+        }
+
+        return null;
+    }
+
+    private ServerProcess Track(ServerProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    private static string? FindOnPath(string program)
+    {
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(directory, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,80 @@
+namespace Pfs.Benchmarks.Macro;
+
+/// <summary>Sizes and durations of one macro run; <c>--quick</c> and <c>--smoke</c> shrink them.</summary>
+internal sealed record BenchSettings
+{
+    private const int MiB = 1024 * 1024;
+
+    public required string Mode { get; init; }
+
+    /// <summary>The sequential file (and the ceiling's total bytes).</summary>
+    public long FileBytes { get; init; } = 256L * MiB;
+
+    /// <summary>A smaller run of the same kind, to show that the client's RSS does not follow the file size.</summary>
+    public long SmallFileBytes { get; init; } = 32L * MiB;
+
+    /// <summary>Bytes per ReadAsync/WriteAsync of the sequential runs (one reusable buffer).</summary>
+    public int IoBytes { get; init; } = 4 * MiB;
+
+    /// <summary>Messages of the bare-gRPC ceiling, and calls it keeps in flight (Pfs's MaxCallBytes and MaxConcurrentCalls).</summary>
+    public int CeilingMessageBytes { get; init; } = MiB;
+
+    public int CeilingConcurrency { get; init; } = 16;
+
+    public TimeSpan CacheHitTime { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan OpenCloseTime { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Writer closes timed for the p50/p99.</summary>
+    public int CloseSamples { get; init; } = 300;
+
+    public int FanOutBlocks { get; init; } = 256;
+
+    public int FanOutRepeats { get; init; } = 5;
+
+    public int DelayMs { get; init; } = 2;
+
+    /// <summary>Times each sequential run (and its paired ceiling run) is repeated; the table shows medians.</summary>
+    public int Repeats { get; init; } = 3;
+
+    public int FileServers { get; init; } = 4;
+
+    /// <summary>Extra environment for the file servers only (<c>--fs-env K=V</c>), for experiments such as GC settings.</summary>
+    public IReadOnlyDictionary<string, string> FileServerEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Phases to run (throughput, metadata, fanout); all when empty. For profiling one part.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
+
+    /// <summary>Whether a phase is to run.</summary>
+    public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
+
+    public static BenchSettings Full { get; } = new() { Mode = "full" };
+
+    public static BenchSettings Quick { get; } = new()
+    {
+        Mode = "quick",
+        FileBytes = 64L * MiB,
+        SmallFileBytes = 16L * MiB,
+        CacheHitTime = TimeSpan.FromSeconds(1.5),
+        OpenCloseTime = TimeSpan.FromSeconds(2),
+        CloseSamples = 200,
+        FanOutRepeats = 3,
+    };
+
+    public static BenchSettings Smoke { get; } = new()
+    {
+        Mode = "smoke",
+        FileBytes = 4L * MiB,
+        SmallFileBytes = 1L * MiB,
+        IoBytes = MiB,
+        CacheHitTime = TimeSpan.FromSeconds(0.3),
+        OpenCloseTime = TimeSpan.FromSeconds(0.3),
+        CloseSamples = 20,
+        FanOutBlocks = 32,
+        FanOutRepeats = 1,
+        Repeats = 1,
+    };
+
+    public static string Describe(long bytes) =>
+        bytes >= MiB ? $"{bytes / (double)MiB:0.#} MiB" : $"{bytes / 1024.0:0.#} KiB";
+}

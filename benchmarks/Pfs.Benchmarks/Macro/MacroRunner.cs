@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using Pfs.Benchmarks.Cluster;
+using Pfs.Benchmarks.Report;
+
+namespace Pfs.Benchmarks.Macro;
+
+/// <summary>
+/// The macro benchmark: starts its own cluster (processes on 127.0.0.1), measures every figure of
+/// the performance issue in one run, so each ratio compares figures taken minutes apart on the same
+/// machine, and prints them as one table.
+/// </summary>
+internal sealed partial class MacroRunner(BenchSettings settings, TextWriter output)
+{
+    private const int MiB = 1024 * 1024;
+
+    private readonly ResultTable _table = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        WriteHeader();
+        var binaries = await ServerBinaries.LocateAsync(output, cancellationToken);
+        var metadataStore = "not used";
+        if (settings.Runs("throughput") || settings.Runs("metadata"))
+        {
+            await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "main", cancellationToken);
+            metadataStore = cluster.MetadataStore;
+            Progress($"cluster up: {settings.FileServers} file servers + metadata server ({metadataStore})");
+            if (settings.Runs("throughput"))
+            {
+                await MeasureThroughputAsync(cluster, cancellationToken);
+            }
+
+            if (settings.Runs("metadata"))
+            {
+                await MeasureMetadataAsync(cluster, cancellationToken);
+            }
+        }
+
+        if (settings.Runs("fanout"))
+        {
+            await using var delayed = await StartClusterAsync(binaries, settings.DelayMs, "fanout", cancellationToken);
+            Progress($"fan-out cluster up: file servers with --delay-ms {settings.DelayMs}");
+            await MeasureFanOutAsync(delayed, cancellationToken);
+        }
+
+        output.WriteLine();
+        output.WriteLine($"Pfs benchmark results ({settings.Mode}; metadata {metadataStore}; {_clock.Elapsed.TotalSeconds:0} s)");
+        output.WriteLine();
+        _table.Write(output);
+        output.WriteLine();
+        output.WriteLine($"{_table.Misses} target(s) missed.");
+        return 0;
+    }
+
+    private async Task<ProcessCluster> StartClusterAsync(ServerBinaries binaries, int delayMs, string label, CancellationToken cancellationToken)
+    {
+        // A port picked free can be taken by someone else before the server binds it: try again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ProcessCluster.StartAsync(binaries, settings.FileServers, delayMs, label, output, cancellationToken,
+                    settings.FileServerEnvironment);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                Progress("a port was taken meanwhile; starting the cluster again");
+            }
+        }
+    }
+
+    private void WriteHeader()
+    {
+        output.WriteLine($"Pfs benchmark, mode {settings.Mode}: sequential file {BenchSettings.Describe(settings.FileBytes)}, "
+                         + $"I/O calls of {BenchSettings.Describe(settings.IoBytes)}, {settings.FileServers} file servers");
+        output.WriteLine($"machine: {Environment.ProcessorCount} cores, {TotalMemoryGiB():0.#} GiB memory, {RuntimeInformation.OSDescription}, "
+                         + $".NET {Environment.Version}, server GC {GCSettings.IsServerGC}");
+    }
+
+    private void Progress(string message) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}"));
+
+    private static double TotalMemoryGiB()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0 / 1024.0;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+        }
+    }
+
+    private static string MBps(double value) => string.Create(CultureInfo.InvariantCulture, $"{value:0} MB/s");
+
+    private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0} MB");
+
+    private static string Number(double value, string format = "N0") => value.ToString(format, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime;
+using Pfs.Benchmarks.Cluster;
+
+namespace Pfs.Benchmarks.Macro;
+
+/// <summary>The result of one sequential run: throughputs in MB/s and the peak RSS of the client and file servers during it.</summary>
+/// <param name="ClientRssGrowth">The client's peak RSS during the run minus its RSS just before (after a full, compacting GC).</param>
+/// <param name="ClientRetained">The client's RSS after the run and another full GC, minus the same baseline: what the run kept.</param>
+internal sealed record SequentialResult(int Width, int BlockSize, long Bytes, double WriteMBps, double ReadMBps,
+                                        long ClientPeakRss, long ClientRssGrowth, long ClientRetained, long FileServerPeakRss,
+                                        CpuSnapshot WriteCpu, CpuSnapshot ReadCpu);
+
+/// <summary>
+/// Pfs sequential write then read of one file through the public client API: the writer opens,
+/// writes the file in <see cref="BenchSettings.IoBytes"/> calls from one reusable buffer and closes
+/// (the close, which flushes and syncs, is timed); a fresh client then opens it, reads it in calls
+/// of the same size into one reusable buffer (checking every 512-byte slot's stamp) and closes.
+/// </summary>
+internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings settings)
+{
+    private const int Slot = 512;
+
+    private readonly byte[] _source = CreateSource(settings.IoBytes);
+    private readonly byte[] _target = new byte[settings.IoBytes];
+    private int _files;
+
+    public async Task<SequentialResult> RunAsync(int width, int blockSize, long bytes, CancellationToken cancellationToken)
+    {
+        var name = $"seq-w{width}-b{blockSize}-{Interlocked.Increment(ref _files)}";
+        await using var admin = await cluster.ConnectAsync(cancellationToken: cancellationToken);
+        await admin.CreateAsync(name, width, blockSize, cancellationToken);
+
+        // Start every run from a compacted heap with its free memory given back, so the RSS a run
+        // reaches reflects that run, not the garbage of the ones before it.
+        var baseline = CollectAndReadRss();
+
+        double write, read;
+        CpuSnapshot writeCpu, readCpu;
+        var pids = cluster.ServerPids;
+        await using (var sampler = RssSampler.Start([Environment.ProcessId, .. cluster.FileServerPids]))
+        {
+            await using (var writer = await cluster.ConnectAsync(cancellationToken: cancellationToken))
+            {
+                var cpu = CpuSnapshot.Take(pids);
+                var started = Stopwatch.GetTimestamp();
+                await using (var file = await writer.OpenAsync(name, Client.PfsOpenMode.Write, cancellationToken))
+                {
+                    for (long offset = 0; offset < bytes; offset += _source.Length)
+                    {
+                        var count = (int)Math.Min(_source.Length, bytes - offset);
+                        Stamp(_source.AsSpan(0, count), offset);
+                        await file.WriteAsync(_source.AsMemory(0, count), offset, cancellationToken);
+                    }
+                }
+
+                write = CeilingBenchmark.MegabytesPerSecond(bytes, started);
+                writeCpu = CpuSnapshot.Take(pids) - cpu;
+            }
+
+            await using (var reader = await cluster.ConnectAsync(cancellationToken: cancellationToken))
+            {
+                var cpu = CpuSnapshot.Take(pids);
+                var started = Stopwatch.GetTimestamp();
+                await using (var file = await reader.OpenAsync(name, Client.PfsOpenMode.Read, cancellationToken))
+                {
+                    for (long offset = 0; offset < bytes; offset += _target.Length)
+                    {
+                        var count = (int)Math.Min(_target.Length, bytes - offset);
+                        var got = await file.ReadAsync(_target.AsMemory(0, count), offset, cancellationToken);
+                        Check(_target.AsSpan(0, got), offset, count, first: offset == 0);
+                    }
+                }
+
+                read = CeilingBenchmark.MegabytesPerSecond(bytes, started);
+                readCpu = CpuSnapshot.Take(pids) - cpu;
+            }
+
+            var peak = sampler.Peak(Environment.ProcessId);
+            var result = new SequentialResult(width, blockSize, bytes, write, read,
+                peak, peak - baseline, CollectAndReadRss() - baseline,
+                sampler.MaxPeak(cluster.FileServerPids), writeCpu, readCpu);
+            await admin.DeleteAsync(name, cancellationToken);
+            return result;
+        }
+    }
+
+    private static long CollectAndReadRss()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return RssSampler.ReadRss(Environment.ProcessId);
+    }
+
+    private static byte[] CreateSource(int length)
+    {
+        var source = new byte[length];
+        new Random(5).NextBytes(source);
+        return source;
+    }
+
+    // Every 512-byte slot starts with its file offset, so a block read from the wrong place shows.
+    private static void Stamp(Span<byte> chunk, long offset)
+    {
+        for (var at = 0; at + sizeof(long) <= chunk.Length; at += Slot)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(chunk[at..], offset + at);
+        }
+    }
+
+    private void Check(ReadOnlySpan<byte> chunk, long offset, int expected, bool first)
+    {
+        if (chunk.Length != expected)
+        {
+            throw new InvalidOperationException($"read at {offset} returned {chunk.Length} bytes, not {expected}");
+        }
+
+        for (var at = 0; at + sizeof(long) <= chunk.Length; at += Slot)
+        {
+            if (BinaryPrimitives.ReadInt64LittleEndian(chunk[at..]) != offset + at)
+            {
+                throw new InvalidOperationException($"byte {offset + at} read back wrong");
+            }
+        }
+
+        // The first chunk in full; the stamps catch misplaced blocks everywhere else.
+        if (first)
+        {
+            var expectedBytes = _source.AsSpan(0, chunk.Length).ToArray();
+            Stamp(expectedBytes, offset);
+            if (!chunk.SequenceEqual(expectedBytes))
+            {
+                throw new InvalidOperationException("the first chunk read back differs from what was written");
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using Pfs.Benchmarks.Macro;
+
+namespace Pfs.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project benchmarks/Pfs.Benchmarks -- [--quick | --smoke] [--repeat N]</c>, or <c>-- --micro [BenchmarkDotNet args]</c>.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Contains("--micro"))
+        {
+            var rest = args.Where(a => a != "--micro").ToArray();
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
+                .Run(rest.Length == 0 ? ["--filter", "*"] : rest, DefaultConfig.Instance);
+            return 0;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // Let the finally blocks stop the servers.
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        try
+        {
+            return await RunMacroAsync(args, Console.Out, cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("Pfs.Benchmarks: cancelled; servers stopped");
+            return 130;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The servers are stopped by then (every cluster is disposed on the way out).
+            await Console.Error.WriteLineAsync($"Pfs.Benchmarks: failed: {ex}");
+            return 1;
+        }
+    }
+
+    /// <summary>Runs the macro benchmark with <c>--quick</c>, <c>--smoke</c> or neither; prints progress and the table.</summary>
+    public static async Task<int> RunMacroAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        var settings = BenchSettings.Full;
+        int? repeats = null;
+        int? ioMiB = null;
+        int? delayMs = null;
+        var only = new HashSet<string>();
+        var fileServerEnvironment = new Dictionary<string, string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--quick")
+            {
+                settings = BenchSettings.Quick;
+            }
+            else if (args[i] == "--smoke")
+            {
+                settings = BenchSettings.Smoke;
+            }
+            else if (args[i] == "--repeat" && i + 1 < args.Length && int.TryParse(args[i + 1], out var count) && count > 0)
+            {
+                repeats = count;
+                i++;
+            }
+            else if (args[i] == "--io-mib" && i + 1 < args.Length && int.TryParse(args[i + 1], out var mib) && mib is > 0 and <= 1024)
+            {
+                ioMiB = mib;
+                i++;
+            }
+            else if (args[i] == "--delay-ms" && i + 1 < args.Length && int.TryParse(args[i + 1], out var delay) && delay is > 0 and <= 1000)
+            {
+                delayMs = delay;
+                i++;
+            }
+            else if (args[i] == "--fs-env" && i + 1 < args.Length && args[i + 1].IndexOf('=', StringComparison.Ordinal) > 0)
+            {
+                var pair = args[++i];
+                fileServerEnvironment[pair[..pair.IndexOf('=', StringComparison.Ordinal)]] = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
+            }
+            else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1] is "throughput" or "metadata" or "fanout")
+            {
+                only.Add(args[++i]);
+            }
+            else
+            {
+                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--fs-env K=V] [--only throughput|metadata|fanout], or --micro [BenchmarkDotNet args]");
+                return 2;
+            }
+        }
+
+        settings = settings with
+        {
+            Repeats = repeats ?? settings.Repeats,
+            IoBytes = ioMiB is { } io ? io * 1024 * 1024 : settings.IoBytes,
+            DelayMs = delayMs ?? settings.DelayMs,
+            Only = only,
+            FileServerEnvironment = fileServerEnvironment,
+        };
+        return await new MacroRunner(settings, output).RunAsync(cancellationToken);
+    }
+}
