@@ -7,6 +7,7 @@ using Pfs.Client.Caching;
 using Pfs.Client.Diagnostics;
 using Pfs.Client.Transport;
 using Pfs.Protocol;
+using Pfs.Protocol.FileServer;
 using Pfs.Protocol.Meta;
 using FileInfo = Pfs.Protocol.Meta.FileInfo;
 
@@ -65,6 +66,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         try
         {
             await client.StartNoticesAsync(cancellationToken).ConfigureAwait(false);
+            PfsMetrics.Track(client);
             return client;
         }
         catch
@@ -124,6 +126,7 @@ public sealed partial class PfsClient : IAsyncDisposable
             new OpenRequest { ClientId = Options.ClientId, OpenId = openId, Name = name, Mode = lockMode },
             cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("pfs.lock.wait_ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        PfsMetrics.RecordLockWait(started, mode);
 
         try
         {
@@ -134,7 +137,14 @@ public sealed partial class PfsClient : IAsyncDisposable
                 Cache.DropFile(reply.File.FileId);
             }
 
-            var file = new PfsFile(this, Layout(reply.File), reply.Handle, mode, reply.File.Size);
+            var layout = Layout(reply.File, reply.Capability);
+            if (reply.Fence)
+            {
+                // The last writer did not close cleanly: shut out any late write of it first.
+                await Transport.FenceAsync(layout, cancellationToken).ConfigureAwait(false);
+            }
+
+            var file = new PfsFile(this, layout, reply.Handle, mode, reply.File.Size);
             _openFiles.TryAdd(file, 0);
             return file;
         }
@@ -165,7 +175,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         {
             // The name is gone already; stripe objects are keyed by generation, so one left behind
             // by an unreachable server can never show through a re-created file.
-            await Transport.DeleteAsync(Layout(reply.File), cancellationToken).ConfigureAwait(false);
+            await Transport.DeleteAsync(Layout(reply.File, reply.Capability), cancellationToken).ConfigureAwait(false);
         }
         catch (PfsException ex)
         {
@@ -216,6 +226,7 @@ public sealed partial class PfsClient : IAsyncDisposable
             }
         }
 
+        PfsMetrics.Untrack(this);
         await _disposing.CancelAsync().ConfigureAwait(false);
         await StopNoticesAsync().ConfigureAwait(false);
         _pool.Dispose();
@@ -268,8 +279,8 @@ public sealed partial class PfsClient : IAsyncDisposable
         }
     }
 
-    private FileLayout Layout(FileInfo file) =>
-        new(file.Name, file.FileId, file.Recipe.BlockSize, file.Recipe.Servers.Select(_pool.Get).ToList());
+    private FileLayout Layout(FileInfo file, Capability capability) =>
+        new(file.Name, file.FileId, file.Recipe.BlockSize, file.Recipe.Servers.Select(_pool.Get).ToList(), capability);
 
     // Open and Delete wait for a lock with no deadline (the wait may be long, and keep-alive
     // pings find a dead server). If the caller gives up, the server is told to drop whatever

@@ -28,8 +28,8 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
 
         var calls = StripeMath.Plan(blocks, layout.Width, layout.BlockSize, options.MaxCallBytes);
-        using var limiter = new SemaphoreSlim(options.MaxConcurrentCalls);
-        await Task.WhenAll(calls.Select(call => ReadOneAsync(layout, call, limiter, onCall, cancellationToken))).ConfigureAwait(false);
+        using var limits = new ServerLimits(layout.Width, options.MaxConcurrentCalls);
+        await Task.WhenAll(calls.Select(call => ReadOneAsync(layout, call, limits[call.Server], onCall, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>Writes blocks (each at most a block long), ordered by index without duplicates.</summary>
@@ -50,28 +50,38 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
 
         var calls = StripeMath.Plan(indices, layout.Width, layout.BlockSize, options.MaxCallBytes);
-        using var limiter = new SemaphoreSlim(options.MaxConcurrentCalls);
-        await Task.WhenAll(calls.Select(call => WriteOneAsync(layout, call, bytesByBlock, sync, limiter, cancellationToken))).ConfigureAwait(false);
+        using var limits = new ServerLimits(layout.Width, options.MaxConcurrentCalls);
+        await Task.WhenAll(calls.Select(call => WriteOneAsync(layout, call, bytesByBlock, sync, limits[call.Server], cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>Makes everything written to these servers' stripe objects durable.</summary>
     public Task SyncAsync(FileLayout layout, IEnumerable<int> servers, CancellationToken cancellationToken) =>
         Task.WhenAll(servers.Select(server => CallAsync(layout, server, "pfs.fileserver.sync", activity =>
             layout.Servers[server].Client.WriteBytesAsync(
-                new WriteBytesRequest { Object = layout.ObjectId, Sync = true },
+                new WriteBytesRequest { Object = layout.ObjectId, Sync = true, Capability = layout.Capability },
+                Bounded(cancellationToken)).ResponseAsync)));
+
+    /// <summary>
+    /// Presents this open's write capability to every server of the stripe (an empty write), so
+    /// each refuses from now on any write of an earlier writer whose lock has passed on.
+    /// </summary>
+    public Task FenceAsync(FileLayout layout, CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.fence", activity =>
+            layout.Servers[server].Client.WriteBytesAsync(
+                new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability },
                 Bounded(cancellationToken)).ResponseAsync)));
 
     /// <summary>Removes the file's stripe object from every server of its stripe.</summary>
     public Task DeleteAsync(FileLayout layout, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.delete", activity =>
             layout.Servers[server].Client.DeleteObjectAsync(
-                new DeleteObjectRequest { Object = layout.ObjectId },
+                new DeleteObjectRequest { Object = layout.ObjectId, Capability = layout.Capability },
                 Bounded(cancellationToken)).ResponseAsync)));
 
     private async Task ReadOneAsync(FileLayout layout, ServerCall call, SemaphoreSlim limiter,
                                     Action<ServerCall, IReadOnlyList<ByteString>> onCall, CancellationToken cancellationToken)
     {
-        var request = new ReadBytesRequest { Object = layout.ObjectId };
+        var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability };
         foreach (var run in call.Runs)
         {
             request.Ranges.Add(new ByteRange
@@ -95,6 +105,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
                     $"file server {layout.Servers[call.Server].Address} answered {reply.Data.Count} ranges for {call.Runs.Count}");
             }
 
+            PfsMetrics.RecordRead(call.Server, layout.Servers[call.Server].Address, reply.Data);
             onCall(call, reply.Data);
         }
         finally
@@ -106,7 +117,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
     private async Task WriteOneAsync(FileLayout layout, ServerCall call, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock,
                                      bool sync, SemaphoreSlim limiter, CancellationToken cancellationToken)
     {
-        var request = new WriteBytesRequest { Object = layout.ObjectId, Sync = sync };
+        var request = new WriteBytesRequest { Object = layout.ObjectId, Sync = sync, Capability = layout.Capability };
         var rented = new List<byte[]>();
         long total = 0;
         try
@@ -131,6 +142,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
                     activity?.SetTag("pfs.bytes", total);
                     return layout.Servers[call.Server].Client.WriteBytesAsync(request, Bounded(cancellationToken)).ResponseAsync;
                 }).ConfigureAwait(false);
+                PfsMetrics.RecordWrite(call.Server, layout.Servers[call.Server].Address, total);
             }
             finally
             {
@@ -209,4 +221,21 @@ internal sealed class BlockTransport(PfsClientOptions options)
     // of failing while the channel reconnects.
     private CallOptions Bounded(CancellationToken cancellationToken) =>
         new CallOptions(deadline: DateTime.UtcNow + options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
+
+    // The limit on calls in flight is per server: one shared limit would let a wide stripe keep
+    // no more calls going than a narrow one, and the fan-out would buy nothing.
+    private sealed class ServerLimits(int servers, int perServer) : IDisposable
+    {
+        private readonly SemaphoreSlim[] _limits = [.. Enumerable.Range(0, servers).Select(_ => new SemaphoreSlim(perServer))];
+
+        public SemaphoreSlim this[int server] => _limits[server];
+
+        public void Dispose()
+        {
+            foreach (var limit in _limits)
+            {
+                limit.Dispose();
+            }
+        }
+    }
 }
