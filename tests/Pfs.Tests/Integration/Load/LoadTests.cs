@@ -12,6 +12,7 @@ namespace Pfs.Tests.Integration.Load;
 /// shared counter that every client increments under the write lock. No operation may hang, no
 /// increment may be lost, and the heap must not grow with the number of operations.
 /// </summary>
+[Collection(LoadCollection.Name)]
 public sealed class LoadTests(ITestOutputHelper output)
 {
     private const int Clients = 32;
@@ -150,4 +151,11 @@ public sealed class LoadTests(ITestOutputHelper output)
             return $"{pair.Key,-6} {sorted.Length / duration.TotalSeconds,8:0} /s   p50 {sorted[sorted.Length / 2],7:0.00} ms   p99 {sorted[(int)(sorted.Length * 0.99)],7:0.00} ms";
         }));
     }
+}
+
+/// <summary>The heap check measures the whole test process, so the load test runs alone, after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoadCollection
+{
+    public const string Name = "load, alone";
 }
