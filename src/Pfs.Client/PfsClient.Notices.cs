@@ -17,6 +17,7 @@ public sealed partial class PfsClient
     private Task? _noticeLoop;
     private ulong _sessionId;
     private ulong _appliedSeq;
+    private ulong _serverInstance;
 
     /// <summary>Number of notice sessions so far (1 after connect; more after reconnects).</summary>
     internal int SessionCount { get; private set; }
@@ -95,11 +96,24 @@ public sealed partial class PfsClient
             case Notice.KindOneofCase.Hello:
                 // Blocks cached while no session was up may have missed their notices.
                 Cache.DropAllClean();
+                bool restarted;
                 lock (_noticeGate)
                 {
                     _sessionId = notice.Hello.SessionId;
                     _appliedSeq = 0;
                     SessionCount++;
+                    restarted = _serverInstance != 0 && notice.Hello.ServerInstance != _serverInstance;
+                    _serverInstance = notice.Hello.ServerInstance;
+                }
+
+                if (restarted)
+                {
+                    // A new server knows none of the opens made with the old one: their locks are
+                    // gone, so their unflushed writes must never reach the file servers.
+                    foreach (var file in _openFiles.Keys.Where(f => f.ServerInstance != notice.Hello.ServerInstance))
+                    {
+                        file.MarkLost();
+                    }
                 }
 
                 _firstHello.TrySetResult();

@@ -144,7 +144,7 @@ public sealed partial class PfsClient : IAsyncDisposable
                 await Transport.FenceAsync(layout, cancellationToken).ConfigureAwait(false);
             }
 
-            var file = new PfsFile(this, layout, reply.Handle, mode, reply.File.Size);
+            var file = new PfsFile(this, layout, reply.Handle, mode, reply.File.Size) { ServerInstance = reply.ServerInstance };
             _openFiles.TryAdd(file, 0);
             return file;
         }

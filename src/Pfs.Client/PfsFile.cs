@@ -24,6 +24,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     private readonly BlockRangeSet _dirtied = new();
     private long _size;
     private int _closed;
+    private int _lost;
 
     internal PfsFile(PfsClient client, FileLayout layout, ulong handle, PfsOpenMode mode, long size)
     {
@@ -41,6 +42,9 @@ public sealed partial class PfsFile : IAsyncDisposable
     internal long Size => Interlocked.Read(ref _size);
 
     internal FileLayout Layout => _layout;
+
+    /// <summary>The run of the metadata server that granted this open.</summary>
+    internal ulong ServerInstance { get; init; }
 
     /// <summary>
     /// Reads up to <c>buffer.Length</c> bytes at <paramref name="offset"/>. Returns fewer only at
@@ -164,6 +168,12 @@ public sealed partial class PfsFile : IAsyncDisposable
                 return;
             }
 
+            if (Volatile.Read(ref _lost) != 0)
+            {
+                MarkClosed();
+                throw Lost();
+            }
+
             using var activity = PfsTelemetry.Source.StartActivity("pfs.close");
             activity?.SetTag("pfs.file", Name);
             var request = new CloseRequest { ClientId = _client.Options.ClientId, Handle = _handle };
@@ -229,7 +239,27 @@ public sealed partial class PfsFile : IAsyncDisposable
         {
             throw new PfsException(PfsErrorCode.Closed, $"'{Name}' is closed");
         }
+
+        if (Volatile.Read(ref _lost) != 0)
+        {
+            throw Lost();
+        }
     }
+
+    /// <summary>The metadata server restarted: this open's lock no longer exists.</summary>
+    internal void MarkLost()
+    {
+        if (Interlocked.Exchange(ref _lost, 1) == 0 && _mode == PfsOpenMode.Write)
+        {
+            // Never flushed: without the lock they would land unannounced (and a newer writer's
+            // fence would refuse them anyway).
+            _client.Cache.DropFileWithDirty(_layout.FileId);
+        }
+    }
+
+    private PfsException Lost() => new(PfsErrorCode.Closed,
+        $"'{Name}': the metadata server restarted, so this open and its lock are gone" +
+        (_mode == PfsOpenMode.Write ? "; writes not yet closed were discarded" : string.Empty));
 
     private void Tag(Activity? activity, long offset, int count)
     {

@@ -52,6 +52,7 @@ public static class MetaServerApp
         services.TryAddSingleton<FileRegistry>();
         services.TryAddSingleton<LockTable>();
         services.TryAddSingleton<WriterEpochs>();
+        services.TryAddSingleton<ServerInstance>();
         services.TryAddSingleton<OpenTable>();
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<LeaseManager>();

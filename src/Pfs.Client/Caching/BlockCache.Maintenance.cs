@@ -157,6 +157,17 @@ internal sealed partial class BlockCache
         }
     }
 
+    /// <summary>Drops every block of a file, dirty ones too (an open whose lock was lost: its writes must not land).</summary>
+    public int DropFileWithDirty(ulong fileId)
+    {
+        lock (_gate)
+        {
+            var dropped = DropWhereLocked(b => b.Key.FileId == fileId);
+            _counters.CloseEvictions += dropped;
+            return dropped;
+        }
+    }
+
     /// <summary>Drops every clean block (the notice stream was lost: notices may have been missed).</summary>
     public int DropAllClean()
     {

@@ -58,6 +58,7 @@ internal sealed partial class MetaGrpcService
             NoticeSeq = noticeSeq,
             Capability = _signer.Sign(current.Name, current.FileId, write, write ? _epochs.Next() : 0, clientId),
             Fence = fence,
+            ServerInstance = _instance.Id,
         };
     }
 

@@ -27,6 +27,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     private readonly CancellationToken _stopping;
     private readonly CapabilitySigner _signer;
     private readonly WriterEpochs _epochs;
+    private readonly ServerInstance _instance;
 
     public MetaGrpcService(
         FileRegistry registry,
@@ -37,8 +38,10 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         IHostApplicationLifetime lifetime,
         CapabilitySigner signer,
         WriterEpochs epochs,
+        ServerInstance instance,
         ILogger<MetaGrpcService> logger)
     {
+        _instance = instance;
         _signer = signer;
         _epochs = epochs;
         _stopping = lifetime.ApplicationStopping;

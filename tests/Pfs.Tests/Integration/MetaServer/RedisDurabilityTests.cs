@@ -77,6 +77,50 @@ public sealed class RedisDurabilityTests(GarnetProcess garnet)
     }
 
     [Fact]
+    public async Task AMetaServerStoppedWhileAWriterHoldsAndAReaderWaitsComesBackFromRedisWithNothingHalfDone()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 3, redis: garnet.ConnectionString).WaitAsync(Timeout);
+        await using var writerClient = await cluster.ConnectAsync(operationTimeout: TimeSpan.FromSeconds(5));
+        await using var readerClient = await cluster.ConnectAsync(operationTimeout: TimeSpan.FromSeconds(5));
+        var name = UniqueName("crash");
+        var committed = TestData.Bytes(9 * 512, seed: 7);
+        await WriteAsync(writerClient, name, committed);
+
+        var writer = await writerClient.OpenAsync(name, PfsOpenMode.Write).WaitAsync(Timeout);
+        await writer.WriteAsync(TestData.Bytes(12 * 512, seed: 8), 0);
+        var waiting = readerClient.OpenAsync(name, PfsOpenMode.Read);
+        await MetaProbe.WaitForWaitersAsync(cluster, name, 1);
+
+        await cluster.StopMetaServerAsync();
+
+        // The waiting reader hears at once that the server is gone: no hang.
+        var waitError = await Assert.ThrowsAsync<PfsException>(() => waiting.WaitAsync(Timeout));
+        Assert.Equal(PfsErrorCode.Unavailable, waitError.Code);
+
+        await cluster.StartMetaServerAsync().WaitAsync(Timeout);
+        await Wait.UntilAsync(() => writerClient.SessionCount >= 2, "the writer's client resubscribes", Timeout);
+
+        // The writer's open died with the old server: its close says so and flushes nothing.
+        var closeError = await Assert.ThrowsAsync<PfsException>(() => writer.CloseAsync().AsTask().WaitAsync(Timeout));
+        Assert.Equal(PfsErrorCode.Closed, closeError.Code);
+        await writer.CloseAsync();
+
+        // The committed file is intact (metadata from Redis, bytes untouched), and both clients carry on.
+        await using (var file = await readerClient.OpenAsync(name, PfsOpenMode.Read).WaitAsync(Timeout))
+        {
+            Assert.Equal(committed.Length, (await file.StatAsync()).Size);
+            Assert.Equal(committed, await TestData.ReadAllAsync(file, committed.Length));
+        }
+
+        await using (var file = await writerClient.OpenAsync(name, PfsOpenMode.Write).WaitAsync(Timeout))
+        {
+            await file.WriteAsync("new"u8.ToArray(), 0);
+        }
+
+        Assert.Equal(committed.Length, (await readerClient.StatAsync(name)).Size);
+    }
+
+    [Fact]
     public async Task MutationsFailWithUnavailableWhileRedisIsDownAndLeaveNothingBehind()
     {
         // The Redis client logs every failed reconnect as an error; here they are the point.
