@@ -93,7 +93,10 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
                 return;
             }
 
+            // Empty from the moment the create is sent: another client may open the new file, write
+            // and close it before this call returns, and its bytes must not be reset afterwards.
             model.State = FileState.Creating;
+            model.Committed = [];
         }
 
         var width = (file % 3) + 1;
@@ -101,7 +104,6 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
         lock (model)
         {
             model.State = FileState.Present;
-            model.Committed = [];
         }
 
         Record(who, $"create {FileName(file)} width {width}");
