@@ -8,4 +8,7 @@ public static class PfsLimits
 
     /// <summary>Most bytes one ReadBytes request may ask for, summed over its ranges: one block of the largest size.</summary>
     public const int MaxReadBytesPerCall = 64 * 1024 * 1024;
+
+    /// <summary>Largest gRPC message either side sends or accepts: one block of the largest size plus framing.</summary>
+    public const int MaxMessageBytes = (64 * 1024 * 1024) + (64 * 1024);
 }

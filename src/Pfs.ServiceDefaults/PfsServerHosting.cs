@@ -14,7 +14,7 @@ namespace Pfs.ServiceDefaults;
 public static class PfsServerHosting
 {
     /// <summary>Largest gRPC message a server accepts or sends: one block of the largest size (64 MiB) plus framing.</summary>
-    public const int MaxMessageBytes = (64 * 1024 * 1024) + (64 * 1024);
+    public const int MaxMessageBytes = Pfs.Protocol.PfsLimits.MaxMessageBytes;
 
     /// <summary>
     /// Serves h2c only. With <paramref name="port"/> set, listens there (0 picks a free port);

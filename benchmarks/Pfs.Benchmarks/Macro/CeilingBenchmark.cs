@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using Google.Protobuf;
 using Grpc.Net.Client;
 using Pfs.Benchmarks.Cluster;
@@ -92,7 +91,7 @@ internal sealed class CeilingBenchmark : IDisposable
     internal sealed class Session(CeilingBenchmark owner, PfsClient client, PfsFile file) : IAsyncDisposable
     {
         private readonly ObjectId _id = file.Layout.ObjectId;
-        private readonly IMessage? _capability = CapabilityOf(file.Layout);
+        private readonly Capability? _capability = file.Layout.Capability;
 
         /// <summary>Writes <paramref name="totalBytes"/> then syncs every server; returns MB/s (10^6 bytes per second).</summary>
         public async Task<double> WriteAsync(long totalBytes, CancellationToken cancellationToken)
@@ -102,12 +101,12 @@ internal sealed class CeilingBenchmark : IDisposable
             await owner.RunAsync(messages, async k =>
             {
                 var (server, local) = owner.Place(k);
-                var request = Carry(new WriteBytesRequest { Object = _id });
+                var request = new WriteBytesRequest { Object = _id, Capability = _capability };
                 request.Segments.Add(new WriteSegment { Offset = local, Data = UnsafeByteOperations.UnsafeWrap(owner._payload) });
                 await owner._servers[server].Client.WriteBytesAsync(request, cancellationToken: cancellationToken);
             });
             await Task.WhenAll(owner._servers.Select(s => s.Client.WriteBytesAsync(
-                Carry(new WriteBytesRequest { Object = _id, Sync = true }), cancellationToken: cancellationToken).ResponseAsync));
+                new WriteBytesRequest { Object = _id, Sync = true, Capability = _capability }, cancellationToken: cancellationToken).ResponseAsync));
             return MegabytesPerSecond(totalBytes, started);
         }
 
@@ -119,7 +118,7 @@ internal sealed class CeilingBenchmark : IDisposable
             await owner.RunAsync(messages, async k =>
             {
                 var (server, local) = owner.Place(k);
-                var request = Carry(new ReadBytesRequest { Object = _id });
+                var request = new ReadBytesRequest { Object = _id, Capability = _capability };
                 request.Ranges.Add(new ByteRange { Offset = local, Length = owner._messageBytes });
                 var reply = await owner._servers[server].Client.ReadBytesAsync(request, cancellationToken: cancellationToken);
                 if (reply.Data.Count != 1 || reply.Data[0].Length != owner._messageBytes)
@@ -136,23 +135,6 @@ internal sealed class CeilingBenchmark : IDisposable
             await file.CloseAsync();
             await client.DeleteAsync(name);
             await client.DisposeAsync();
-        }
-
-        // Capabilities are newer than this benchmark's first version: found by reflection, so the
-        // ceiling runs against a protocol with or without them.
-        private static IMessage? CapabilityOf(FileLayout layout) =>
-            typeof(FileLayout).GetProperty("Capability", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
-                ?.GetValue(layout) as IMessage;
-
-        private T Carry<T>(T request)
-            where T : IMessage
-        {
-            if (_capability is not null)
-            {
-                request.Descriptor.FindFieldByName("capability")?.Accessor.SetValue(request, _capability);
-            }
-
-            return request;
         }
     }
 }

@@ -6,8 +6,7 @@ namespace Pfs.Client.Transport;
 /// <summary>gRPC channels tuned for Pfs: h2c, large flow-control windows, keep-alive pings that find dead peers.</summary>
 internal static class ChannelFactory
 {
-    /// <summary>One block of the largest size plus framing (the servers' limit too).</summary>
-    public const int MaxMessageBytes = (64 * 1024 * 1024) + (64 * 1024);
+    private const int MaxMessageBytes = Pfs.Protocol.PfsLimits.MaxMessageBytes;
 
     public static GrpcChannel Create(Uri address, PfsClientOptions options, ServiceConfig? serviceConfig = null)
     {
