@@ -186,6 +186,7 @@ public sealed partial class PfsFile : IAsyncDisposable
                     request.Dirty.Add(new BlockRange { Start = start, Count = count });
                 }
 
+                request.WrittenServers.AddRange(DirtiedServers());
                 activity?.SetTag("pfs.block.dirtied", _dirtied.BlockCount);
             }
 

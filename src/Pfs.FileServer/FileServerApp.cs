@@ -44,7 +44,7 @@ public static class FileServerApp
         builder.Services.AddSingleton(resolved);
         builder.Services.AddSingleton(services => new BlockStore(
             resolved.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), resolved.SyncWrites));
-        builder.Services.AddSingleton(services => new EpochFences(services.GetRequiredService<BlockStore>().ObjectsRoot));
+        builder.Services.AddSingleton<StagedObjects>();
         builder.AddPfsClusterKey(resolved.ClusterKey, resolved.ClusterKeyFile);
         configure?.Invoke(builder);
 

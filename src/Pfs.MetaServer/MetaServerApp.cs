@@ -56,6 +56,7 @@ public static class MetaServerApp
         services.TryAddSingleton<OpenTable>();
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<LeaseManager>();
+        services.TryAddSingleton<ObjectCommitter>();
         services.AddMetadataStore(options);
         services.AddHostedService<RegistryLoader>();
         return services;

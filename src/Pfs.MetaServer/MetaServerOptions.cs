@@ -23,6 +23,9 @@ public sealed record MetaServerOptions
     /// <summary>Notices queued per subscriber before its stream is ended as too slow.</summary>
     public int NoticeQueueCapacity { get; init; } = 4096;
 
+    /// <summary>How long a writer's close waits for a file server to apply its staged bytes before leaving them pending.</summary>
+    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The cluster key (base64, at least 32 bytes) that signs capabilities; see <c>ClusterKeys</c> for the fallbacks.</summary>
     public string? ClusterKey { get; init; }
 
@@ -49,6 +52,11 @@ public sealed record MetaServerOptions
         if (LeaseTimeout <= TimeSpan.Zero || LeaseTimeout > TimeSpan.FromDays(1))
         {
             throw new ArgumentException($"lease timeout {LeaseTimeout} must be positive and at most one day");
+        }
+
+        if (CommitTimeout <= TimeSpan.Zero || CommitTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"commit timeout {CommitTimeout} must be positive and at most ten minutes");
         }
 
         if (NoticeQueueCapacity < 1)

@@ -16,8 +16,11 @@ public sealed class CapabilitySigner
     /// <summary>Shortest cluster key accepted: 256 bits.</summary>
     public const int MinKeyBytes = 32;
 
+    /// <summary>Most committed-but-unapplied epochs one capability may name (the metadata server keeps far fewer).</summary>
+    public const int MaxCommitted = 256;
+
     private const int MacBytes = 32;
-    private static readonly byte[] Domain = "pfs-capability-v1\0"u8.ToArray();
+    private static readonly byte[] Domain = "pfs-capability-v2\0"u8.ToArray();
     private readonly byte[] _key;
 
     public CapabilitySigner(ReadOnlySpan<byte> key)
@@ -31,9 +34,23 @@ public sealed class CapabilitySigner
     }
 
     /// <summary>A new capability for one generation of a file.</summary>
-    public Capability Sign(string name, ulong generation, bool write, ulong epoch, string clientId)
+    /// <param name="committed">Writer epochs of the file that committed but may not be applied everywhere yet.</param>
+    public Capability Sign(string name, ulong generation, bool write, ulong epoch, string clientId, IEnumerable<ulong>? committed = null)
     {
         var capability = new Capability { Name = name, Generation = generation, Write = write, Epoch = epoch, ClientId = clientId };
+        if (committed is not null)
+        {
+            capability.Committed.AddRange(committed);
+        }
+
+        capability.Mac = UnsafeByteOperations.UnsafeWrap(ComputeMac(capability));
+        return capability;
+    }
+
+    /// <summary>The metadata server's own capability to commit what writer <paramref name="epoch"/> staged in a file.</summary>
+    public Capability SignCommit(string name, ulong generation, ulong epoch, string signerId)
+    {
+        var capability = new Capability { Name = name, Generation = generation, Epoch = epoch, ClientId = signerId, Commit = true };
         capability.Mac = UnsafeByteOperations.UnsafeWrap(ComputeMac(capability));
         return capability;
     }
@@ -41,7 +58,7 @@ public sealed class CapabilitySigner
     /// <summary>True if <paramref name="capability"/> was signed with this key and is unchanged.</summary>
     public bool Verify(Capability? capability)
     {
-        if (capability is null || capability.Mac.Length != MacBytes)
+        if (capability is null || capability.Mac.Length != MacBytes || capability.Committed.Count > MaxCommitted)
         {
             return false;
         }
@@ -74,7 +91,8 @@ public sealed class CapabilitySigner
     {
         var name = Encoding.UTF8.GetBytes(capability.Name);
         var client = Encoding.UTF8.GetBytes(capability.ClientId);
-        var length = Domain.Length + 4 + name.Length + 8 + 1 + 8 + 4 + client.Length;
+        var committed = capability.Committed;
+        var length = Domain.Length + 4 + name.Length + 8 + 1 + 8 + 4 + client.Length + 4 + (8 * committed.Count) + 1;
         var buffer = length <= 2048 ? stackalloc byte[length] : new byte[length];
         var at = 0;
         Domain.CopyTo(buffer);
@@ -91,6 +109,16 @@ public sealed class CapabilitySigner
         BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], client.Length);
         at += 4;
         client.CopyTo(buffer[at..]);
+        at += client.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], committed.Count);
+        at += 4;
+        foreach (var epoch in committed)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(buffer[at..], epoch);
+            at += 8;
+        }
+
+        buffer[at] = capability.Commit ? (byte)1 : (byte)0;
         return HMACSHA256.HashData(_key, buffer);
     }
 }

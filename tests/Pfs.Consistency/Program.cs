@@ -14,7 +14,12 @@ internal static class Program
     {
         if (args is ["--hold-write", var name, "--meta", var meta])
         {
-            return await HoldWriteAsync(name, new Uri(meta));
+            return await HoldWriteAsync(name, new Uri(meta), 4096);
+        }
+
+        if (args is ["--hold-write", var bigName, "--meta", var bigMeta, "--bytes", var bytes])
+        {
+            return await HoldWriteAsync(bigName, new Uri(bigMeta), int.Parse(bytes, CultureInfo.InvariantCulture));
         }
 
         var options = new CheckerOptions();
@@ -58,12 +63,17 @@ internal static class Program
 
     // For fault tests: a client that takes a write lock, writes without closing, says so, and
     // then waits to be killed.
-    private static async Task<int> HoldWriteAsync(string name, Uri meta)
+    // Test helper: opens NAME for writing, writes BYTES of 0xBB from offset 0 (more than the cache holds
+    // makes it write blocks back to the file servers), prints "holding" with its write-back count, and
+    // waits to be killed.
+    private static async Task<int> HoldWriteAsync(string name, Uri meta, int bytes)
     {
         var client = await Pfs.Client.PfsClient.ConnectAsync(new Pfs.Client.PfsClientOptions { ClientId = $"holder-{Environment.ProcessId}", MetaServer = meta });
         var file = await client.OpenAsync(name, Pfs.Client.PfsOpenMode.Write);
-        await file.WriteAsync(new byte[4096], 0);
-        Console.WriteLine("holding");
+        var data = new byte[bytes];
+        Array.Fill(data, (byte)0xBB);
+        await file.WriteAsync(data, 0);
+        Console.WriteLine($"holding, writebacks={client.Stats.Writebacks}");
         await Task.Delay(Timeout.Infinite);
         return 0;
     }

@@ -19,7 +19,20 @@ internal sealed class ProcessCluster : IAsyncDisposable
     private int _clients;
     private string _redisKind = string.Empty;
 
-    private ProcessCluster(string root) => _root = root;
+    private ProcessCluster(string root)
+    {
+        _root = root;
+        KeyFile = Path.Combine(root, "cluster.key");
+        var key = Protocol.CapabilitySigner.NewKey();
+        File.WriteAllText(KeyFile, key);
+        Signer = new Protocol.CapabilitySigner(Protocol.CapabilitySigner.ParseKey(key));
+    }
+
+    /// <summary>This cluster's own key file (every server gets <c>--cluster-key-file</c>).</summary>
+    public string KeyFile { get; }
+
+    /// <summary>Signs with the cluster key, for the ceiling's commit calls (which stand in for the metadata server's).</summary>
+    public Protocol.CapabilitySigner Signer { get; }
 
     public IReadOnlyList<ServerProcess> FileServers { get; private set; } = [];
 
@@ -50,7 +63,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             var servers = new List<ServerProcess>();
             for (var i = 0; i < fileServers; i++)
             {
-                var args = new List<string> { "--data-dir", Path.Combine(root, $"fs{i}") };
+                var args = new List<string> { "--data-dir", Path.Combine(root, $"fs{i}"), "--cluster-key-file", cluster.KeyFile };
                 if (delayMs > 0)
                 {
                     args.AddRange(["--delay-ms", delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -148,7 +161,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             Track(Redis);
             await Redis.WaitListeningAsync(StartTimeout, cancellationToken);
             var meta = Track(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll,
-                ["--file-servers", servers, "--redis", $"127.0.0.1:{Redis.Port}"], _root));
+                ["--file-servers", servers, "--redis", $"127.0.0.1:{Redis.Port}", "--cluster-key-file", KeyFile], _root));
             try
             {
                 await meta.WaitHealthyAsync(StartTimeout, cancellationToken);
@@ -167,7 +180,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             }
         }
 
-        MetaServer = Track(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll, ["--file-servers", servers], _root));
+        MetaServer = Track(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll, ["--file-servers", servers, "--cluster-key-file", KeyFile], _root));
         await MetaServer.WaitHealthyAsync(StartTimeout, cancellationToken);
     }
 

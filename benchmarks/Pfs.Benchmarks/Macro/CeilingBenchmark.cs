@@ -13,7 +13,8 @@ namespace Pfs.Benchmarks.Macro;
 /// It moves the same bytes as a sequential Pfs run at width N (message k to server k % N), in
 /// messages of Pfs's MaxCallBytes with Pfs's MaxConcurrentCalls in flight, payloads wrapped
 /// without a copy, one channel per server with the same HTTP/2 window as Pfs's channels, and ends
-/// a write with one sync per server as a Pfs writer's close does. Its object is a Pfs file opened
+/// a write with one sync and one commit per server as a Pfs writer's close does (the commit signed
+/// with the cluster key, as the metadata server signs its own). Its object is a Pfs file opened
 /// for writing with message-sized blocks (so message k is that file's block k), and where the
 /// protocol has capabilities the calls carry that open's; the data path has no Pfs code in it.
 /// </summary>
@@ -56,7 +57,7 @@ internal sealed class CeilingBenchmark : IDisposable
         var client = await cluster.ConnectAsync(cancellationToken: cancellationToken);
         await client.CreateAsync(name, _servers.Count, _messageBytes, cancellationToken);
         var file = await client.OpenAsync(name, PfsOpenMode.Write, cancellationToken);
-        return new Session(this, client, file);
+        return new Session(this, client, file, cluster.Signer);
     }
 
     public void Dispose()
@@ -88,12 +89,12 @@ internal sealed class CeilingBenchmark : IDisposable
     }
 
     /// <summary>One open file the ceiling writes and reads.</summary>
-    internal sealed class Session(CeilingBenchmark owner, PfsClient client, PfsFile file) : IAsyncDisposable
+    internal sealed class Session(CeilingBenchmark owner, PfsClient client, PfsFile file, Protocol.CapabilitySigner signer) : IAsyncDisposable
     {
         private readonly ObjectId _id = file.Layout.ObjectId;
         private readonly Capability? _capability = file.Layout.Capability;
 
-        /// <summary>Writes <paramref name="totalBytes"/> then syncs every server; returns MB/s (10^6 bytes per second).</summary>
+        /// <summary>Writes <paramref name="totalBytes"/>, then syncs and commits on every server; returns MB/s (10^6 bytes per second).</summary>
         public async Task<double> WriteAsync(long totalBytes, CancellationToken cancellationToken)
         {
             var messages = (int)(totalBytes / owner._messageBytes);
@@ -107,6 +108,9 @@ internal sealed class CeilingBenchmark : IDisposable
             });
             await Task.WhenAll(owner._servers.Select(s => s.Client.WriteBytesAsync(
                 new WriteBytesRequest { Object = _id, Sync = true, Capability = _capability }, cancellationToken: cancellationToken).ResponseAsync));
+            var commit = signer.SignCommit(_id.Name, _id.Generation, _capability!.Epoch, "ceiling");
+            await Task.WhenAll(owner._servers.Select(s => s.Client.CommitObjectAsync(
+                new CommitObjectRequest { Object = _id, Capability = commit }, cancellationToken: cancellationToken).ResponseAsync));
             return MegabytesPerSecond(totalBytes, started);
         }
 

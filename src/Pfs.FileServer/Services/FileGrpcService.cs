@@ -12,16 +12,16 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
 {
     private readonly BlockStore _store;
     private readonly CapabilitySigner _signer;
-    private readonly EpochFences _fences;
+    private readonly StagedObjects _staged;
     private readonly TimeSpan _delay;
 
-    public FileGrpcService(BlockStore store, FileServerOptions options, CapabilitySigner signer, EpochFences fences)
+    public FileGrpcService(BlockStore store, FileServerOptions options, CapabilitySigner signer, StagedObjects staged)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _signer = signer;
-        _fences = fences;
+        _staged = staged;
         _delay = TimeSpan.FromMilliseconds(options.DelayMs);
     }
 
@@ -30,7 +30,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
-        Authorize(key, request.Capability, write: false);
+        var access = Authorize(key, request.Capability, write: false);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
         // Each reply entry costs a tag and a length prefix on top of its bytes, so a full batch cut
@@ -55,7 +55,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         ObjectReadResult result;
         try
         {
-            result = await _store.ReadAsync(key, ranges, context.CancellationToken).ConfigureAwait(false);
+            result = await _staged.ReadAsync(key, access, ranges, context.CancellationToken).ConfigureAwait(false);
         }
         catch (BlockStoreException ex)
         {
@@ -80,7 +80,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
-        Authorize(key, request.Capability, write: true);
+        var access = Authorize(key, request.Capability, write: true);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
         // ByteString.Memory views the received message, so payloads are not copied on the way to disk.
@@ -92,18 +92,8 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
 
         try
         {
-            // Refuse a malformed request before it can raise the object's epoch floor.
-            BlockStore.ValidateSegments(segments);
-        }
-        catch (BlockStoreException ex)
-        {
-            throw ToRpcException(ex);
-        }
-
-        using var admitted = await AdmitAsync(key, request.Capability, context.CancellationToken).ConfigureAwait(false);
-        try
-        {
-            var written = await _store.WriteAsync(key, segments, request.Sync, context.CancellationToken).ConfigureAwait(false);
+            // A malformed request is refused before it can raise the object's epoch floor.
+            var written = await _staged.WriteAsync(key, access, segments, request.Sync, context.CancellationToken).ConfigureAwait(false);
             return new WriteBytesReply { BytesWritten = written };
         }
         catch (BlockStoreException ex)
@@ -117,13 +107,33 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
-        Authorize(key, request.Capability, write: true);
+        var access = Authorize(key, request.Capability, write: true);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
-        using var admitted = await AdmitAsync(key, request.Capability, context.CancellationToken).ConfigureAwait(false);
         try
         {
-            return new DeleteObjectReply { Existed = _store.Delete(key) };
+            return new DeleteObjectReply { Existed = await _staged.DeleteAsync(key, access, context.CancellationToken).ConfigureAwait(false) };
+        }
+        catch (BlockStoreException ex)
+        {
+            throw ToRpcException(ex);
+        }
+    }
+
+    public override async Task<CommitObjectReply> CommitObject(CommitObjectRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = ToKey(request.Object);
+        Verify(key, request.Capability);
+        if (!request.Capability.Commit)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "only the metadata server's commit capability may commit staged writes"));
+        }
+
+        try
+        {
+            return new CommitObjectReply { Applied = await _staged.CommitAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
         }
         catch (BlockStoreException ex)
         {
@@ -133,7 +143,23 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
 
     // The object id is checked first (a bad name is InvalidArgument whoever asks), then that the
     // caller holds a lock on exactly this generation of this file, in the mode the call needs.
-    private void Authorize(ObjectKey key, Capability? capability, bool write)
+    private ObjectAccess Authorize(ObjectKey key, Capability? capability, bool write)
+    {
+        Verify(key, capability);
+        if (capability!.Commit)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "a commit capability allows no reads or writes"));
+        }
+
+        if (write && !capability.Write)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "a read capability does not allow writes"));
+        }
+
+        return new ObjectAccess(capability.Epoch, capability.Write, capability.Committed);
+    }
+
+    private void Verify(ObjectKey key, Capability? capability)
     {
         try
         {
@@ -153,17 +179,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the capability is for another file"));
         }
-
-        if (write && !capability.Write)
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "a read capability does not allow writes"));
-        }
     }
-
-    private async Task<IDisposable> AdmitAsync(ObjectKey key, Capability capability, CancellationToken cancellationToken) =>
-        await _fences.EnterAsync(key, capability.Epoch, cancellationToken).ConfigureAwait(false)
-        ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"stale writer: epoch {capability.Epoch} of '{capability.ClientId}' is older than this file's newest writer"));
 
     private Task DelayAsync(CancellationToken cancellationToken) =>
         _delay > TimeSpan.Zero ? Task.Delay(_delay, cancellationToken) : Task.CompletedTask;
@@ -180,6 +196,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
             BlockStoreError.InvalidArgument => StatusCode.InvalidArgument,
             BlockStoreError.OutOfRange => StatusCode.OutOfRange,
             BlockStoreError.NoSpace => StatusCode.ResourceExhausted,
+            BlockStoreError.StaleEpoch => StatusCode.FailedPrecondition,
             _ => StatusCode.Internal,
         };
         return new RpcException(new Status(code, exception.Message));

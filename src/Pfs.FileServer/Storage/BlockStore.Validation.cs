@@ -3,7 +3,7 @@ namespace Pfs.FileServer.Storage;
 // Request checks, done before any file is opened so a refused request leaves no trace on disk.
 public sealed partial class BlockStore
 {
-    private static void ValidateRanges(IReadOnlyList<ObjectRange> ranges)
+    internal static void ValidateRanges(IReadOnlyList<ObjectRange> ranges)
     {
         long requested = 0;
         foreach (var range in ranges)

@@ -41,6 +41,9 @@ public sealed partial class BlockStore
         Directory.CreateDirectory(ObjectsRoot);
     }
 
+    /// <summary>True when every write is flushed to stable storage before it is acknowledged.</summary>
+    public bool SyncWrites => _syncWrites;
+
     /// <summary>The data directory as a full path.</summary>
     public string DataDirectory { get; }
 
@@ -128,41 +131,8 @@ public sealed partial class BlockStore
 
         try
         {
-            using var handle = OpenForWrite(path);
-            ReadOnlyMemory<byte>[]? run = null;
-            var i = 0;
-            while (i < segments.Count)
-            {
-                // Segments that follow each other on disk go down as one vectored write (one pwritev).
-                var start = segments[i].Offset;
-                var end = start + segments[i].Data.Length;
-                var next = i + 1;
-                while (next < segments.Count && segments[next].Offset == end)
-                {
-                    end += segments[next].Data.Length;
-                    next++;
-                }
-
-                if (end > start)
-                {
-                    if (next - i == 1)
-                    {
-                        await RandomAccess.WriteAsync(handle, segments[i].Data, start, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        run ??= new ReadOnlyMemory<byte>[segments.Count];
-                        for (var k = i; k < next; k++)
-                        {
-                            run[k - i] = segments[k].Data;
-                        }
-
-                        await RandomAccess.WriteAsync(handle, new ArraySegment<ReadOnlyMemory<byte>>(run, 0, next - i), start, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                i = next;
-            }
+            using var handle = OpenForWrite(path.Directory, path.File, FileMode.OpenOrCreate, FileAccess.Write);
+            await WriteRunsAsync(handle, segments, cancellationToken).ConfigureAwait(false);
 
             if (sync || _syncWrites)
             {
@@ -177,11 +147,52 @@ public sealed partial class BlockStore
         return total;
     }
 
-    /// <summary>Removes an object; removing a missing one succeeds.</summary>
-    /// <returns>Whether the object existed.</returns>
+    /// <summary>
+    /// Writes <paramref name="segments"/> through <paramref name="handle"/> in order; segments that follow
+    /// each other on disk go down as one vectored write (one pwritev).
+    /// </summary>
+    internal static async ValueTask WriteRunsAsync(SafeFileHandle handle, IReadOnlyList<ObjectSegment> segments, CancellationToken cancellationToken)
+    {
+        ReadOnlyMemory<byte>[]? run = null;
+        var i = 0;
+        while (i < segments.Count)
+        {
+            var start = segments[i].Offset;
+            var end = start + segments[i].Data.Length;
+            var next = i + 1;
+            while (next < segments.Count && segments[next].Offset == end)
+            {
+                end += segments[next].Data.Length;
+                next++;
+            }
+
+            if (end > start)
+            {
+                if (next - i == 1)
+                {
+                    await RandomAccess.WriteAsync(handle, segments[i].Data, start, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    run ??= new ReadOnlyMemory<byte>[segments.Count];
+                    for (var k = i; k < next; k++)
+                    {
+                        run[k - i] = segments[k].Data;
+                    }
+
+                    await RandomAccess.WriteAsync(handle, new ArraySegment<ReadOnlyMemory<byte>>(run, 0, next - i), start, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            i = next;
+        }
+    }
+
     /// <summary>Throws <see cref="BlockStoreException"/> (InvalidArgument) if <paramref name="key"/> cannot name an object here.</summary>
     public void Validate(ObjectKey key) => _ = ObjectPath.Resolve(ObjectsRoot, key);
 
+    /// <summary>Removes an object (and its epoch marks); removing a missing one succeeds.</summary>
+    /// <returns>Whether the object existed.</returns>
     public bool Delete(ObjectKey key)
     {
         var path = ObjectPath.Resolve(ObjectsRoot, key);
@@ -190,7 +201,7 @@ public sealed partial class BlockStore
         {
             try
             {
-                File.Delete(EpochFences.FloorFile(path.File));
+                File.Delete(StagedObjects.MarksFile(path.File));
             }
             catch (DirectoryNotFoundException)
             {
@@ -213,7 +224,8 @@ public sealed partial class BlockStore
         return existed;
     }
 
-    private static SafeFileHandle OpenForWrite(ObjectPath path)
+    /// <summary>Opens <paramref name="file"/> in <paramref name="directory"/> (making the directory if needed) for writing.</summary>
+    internal static SafeFileHandle OpenForWrite(string directory, string file, FileMode mode, FileAccess access)
     {
         // A delete of the last other generation may remove objects/<name> at any moment; whichever step
         // notices, make the directory again. Real failures (no space, no permission) repeat and surface.
@@ -223,7 +235,7 @@ public sealed partial class BlockStore
             {
                 // Not atomic on Unix: when mkdir says EEXIST but the directory is gone by the time .NET
                 // checks it, CreateDirectory throws a plain IOException.
-                Directory.CreateDirectory(path.Directory);
+                Directory.CreateDirectory(directory);
             }
             catch (IOException) when (attempt < MaxOpenAttempts)
             {
@@ -232,7 +244,7 @@ public sealed partial class BlockStore
 
             try
             {
-                return File.OpenHandle(path.File, FileMode.OpenOrCreate, FileAccess.Write, SharedAccess);
+                return File.OpenHandle(file, mode, access, SharedAccess);
             }
             catch (Exception ex) when ((ex is DirectoryNotFoundException or FileNotFoundException) && attempt < MaxOpenAttempts)
             {
@@ -279,7 +291,7 @@ public sealed partial class BlockStore
         return total;
     }
 
-    private BlockStoreException Failure(string operation, ObjectKey key, Exception exception)
+    internal BlockStoreException Failure(string operation, ObjectKey key, Exception exception)
     {
         if (exception is IOException io && IoErrors.IsNoSpace(io))
         {

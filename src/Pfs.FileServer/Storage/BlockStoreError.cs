@@ -14,4 +14,7 @@ public enum BlockStoreError
 
     /// <summary>Any other I/O failure; details stay in the server log.</summary>
     Io,
+
+    /// <summary>A writer epoch that a newer writer has superseded, or whose writes were already committed or dropped.</summary>
+    StaleEpoch,
 }

@@ -193,6 +193,8 @@ public sealed partial class RedisMetadataStore : IMetadataStore
         new(Fields.StripeWidth, record.StripeWidth),
         new(Fields.Servers, string.Join(' ', record.Servers)),
         new(Fields.Version, Text(record.Version)),
+        // Always written (also empty), so an update clears what an earlier one stored.
+        new(Fields.PendingCommits, string.Join(' ', record.Pending.Select(Text))),
     ];
 
     private static FileRecord? Parse(string name, HashEntry[] entries)
@@ -220,7 +222,28 @@ public sealed partial class RedisMetadataStore : IMetadataStore
             DateTimeOffset.FromUnixTimeMilliseconds(modified),
             (int)blockSize, (int)width,
             servers.Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            version);
+            version,
+            ParseEpochs(map.GetValueOrDefault(Fields.PendingCommits)));
+    }
+
+    // Missing (a record from before staged writes) or empty: none (null). An unreadable entry is skipped.
+    private static ulong[]? ParseEpochs(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var epochs = new List<ulong>();
+        foreach (var part in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (ulong.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+            {
+                epochs.Add(epoch);
+            }
+        }
+
+        return epochs.Count == 0 ? null : [.. epochs];
     }
 
     private static bool TryLong(Dictionary<string, string?> map, string field, out long value) =>
@@ -242,6 +265,7 @@ public sealed partial class RedisMetadataStore : IMetadataStore
         public const string StripeWidth = "width";
         public const string Servers = "servers";
         public const string Version = "version";
+        public const string PendingCommits = "pending";
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Skipping the stored record of '{Name}': it is missing fields or malformed")]

@@ -13,6 +13,10 @@ namespace Pfs.MetaServer.Registry;
 /// <param name="StripeWidth">Number of file servers the file is striped over.</param>
 /// <param name="Servers">Those servers' addresses in stripe order (block i on Servers[i % width]).</param>
 /// <param name="Version">1 at creation, bumped at every writer close.</param>
+/// <param name="PendingCommits">
+/// Writer epochs whose close committed but whose staged bytes some file server may not have applied
+/// yet (it could not be reached at the close); every capability names them. Null or empty: none.
+/// </param>
 public sealed record FileRecord(
     string Name,
     ulong FileId,
@@ -22,8 +26,12 @@ public sealed record FileRecord(
     int BlockSize,
     int StripeWidth,
     IReadOnlyList<string> Servers,
-    ulong Version)
+    ulong Version,
+    IReadOnlyList<ulong>? PendingCommits = null)
 {
+    /// <summary><see cref="PendingCommits"/>, never null.</summary>
+    public IReadOnlyList<ulong> Pending => PendingCommits ?? [];
+
     /// <summary>The version a newly created file has.</summary>
     public const ulong InitialVersion = 1;
 

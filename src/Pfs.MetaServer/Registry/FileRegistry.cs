@@ -149,7 +149,7 @@ internal sealed partial class FileRegistry
     /// Records a writer's close: size max(old, <paramref name="size"/>), modified now, version + 1.
     /// The caller holds the file's write lock.
     /// </summary>
-    public async Task<FileRecord> CompleteWriteAsync(FileRecord current, long size)
+    public async Task<FileRecord> CompleteWriteAsync(FileRecord current, long size, IReadOnlyList<ulong>? pendingCommits = null)
     {
         var now = FileRecord.Truncate(_time.GetUtcNow());
         var updated = current with
@@ -158,6 +158,7 @@ internal sealed partial class FileRegistry
             // A clock stepping back must not make a file look older than it was.
             Modified = now > current.Modified ? now : current.Modified,
             Version = current.Version + 1,
+            PendingCommits = pendingCommits ?? current.PendingCommits,
         };
 
         await CallStoreAsync(() => _store.UpdateAsync(updated, CancellationToken.None), "update", current.Name);
@@ -170,6 +171,31 @@ internal sealed partial class FileRegistry
         }
 
         return updated;
+    }
+
+    /// <summary>
+    /// Forgets committed epochs that every file server has now applied, in memory only: the store keeps
+    /// naming them until the next write of the record, which is harmless (a server with nothing staged
+    /// for an epoch ignores it). The caller holds the file's write lock.
+    /// </summary>
+    public FileRecord ForgetApplied(FileRecord current, IReadOnlyCollection<ulong> applied)
+    {
+        if (applied.Count == 0 || current.Pending.Count == 0)
+        {
+            return current;
+        }
+
+        var updated = current with { PendingCommits = [.. current.Pending.Where(epoch => !applied.Contains(epoch))] };
+        lock (_gate)
+        {
+            if (_files.TryGetValue(current.Name, out var inMap) && ReferenceEquals(inMap, current))
+            {
+                _files[current.Name] = updated;
+                return updated;
+            }
+        }
+
+        return current;
     }
 
     /// <summary>Removes a file; the caller holds its write lock.</summary>

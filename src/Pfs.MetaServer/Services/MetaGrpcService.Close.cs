@@ -34,8 +34,25 @@ internal sealed partial class MetaGrpcService
                 }
 
                 var dirty = DirtyRanges.Normalize(request.Dirty);
-                result = await _registry.CompleteWriteAsync(current, request.Size);
+                var written = WrittenPositions(request, current);
+                var epoch = written.Count > 0 ? entry.Epoch : 0;
+                var pending = epoch == 0 || current.Pending.Contains(epoch) ? current.Pending : [.. current.Pending, epoch];
+                if (pending.Count > MaxPendingCommits)
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable,
+                        $"'{current.Name}' has {current.Pending.Count} commits that file servers have not confirmed; bring its servers back before closing more writes"));
+                }
+
+                // The commit point: once the record (with the epoch pending) is stored, what the writer
+                // staged is the file's content, even if a file server is only told later.
+                result = await _registry.CompleteWriteAsync(current, request.Size, pending);
                 _epochs.ClosedCleanly(current.FileId);
+                if (result.Pending.Count > 0)
+                {
+                    var applied = await _committer.CommitAsync(result, epoch, written);
+                    result = _registry.ForgetApplied(result, applied);
+                }
+
                 if (dirty.Count > 0)
                 {
                     recipients = PublishInvalidate(result, dirty, clientId);
@@ -54,6 +71,26 @@ internal sealed partial class MetaGrpcService
         entry.Lease?.Release();
         LogClosed(_logger, clientId, result.Name, entry.Kind, result.Version, result.Size, recipients);
         return new CloseReply { File = result.ToFileInfo() };
+    }
+
+    // Bounds what every capability of the file carries while servers stay unreachable.
+    private const int MaxPendingCommits = 64;
+
+    private static HashSet<int> WrittenPositions(CloseRequest request, FileRecord file)
+    {
+        var positions = new HashSet<int>();
+        foreach (var position in request.WrittenServers)
+        {
+            if (position < 0 || position >= file.StripeWidth || position >= file.Servers.Count)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"written server {position} is not a stripe position of '{file.Name}' (width {file.StripeWidth})"));
+            }
+
+            positions.Add(position);
+        }
+
+        return positions;
     }
 
     private int PublishInvalidate(FileRecord file, IReadOnlyList<BlockRange> dirty, string writerClientId)

@@ -50,13 +50,16 @@ internal sealed partial class MetaGrpcService
 
         var write = kind == LockKind.Write;
         var fence = write && _epochs.Granted(current.FileId);
+        // Readers get an epoch too: a file server drops a stage older than the caller's lock that the
+        // capability does not name as committed, since that writer's lock ended before this one began.
+        entry.Epoch = _epochs.Next();
         return new OpenReply
         {
             Handle = entry.Handle,
             File = current.ToFileInfo(),
             SessionId = sessionId,
             NoticeSeq = noticeSeq,
-            Capability = _signer.Sign(current.Name, current.FileId, write, write ? _epochs.Next() : 0, clientId),
+            Capability = _signer.Sign(current.Name, current.FileId, write, entry.Epoch, clientId, current.Pending),
             Fence = fence,
             ServerInstance = _instance.Id,
         };

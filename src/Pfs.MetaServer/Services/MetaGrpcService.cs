@@ -28,6 +28,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     private readonly CapabilitySigner _signer;
     private readonly WriterEpochs _epochs;
     private readonly ServerInstance _instance;
+    private readonly ObjectCommitter _committer;
 
     public MetaGrpcService(
         FileRegistry registry,
@@ -39,8 +40,10 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         CapabilitySigner signer,
         WriterEpochs epochs,
         ServerInstance instance,
+        ObjectCommitter committer,
         ILogger<MetaGrpcService> logger)
     {
+        _committer = committer;
         _instance = instance;
         _signer = signer;
         _epochs = epochs;

@@ -31,6 +31,9 @@ internal sealed class OpenEntry : IDisposable
     /// <summary>Guarded by the <see cref="OpenTable"/>'s lock.</summary>
     public OpenState State { get; set; } = OpenState.Pending;
 
+    /// <summary>The lock's epoch (in its capability), once held.</summary>
+    public ulong Epoch { get; set; }
+
     /// <summary>Nonzero once held.</summary>
     public ulong Handle { get; set; }
 

@@ -50,6 +50,38 @@ public sealed class ProcessFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task AWriterKilledAfterItsCacheSpilledToTheServersLeavesTheFileExactlyAsCommitted()
+    {
+        // Arrange: a committed file, then a writer that overwrites all of it and more. Its 512-block
+        // write overflows the 128-block cache, so most blocks reach the file servers before it dies.
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 3, leaseTimeout: TimeSpan.FromSeconds(1));
+        await using var client = await cluster.ConnectAsync();
+        await client.CreateAsync("spilled", stripeWidth: 3);
+        var committed = TestData.Bytes(64 * 1024, seed: 5);
+        await using (var first = await client.OpenAsync("spilled", PfsOpenMode.Write))
+        {
+            await first.WriteAsync(committed, 0);
+        }
+
+        using var holder = ChildProcess.Start("Pfs.Consistency", "--hold-write", "spilled", "--meta", cluster.MetaServerAddress.ToString(), "--bytes", (256 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await holder.WaitForAsync("holding", Timeout);
+        var writebacks = long.Parse(holder.Output.Split("writebacks=")[1].Split(Environment.NewLine)[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(writebacks >= 256, $"the holder must have written blocks back to the servers before it dies, not {writebacks}");
+
+        // Act: kill it; the lease runs out and a reader (a fresh client, nothing cached) gets the file.
+        await holder.KillAsync();
+        await using var fresh = await cluster.ConnectAsync();
+        await using var reader = await fresh.OpenAsync("spilled", PfsOpenMode.Read).WaitAsync(Timeout);
+        var seen = new byte[256 * 1024];
+        var read = await reader.ReadAsync(seen, 0);
+
+        // Assert: none of the dead writer's bytes, on any server; the committed bytes all there.
+        Assert.Equal(committed.Length, (await reader.StatAsync()).Size);
+        Assert.Equal(committed.Length, read);
+        Assert.True(committed.AsSpan().SequenceEqual(seen.AsSpan(0, read)), "the file must read exactly as committed");
+    }
+
+    [Fact]
     public async Task AFileServerKilledRightAfterACloseOrInTheMiddleOfAWriteKeepsEveryClosedByte()
     {
         var keyFile = Path.Combine(_root, "cluster.key");

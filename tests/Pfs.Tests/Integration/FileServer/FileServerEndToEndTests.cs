@@ -171,6 +171,9 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         await client.WriteBytesAsync(
             new WriteBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = "configured", Generation = 1 }), Object = new ObjectId { Name = "configured", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
             deadline: Deadline);
+        await client.CommitObjectAsync(
+            new CommitObjectRequest { Capability = TestCaps.Commit(new ObjectId { Name = "configured", Generation = 1 }), Object = new ObjectId { Name = "configured", Generation = 1 } },
+            deadline: Deadline);
         await app.StopAsync().WaitAsync(TestTimeout);
 
         // Assert

@@ -47,7 +47,11 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
         await store.DeleteAsync("b", fileId: 22).WaitAsync(Timeout);
         AssertSame(record, Assert.Single(await store.LoadAllAsync().WaitAsync(Timeout)));
 
-        var updated = record with { Size = 4096, Modified = record.Modified.AddSeconds(5), Version = 2 };
+        var pending = record with { Size = 2048, Version = 2, PendingCommits = [7, 9] };
+        await store.UpdateAsync(pending).WaitAsync(Timeout);
+        AssertSame(pending, Assert.Single(await store.LoadAllAsync().WaitAsync(Timeout)));
+
+        var updated = record with { Size = 4096, Modified = record.Modified.AddSeconds(5), Version = 3 };
         await store.UpdateAsync(updated).WaitAsync(Timeout);
         AssertSame(updated, Assert.Single(await store.LoadAllAsync().WaitAsync(Timeout)));
 
@@ -135,7 +139,8 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
 
     private static void AssertSame(FileRecord expected, FileRecord actual)
     {
-        Assert.Equal(expected with { Servers = [] }, actual with { Servers = [] });
+        Assert.Equal(expected with { Servers = [], PendingCommits = null }, actual with { Servers = [], PendingCommits = null });
         Assert.Equal(expected.Servers, actual.Servers);
+        Assert.Equal(expected.Pending, actual.Pending);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
@@ -188,6 +189,6 @@ public sealed class FileGrpcServiceTests : IDisposable
     private FileGrpcService NewService(int delayMs = 0)
     {
         var store = NewStore(_directory);
-        return new(store, new FileServerOptions { DataDirectory = _directory.FullPath, DelayMs = delayMs }, TestCaps.Signer, new EpochFences(store.ObjectsRoot));
+        return new(store, new FileServerOptions { DataDirectory = _directory.FullPath, DelayMs = delayMs }, TestCaps.Signer, new StagedObjects(store, NullLogger<StagedObjects>.Instance));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Grpc.Core;
 using Pfs.FileServer;
 using Pfs.FileServer.Services;
@@ -57,7 +58,7 @@ public sealed class PathSafetyTests : IDisposable
     {
         // Arrange
         var store = NewStore(_parent);
-        var service = new FileGrpcService(store, new FileServerOptions { DataDirectory = _parent.FullPath }, TestCaps.Signer, new EpochFences(store.ObjectsRoot));
+        var service = new FileGrpcService(store, new FileServerOptions { DataDirectory = _parent.FullPath }, TestCaps.Signer, new StagedObjects(store, NullLogger<StagedObjects>.Instance));
         var id = new ObjectId { Name = name, Generation = generation };
         var context = new TestServerCallContext();
 

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Pfs.MetaServer.Registry;
+using Pfs.Protocol;
+using Pfs.Protocol.FileServer;
+
+namespace Pfs.MetaServer.Services;
+
+/// <summary>
+/// Tells file servers to apply what a writer staged (CommitObject), once its close is recorded. The
+/// metadata server never moves file data; this is one small call per server the writer wrote to,
+/// in parallel, with a deadline. A server that cannot be reached keeps the bytes staged, and the
+/// epoch stays in the file's pending commits (named in every capability) until a later close
+/// confirms it everywhere; until then the first holder whose call reaches that server applies it.
+/// </summary>
+internal sealed partial class ObjectCommitter : IDisposable
+{
+    private const string SignerId = "pfs-metaserver";
+    private readonly ConcurrentDictionary<string, Lazy<(GrpcChannel Channel, FileService.FileServiceClient Client)>> _servers = new(StringComparer.Ordinal);
+    private readonly CapabilitySigner _signer;
+    private readonly TimeSpan _timeout;
+    private readonly TimeSpan _retryTimeout;
+    private readonly ILogger<ObjectCommitter> _logger;
+
+    public ObjectCommitter(CapabilitySigner signer, MetaServerOptions options, ILogger<ObjectCommitter> logger)
+    {
+        _signer = signer;
+        _timeout = options.CommitTimeout;
+        // Older pending commits are retried at every close of the file; while their server stays down,
+        // each such close waits this long, so it is shorter (but longer than the reconnect backoff).
+        _retryTimeout = TimeSpan.FromTicks(Math.Min(options.CommitTimeout.Ticks, TimeSpan.FromSeconds(2).Ticks));
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Commits <paramref name="epoch"/> (if nonzero) on the servers at <paramref name="positions"/>, and every
+    /// pending epoch of <paramref name="file"/> on all its servers.
+    /// </summary>
+    /// <returns>The epochs every server they were sent to confirmed.</returns>
+    public async Task<IReadOnlyCollection<ulong>> CommitAsync(FileRecord file, ulong epoch, IReadOnlyCollection<int> positions)
+    {
+        var calls = new List<(ulong Epoch, Task<bool> Done)>();
+        if (epoch != 0)
+        {
+            foreach (var position in positions)
+            {
+                calls.Add((epoch, CommitOnAsync(file, epoch, position, _timeout)));
+            }
+        }
+
+        foreach (var pending in file.Pending)
+        {
+            if (pending == epoch)
+            {
+                continue;
+            }
+
+            for (var position = 0; position < file.StripeWidth && position < file.Servers.Count; position++)
+            {
+                calls.Add((pending, CommitOnAsync(file, pending, position, _retryTimeout)));
+            }
+        }
+
+        await Task.WhenAll(calls.Select(call => call.Done)).ConfigureAwait(false);
+        return calls.GroupBy(call => call.Epoch)
+            .Where(group => group.All(call => call.Done.Result))
+            .Select(group => group.Key)
+            .ToHashSet();
+    }
+
+    public void Dispose()
+    {
+        foreach (var server in _servers.Values)
+        {
+            if (server.IsValueCreated)
+            {
+                server.Value.Channel.Dispose();
+            }
+        }
+    }
+
+    private async Task<bool> CommitOnAsync(FileRecord file, ulong epoch, int position, TimeSpan timeout)
+    {
+        var address = file.Servers[position];
+        using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.commit");
+        activity?.SetTag("pfs.file.name", file.Name);
+        activity?.SetTag("pfs.server", address);
+        try
+        {
+            var request = new CommitObjectRequest
+            {
+                Object = new ObjectId { Name = file.Name, Generation = file.FileId },
+                Capability = _signer.SignCommit(file.Name, file.FileId, epoch, SignerId),
+            };
+            // Wait for ready: a server that just came back may still be in the channel's reconnect backoff.
+            var options = new CallOptions(deadline: DateTime.UtcNow + timeout).WithWaitForReady();
+            await ClientFor(address).CommitObjectAsync(request, options).ResponseAsync.ConfigureAwait(false);
+            return true;
+        }
+        catch (RpcException ex)
+        {
+            LogCommitFailed(_logger, file.Name, epoch, address, ex.StatusCode, ex.Status.Detail);
+            return false;
+        }
+    }
+
+    private FileService.FileServiceClient ClientFor(string address) =>
+        _servers.GetOrAdd(address, static address => new(() =>
+        {
+            var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                    ConnectTimeout = TimeSpan.FromSeconds(5),
+                },
+                DisposeHttpClient = true,
+                // A restarted file server must be found again within a close or two, not minutes later.
+                InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+                MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+            });
+            return (channel, new FileService.FileServiceClient(channel));
+        })).Value.Client;
+
+    [LoggerMessage(30, LogLevel.Warning, "Commit of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); it stays pending and is applied when a holder's call reaches that server")]
+    private static partial void LogCommitFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);
+}
