@@ -24,6 +24,18 @@ public sealed partial class PfsClient
     /// <summary>Number of notice sessions so far (1 after connect; more after reconnects).</summary>
     internal int SessionCount { get; private set; }
 
+    /// <summary>Whether a notice session is up now (false from a broken stream until the next Hello).</summary>
+    internal bool IsSubscribed
+    {
+        get
+        {
+            lock (_noticeGate)
+            {
+                return _sessionId != 0;
+            }
+        }
+    }
+
     private async Task StartNoticesAsync(CancellationToken cancellationToken)
     {
         _noticeLoop = Task.Run(() => RunNoticesAsync(_disposing.Token), CancellationToken.None);
