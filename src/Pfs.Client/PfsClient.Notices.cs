@@ -14,6 +14,8 @@ public sealed partial class PfsClient
     private readonly Lock _noticeGate = new();
     private readonly List<(ulong Seq, TaskCompletionSource<bool> Waiter)> _catchUpWaiters = [];
     private readonly TaskCompletionSource _firstHello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed while a session is up, and only after a Hello has marked the opens a restart lost.
+    private TaskCompletionSource _sessionUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _noticeLoop;
     private ulong _sessionId;
     private ulong _appliedSeq;
@@ -21,6 +23,18 @@ public sealed partial class PfsClient
 
     /// <summary>Number of notice sessions so far (1 after connect; more after reconnects).</summary>
     internal int SessionCount { get; private set; }
+
+    /// <summary>Whether a notice session is up now (false from a broken stream until the next Hello).</summary>
+    internal bool IsSubscribed
+    {
+        get
+        {
+            lock (_noticeGate)
+            {
+                return _sessionId != 0;
+            }
+        }
+    }
 
     private async Task StartNoticesAsync(CancellationToken cancellationToken)
     {
@@ -116,6 +130,14 @@ public sealed partial class PfsClient
                     }
                 }
 
+                lock (_noticeGate)
+                {
+                    if (_sessionId == notice.Hello.SessionId)
+                    {
+                        _sessionUp.TrySetResult();
+                    }
+                }
+
                 _firstHello.TrySetResult();
                 return;
             case Notice.KindOneofCase.Invalidate:
@@ -151,12 +173,41 @@ public sealed partial class PfsClient
         lock (_noticeGate)
         {
             _sessionId = 0;
+            if (_sessionUp.Task.IsCompleted)
+            {
+                _sessionUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             waiters = [.. _catchUpWaiters.Select(w => w.Waiter)];
             _catchUpWaiters.Clear();
         }
 
         Cache.DropAllClean();
         waiters.ForEach(w => w.TrySetResult(false));
+    }
+
+    /// <summary>
+    /// Waits, up to the operation timeout, until a notice session is up, so that a restart of the
+    /// metadata server while the stream was down is known (and its lost opens marked) before the
+    /// caller acts on an open. False if no session came up in time.
+    /// </summary>
+    internal async Task<bool> WaitForSessionAsync()
+    {
+        Task up;
+        lock (_noticeGate)
+        {
+            up = _sessionUp.Task;
+        }
+
+        try
+        {
+            await up.WaitAsync(Options.OperationTimeout).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

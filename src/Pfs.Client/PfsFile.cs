@@ -179,6 +179,22 @@ public sealed partial class PfsFile : IAsyncDisposable
             var request = new CloseRequest { ClientId = _client.Options.ClientId, Handle = _handle };
             if (_mode == PfsOpenMode.Write)
             {
+                // With the notice stream down the metadata server may have restarted, taking this
+                // open's lock with it; only the next Hello tells. Flushing before then would put
+                // unannounced bytes over committed ones, so wait for it (the file stays open if
+                // it does not come).
+                if (!await _client.WaitForSessionAsync().ConfigureAwait(false))
+                {
+                    throw new PfsException(PfsErrorCode.Unavailable,
+                        $"close '{Name}': the metadata server could not be reached within {_client.Options.OperationTimeout.TotalSeconds:0.#} s; the file stays open");
+                }
+
+                if (Volatile.Read(ref _lost) != 0)
+                {
+                    MarkClosed();
+                    throw Lost();
+                }
+
                 await FlushForCloseAsync().ConfigureAwait(false);
                 request.Size = Size;
                 foreach (var (start, count) in _dirtied.Ranges())

@@ -7,11 +7,12 @@ using Pfs.LocalCluster;
 using Pfs.MetaServer;
 using Pfs.ServiceDefaults;
 using Pfs.Tests.Fixtures;
+using Xunit.Abstractions;
 
 namespace Pfs.Tests.Integration.Faults;
 
 /// <summary>Real server and client processes, killed with SIGKILL at the worst moments.</summary>
-public sealed class ProcessFaultTests : IDisposable
+public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly string _root = Directory.CreateTempSubdirectory("pfs-faults-").FullName;
