@@ -274,7 +274,8 @@ public sealed partial class BlockStore
     private static int Available(ObjectRange range, long fileLength) =>
         (int)Math.Clamp(Math.Min(range.Length, fileLength - range.Offset), 0, range.Length);
 
-    private static async ValueTask<int> ReadFullyAsync(SafeFileHandle handle, Memory<byte> destination, long offset, CancellationToken cancellationToken)
+    /// <summary>Reads until <paramref name="destination"/> is full or the file ends; returns the bytes read.</summary>
+    internal static async ValueTask<int> ReadFullyAsync(SafeFileHandle handle, Memory<byte> destination, long offset, CancellationToken cancellationToken = default)
     {
         var total = 0;
         while (total < destination.Length)

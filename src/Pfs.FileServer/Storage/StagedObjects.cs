@@ -464,7 +464,7 @@ public sealed partial class StagedObjects
                     for (var at = start; at < end;)
                     {
                         var length = (int)Math.Min(CopyChunkBytes, end - at);
-                        var read = await ReadFullyAsync(shadow, buffer.AsMemory(0, length), at).ConfigureAwait(false);
+                        var read = await BlockStore.ReadFullyAsync(shadow, buffer.AsMemory(0, length), at).ConfigureAwait(false);
                         if (read < length)
                         {
                             // A logged range always exists in the shadow; a short read means the shadow was damaged.
@@ -528,7 +528,7 @@ public sealed partial class StagedObjects
                 foreach (var (start, end) in staged[i])
                 {
                     var part = slot.Slice((int)(start - ranges[i].Offset), (int)(end - start));
-                    var read = await ReadFullyAsync(stage.Shadow, part, start, cancellationToken).ConfigureAwait(false);
+                    var read = await BlockStore.ReadFullyAsync(stage.Shadow, part, start, cancellationToken).ConfigureAwait(false);
                     if (read < part.Length)
                     {
                         throw new IOException($"the stage of epoch {stage.Epoch} is shorter than its log");
@@ -741,23 +741,6 @@ public sealed partial class StagedObjects
         {
             throw _store.Failure("record epoch", key, ex);
         }
-    }
-
-    private static async ValueTask<int> ReadFullyAsync(SafeFileHandle handle, Memory<byte> destination, long offset, CancellationToken cancellationToken = default)
-    {
-        var total = 0;
-        while (total < destination.Length)
-        {
-            var read = await RandomAccess.ReadAsync(handle, destination[total..], offset + total, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
     }
 
     private static void TryDelete(string file)
