@@ -57,9 +57,8 @@ internal sealed class BlockTransport(PfsClientOptions options)
     /// <summary>Makes everything written to these servers' stripe objects durable.</summary>
     public Task SyncAsync(FileLayout layout, IEnumerable<int> servers, CancellationToken cancellationToken) =>
         Task.WhenAll(servers.Select(server => CallAsync(layout, server, "pfs.fileserver.sync", activity =>
-            layout.Servers[server].Client.WriteBytesAsync(
-                new WriteBytesRequest { Object = layout.ObjectId, Sync = true, Capability = layout.Capability },
-                Bounded(cancellationToken)).ResponseAsync)));
+            WriteBytesAsync(layout.Servers[server].Client,
+                new WriteBytesRequest { Object = layout.ObjectId, Sync = true, Capability = layout.Capability }, cancellationToken))));
 
     /// <summary>
     /// Presents this open's write capability to every server of the stripe (an empty write), so
@@ -67,9 +66,8 @@ internal sealed class BlockTransport(PfsClientOptions options)
     /// </summary>
     public Task FenceAsync(FileLayout layout, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.fence", activity =>
-            layout.Servers[server].Client.WriteBytesAsync(
-                new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability },
-                Bounded(cancellationToken)).ResponseAsync)));
+            WriteBytesAsync(layout.Servers[server].Client,
+                new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability }, cancellationToken))));
 
     /// <summary>Removes the file's stripe object from every server of its stripe.</summary>
     public Task DeleteAsync(FileLayout layout, CancellationToken cancellationToken) =>
@@ -140,7 +138,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
                 {
                     Tag(activity, layout, call);
                     activity?.SetTag("pfs.bytes", total);
-                    return layout.Servers[call.Server].Client.WriteBytesAsync(request, Bounded(cancellationToken)).ResponseAsync;
+                    return WriteBytesAsync(layout.Servers[call.Server].Client, request, cancellationToken);
                 }).ConfigureAwait(false);
                 PfsMetrics.RecordWrite(call.Server, layout.Servers[call.Server].Address, total);
             }
@@ -180,6 +178,35 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
 
         return buffer.AsMemory(0, length);
+    }
+
+    // What gRPC's retry policy does for the other calls (see FileServerPool), without its copy of
+    // the request: a positional write is idempotent, so one that met a restarting server is sent
+    // again, with backoff, until it lands or the operation's deadline passes.
+    private async Task<WriteBytesReply> WriteBytesAsync(FileService.FileServiceClient client, WriteBytesRequest request,
+                                                        CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + options.OperationTimeout;
+        var backoff = FileServerPool.InitialBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var callOptions = new CallOptions(deadline: deadline, cancellationToken: cancellationToken).WithWaitForReady();
+                return await client.WriteBytesAsync(request, callOptions).ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < FileServerPool.RetryAttempts)
+            {
+                var pause = backoff * Random.Shared.NextDouble();
+                if (DateTime.UtcNow + pause >= deadline)
+                {
+                    throw;
+                }
+
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, FileServerPool.MaxBackoff.Ticks));
+            }
+        }
     }
 
     private static async Task<T> CallAsync<T>(FileLayout layout, int server, string operation, Func<Activity?, Task<T>> call)
