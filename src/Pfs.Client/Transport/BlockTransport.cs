@@ -28,7 +28,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
 
         var calls = StripeMath.Plan(blocks, layout.Width, layout.BlockSize, options.MaxCallBytes);
-        using var limits = new ServerLimits(layout.Width, options.MaxConcurrentCalls);
+        using var limits = new ServerLimits(layout.Width, PerServerLimit(layout, calls));
         await Task.WhenAll(calls.Select(call => ReadOneAsync(layout, call, limits[call.Server], onCall, cancellationToken))).ConfigureAwait(false);
     }
 
@@ -50,7 +50,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
 
         var calls = StripeMath.Plan(indices, layout.Width, layout.BlockSize, options.MaxCallBytes);
-        using var limits = new ServerLimits(layout.Width, options.MaxConcurrentCalls);
+        using var limits = new ServerLimits(layout.Width, PerServerLimit(layout, calls));
         await Task.WhenAll(calls.Select(call => WriteOneAsync(layout, call, bytesByBlock, sync, limits[call.Server], cancellationToken))).ConfigureAwait(false);
     }
 
@@ -178,6 +178,25 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
 
         return buffer.AsMemory(0, length);
+    }
+
+    // Calls in flight per server: MaxConcurrentCalls, as long as the operation's bytes in flight
+    // stay within MaxConcurrentCalls full calls in all. Small calls (a block each) keep the full
+    // count on every server, so a wider stripe takes fewer rounds of latency; large ones are
+    // spread over the servers instead of multiplied by them, since 16 MiB in flight to each of 4
+    // servers only makes every server buffer and collect 4 times as many payloads at once (on
+    // this machine, CPU per MiB written rose from 7.5 to 12 ms in the file servers).
+    private int PerServerLimit(FileLayout layout, List<ServerCall> calls)
+    {
+        var largest = 0;
+        foreach (var call in calls)
+        {
+            largest = Math.Max(largest, call.BlockCount);
+        }
+
+        var callBytes = (long)largest * layout.BlockSize;
+        var budget = (long)options.MaxConcurrentCalls * options.MaxCallBytes / layout.Width;
+        return (int)Math.Clamp(budget / Math.Max(callBytes, 1), 1, options.MaxConcurrentCalls);
     }
 
     // What gRPC's retry policy does for the other calls (see FileServerPool), without its copy of
