@@ -101,8 +101,10 @@ public sealed partial class PfsFile
         await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
     }
 
-    // Writes back every dirty block of this file with sync, and syncs the servers that got
-    // this file's blocks by eviction earlier, so all of it is on stable storage.
+    // Writes back every dirty block of this file and syncs every server that got any of this
+    // file's blocks (now or by eviction earlier), so all of it is on stable storage. A small flush
+    // (one call per server) syncs in its write calls; a larger one writes first and then syncs
+    // each server once, not in every call: 128 blocks would otherwise cost an fsync per call.
     private async Task FlushForCloseAsync()
     {
         List<BlockCache.WriteBack>? pinned;
@@ -115,10 +117,11 @@ public sealed partial class PfsFile
         try
         {
             var blocks = pinned.ConvertAll(w => (w.Block.Key.Index, w.Bytes));
-            await _client.Transport.WriteAsync(_layout, blocks, sync: true, timeout.Token).ConfigureAwait(false);
-            var synced = pinned.Select(w => StripeMath.ServerOf(w.Block.Key.Index, _layout.Width)).ToHashSet();
-            var syncOnly = DirtiedServers().Where(server => !synced.Contains(server));
-            await _client.Transport.SyncAsync(_layout, syncOnly, timeout.Token).ConfigureAwait(false);
+            var syncInline = pinned.Count <= _layout.Width;
+            await _client.Transport.WriteAsync(_layout, blocks, syncInline, timeout.Token).ConfigureAwait(false);
+            var synced = syncInline ? pinned.Select(w => StripeMath.ServerOf(w.Block.Key.Index, _layout.Width)).ToHashSet() : [];
+            var toSync = DirtiedServers().Where(server => !synced.Contains(server));
+            await _client.Transport.SyncAsync(_layout, toSync, timeout.Token).ConfigureAwait(false);
             _client.Cache.CompleteWriteBacks(pinned, succeeded: true, atClose: true);
         }
         catch
