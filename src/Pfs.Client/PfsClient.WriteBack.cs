@@ -41,4 +41,21 @@ public sealed partial class PfsClient
         });
         await Task.WhenAll(perFile).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// <see cref="WriteBackAsync"/> for write-behind: not tied to any caller's token (the caller
+    /// has returned), and it returns <paramref name="current"/>'s failure instead of throwing it.
+    /// </summary>
+    internal async Task<Exception?> WriteBehindAsync(List<CachedBlock> victims, PfsFile current)
+    {
+        try
+        {
+            await WriteBackAsync(victims, current, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is PfsException or OperationCanceledException)
+        {
+            return ex;
+        }
+    }
 }

@@ -45,6 +45,8 @@ public sealed partial class PfsFile
 
     private async Task WriteCoreAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
     {
+        // Before anything of this write is applied: if it throws, this write did nothing.
+        _behind.ThrowIfFailed();
         var blockSize = _layout.BlockSize;
         var size = Size;
         var end = offset + data.Length;
@@ -98,7 +100,36 @@ public sealed partial class PfsFile
         // other clients must still be told to drop it.
         InterlockedMax(ref _size, end);
         _dirtied.Add(first, last - first + 1);
-        await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
+        await WriteBackVictimsAsync(victims, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Victims that point at the caller's bytes (blocks of this very write pushed out at once) are
+    // written before returning, as the caller may reuse its buffer then. The others are cached,
+    // pooled copies, pinned until their write lands, so they may be written behind.
+    private async Task WriteBackVictimsAsync(List<CachedBlock> victims, CancellationToken cancellationToken)
+    {
+        if (victims.Count == 0)
+        {
+            return;
+        }
+
+        var own = victims.FindAll(v => v.IsVirtual);
+        var cached = own.Count == 0 ? victims : victims.FindAll(v => !v.IsVirtual);
+        long bytes = 0;
+        foreach (var block in cached)
+        {
+            bytes += block.Layout.BlockSize;
+        }
+
+        var behind = cached.Count > 0 && _behind.Accepts(bytes);
+        if (behind)
+        {
+            await _behind.MakeRoomAsync(bytes).ConfigureAwait(false);
+            _behind.Add(_client.WriteBehindAsync(cached, this), bytes);
+        }
+
+        var now = behind ? own : victims;
+        await _client.WriteBackAsync(now, this, cancellationToken).ConfigureAwait(false);
     }
 
     // Writes back every dirty block of this file and syncs every server that got any of this
@@ -107,6 +138,7 @@ public sealed partial class PfsFile
     // each server once, not in every call: 128 blocks would otherwise cost an fsync per call.
     private async Task FlushForCloseAsync()
     {
+        await _behind.DrainAsync().ConfigureAwait(false);
         List<BlockCache.WriteBack>? pinned;
         while ((pinned = _client.Cache.PinDirtyForClose(_layout.FileId)) is null)
         {

@@ -22,6 +22,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     // Serializes a writer's operations (their cache updates are read-modify-write) and closes.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly BlockRangeSet _dirtied = new();
+    private readonly WriteBehind _behind;
     private long _size;
     private int _closed;
     private int _lost;
@@ -33,6 +34,7 @@ public sealed partial class PfsFile : IAsyncDisposable
         _handle = handle;
         _mode = mode;
         _size = size;
+        _behind = new WriteBehind(client.Options.WriteBehindBytes);
     }
 
     /// <summary>The file's name.</summary>
