@@ -81,8 +81,9 @@ public sealed partial class PfsFile
                         {
                             for (var k = 0; k < call.Runs[run].Count; k++)
                             {
+                                // A copy: the reply's buffer goes back to the pool when this returns.
                                 var block = BlockOf(_layout, call, run, k, replies[run], size);
-                                oldData[block.Index] = block.Bytes;
+                                oldData[block.Index] = block.Bytes.ToArray();
                             }
                         }
                     }

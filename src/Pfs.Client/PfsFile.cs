@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf;
 using Pfs.Client.Caching;
 using Pfs.Client.Diagnostics;
 using Pfs.Client.Striping;
@@ -271,12 +270,12 @@ public sealed partial class PfsFile : IAsyncDisposable
         activity?.SetTag("pfs.stripe.width", _layout.Width);
     }
 
-    private static (long Index, ReadOnlyMemory<byte> Bytes) BlockOf(FileLayout layout, ServerCall call, int run, int k, ByteString data, long size)
+    private static (long Index, ReadOnlyMemory<byte> Bytes) BlockOf(FileLayout layout, ServerCall call, int run, int k, ReadOnlyMemory<byte> data, long size)
     {
         var index = call.Runs[run].FirstBlock + ((long)k * layout.Width);
         var start = k * layout.BlockSize;
         var valid = (int)Math.Clamp(size - (index * layout.BlockSize), 0, layout.BlockSize);
         var length = Math.Clamp(data.Length - start, 0, valid);
-        return (index, data.Memory.Slice(Math.Min(start, data.Length), length));
+        return (index, data.Slice(Math.Min(start, data.Length), length));
     }
 }

@@ -17,10 +17,11 @@ internal sealed class BlockTransport(PfsClientOptions options)
     /// <summary>
     /// Reads whole blocks. <paramref name="onCall"/> gets each call's runs and their bytes as
     /// soon as that call returns; it runs concurrently for different calls. A block's bytes may
-    /// be shorter than a block (the server has less; the rest reads as zeros).
+    /// be shorter than a block (the server has less; the rest reads as zeros). The bytes are
+    /// pooled and valid only until <paramref name="onCall"/> returns: copy what must stay.
     /// </summary>
     public async Task ReadAsync(FileLayout layout, IReadOnlyList<long> blocks,
-                                Action<ServerCall, IReadOnlyList<ByteString>> onCall, CancellationToken cancellationToken)
+                                Action<ServerCall, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, CancellationToken cancellationToken)
     {
         if (blocks.Count == 0)
         {
@@ -77,7 +78,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
                 Bounded(cancellationToken)).ResponseAsync)));
 
     private async Task ReadOneAsync(FileLayout layout, ServerCall call, SemaphoreSlim limiter,
-                                    Action<ServerCall, IReadOnlyList<ByteString>> onCall, CancellationToken cancellationToken)
+                                    Action<ServerCall, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, CancellationToken cancellationToken)
     {
         var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability };
         foreach (var run in call.Runs)
@@ -92,10 +93,11 @@ internal sealed class BlockTransport(PfsClientOptions options)
         await limiter.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var reply = await CallAsync(layout, call.Server, "pfs.fileserver.read", activity =>
+            using var reply = await CallAsync(layout, call.Server, "pfs.fileserver.read", activity =>
             {
                 Tag(activity, layout, call);
-                return layout.Servers[call.Server].Client.ReadBytesAsync(request, Bounded(cancellationToken)).ResponseAsync;
+                return layout.Servers[call.Server].Invoker.AsyncUnaryCall(
+                    ReadBytesMethod.Method, null, Bounded(cancellationToken), request).ResponseAsync;
             }).ConfigureAwait(false);
             if (reply.Data.Count != call.Runs.Count)
             {

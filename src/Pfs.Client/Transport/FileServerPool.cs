@@ -14,6 +14,9 @@ internal sealed class FileServerConnection(string address, GrpcChannel channel)
     public GrpcChannel Channel { get; } = channel;
 
     public FileService.FileServiceClient Client { get; } = new(channel);
+
+    /// <summary>For calls with marshallers of our own (<see cref="ReadBytesMethod"/>).</summary>
+    public CallInvoker Invoker { get; } = channel.CreateCallInvoker();
 }
 
 /// <summary>The client's channels to file servers, by address.</summary>
