@@ -1,3 +1,4 @@
+using System.Buffers;
 using Pfs.Client.Caching;
 using Pfs.Client.Diagnostics;
 using Pfs.Client.Striping;
@@ -10,6 +11,12 @@ public sealed partial class PfsFile
     private async Task ReadCoreAsync(Memory<byte> destination, long offset, long size, CancellationToken cancellationToken)
     {
         var (first, last) = StripeMath.BlocksOf(offset, destination.Length, _layout.BlockSize);
+        if (_behind.InFlightUncached(first, last))
+        {
+            // Their bytes are neither cached nor surely on the servers yet.
+            await _behind.WaitAllAsync().ConfigureAwait(false);
+        }
+
         var misses = new List<long>();
         _client.Cache.ReadCached(_layout, offset, destination.Span, first, last, misses);
         PfsMetrics.RecordMisses(misses.Count, _client.Options.ClientId);
@@ -45,12 +52,18 @@ public sealed partial class PfsFile
 
     private async Task WriteCoreAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
     {
-        // Before anything of this write is applied: if it throws, this write did nothing.
-        _behind.ThrowIfFailed();
         var blockSize = _layout.BlockSize;
         var size = Size;
         var end = offset + data.Length;
         var (first, last) = StripeMath.BlocksOf(offset, data.Length, blockSize);
+        if (_behind.InFlightUncached(first, last))
+        {
+            // Neither fetch an old copy of such a block nor let two writes of it race on the wire.
+            await _behind.WaitAllAsync().ConfigureAwait(false);
+        }
+
+        // Before anything of this write is applied: if it throws, this write did nothing.
+        _behind.ThrowIfFailed();
 
         // Only the first and last block can be partly covered; if they hold bytes the write
         // does not replace and are not cached, their current contents come from the servers.
@@ -104,9 +117,9 @@ public sealed partial class PfsFile
         await WriteBackVictimsAsync(victims, cancellationToken).ConfigureAwait(false);
     }
 
-    // Victims that point at the caller's bytes (blocks of this very write pushed out at once) are
-    // written before returning, as the caller may reuse its buffer then. The others are cached,
-    // pooled copies, pinned until their write lands, so they may be written behind.
+    // Written behind, up to the bound: cached victims are pooled copies, pinned until their write
+    // lands; victims of this very write that the cache pushed out at once point at the caller's
+    // bytes, which the caller may reuse once this returns, so they travel from a pooled copy.
     private async Task WriteBackVictimsAsync(List<CachedBlock> victims, CancellationToken cancellationToken)
     {
         if (victims.Count == 0)
@@ -114,23 +127,44 @@ public sealed partial class PfsFile
             return;
         }
 
-        var own = victims.FindAll(v => v.IsVirtual);
-        var cached = own.Count == 0 ? victims : victims.FindAll(v => !v.IsVirtual);
-        long bytes = 0;
-        foreach (var block in cached)
+        long bytes = 0, ownBytes = 0;
+        (long First, long Last)? uncached = null;
+        foreach (var block in victims)
         {
-            bytes += block.Layout.BlockSize;
+            bytes += block.Length;
+            if (block.IsVirtual)
+            {
+                ownBytes += block.Length;
+                var index = block.Key.Index;
+                uncached = uncached is var (from, to) ? (Math.Min(from, index), Math.Max(to, index)) : (index, index);
+            }
         }
 
-        var behind = cached.Count > 0 && _behind.Accepts(bytes);
-        if (behind)
+        if (!_behind.Accepts(bytes))
         {
-            await _behind.MakeRoomAsync(bytes).ConfigureAwait(false);
-            _behind.Add(_client.WriteBehindAsync(cached, this), bytes);
+            await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        var now = behind ? own : victims;
-        await _client.WriteBackAsync(now, this, cancellationToken).ConfigureAwait(false);
+        await _behind.MakeRoomAsync(bytes).ConfigureAwait(false);
+        byte[]? copy = null;
+        if (ownBytes > 0)
+        {
+            // These blocks have left the cache: only this operation refers to them.
+            copy = ArrayPool<byte>.Shared.Rent(checked((int)ownBytes));
+            var used = 0;
+            foreach (var block in victims)
+            {
+                if (block.IsVirtual)
+                {
+                    block.Bytes.Span.CopyTo(copy.AsSpan(used));
+                    block.Source = copy.AsMemory(used, block.Length);
+                    used += block.Length;
+                }
+            }
+        }
+
+        _behind.Add(_client.WriteBehindAsync(victims, this, copy), bytes, uncached);
     }
 
     // Writes back every dirty block of this file and syncs every server that got any of this

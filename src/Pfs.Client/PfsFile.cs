@@ -44,6 +44,9 @@ public sealed partial class PfsFile : IAsyncDisposable
 
     internal FileLayout Layout => _layout;
 
+    /// <summary>The metadata server restarted while this was open: its unflushed writes are void.</summary>
+    internal bool IsLost => Volatile.Read(ref _lost) != 0;
+
     /// <summary>The run of the metadata server that granted this open.</summary>
     internal ulong ServerInstance { get; init; }
 

@@ -142,6 +142,40 @@ public sealed class WriteBehindTests(ClusterFixture fixture)
         Assert.Equal(data, await TestData.ReadAllAsync(reader, data.Length));
     }
 
+    [Fact]
+    public async Task AFailedWriteOfBlocksTheCachePushedOutAtOnceIsReportedAndTheCloseStillLandsThem()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 2);
+        await using var client = await ConnectAsync(cluster, cacheBlocks: 2, writeBehindBytes: 64 * Block, operationTimeout: TimeSpan.FromSeconds(2));
+        await client.CreateAsync("g", stripeWidth: 2);
+        var data = TestData.Bytes(20 * Block, seed: 14);
+
+        await using var file = await client.OpenAsync("g", PfsOpenMode.Write);
+        await cluster.StopFileServerAsync(1);
+
+        // 10 blocks through a 2-block cache: 8 leave at once and go behind from a copy (the
+        // caller's buffer is scribbled over right after), half of them to the stopped server.
+        var buffer = data[..(10 * Block)];
+        await file.WriteAsync(buffer, 0);
+        Array.Clear(buffer);
+
+        // Reading blocks whose write is in flight waits for it; the next write hears of the failure.
+        var early = new byte[Block];
+        await file.ReadAsync(early, 0);
+        Assert.Equal(data[..Block], early);
+        var error = await Assert.ThrowsAsync<PfsException>(() => file.WriteAsync(data.AsMemory(10 * Block, 10 * Block), 10 * Block).AsTask());
+        Assert.Equal(PfsErrorCode.Unavailable, error.Code);
+
+        await cluster.StartFileServerAsync(1);
+        await file.WriteAsync(data.AsMemory(10 * Block, 10 * Block), 10 * Block);
+        Assert.Equal(data, await TestData.ReadAllAsync(file, data.Length));
+        await file.CloseAsync();
+
+        await using var other = await cluster.ConnectAsync();
+        await using var reader = await other.OpenAsync("g", PfsOpenMode.Read);
+        Assert.Equal(data, await TestData.ReadAllAsync(reader, data.Length));
+    }
+
     private static Task<PfsClient> ConnectAsync(PfsCluster cluster, int cacheBlocks, long writeBehindBytes, TimeSpan? operationTimeout = null) =>
         PfsClient.ConnectAsync(new PfsClientOptions
         {
