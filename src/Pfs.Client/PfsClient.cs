@@ -342,6 +342,11 @@ public sealed partial class PfsClient : IAsyncDisposable
             throw PfsErrors.InvalidArgument("OperationTimeout must be positive");
         }
 
+        if (options.WriteBehindBytes < 0)
+        {
+            throw PfsErrors.InvalidArgument($"WriteBehindBytes must not be negative, not {options.WriteBehindBytes}");
+        }
+
         if (options.MaxCallBytes < 512 || options.MaxConcurrentCalls < 1)
         {
             throw PfsErrors.InvalidArgument("MaxCallBytes must be at least 512 and MaxConcurrentCalls at least 1");

@@ -26,6 +26,15 @@ public sealed record PfsClientOptions
     /// <summary>Most calls one read or write keeps in flight at once to each file server of the stripe.</summary>
     public int MaxConcurrentCalls { get; init; } = 16;
 
+    /// <summary>
+    /// Most bytes of a writer's evicted dirty blocks whose write-back a <c>WriteAsync</c> may leave
+    /// in flight when it returns (write-behind), per open file; the next write that would exceed it
+    /// waits, and the close waits for all of them. The blocks stay in the cache meanwhile, on top of
+    /// <see cref="CacheBlocks"/>. A failed write-back is reported by a later <c>WriteAsync</c>, and
+    /// its blocks stay dirty for the close to write. 0 makes every write wait for its write-backs.
+    /// </summary>
+    public long WriteBehindBytes { get; init; } = 16 * 1024 * 1024;
+
     /// <summary>Where the client logs (reconnects, failed write-backs); none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Pfs.Client.Caching;
 using Pfs.Client.Diagnostics;
 using Pfs.Client.Striping;
@@ -10,6 +11,12 @@ public sealed partial class PfsFile
     private async Task ReadCoreAsync(Memory<byte> destination, long offset, long size, CancellationToken cancellationToken)
     {
         var (first, last) = StripeMath.BlocksOf(offset, destination.Length, _layout.BlockSize);
+        if (_behind.InFlightUncached(first, last))
+        {
+            // Their bytes are neither cached nor surely on the servers yet.
+            await _behind.WaitAllAsync().ConfigureAwait(false);
+        }
+
         var misses = new List<long>();
         _client.Cache.ReadCached(_layout, offset, destination.Span, first, last, misses);
         PfsMetrics.RecordMisses(misses.Count, _client.Options.ClientId);
@@ -49,6 +56,14 @@ public sealed partial class PfsFile
         var size = Size;
         var end = offset + data.Length;
         var (first, last) = StripeMath.BlocksOf(offset, data.Length, blockSize);
+        if (_behind.InFlightUncached(first, last))
+        {
+            // Neither fetch an old copy of such a block nor let two writes of it race on the wire.
+            await _behind.WaitAllAsync().ConfigureAwait(false);
+        }
+
+        // Before anything of this write is applied: if it throws, this write did nothing.
+        _behind.ThrowIfFailed();
 
         // Only the first and last block can be partly covered; if they hold bytes the write
         // does not replace and are not cached, their current contents come from the servers.
@@ -79,8 +94,9 @@ public sealed partial class PfsFile
                         {
                             for (var k = 0; k < call.Runs[run].Count; k++)
                             {
+                                // A copy: the reply's buffer goes back to the pool when this returns.
                                 var block = BlockOf(_layout, call, run, k, replies[run], size);
-                                oldData[block.Index] = block.Bytes;
+                                oldData[block.Index] = block.Bytes.ToArray();
                             }
                         }
                     }
@@ -98,13 +114,66 @@ public sealed partial class PfsFile
         // other clients must still be told to drop it.
         InterlockedMax(ref _size, end);
         _dirtied.Add(first, last - first + 1);
-        await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
+        await WriteBackVictimsAsync(victims, cancellationToken).ConfigureAwait(false);
     }
 
-    // Writes back every dirty block of this file with sync, and syncs the servers that got
-    // this file's blocks by eviction earlier, so all of it is on stable storage.
+    // Written behind, up to the bound: cached victims are pooled copies, pinned until their write
+    // lands; victims of this very write that the cache pushed out at once point at the caller's
+    // bytes, which the caller may reuse once this returns, so they travel from a pooled copy.
+    private async Task WriteBackVictimsAsync(List<CachedBlock> victims, CancellationToken cancellationToken)
+    {
+        if (victims.Count == 0)
+        {
+            return;
+        }
+
+        long bytes = 0, ownBytes = 0;
+        (long First, long Last)? uncached = null;
+        foreach (var block in victims)
+        {
+            bytes += block.Length;
+            if (block.IsVirtual)
+            {
+                ownBytes += block.Length;
+                var index = block.Key.Index;
+                uncached = uncached is var (from, to) ? (Math.Min(from, index), Math.Max(to, index)) : (index, index);
+            }
+        }
+
+        if (!_behind.Accepts(bytes))
+        {
+            await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _behind.MakeRoomAsync(bytes).ConfigureAwait(false);
+        byte[]? copy = null;
+        if (ownBytes > 0)
+        {
+            // These blocks have left the cache: only this operation refers to them.
+            copy = ArrayPool<byte>.Shared.Rent(checked((int)ownBytes));
+            var used = 0;
+            foreach (var block in victims)
+            {
+                if (block.IsVirtual)
+                {
+                    block.Bytes.Span.CopyTo(copy.AsSpan(used));
+                    block.Source = copy.AsMemory(used, block.Length);
+                    used += block.Length;
+                }
+            }
+        }
+
+        _behind.Add(_client.WriteBehindAsync(victims, this, copy), bytes, uncached);
+    }
+
+    // Writes back every dirty block of this file and syncs every server that got any of this
+    // file's blocks (now or by eviction earlier), so all of it is on stable storage. A small flush
+    // (one call per server) syncs in its write calls; a larger one writes first and then syncs
+    // each server once, not in every call: 128 blocks would otherwise cost an fsync per call.
     private async Task FlushForCloseAsync()
     {
+        await _behind.DrainAsync().ConfigureAwait(false);
         List<BlockCache.WriteBack>? pinned;
         while ((pinned = _client.Cache.PinDirtyForClose(_layout.FileId)) is null)
         {
@@ -115,10 +184,11 @@ public sealed partial class PfsFile
         try
         {
             var blocks = pinned.ConvertAll(w => (w.Block.Key.Index, w.Bytes));
-            await _client.Transport.WriteAsync(_layout, blocks, sync: true, timeout.Token).ConfigureAwait(false);
-            var synced = pinned.Select(w => StripeMath.ServerOf(w.Block.Key.Index, _layout.Width)).ToHashSet();
-            var syncOnly = DirtiedServers().Where(server => !synced.Contains(server));
-            await _client.Transport.SyncAsync(_layout, syncOnly, timeout.Token).ConfigureAwait(false);
+            var syncInline = pinned.Count <= _layout.Width;
+            await _client.Transport.WriteAsync(_layout, blocks, syncInline, timeout.Token).ConfigureAwait(false);
+            var synced = syncInline ? pinned.Select(w => StripeMath.ServerOf(w.Block.Key.Index, _layout.Width)).ToHashSet() : [];
+            var toSync = DirtiedServers().Where(server => !synced.Contains(server));
+            await _client.Transport.SyncAsync(_layout, toSync, timeout.Token).ConfigureAwait(false);
             _client.Cache.CompleteWriteBacks(pinned, succeeded: true, atClose: true);
         }
         catch

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf;
 using Pfs.Client.Caching;
 using Pfs.Client.Diagnostics;
 using Pfs.Client.Striping;
@@ -22,6 +21,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     // Serializes a writer's operations (their cache updates are read-modify-write) and closes.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly BlockRangeSet _dirtied = new();
+    private readonly WriteBehind _behind;
     private long _size;
     private int _closed;
     private int _lost;
@@ -33,6 +33,7 @@ public sealed partial class PfsFile : IAsyncDisposable
         _handle = handle;
         _mode = mode;
         _size = size;
+        _behind = new WriteBehind(client.Options.WriteBehindBytes);
     }
 
     /// <summary>The file's name.</summary>
@@ -42,6 +43,9 @@ public sealed partial class PfsFile : IAsyncDisposable
     internal long Size => Interlocked.Read(ref _size);
 
     internal FileLayout Layout => _layout;
+
+    /// <summary>The metadata server restarted while this was open: its unflushed writes are void.</summary>
+    internal bool IsLost => Volatile.Read(ref _lost) != 0;
 
     /// <summary>The run of the metadata server that granted this open.</summary>
     internal ulong ServerInstance { get; init; }
@@ -286,12 +290,12 @@ public sealed partial class PfsFile : IAsyncDisposable
         activity?.SetTag("pfs.stripe.width", _layout.Width);
     }
 
-    private static (long Index, ReadOnlyMemory<byte> Bytes) BlockOf(FileLayout layout, ServerCall call, int run, int k, ByteString data, long size)
+    private static (long Index, ReadOnlyMemory<byte> Bytes) BlockOf(FileLayout layout, ServerCall call, int run, int k, ReadOnlyMemory<byte> data, long size)
     {
         var index = call.Runs[run].FirstBlock + ((long)k * layout.Width);
         var start = k * layout.BlockSize;
         var valid = (int)Math.Clamp(size - (index * layout.BlockSize), 0, layout.BlockSize);
         var length = Math.Clamp(data.Length - start, 0, valid);
-        return (index, data.Memory.Slice(Math.Min(start, data.Length), length));
+        return (index, data.Slice(Math.Min(start, data.Length), length));
     }
 }

@@ -71,10 +71,32 @@ internal sealed partial class BlockCache
     }
 
     /// <summary>
+    /// Counts eviction victims as evicted and written back when their write-back is handed off
+    /// (write-behind), so the counters after a write are what they would be had it waited;
+    /// <see cref="CompleteWriteBacks"/> with <c>countedAhead</c> takes back what did not happen.
+    /// </summary>
+    public void CountAhead(List<CachedBlock> victims)
+    {
+        lock (_gate)
+        {
+            foreach (var block in victims)
+            {
+                // A victim no longer cached had its eviction counted when it left.
+                if (!block.IsVirtual)
+                {
+                    _counters.Evictions++;
+                }
+
+                _counters.Writebacks++;
+            }
+        }
+    }
+
+    /// <summary>
     /// Records the outcome of write-backs. A block that was not changed meanwhile becomes clean
     /// (and leaves the cache if it was an eviction victim); on failure it stays dirty and cached.
     /// </summary>
-    public void CompleteWriteBacks(IReadOnlyList<WriteBack> writeBacks, bool succeeded, bool atClose)
+    public void CompleteWriteBacks(IReadOnlyList<WriteBack> writeBacks, bool succeeded, bool atClose, bool countedAhead = false)
     {
         lock (_gate)
         {
@@ -83,9 +105,9 @@ internal sealed partial class BlockCache
                 if (block.IsVirtual)
                 {
                     // A victim written straight from the caller's bytes: it has left the cache.
-                    if (succeeded)
+                    if (succeeded != countedAhead)
                     {
-                        _counters.Writebacks++;
+                        _counters.Writebacks += succeeded ? 1 : -1;
                     }
 
                     continue;
@@ -106,13 +128,43 @@ internal sealed partial class BlockCache
                 {
                     block.Evicting = false;
                     _evicting--;
-                    if (succeeded && unchanged)
+                    var evicted = succeeded && unchanged;
+                    if (evicted)
                     {
                         RemoveLocked(block);
-                        _counters.Evictions++;
-                        _counters.Writebacks++;
+                    }
+
+                    if (evicted != countedAhead)
+                    {
+                        var change = evicted ? 1 : -1;
+                        _counters.Evictions += change;
+                        _counters.Writebacks += change;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts back, as dirty, blocks that were pushed out of the cache and whose write-back failed,
+    /// unless the cache holds a newer copy. The cache may exceed its capacity until the next insert.
+    /// </summary>
+    public void ReinsertDirty(IReadOnlyList<CachedBlock> failed)
+    {
+        lock (_gate)
+        {
+            foreach (var block in failed)
+            {
+                if (_blocks.ContainsKey(block.Key))
+                {
+                    continue;
+                }
+
+                var buffer = Rent(block.Layout.BlockSize, block.Length);
+                block.Bytes.Span.CopyTo(buffer);
+                var again = new CachedBlock(block.Key, block.Layout) { Data = buffer, Length = block.Length, Dirty = true };
+                _blocks.Add(again.Key, again);
+                LinkNewest(again);
             }
         }
     }

@@ -199,7 +199,7 @@ internal sealed partial class BlockCache
                 }
                 else
                 {
-                    var buffer = Rent(blockSize);
+                    var buffer = Rent(blockSize, hasOld ? old.Length : 0);
                     if (hasOld)
                     {
                         old.Span.CopyTo(buffer);
@@ -298,7 +298,7 @@ internal sealed partial class BlockCache
             // Virtual victims have left the cache already; they keep pointing at the caller's bytes.
             if (block.IsVirtual && _blocks.TryGetValue(block.Key, out var cached) && ReferenceEquals(cached, block))
             {
-                var buffer = Rent(block.Layout.BlockSize);
+                var buffer = Rent(block.Layout.BlockSize, block.Length);
                 block.Source.Span[..block.Length].CopyTo(buffer);
                 block.Data = buffer;
                 block.Source = default;
@@ -308,10 +308,11 @@ internal sealed partial class BlockCache
         _virtualBlocks.Clear();
     }
 
-    private static byte[] Rent(int blockSize)
+    // A pooled buffer whose bytes from `from` to the block's end are zero (those before are the caller's to fill).
+    private static byte[] Rent(int blockSize, int from = 0)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
-        Array.Clear(buffer, 0, blockSize);
+        Array.Clear(buffer, from, blockSize - from);
         return buffer;
     }
 

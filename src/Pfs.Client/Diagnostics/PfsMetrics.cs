@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
-using Google.Protobuf;
 
 namespace Pfs.Client.Diagnostics;
 
@@ -63,7 +62,7 @@ public static class PfsMetrics
     }
 
     /// <summary>Bytes one read call got from a file server.</summary>
-    internal static void RecordRead(int server, string address, IReadOnlyList<ByteString> data)
+    internal static void RecordRead(int server, string address, IReadOnlyList<ReadOnlyMemory<byte>> data)
     {
         if (ServerBytes.Enabled)
         {

@@ -14,11 +14,21 @@ internal sealed class FileServerConnection(string address, GrpcChannel channel)
     public GrpcChannel Channel { get; } = channel;
 
     public FileService.FileServiceClient Client { get; } = new(channel);
+
+    /// <summary>For calls with marshallers of our own (<see cref="ReadBytesMethod"/>).</summary>
+    public CallInvoker Invoker { get; } = channel.CreateCallInvoker();
 }
 
 /// <summary>The client's channels to file servers, by address.</summary>
 internal sealed class FileServerPool(PfsClientOptions options) : IDisposable
 {
+    /// <summary>Attempts of a call that fails with Unavailable (the first included).</summary>
+    internal const int RetryAttempts = 5;
+
+    internal static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
+
+    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<string, Lazy<FileServerConnection>> _connections = new(StringComparer.OrdinalIgnoreCase);
 
     public FileServerConnection Get(string address) =>
@@ -42,7 +52,9 @@ internal sealed class FileServerPool(PfsClientOptions options) : IDisposable
     }
 
     // Reads and positional writes are idempotent, so a call that finds a server restarting is
-    // tried again within the operation's deadline instead of failing at once.
+    // tried again within the operation's deadline instead of failing at once. Writes are retried
+    // by BlockTransport instead: gRPC's retries keep a private copy of every request they may
+    // resend, a fresh array as large as the payload (1 MiB blocks: one large-object array per call).
     private static ServiceConfig FileServerServiceConfig() => new()
     {
         MethodConfigs =
@@ -52,12 +64,16 @@ internal sealed class FileServerPool(PfsClientOptions options) : IDisposable
                 Names = { MethodName.Default },
                 RetryPolicy = new RetryPolicy
                 {
-                    MaxAttempts = 5,
-                    InitialBackoff = TimeSpan.FromMilliseconds(100),
-                    MaxBackoff = TimeSpan.FromSeconds(2),
+                    MaxAttempts = RetryAttempts,
+                    InitialBackoff = InitialBackoff,
+                    MaxBackoff = MaxBackoff,
                     BackoffMultiplier = 2,
                     RetryableStatusCodes = { StatusCode.Unavailable },
                 },
+            },
+            new MethodConfig
+            {
+                Names = { new MethodName { Service = FileService.Descriptor.FullName, Method = "WriteBytes" } },
             },
         },
     };

@@ -1,0 +1,31 @@
+using System.Buffers;
+
+namespace Pfs.Client.Transport;
+
+/// <summary>
+/// A ReadBytes reply whose ranges live in one pooled buffer instead of a fresh array each (a
+/// 1 MiB range would be a large-object array per call, garbage that piles up until a gen2
+/// collection). Dispose it once nothing reads <see cref="Data"/> any more.
+/// </summary>
+internal sealed class PooledReadReply : IDisposable
+{
+    private byte[]? _buffer;
+
+    public PooledReadReply(byte[]? buffer, IReadOnlyList<ReadOnlyMemory<byte>> data)
+    {
+        _buffer = buffer;
+        Data = data;
+    }
+
+    /// <summary>One entry per requested range, in order, as the server sent them.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> Data { get; private set; }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        {
+            Data = [];
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
