@@ -133,6 +133,11 @@ internal sealed partial class BlockCache
                     {
                         RemoveLocked(block);
                     }
+                    else
+                    {
+                        // Still cached (dirty again, or changed meanwhile): back into the LRU order.
+                        LinkNewest(block);
+                    }
 
                     if (evicted != countedAhead)
                     {
@@ -269,7 +274,8 @@ internal sealed partial class BlockCache
 
     private void Touch(CachedBlock block)
     {
-        if (ReferenceEquals(_newest, block))
+        // A block being evicted is out of the LRU list until its write-back ends.
+        if (ReferenceEquals(_newest, block) || block.Evicting)
         {
             return;
         }

@@ -285,8 +285,11 @@ internal sealed partial class BlockCache
             return;
         }
 
+        // Out of the LRU list while its write-back runs (reads still find it in the map): the next
+        // eviction scan must not walk past every block in flight, which made large writes quadratic.
         block.Evicting = true;
         _evicting++;
+        Unlink(block);
         PinLocked(block);
         victims.Add(block);
     }
