@@ -50,6 +50,9 @@ public sealed partial class PfsFile
         await _client.WriteBackAsync(victims, this, cancellationToken).ConfigureAwait(false);
     }
 
+    // Blocks at least this large bypass the cache when a write covers them whole (see BypassableBlocks).
+    private const int BypassBlockBytes = 64 * 1024;
+
     private async Task WriteCoreAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
     {
         var blockSize = _layout.BlockSize;
@@ -64,6 +67,26 @@ public sealed partial class PfsFile
 
         // Before anything of this write is applied: if it throws, this write did nothing.
         _behind.ThrowIfFailed();
+
+        if (BypassableBlocks(offset, end, first, last) is var (fullFirst, fullLast))
+        {
+            // Large blocks the write covers whole go to the servers without a stop in the cache;
+            // the partly covered blocks at either end take the cached path.
+            var headEnd = fullFirst * blockSize;
+            var tailStart = (fullLast + 1) * blockSize;
+            if (headEnd > offset)
+            {
+                await WriteCoreAsync(data[..(int)(headEnd - offset)], offset, cancellationToken).ConfigureAwait(false);
+            }
+
+            await WriteBypassingCacheAsync(data.Slice((int)(headEnd - offset), (int)(tailStart - headEnd)), fullFirst, fullLast, cancellationToken).ConfigureAwait(false);
+            if (tailStart < end)
+            {
+                await WriteCoreAsync(data[(int)(tailStart - offset)..], tailStart, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
 
         // Only the first and last block can be partly covered; if they hold bytes the write
         // does not replace and are not cached, their current contents come from the servers.
@@ -114,6 +137,47 @@ public sealed partial class PfsFile
         // other clients must still be told to drop it.
         InterlockedMax(ref _size, end);
         _dirtied.Add(first, last - first + 1);
+        await WriteBackVictimsAsync(victims, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The whole blocks of [offset, end) if they are large and none of them is cached: copying them
+    // into the cache would cost a copy and a pooled block each, only to write them back later (a
+    // sequential writer of 1 MiB blocks filled 128 MiB of cache before its first write-back).
+    private (long First, long Last)? BypassableBlocks(long offset, long end, long first, long last)
+    {
+        var blockSize = _layout.BlockSize;
+        if (blockSize < BypassBlockBytes)
+        {
+            return null;
+        }
+
+        var fullFirst = offset % blockSize == 0 ? first : first + 1;
+        var fullLast = end % blockSize == 0 ? last : last - 1;
+        if (fullFirst > fullLast)
+        {
+            return null;
+        }
+
+        var count = (int)(fullLast - fullFirst + 1);
+        var missing = _client.Cache.Missing(_layout.FileId, Enumerable.Range(0, count).Select(k => fullFirst + k));
+        return missing.Count == count ? (fullFirst, fullLast) : null;
+    }
+
+    // Written behind like blocks the cache pushed out at once: from a pooled copy, tracked so that
+    // reads and writes of them wait, put back into the cache as dirty if their write fails.
+    private async Task WriteBypassingCacheAsync(ReadOnlyMemory<byte> data, long fullFirst, long fullLast, CancellationToken cancellationToken)
+    {
+        var blockSize = _layout.BlockSize;
+        var victims = new List<CachedBlock>((int)(fullLast - fullFirst + 1));
+        for (var index = fullFirst; index <= fullLast; index++)
+        {
+            var piece = data.Slice((int)((index - fullFirst) * blockSize), blockSize);
+            victims.Add(new CachedBlock(new BlockKey(_layout.FileId, index), _layout) { Source = piece, Length = blockSize, Dirty = true });
+        }
+
+        _client.Cache.CountBypassed(victims.Count);
+        InterlockedMax(ref _size, (fullLast + 1) * blockSize);
+        _dirtied.Add(fullFirst, fullLast - fullFirst + 1);
         await WriteBackVictimsAsync(victims, cancellationToken).ConfigureAwait(false);
     }
 

@@ -75,6 +75,19 @@ internal sealed partial class BlockCache
     /// (write-behind), so the counters after a write are what they would be had it waited;
     /// <see cref="CompleteWriteBacks"/> with <c>countedAhead</c> takes back what did not happen.
     /// </summary>
+    /// <summary>
+    /// Counts blocks of a large write that went to the file servers without entering the cache as
+    /// evicted, which is what they would have been had they passed through it (inserted, then
+    /// pushed out at once); their write-backs are counted by the write-back itself.
+    /// </summary>
+    public void CountBypassed(int blocks)
+    {
+        lock (_gate)
+        {
+            _counters.Evictions += blocks;
+        }
+    }
+
     public void CountAhead(List<CachedBlock> victims)
     {
         lock (_gate)

@@ -176,6 +176,61 @@ public sealed class WriteBehindTests(ClusterFixture fixture)
         Assert.Equal(data, await TestData.ReadAllAsync(reader, data.Length));
     }
 
+    [Theory]
+    [InlineData(0, 16)]          // aligned: every block whole, none cached
+    [InlineData(1000, 200_000)]  // a partial block at each end goes through the cache
+    public async Task LargeBlocksAWriteCoversWholeBypassTheCacheAndReadBackEverywhere(int offset, int length)
+    {
+        var name = fixture.UniqueName("bypass");
+        const int large = 64 * 1024;
+        await using var client = await ConnectAsync(fixture.Cluster, cacheBlocks: 128, writeBehindBytes: 16 * 1024 * 1024);
+        await client.CreateAsync(name, stripeWidth: 3, blockSize: large);
+        var count = length == 16 ? 16 * large : length;
+        var data = TestData.Bytes(count, seed: 21);
+        var whole = (int)((((long)offset + count) / large) - ((offset + large - 1) / large));
+
+        await using (var file = await client.OpenAsync(name, PfsOpenMode.Write))
+        {
+            await file.WriteAsync(data, offset);
+            var stats = client.Stats;
+            Assert.Equal(whole, stats.Evictions);
+            Assert.Equal(whole, stats.Writebacks);
+
+            // The writer reads its bytes back (the bypassed blocks from the servers, through its stage).
+            var back = new byte[count];
+            Assert.Equal(count, await file.ReadAsync(back, offset));
+            Assert.Equal(data, back);
+        }
+
+        Assert.Equal(whole, client.Stats.Writebacks);
+        await using var other = await fixture.Cluster.ConnectAsync();
+        await using var reader = await other.OpenAsync(name, PfsOpenMode.Read);
+        var seen = new byte[count];
+        Assert.Equal(count, await reader.ReadAsync(seen, offset));
+        Assert.Equal(data, seen);
+        Assert.Equal(offset + count, (await reader.StatAsync()).Size);
+    }
+
+    [Fact]
+    public async Task AWholeLargeBlockThatIsCachedIsWrittenThroughTheCache()
+    {
+        var name = fixture.UniqueName("cachedlarge");
+        const int large = 64 * 1024;
+        await using var client = await ConnectAsync(fixture.Cluster, cacheBlocks: 128, writeBehindBytes: 16 * 1024 * 1024);
+        await client.CreateAsync(name, stripeWidth: 2, blockSize: large);
+
+        await using (var file = await client.OpenAsync(name, PfsOpenMode.Write))
+        {
+            await file.WriteAsync(new byte[10], 5);
+            var data = TestData.Bytes(large, seed: 3);
+            await file.WriteAsync(data, 0);
+            var stats = client.Stats;
+            Assert.Equal((0L, 1L), (stats.Evictions, stats.WriteHits));
+        }
+
+        Assert.Equal(1, client.Stats.CloseWritebacks);
+    }
+
     private static Task<PfsClient> ConnectAsync(PfsCluster cluster, int cacheBlocks, long writeBehindBytes, TimeSpan? operationTimeout = null) =>
         PfsClient.ConnectAsync(new PfsClientOptions
         {
