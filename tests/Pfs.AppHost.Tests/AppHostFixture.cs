@@ -118,7 +118,34 @@ public sealed class AppHostFixture : IAsyncLifetime
         var commands = App.Services.GetRequiredService<ResourceCommandService>();
         var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.RestartCommand, cancellationToken);
         Assert.True(result.Success, $"restart of {resource} failed: {result.Message}");
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+        }
+        catch (DistributedApplicationException ex)
+        {
+            // Say why: the resource's own output is the only place its start-up error shows.
+            throw new InvalidOperationException($"{ex.Message}{Environment.NewLine}{resource}'s output:{Environment.NewLine}{await LogsOfAsync(resource)}", ex);
+        }
+    }
+
+    private async Task<string> LogsOfAsync(string resource)
+    {
+        var lines = new List<string>();
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(enough.Token))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The backlog has been read; the stream itself never ends.
+        }
+
+        return string.Join(Environment.NewLine, lines.TakeLast(60));
     }
 }
 
