@@ -29,37 +29,46 @@ internal static partial class Program
             return exitCode;
         }
 
-        WebApplication app;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            app = FileServerApp.Build(options);
-        }
-        catch (ArgumentException ex)
-        {
-            return Fail(Console.Error, ex.Message, UsageExitCode);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return Fail(Console.Error, $"cannot use the data directory: {ex.Message}", StartFailedExitCode);
-        }
-
-        await using (app.ConfigureAwait(false))
-        {
+            WebApplication app;
             try
             {
-                await app.StartAsync().ConfigureAwait(false);
+                app = FileServerApp.Build(options);
             }
-            catch (IOException ex)
+            catch (ArgumentException ex)
             {
-                return Fail(Console.Error, ex.Message, StartFailedExitCode);
+                return Fail(Console.Error, ex.Message, UsageExitCode);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Fail(Console.Error, $"cannot use the data directory: {ex.Message}", StartFailedExitCode);
             }
 
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ProgramName);
-            Log.Started(logger, app.GetListenAddress(), app.Services.GetRequiredService<BlockStore>().DataDirectory);
-            await app.WaitForShutdownAsync().ConfigureAwait(false);
-        }
+            await using (app.ConfigureAwait(false))
+            {
+                try
+                {
+                    await app.StartAsync().ConfigureAwait(false);
+                }
+                catch (IOException ex) when (PfsServerHosting.IsAddressInUse(ex) && attempt < PfsServerHosting.BindAttempts)
+                {
+                    Fail(Console.Error, $"{ex.Message} (try {attempt} of {PfsServerHosting.BindAttempts}; trying again)", StartFailedExitCode);
+                    await Task.Delay(PfsServerHosting.BindRetryDelay).ConfigureAwait(false);
+                    continue;
+                }
+                catch (IOException ex)
+                {
+                    return Fail(Console.Error, ex.Message, StartFailedExitCode);
+                }
 
-        return 0;
+                var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ProgramName);
+                Log.Started(logger, app.GetListenAddress(), app.Services.GetRequiredService<BlockStore>().DataDirectory);
+                await app.WaitForShutdownAsync().ConfigureAwait(false);
+            }
+
+            return 0;
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Pfs.ServiceDefaults;
 
 namespace Pfs.MetaServer;
 
@@ -36,30 +37,39 @@ internal static class Program
             return await parsed.ParseResult.InvokeAsync(cancellationToken: cancellationToken);
         }
 
-        WebApplication app;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            // The flags are ours; ASPNETCORE_* settings still arrive through the environment.
-            app = MetaServerApp.Build(parsed.Options!);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
-        {
-            await error.WriteLineAsync($"Pfs.MetaServer: {ex.Message}");
-            return UsageExitCode;
-        }
-
-        await using (app)
-        {
+            WebApplication app;
             try
             {
-                await app.RunAsync(cancellationToken);
-                return 0;
+                // The flags are ours; ASPNETCORE_* settings still arrive through the environment.
+                app = MetaServerApp.Build(parsed.Options!);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
-                await error.WriteLineAsync($"Pfs.MetaServer: {ex.Message.ReplaceLineEndings(" ")}");
-                return FailureExitCode;
+                await error.WriteLineAsync($"Pfs.MetaServer: {ex.Message}");
+                return UsageExitCode;
             }
+
+            await using (app)
+            {
+                try
+                {
+                    await app.RunAsync(cancellationToken);
+                    return 0;
+                }
+                catch (IOException ex) when (PfsServerHosting.IsAddressInUse(ex) && attempt < PfsServerHosting.BindAttempts)
+                {
+                    await error.WriteLineAsync($"Pfs.MetaServer: {ex.Message.ReplaceLineEndings(" ")} (try {attempt} of {PfsServerHosting.BindAttempts}; trying again)");
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await error.WriteLineAsync($"Pfs.MetaServer: {ex.Message.ReplaceLineEndings(" ")}");
+                    return FailureExitCode;
+                }
+            }
+
+            await Task.Delay(PfsServerHosting.BindRetryDelay, cancellationToken);
         }
     }
 }

@@ -83,4 +83,19 @@ public static class PfsServerHosting
                                .Replace("://*:", "://127.0.0.1:", StringComparison.Ordinal));
         return new UriBuilder(uri) { Path = string.Empty }.Uri;
     }
+
+    /// <summary>
+    /// Tries a server start gets while its port is still taken: a restart (the dashboard's restart
+    /// button, a supervisor) can start the new process while the old one is still letting go of it.
+    /// </summary>
+    public const int BindAttempts = 20;
+
+    /// <summary>The pause between those tries (10 s in all).</summary>
+    public static readonly TimeSpan BindRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>True if <paramref name="exception"/> is Kestrel failing to bind a port that another socket holds.</summary>
+    public static bool IsAddressInUse(Exception exception) =>
+        exception is Microsoft.AspNetCore.Connections.AddressInUseException
+        || exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+        || exception.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse };
 }
