@@ -8,6 +8,7 @@ using Pfs.ServiceDefaults;
 namespace Pfs.FileServer.Services;
 
 /// <summary>The FileService wire contract over <see cref="BlockStore"/>.</summary>
+[BindServiceMethod(typeof(FileService), nameof(FileService.BindServiceWithPooledWrites))]
 internal sealed class FileGrpcService : FileService.FileServiceBase
 {
     private readonly BlockStore _store;
