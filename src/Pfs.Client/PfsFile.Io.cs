@@ -140,19 +140,23 @@ public sealed partial class PfsFile
         await WriteBackVictimsAsync(victims, cancellationToken).ConfigureAwait(false);
     }
 
-    // The whole blocks of [offset, end) if they are large and none of them is cached: copying them
-    // into the cache would cost a copy and a pooled block each, only to write them back later (a
-    // sequential writer of 1 MiB blocks filled 128 MiB of cache before its first write-back).
+    // Whole blocks of [offset, end) that go to the servers without a stop in the cache, if any:
+    // - large blocks (64 KiB and up) that none is cached: copying them into the cache would cost a
+    //   copy and a pooled block each, only to write them back later (a sequential writer of 1 MiB
+    //   blocks filled 128 MiB of cache before its first write-back);
+    // - small blocks beyond what the cache holds: of a 4 MiB write in 512 B blocks only the last
+    //   CacheBlocks can still be cached when it ends; the others would each become a cache entry, an
+    //   eviction and a write-back record for nothing. The last CacheBlocks whole blocks stay cached.
     private (long First, long Last)? BypassableBlocks(long offset, long end, long first, long last)
     {
         var blockSize = _layout.BlockSize;
-        if (blockSize < BypassBlockBytes)
-        {
-            return null;
-        }
-
         var fullFirst = offset % blockSize == 0 ? first : first + 1;
         var fullLast = end % blockSize == 0 ? last : last - 1;
+        if (blockSize < BypassBlockBytes)
+        {
+            fullLast -= _client.Cache.Capacity;
+        }
+
         if (fullFirst > fullLast)
         {
             return null;
@@ -163,22 +167,73 @@ public sealed partial class PfsFile
         return missing.Count == count ? (fullFirst, fullLast) : null;
     }
 
-    // Written behind like blocks the cache pushed out at once: from a pooled copy, tracked so that
-    // reads and writes of them wait, put back into the cache as dirty if their write fails.
+    // Written behind from one pooled copy, as one range: reads and writes of it wait for it, and if
+    // it fails its blocks go back into the cache dirty, so the close writes them. Counted as evicted
+    // and written back, what the blocks would have been had they passed through the cache.
     private async Task WriteBypassingCacheAsync(ReadOnlyMemory<byte> data, long fullFirst, long fullLast, CancellationToken cancellationToken)
     {
         var blockSize = _layout.BlockSize;
-        var victims = new List<CachedBlock>((int)(fullLast - fullFirst + 1));
-        for (var index = fullFirst; index <= fullLast; index++)
+        var count = (int)(fullLast - fullFirst + 1);
+        InterlockedMax(ref _size, (fullLast + 1) * blockSize);
+        _dirtied.Add(fullFirst, count);
+        _client.Cache.CountBypassed(count);
+        if (!_behind.Accepts(data.Length))
         {
-            var piece = data.Slice((int)((index - fullFirst) * blockSize), blockSize);
-            victims.Add(new CachedBlock(new BlockKey(_layout.FileId, index), _layout) { Source = piece, Length = blockSize, Dirty = true });
+            // Too large to run behind: written now, straight from the caller's bytes.
+            try
+            {
+                await _client.Transport.WriteAsync(_layout, BlocksOf(data, fullFirst, count), sync: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _client.Cache.UncountBypassedWriteBacks(count);
+                throw;
+            }
+
+            return;
         }
 
-        _client.Cache.CountBypassed(victims.Count);
-        InterlockedMax(ref _size, (fullLast + 1) * blockSize);
-        _dirtied.Add(fullFirst, fullLast - fullFirst + 1);
-        await WriteBackVictimsAsync(victims, cancellationToken).ConfigureAwait(false);
+        await _behind.MakeRoomAsync(data.Length).ConfigureAwait(false);
+        var copy = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(copy);
+        _behind.Add(WriteBehindDirectAsync(copy, data.Length, fullFirst, count), data.Length, (fullFirst, fullLast));
+    }
+
+    private async Task<Exception?> WriteBehindDirectAsync(byte[] copy, int length, long fullFirst, int count)
+    {
+        try
+        {
+            await _client.Transport.WriteAsync(_layout, BlocksOf(copy.AsMemory(0, length), fullFirst, count), sync: false, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is PfsException or OperationCanceledException)
+        {
+            _client.Cache.UncountBypassedWriteBacks(count);
+            if (!IsLost)
+            {
+                var failed = BlocksOf(copy.AsMemory(0, length), fullFirst, count)
+                    .ConvertAll(b => new CachedBlock(new BlockKey(_layout.FileId, b.Index), _layout) { Source = b.Bytes, Length = b.Bytes.Length, Dirty = true });
+                _client.Cache.ReinsertDirty(failed);
+            }
+
+            return ex;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private List<(long Index, ReadOnlyMemory<byte> Bytes)> BlocksOf(ReadOnlyMemory<byte> data, long fullFirst, int count)
+    {
+        var blockSize = _layout.BlockSize;
+        var blocks = new List<(long, ReadOnlyMemory<byte>)>(count);
+        for (var k = 0; k < count; k++)
+        {
+            blocks.Add((fullFirst + k, data.Slice(k * blockSize, blockSize)));
+        }
+
+        return blocks;
     }
 
     // Written behind, up to the bound: cached victims are pooled copies, pinned until their write

@@ -85,6 +85,16 @@ internal sealed partial class BlockCache
         lock (_gate)
         {
             _counters.Evictions += blocks;
+            _counters.Writebacks += blocks;
+        }
+    }
+
+    /// <summary>Takes back the write-backs of bypassed blocks whose write failed (they are cached dirty again).</summary>
+    public void UncountBypassedWriteBacks(int blocks)
+    {
+        lock (_gate)
+        {
+            _counters.Writebacks -= blocks;
         }
     }
 
