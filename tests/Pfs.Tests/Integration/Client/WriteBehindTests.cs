@@ -116,7 +116,9 @@ public sealed class WriteBehindTests(ClusterFixture fixture)
     public async Task FailedWriteBehindIsReportedByALaterWriteAndTheCloseStillLandsTheBytes()
     {
         await using var cluster = await PfsCluster.StartAsync(fileServers: 3);
-        await using var client = await ConnectAsync(cluster, cacheBlocks: 2, writeBehindBytes: Block, operationTimeout: TimeSpan.FromSeconds(2));
+        // Short enough that the write-back to the stopped server gives up soon, long enough for the
+        // close to reach the restarted one through its reconnect backoff on a busy machine.
+        await using var client = await ConnectAsync(cluster, cacheBlocks: 2, writeBehindBytes: Block, operationTimeout: TimeSpan.FromSeconds(5));
         await client.CreateAsync("f", stripeWidth: 3);
         var data = TestData.Bytes(6 * Block, seed: 13);
 
