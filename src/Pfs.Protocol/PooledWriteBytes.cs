@@ -46,7 +46,7 @@ public sealed class PooledWriteBytes : IDisposable
         {
             return new PooledWriteBytes(ParseMessage(buffer, length), buffer);
         }
-        catch (FormatException)
+        catch (InvalidDataException)
         {
             // Malformed: let the generated parser fail (or not) exactly as it always has.
             ArrayPool<byte>.Shared.Return(buffer);
@@ -59,135 +59,76 @@ public sealed class PooledWriteBytes : IDisposable
         (_, _) => throw new NotSupportedException("the server never sends a request"),
         context => Parse(context.PayloadAsReadOnlySequence()));
 
+    private static readonly ulong ObjectTag = ProtoWire.Tag(1, ProtoWire.LengthDelimited);
+    private static readonly ulong SegmentTag = ProtoWire.Tag(2, ProtoWire.LengthDelimited);
+    private static readonly ulong SyncTag = ProtoWire.Tag(3, 0);
+    private static readonly ulong CapabilityTag = ProtoWire.Tag(4, ProtoWire.LengthDelimited);
+    private static readonly ulong OffsetTag = ProtoWire.Tag(1, 0);
+    private static readonly ulong DataTag = ProtoWire.Tag(2, ProtoWire.LengthDelimited);
+
     private static WriteBytesRequest ParseMessage(byte[] buffer, int length)
     {
+        var message = buffer.AsSpan(0, length);
         var request = new WriteBytesRequest();
         var at = 0;
         while (at < length)
         {
-            var tag = ReadTag(buffer, length, ref at);
-            switch (tag)
+            var tag = ProtoWire.ReadTag(message, ref at);
+            if (tag == ObjectTag)
             {
-                case (1 << 3) | 2:
-                    // Repeated message fields merge, as protobuf's own parser does.
-                    request.Object ??= new ObjectId();
-                    request.Object.MergeFrom(buffer, Field(buffer, length, ref at, out var objectLength), objectLength);
-                    break;
-                case (2 << 3) | 2:
-                    var start = Field(buffer, length, ref at, out var segmentLength);
-                    request.Segments.Add(ParseSegment(buffer, start, start + segmentLength));
-                    break;
-                case 3 << 3:
-                    request.Sync = ReadVarint(buffer, length, ref at) != 0;
-                    break;
-                case (4 << 3) | 2:
-                    request.Capability ??= new Capability();
-                    request.Capability.MergeFrom(buffer, Field(buffer, length, ref at, out var capabilityLength), capabilityLength);
-                    break;
-                default:
-                    Skip(buffer, length, ref at, tag);
-                    break;
+                // Repeated message fields merge, as protobuf's own parser does.
+                var start = ProtoWire.ReadLengthDelimited(message, ref at, out var size);
+                request.Object ??= new ObjectId();
+                request.Object.MergeFrom(buffer, start, size);
+            }
+            else if (tag == SegmentTag)
+            {
+                var start = ProtoWire.ReadLengthDelimited(message, ref at, out var size);
+                request.Segments.Add(ParseSegment(buffer, start, size));
+            }
+            else if (tag == SyncTag)
+            {
+                request.Sync = ProtoWire.ReadVarint(message, ref at) != 0;
+            }
+            else if (tag == CapabilityTag)
+            {
+                var start = ProtoWire.ReadLengthDelimited(message, ref at, out var size);
+                request.Capability ??= new Capability();
+                request.Capability.MergeFrom(buffer, start, size);
+            }
+            else
+            {
+                ProtoWire.Skip(message, ref at, tag);
             }
         }
 
         return request;
     }
 
-    private static WriteSegment ParseSegment(byte[] buffer, int at, int end)
+    private static WriteSegment ParseSegment(byte[] buffer, int offset, int length)
     {
+        // Positions are relative to the segment's own bytes; payloads are wrapped where they lie.
+        var field = buffer.AsSpan(offset, length);
         var segment = new WriteSegment();
-        while (at < end)
+        var at = 0;
+        while (at < length)
         {
-            var tag = ReadTag(buffer, end, ref at);
-            switch (tag)
+            var tag = ProtoWire.ReadTag(field, ref at);
+            if (tag == OffsetTag)
             {
-                case 1 << 3:
-                    segment.Offset = (long)ReadVarint(buffer, end, ref at);
-                    break;
-                case (2 << 3) | 2:
-                    var start = Field(buffer, end, ref at, out var dataLength);
-                    segment.Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(start, dataLength));
-                    break;
-                default:
-                    Skip(buffer, end, ref at, tag);
-                    break;
+                segment.Offset = (long)ProtoWire.ReadVarint(field, ref at);
+            }
+            else if (tag == DataTag)
+            {
+                var start = ProtoWire.ReadLengthDelimited(field, ref at, out var size);
+                segment.Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(offset + start, size));
+            }
+            else
+            {
+                ProtoWire.Skip(field, ref at, tag);
             }
         }
 
         return segment;
-    }
-
-    // A length-delimited field: returns where its bytes start and moves past them.
-    private static int Field(byte[] buffer, int end, ref int at, out int length)
-    {
-        var declared = ReadVarint(buffer, end, ref at);
-        if (declared > (ulong)(end - at))
-        {
-            throw new FormatException("a field runs past the end of the message");
-        }
-
-        length = (int)declared;
-        var start = at;
-        at += length;
-        return start;
-    }
-
-    private static void Skip(byte[] buffer, int end, ref int at, ulong tag)
-    {
-        switch (tag & 7)
-        {
-            case 0:
-                ReadVarint(buffer, end, ref at);
-                break;
-            case 1:
-                Advance(end, ref at, 8);
-                break;
-            case 2:
-                Field(buffer, end, ref at, out _);
-                break;
-            case 5:
-                Advance(end, ref at, 4);
-                break;
-            default:
-                throw new FormatException($"unexpected wire type in tag {tag}");
-        }
-    }
-
-    private static void Advance(int end, ref int at, int count)
-    {
-        if (end - at < count)
-        {
-            throw new FormatException("a field runs past the end of the message");
-        }
-
-        at += count;
-    }
-
-    // A field tag: protobuf refuses field number 0 and tags beyond 32 bits.
-    private static ulong ReadTag(byte[] buffer, int end, ref int at)
-    {
-        var tag = ReadVarint(buffer, end, ref at);
-        return tag >> 3 == 0 || tag > uint.MaxValue ? throw new FormatException($"invalid tag {tag}") : tag;
-    }
-
-    private static ulong ReadVarint(byte[] buffer, int end, ref int at)
-    {
-        ulong value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (at >= end)
-            {
-                throw new FormatException("truncated varint");
-            }
-
-            var b = buffer[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-
-        throw new FormatException("malformed varint");
     }
 }

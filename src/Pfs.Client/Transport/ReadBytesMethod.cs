@@ -1,6 +1,7 @@
 using System.Buffers;
 using Google.Protobuf;
 using Grpc.Core;
+using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 
 namespace Pfs.Client.Transport;
@@ -13,7 +14,7 @@ namespace Pfs.Client.Transport;
 internal static class ReadBytesMethod
 {
     // ReadBytesReply: repeated bytes data = 1.
-    private const uint DataTag = (1 << 3) | 2;
+    private static readonly ulong DataTag = ProtoWire.Tag(1, ProtoWire.LengthDelimited);
 
     public static readonly Method<ReadBytesRequest, PooledReadReply> Method = new(
         MethodType.Unary,
@@ -34,28 +35,29 @@ internal static class ReadBytesMethod
 
     internal static PooledReadReply ParseReply(ReadOnlySequence<byte> payload)
     {
-        var reader = new SequenceReader<byte>(payload);
-        var data = new List<ReadOnlyMemory<byte>>();
-        // The ranges together are never longer than the message that carries them.
-        var buffer = payload.Length == 0 ? null : ArrayPool<byte>.Shared.Rent(checked((int)payload.Length));
-        var used = 0;
+        // One copy of the whole message into a pooled buffer; the ranges are views of it.
+        var length = checked((int)payload.Length);
+        var buffer = length == 0 ? null : ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            while (!reader.End)
+            var data = new List<ReadOnlyMemory<byte>>();
+            if (buffer is not null)
             {
-                var tag = (uint)ReadVarint(ref reader);
-                if (tag == DataTag)
+                payload.CopyTo(buffer);
+                var message = buffer.AsSpan(0, length);
+                var at = 0;
+                while (at < length)
                 {
-                    var length = ReadLength(ref reader);
-                    var target = buffer.AsSpan(used, length);
-                    reader.TryCopyTo(target);
-                    reader.Advance(length);
-                    data.Add(buffer.AsMemory(used, length));
-                    used += length;
-                }
-                else
-                {
-                    Skip(ref reader, tag);
+                    var tag = ProtoWire.ReadTag(message, ref at);
+                    if (tag == DataTag)
+                    {
+                        var start = ProtoWire.ReadLengthDelimited(message, ref at, out var size);
+                        data.Add(buffer.AsMemory(start, size));
+                    }
+                    else
+                    {
+                        ProtoWire.Skip(message, ref at, tag);
+                    }
                 }
             }
 
@@ -70,67 +72,5 @@ internal static class ReadBytesMethod
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-    }
-
-    private static void Skip(ref SequenceReader<byte> reader, uint tag)
-    {
-        switch (tag & 7)
-        {
-            case 0:
-                ReadVarint(ref reader);
-                break;
-            case 1:
-                Advance(ref reader, 8);
-                break;
-            case 2:
-                Advance(ref reader, ReadLength(ref reader));
-                break;
-            case 5:
-                Advance(ref reader, 4);
-                break;
-            default:
-                throw new InvalidDataException($"ReadBytesReply: unexpected wire type in tag {tag}");
-        }
-    }
-
-    private static void Advance(ref SequenceReader<byte> reader, int count)
-    {
-        if (reader.Remaining < count)
-        {
-            throw new InvalidDataException("ReadBytesReply: a field runs past the end of the message");
-        }
-
-        reader.Advance(count);
-    }
-
-    private static int ReadLength(ref SequenceReader<byte> reader)
-    {
-        var length = ReadVarint(ref reader);
-        if (length > (ulong)reader.Remaining)
-        {
-            throw new InvalidDataException("ReadBytesReply: a field runs past the end of the message");
-        }
-
-        return (int)length;
-    }
-
-    private static ulong ReadVarint(ref SequenceReader<byte> reader)
-    {
-        ulong value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (!reader.TryRead(out var b))
-            {
-                throw new InvalidDataException("ReadBytesReply: truncated varint");
-            }
-
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidDataException("ReadBytesReply: malformed varint");
     }
 }
