@@ -162,9 +162,7 @@ public sealed partial class PfsFile
             return null;
         }
 
-        var count = (int)(fullLast - fullFirst + 1);
-        var missing = _client.Cache.Missing(_layout.FileId, Enumerable.Range(0, count).Select(k => fullFirst + k));
-        return missing.Count == count ? (fullFirst, fullLast) : null;
+        return _client.Cache.CachesAny(_layout.FileId, fullFirst, fullLast) ? null : (fullFirst, fullLast);
     }
 
     // Written behind from one pooled copy, as one range: reads and writes of it wait for it, and if

@@ -108,6 +108,37 @@ internal sealed partial class BlockCache
         }
     }
 
+    /// <summary>Whether any block of <paramref name="fileId"/> in [<paramref name="first"/>, <paramref name="last"/>] is cached.</summary>
+    public bool CachesAny(ulong fileId, long first, long last)
+    {
+        lock (_gate)
+        {
+            // Whichever is smaller: the range (a lookup each) or the cache (a comparison each).
+            if (last - first + 1 <= _blocks.Count)
+            {
+                for (var index = first; index <= last; index++)
+                {
+                    if (_blocks.ContainsKey(new BlockKey(fileId, index)))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            foreach (var key in _blocks.Keys)
+            {
+                if (key.FileId == fileId && key.Index >= first && key.Index <= last)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>Blocks among <paramref name="candidates"/> that are not cached.</summary>
     public List<long> Missing(ulong fileId, IEnumerable<long> candidates)
     {
