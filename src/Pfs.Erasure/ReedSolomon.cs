@@ -84,7 +84,7 @@ public sealed partial class ReedSolomon
     internal byte ParityCoefficient(int parityIndex, int dataIndex) => _parity[parityIndex * DataShards + dataIndex];
 
     /// <summary>Writes the M parity shards of the K data shards (all of one length).</summary>
-    public unsafe void Encode(ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<Memory<byte>> parity)
+    public void Encode(ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<Memory<byte>> parity)
     {
         if (data.Length != DataShards)
         {
@@ -94,22 +94,7 @@ public sealed partial class ReedSolomon
         {
             throw new ArgumentException($"Expected {ParityShards} parity shards, got {parity.Length}.", nameof(parity));
         }
-        var length = data[0].Length;
-        foreach (var shard in data)
-        {
-            CheckLength(shard.Length, length, nameof(data));
-        }
-        foreach (var shard in parity)
-        {
-            CheckLength(shard.Length, length, nameof(parity));
-        }
-        if (ParityShards == 0 || length == 0)
-        {
-            return;
-        }
-
-        var count = TotalShards;
-        var buffers = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(count);
+        var buffers = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(TotalShards);
         try
         {
             data.CopyTo(buffers);
@@ -117,15 +102,56 @@ public sealed partial class ReedSolomon
             {
                 buffers[DataShards + i] = parity[i];
             }
-            var slots = stackalloc byte*[count];
-            var call = new CodingCall(_kernel, _encoder, ParityShards, slots, slots + DataShards, length, accumulate: false);
-            call.PinAndRun(buffers.AsSpan(0, count), slots);
+            Encode(buffers);
         }
         finally
         {
-            Array.Clear(buffers, 0, count);
+            Array.Clear(buffers, 0, TotalShards);
             ArrayPool<ReadOnlyMemory<byte>>.Shared.Return(buffers);
         }
+    }
+
+    /// <summary>
+    /// Writes the last M of the K + M <paramref name="shards"/> (all of one length) as the parity
+    /// of the first K: the same as the other overload, for a caller holding the stripe in one list.
+    /// </summary>
+    public void Encode(ReadOnlySpan<Memory<byte>> shards)
+    {
+        if (shards.Length != TotalShards)
+        {
+            throw new ArgumentException($"Expected {TotalShards} shards, got {shards.Length}.", nameof(shards));
+        }
+        var buffers = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(TotalShards);
+        try
+        {
+            for (var i = 0; i < shards.Length; i++)
+            {
+                buffers[i] = shards[i];
+            }
+            Encode(buffers);
+        }
+        finally
+        {
+            Array.Clear(buffers, 0, TotalShards);
+            ArrayPool<ReadOnlyMemory<byte>>.Shared.Return(buffers);
+        }
+    }
+
+    // buffers: the K data shards, then the M parity shards (writable memory).
+    private unsafe void Encode(ReadOnlyMemory<byte>[] buffers)
+    {
+        var length = buffers[0].Length;
+        for (var i = 0; i < TotalShards; i++)
+        {
+            CheckLength(buffers[i].Length, length, i < DataShards ? "data" : "parity");
+        }
+        if (ParityShards == 0 || length == 0)
+        {
+            return;
+        }
+        var slots = stackalloc byte*[TotalShards];
+        var call = new CodingCall(_kernel, _encoder, ParityShards, slots, slots + DataShards, length, accumulate: false);
+        call.PinAndRun(buffers.AsSpan(0, TotalShards), slots);
     }
 
     /// <summary>

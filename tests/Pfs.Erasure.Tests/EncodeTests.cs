@@ -136,6 +136,20 @@ public sealed class EncodeTests
     }
 
     [Fact]
+    public void EncodingAWholeStripeListWritesTheSameParity()
+    {
+        var random = new Random(5);
+        var data = TestData.RandomShards(random, 5, 1500);
+        var expected = ReferenceCodec.Encode(data, 3);
+        byte[][] stripe = [.. TestData.Copy(data), .. TestData.RandomShards(random, 3, 1500)];
+
+        new ReedSolomon(5, 3).Encode(TestData.Writable(stripe));
+
+        TestData.AssertSameShards([.. data, .. expected], stripe, "stripe");
+        Assert.Throws<ArgumentException>(() => new ReedSolomon(5, 3).Encode(TestData.Writable(stripe[..7])));
+    }
+
+    [Fact]
     public void VerifyAcceptsEncodedShardsAndRejectsADamagedOne()
     {
         var random = new Random(4);
