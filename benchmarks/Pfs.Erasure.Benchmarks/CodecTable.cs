@@ -36,7 +36,8 @@ internal sealed class CodecTable(CodecTable.Mode mode, TextWriter output)
         output.WriteLine($"CPU: {CpuName()}; {RuntimeInformation.FrameworkDescription}; {Environment.ProcessorCount} cores");
         output.WriteLine($"Kernels here: {string.Join(", ", GfKernels.Supported.Select(GfKernels.Name))}; the codec uses {GfKernels.Name(GfKernels.Best)}");
         output.WriteLine(_isal is null ? "ISA-L: not installed" : $"ISA-L: {IsaL.LibraryName} loaded; {CheckIsaLField()}");
-        output.WriteLine($"GB/s = K x shard size / time, one thread, best of {_trials} runs of {_trial.TotalMilliseconds:0} ms ({mode.ToString().ToLowerInvariant()} run)");
+        var clock = ThreadClock.MeasuresCpu ? "CPU time of the thread" : "wall time";
+        output.WriteLine($"GB/s = K x shard size / {clock}, one thread, best of {_trials} runs of {_trial.TotalMilliseconds:0} ms ({mode.ToString().ToLowerInvariant()} run); load average {LoadAverage()}");
         output.WriteLine();
 
         var columns = new List<string> { "plain" };
@@ -56,7 +57,7 @@ internal sealed class CodecTable(CodecTable.Mode mode, TextWriter output)
             }
         }
         output.WriteLine();
-        output.WriteLine($"({started.Elapsed.TotalSeconds:0.0} s; {(_failures == 0 ? "every output checked and right" : $"{_failures} WRONG OUTPUTS")})");
+        output.WriteLine($"({started.Elapsed.TotalSeconds:0.0} s, load average {LoadAverage()}; {(_failures == 0 ? "every output checked and right" : $"{_failures} WRONG OUTPUTS")})");
         return _failures == 0 ? 0 : 1;
     }
 
@@ -113,14 +114,16 @@ internal sealed class CodecTable(CodecTable.Mode mode, TextWriter output)
         for (var trial = 0; trial < _trials; trial++)
         {
             var count = 0;
-            var watch = Stopwatch.StartNew();
+            var start = ThreadClock.Seconds();
+            double elapsed;
             do
             {
                 operation();
                 count++;
+                elapsed = ThreadClock.Seconds() - start;
             }
-            while (watch.Elapsed < _trial);
-            best = Math.Max(best, work.BytesPerOperation * count / watch.Elapsed.TotalSeconds / 1e9);
+            while (elapsed < _trial.TotalSeconds);
+            best = Math.Max(best, work.BytesPerOperation * count / elapsed / 1e9);
         }
         return best;
     }
@@ -154,6 +157,18 @@ internal sealed class CodecTable(CodecTable.Mode mode, TextWriter output)
 
     private static string Ratio(double? a, double? b) =>
         a is { } x && b is { } y && y > 0 ? (x / y).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "-";
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
 
     private static string CpuName()
     {
