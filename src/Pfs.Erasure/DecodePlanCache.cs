@@ -6,7 +6,8 @@ namespace Pfs.Erasure;
 /// The decode plans of the erasure patterns seen lately, so that repeated degraded reads of the
 /// same pattern do not invert a matrix each time. Bounded: when full, an arbitrary plan makes
 /// room (patterns are few in practice: a stripe of K + M shards with M &lt;= 4 has at most a few
-/// hundred, and a degraded cluster usually shows one or two).
+/// thousand, and a degraded cluster usually shows one or two). Misses racing each other may
+/// overshoot the capacity by the number of threads adding at that moment; lookups take no lock.
 /// </summary>
 internal sealed class DecodePlanCache(int capacity, Func<ShardSet, DecodePlan> create)
 {

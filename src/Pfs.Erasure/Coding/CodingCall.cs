@@ -15,7 +15,7 @@ internal readonly unsafe struct CodingCall(
     {
         if (buffers.IsEmpty)
         {
-            RegionCoder.Apply(kernel, tables, 0, rowCount, inputs, outputs, length, accumulate);
+            RegionCoder.Apply(kernel, tables, rowCount, inputs, outputs, length, accumulate);
             return;
         }
         fixed (byte* p = buffers[0].Span)

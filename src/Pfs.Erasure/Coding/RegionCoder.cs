@@ -4,7 +4,7 @@ namespace Pfs.Erasure.Coding;
 
 /// <summary>
 /// The one loop behind encode, decode and parity update: outputs[r] = (or ^=) the sum over j of
-/// tables[rowStart + r, j] * inputs[j], for every byte of [0, length).
+/// tables[r, j] * inputs[j], for every byte of [0, length).
 /// </summary>
 /// <remarks>
 /// Like ISA-L's <c>gf_Nvect_dot_prod</c>, each pass keeps up to <see cref="RowsPerPass"/> output
@@ -21,7 +21,7 @@ internal static unsafe class RegionCoder
     public const int BlockSize = 16 * 1024;
 
     public static void Apply(
-        GfKernel kernel, CodingTables tables, int rowStart, int rowCount,
+        GfKernel kernel, CodingTables tables, int rowCount,
         byte** inputs, byte** outputs, int length, bool accumulate)
     {
         var columns = tables.Columns;
@@ -36,7 +36,7 @@ internal static unsafe class RegionCoder
                 for (var group = 0; group < rowCount; group += RowsPerPass)
                 {
                     var rows = Math.Min(RowsPerPass, rowCount - group);
-                    var first = (rowStart + group) * columns;
+                    var first = group * columns;
                     var outs = outputs + group;
                     var done = kernel switch
                     {
