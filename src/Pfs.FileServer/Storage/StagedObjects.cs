@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using Pfs.Protocol;
 
 namespace Pfs.FileServer.Storage;
 
@@ -459,8 +460,9 @@ public sealed partial class StagedObjects
         {
             using (var target = BlockStore.OpenForWrite(path.Directory, path.File, FileMode.OpenOrCreate, FileAccess.Write))
             {
-                foreach (var (start, end) in stage.Extents.Extents)
+                foreach (var (start, count) in stage.Extents.Ranges())
                 {
+                    var end = start + count;
                     for (var at = start; at < end;)
                     {
                         var length = (int)Math.Min(CopyChunkBytes, end - at);
@@ -492,14 +494,14 @@ public sealed partial class StagedObjects
 
     private async ValueTask<ObjectReadResult> ReadThroughStageAsync(ObjectKey key, ObjectState state, Stage stage, IReadOnlyList<ObjectRange> ranges, CancellationToken cancellationToken)
     {
-        var staged = new List<(long Start, long End)>[ranges.Count];
+        var staged = new List<(long Start, long Length)>[ranges.Count];
         long stagedEnd;
         lock (state)
         {
             stagedEnd = stage.Extents.End;
             for (var i = 0; i < ranges.Count; i++)
             {
-                staged[i] = stage.Extents.Intersect(ranges[i].Offset, ranges[i].Offset + ranges[i].Length);
+                staged[i] = stage.Extents.Intersect(ranges[i].Offset, ranges[i].Length);
             }
         }
 
@@ -525,9 +527,9 @@ public sealed partial class StagedObjects
                 var slot = buffer.AsMemory(position, lengths[i]);
                 committed.Data[i].CopyTo(slot);
                 slot.Span[committed.Data[i].Length..].Clear();
-                foreach (var (start, end) in staged[i])
+                foreach (var (start, length) in staged[i])
                 {
-                    var part = slot.Slice((int)(start - ranges[i].Offset), (int)(end - start));
+                    var part = slot.Slice((int)(start - ranges[i].Offset), (int)length);
                     var read = await BlockStore.ReadFullyAsync(stage.Shadow, part, start, cancellationToken).ConfigureAwait(false);
                     if (read < part.Length)
                     {
@@ -591,7 +593,7 @@ public sealed partial class StagedObjects
         {
             foreach (var (start, end) in runs)
             {
-                stage.Extents.Add(start, end);
+                stage.Extents.Add(start, end - start);
             }
         }
     }
@@ -609,7 +611,7 @@ public sealed partial class StagedObjects
             BinaryPrimitives.WriteUInt64LittleEndian(header, LogMagic);
             BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(8), epoch);
             RandomAccess.Write(log, header, 0);
-            return new Stage(epoch, shadowPath, logPath, shadow, log, LogHeaderBytes, new ExtentSet());
+            return new Stage(epoch, shadowPath, logPath, shadow, log, LogHeaderBytes, new IntervalSet());
         }
         catch
         {
@@ -681,7 +683,7 @@ public sealed partial class StagedObjects
         }
 
         var epoch = BinaryPrimitives.ReadUInt64LittleEndian(log.AsSpan(8));
-        var extents = new ExtentSet();
+        var extents = new IntervalSet();
         var records = (log.Length - LogHeaderBytes) / LogRecordBytes;
         for (var i = 0; i < records; i++)
         {
@@ -691,7 +693,7 @@ public sealed partial class StagedObjects
             // A record slot a crash left unwritten reads as zeros; anything out of range is damage.
             if (length > 0 && start >= 0 && start <= BlockStore.MaxObjectBytes - length)
             {
-                extents.Add(start, start + length);
+                extents.Add(start, length);
             }
         }
 
@@ -767,14 +769,14 @@ public sealed partial class StagedObjects
         public Stage? Stage;
     }
 
-    private sealed class Stage(ulong epoch, string shadowPath, string logPath, SafeFileHandle shadow, SafeFileHandle log, long logLength, ExtentSet extents)
+    private sealed class Stage(ulong epoch, string shadowPath, string logPath, SafeFileHandle shadow, SafeFileHandle log, long logLength, IntervalSet extents)
     {
         public readonly ulong Epoch = epoch;
         public readonly string ShadowPath = shadowPath;
         public readonly string LogPath = logPath;
         public readonly SafeFileHandle Shadow = shadow;
         public readonly SafeFileHandle LogHandle = log;
-        public readonly ExtentSet Extents = extents;
+        public readonly IntervalSet Extents = extents;
         public long LogLength = logLength;
 
         // Under the owning ObjectState's lock.
