@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using Pfs.ServiceDefaults;
 
 namespace Pfs.FileServer;

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 using Pfs.ServiceDefaults;

@@ -5,6 +5,7 @@ using Grpc.Core;
 using Pfs.FileServer;
 using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using Pfs.Protocol.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Pfs.FileServer;
 using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using Pfs.Protocol.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
@@ -43,7 +44,7 @@ public sealed class PathSafetyTests : IDisposable
         var key = new ObjectKey(name, generation);
 
         // Act
-        var write = await Assert.ThrowsAsync<BlockStoreException>(() => store.WriteBytesAsync(key, (0, Bytes("evil"))));
+        var write = await Assert.ThrowsAsync<BlockStoreException>(() => NewStaged(store).WriteBytesAsync(key, (0, Bytes("evil"))));
         var read = await Assert.ThrowsAsync<BlockStoreException>(() => store.ReadBytesAsync(key, new ObjectRange(0, 4)));
         var delete = Assert.Throws<BlockStoreException>(() => store.Delete(key));
 
@@ -84,7 +85,7 @@ public sealed class PathSafetyTests : IDisposable
         var key = new ObjectKey("bad\ud800", 1);
 
         // Act
-        var write = await Assert.ThrowsAsync<BlockStoreException>(() => store.WriteBytesAsync(key, (0, Bytes("evil"))));
+        var write = await Assert.ThrowsAsync<BlockStoreException>(() => NewStaged(store).WriteBytesAsync(key, (0, Bytes("evil"))));
 
         // Assert
         Assert.Equal(BlockStoreError.InvalidArgument, write.Error);
@@ -98,9 +99,9 @@ public sealed class PathSafetyTests : IDisposable
         var store = NewStore(_parent);
 
         // Act
-        await store.WriteBytesAsync(new ObjectKey("...weird name~", 0xABCDEF), (0, Bytes("x")));
+        await NewStaged(store).WriteBytesAsync(new ObjectKey("...weird name~", 0xABCDEF), (0, Bytes("x")));
 
         // Assert
-        Assert.Equal(["data", "data/objects", "data/objects/...weird name~", "data/objects/...weird name~/0000000000abcdef"], _parent.Tree());
+        Assert.Equal(["data", "data/objects", "data/objects/...weird name~", "data/objects/...weird name~/0000000000abcdef", "data/objects/...weird name~/0000000000abcdef.epoch"], _parent.Tree());
     }
 }
