@@ -42,6 +42,7 @@ public static class FileServerApp
         builder.UsePfsKestrel(resolved.Port, resolved.BindAddress);
         builder.AddServiceDefaults();
         builder.Services.AddPfsGrpc();
+        builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
         builder.Services.AddSingleton(resolved);
         builder.Services.AddSingleton(services => new BlockStore(
             resolved.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), resolved.SyncWrites));

@@ -1,9 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Grpc.Core;
-using Pfs.FileServer;
-using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
-using Pfs.FileServer.Storage.Staging;
 using Pfs.Protocol.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
@@ -58,8 +54,7 @@ public sealed class PathSafetyTests : IDisposable
     public async Task HostileNamesAreRefusedOverGrpcWithInvalidArgument(string name, ulong generation)
     {
         // Arrange
-        var store = NewStore(_parent);
-        var service = new FileGrpcService(store, new FileServerOptions { DataDirectory = _parent.FullPath }, TestCaps.Signer, new StagedObjects(store, NullLogger<StagedObjects>.Instance));
+        var service = FileServiceUnderTest.Create(_parent);
         var id = new ObjectId { Name = name, Generation = generation };
         var context = new TestServerCallContext();
 
