@@ -20,7 +20,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     private readonly PfsOpenMode _mode;
     // Serializes a writer's operations (their cache updates are read-modify-write) and closes.
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly BlockRangeSet _dirtied = new();
+    private readonly IntervalSet _dirtied = new();
     private readonly WriteBehind _behind;
     private long _size;
     private int _closed;
@@ -207,7 +207,7 @@ public sealed partial class PfsFile : IAsyncDisposable
                 }
 
                 request.WrittenServers.AddRange(DirtiedServers());
-                activity?.SetTag("pfs.block.dirtied", _dirtied.BlockCount);
+                activity?.SetTag("pfs.block.dirtied", _dirtied.TotalLength);
             }
 
             try

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using Pfs.ServiceDefaults;
 
 namespace Pfs.FileServer;
@@ -41,6 +42,7 @@ public static class FileServerApp
         builder.UsePfsKestrel(resolved.Port, resolved.BindAddress);
         builder.AddServiceDefaults();
         builder.Services.AddPfsGrpc();
+        builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
         builder.Services.AddSingleton(resolved);
         builder.Services.AddSingleton(services => new BlockStore(
             resolved.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), resolved.SyncWrites));

@@ -1,13 +1,19 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 using Pfs.ServiceDefaults;
 
 namespace Pfs.FileServer.Services;
 
-/// <summary>The FileService wire contract over <see cref="BlockStore"/>.</summary>
+/// <summary>
+/// The FileService wire contract over <see cref="StagedObjects"/>. The storage's refusals and failures
+/// (<see cref="BlockStoreException"/>) become status codes in <see cref="StorageErrorInterceptor"/>; what is
+/// refused here, before storage is asked (no object named, a capability that does not allow the call, a
+/// reply too large to send), is answered with its status code directly.
+/// </summary>
 [BindServiceMethod(typeof(FileService), nameof(FileService.BindServiceWithPooledWrites))]
 internal sealed class FileGrpcService : FileService.FileServiceBase
 {
@@ -53,15 +59,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
                 $"the reply to {ranges.Length} ranges could reach {replyBytes} bytes, over the {PfsServerHosting.MaxMessageBytes}-byte message limit; merge adjacent ranges or split the read"));
         }
 
-        ObjectReadResult result;
-        try
-        {
-            result = await _staged.ReadAsync(key, access, ranges, context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (BlockStoreException ex)
-        {
-            throw ToRpcException(ex);
-        }
+        var result = await _staged.ReadAsync(key, access, ranges, context.CancellationToken).ConfigureAwait(false);
 
         // The reply wraps the pooled buffer instead of copying it, so the buffer may only go back to the
         // pool once the response has been serialized and sent: that is when the request completes.
@@ -91,16 +89,8 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
             segments[i] = new ObjectSegment(request.Segments[i].Offset, request.Segments[i].Data.Memory);
         }
 
-        try
-        {
-            // A malformed request is refused before it can raise the object's epoch floor.
-            var written = await _staged.WriteAsync(key, access, segments, request.Sync, context.CancellationToken).ConfigureAwait(false);
-            return new WriteBytesReply { BytesWritten = written };
-        }
-        catch (BlockStoreException ex)
-        {
-            throw ToRpcException(ex);
-        }
+        var written = await _staged.WriteAsync(key, access, segments, request.Sync, context.CancellationToken).ConfigureAwait(false);
+        return new WriteBytesReply { BytesWritten = written };
     }
 
     public override async Task<DeleteObjectReply> DeleteObject(DeleteObjectRequest request, ServerCallContext context)
@@ -111,14 +101,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         var access = Authorize(key, request.Capability, write: true);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
-        try
-        {
-            return new DeleteObjectReply { Existed = await _staged.DeleteAsync(key, access, context.CancellationToken).ConfigureAwait(false) };
-        }
-        catch (BlockStoreException ex)
-        {
-            throw ToRpcException(ex);
-        }
+        return new DeleteObjectReply { Existed = await _staged.DeleteAsync(key, access, context.CancellationToken).ConfigureAwait(false) };
     }
 
     public override async Task<CommitObjectReply> CommitObject(CommitObjectRequest request, ServerCallContext context)
@@ -132,14 +115,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
             throw new RpcException(new Status(StatusCode.PermissionDenied, "only the metadata server's commit capability may commit staged writes"));
         }
 
-        try
-        {
-            return new CommitObjectReply { Applied = await _staged.CommitAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
-        }
-        catch (BlockStoreException ex)
-        {
-            throw ToRpcException(ex);
-        }
+        return new CommitObjectReply { Applied = await _staged.CommitAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
     }
 
     // The object id is checked first (a bad name is InvalidArgument whoever asks), then that the
@@ -162,14 +138,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
 
     private void Verify(ObjectKey key, Capability? capability)
     {
-        try
-        {
-            _store.Validate(key);
-        }
-        catch (BlockStoreException ex)
-        {
-            throw ToRpcException(ex);
-        }
+        _store.Validate(key);
 
         if (!_signer.Verify(capability))
         {
@@ -189,17 +158,4 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         id is null
             ? throw new RpcException(new Status(StatusCode.InvalidArgument, "the request names no object"))
             : new ObjectKey(id.Name, id.Generation);
-
-    private static RpcException ToRpcException(BlockStoreException exception)
-    {
-        var code = exception.Error switch
-        {
-            BlockStoreError.InvalidArgument => StatusCode.InvalidArgument,
-            BlockStoreError.OutOfRange => StatusCode.OutOfRange,
-            BlockStoreError.NoSpace => StatusCode.ResourceExhausted,
-            BlockStoreError.StaleEpoch => StatusCode.FailedPrecondition,
-            _ => StatusCode.Internal,
-        };
-        return new RpcException(new Status(code, exception.Message));
-    }
 }

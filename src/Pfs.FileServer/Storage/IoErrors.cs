@@ -1,7 +1,13 @@
+using Microsoft.Extensions.Logging;
+
 namespace Pfs.FileServer.Storage;
 
-/// <summary>Recognises the I/O failures a client should hear about specifically.</summary>
-internal static class IoErrors
+/// <summary>
+/// Turns the I/O failures of storage code into <see cref="BlockStoreException"/>s: the ones a client
+/// should hear about specifically (no space, a file too large) get their own error, the rest a short
+/// message, with the details in the server log.
+/// </summary>
+internal static partial class IoErrors
 {
     // On Unix .NET puts the raw errno into HResult; on Windows it is HRESULT_FROM_WIN32(code).
     private const int Enospc = 28;
@@ -11,6 +17,28 @@ internal static class IoErrors
     private const int ErrorHandleDiskFull = 39;
     private const int ErrorDiskFull = 112;
     private const int ErrorFileTooLarge = 223;
+
+    /// <summary>True for the failures storage code converts: everything the file system reports.</summary>
+    public static bool IsIo(Exception exception) => exception is IOException or UnauthorizedAccessException;
+
+    /// <summary>The failure of <paramref name="operation"/> on <paramref name="key"/> as a client should see it; logged here.</summary>
+    public static BlockStoreException Failure(ILogger logger, string operation, ObjectKey key, Exception exception)
+    {
+        if (exception is IOException io && IsNoSpace(io))
+        {
+            Log.NoSpace(logger, operation, key.Name, key.Generation);
+            return new BlockStoreException(BlockStoreError.NoSpace, $"{operation} failed: no space left on the file server", exception);
+        }
+
+        if (exception is IOException big && IsFileTooLarge(big))
+        {
+            return new BlockStoreException(BlockStoreError.OutOfRange, $"{operation} failed: the object would exceed the file system's size limit", exception);
+        }
+
+        // The client gets a short message; the path and stack trace stay in the server log.
+        Log.IoFailed(logger, operation, key.Name, key.Generation, exception);
+        return new BlockStoreException(BlockStoreError.Io, $"{operation} failed: I/O error on the file server", exception);
+    }
 
     public static bool IsNoSpace(IOException exception)
     {
@@ -27,5 +55,14 @@ internal static class IoErrors
     {
         var code = exception.HResult;
         return OperatingSystem.IsWindows() ? (code & 0xFFFF) == ErrorFileTooLarge : code == Efbig;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2, EventName = "StorageNoSpace", Level = LogLevel.Warning, Message = "No space left during {Operation} of object {Name}/{Generation}")]
+        public static partial void NoSpace(ILogger logger, string operation, string name, ulong generation);
+
+        [LoggerMessage(EventId = 3, EventName = "StorageIoFailed", Level = LogLevel.Error, Message = "I/O error during {Operation} of object {Name}/{Generation}")]
+        public static partial void IoFailed(ILogger logger, string operation, string name, ulong generation, Exception exception);
     }
 }

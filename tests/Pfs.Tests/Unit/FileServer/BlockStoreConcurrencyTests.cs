@@ -1,4 +1,5 @@
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
 namespace Pfs.Tests.Unit.FileServer;
@@ -7,10 +8,12 @@ public sealed class BlockStoreConcurrencyTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly BlockStore _store;
+    private readonly StagedObjects _staged;
 
     public BlockStoreConcurrencyTests()
     {
         _store = NewStore(_directory);
+        _staged = NewStaged(_store);
     }
 
     public void Dispose() => _directory.Dispose();
@@ -23,14 +26,17 @@ public sealed class BlockStoreConcurrencyTests : IDisposable
         const int BlocksPerWriter = 32;
         const int BlockSize = 4096;
 
-        // Act: every writer writes its blocks in a shuffled order, one call per block
+        // Act: every writer writes its blocks in a shuffled order, one call per block, then commits
         await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
         {
             var key = new ObjectKey($"object-{w}", (ulong)w + 1);
+            var writer = NewWriter();
             foreach (var block in Enumerable.Range(0, BlocksPerWriter).OrderBy(b => (b * 7) % BlocksPerWriter))
             {
-                await _store.WriteBytesAsync(key, ((long)block * BlockSize, Pattern(BlockSize, seed: (w * 1000) + block)));
+                await _staged.WriteAsync(key, writer, [new ObjectSegment((long)block * BlockSize, Pattern(BlockSize, seed: (w * 1000) + block))], sync: false);
             }
+
+            Assert.True(await _staged.CommitAsync(key, writer.Epoch));
         }))).WaitAsync(TestTimeout);
 
         // Assert
@@ -50,9 +56,12 @@ public sealed class BlockStoreConcurrencyTests : IDisposable
         const int BlockSize = 8192;
         var key = new ObjectKey("shared", 1);
 
-        // Act
-        await Task.WhenAll(Enumerable.Range(0, Blocks).Select(b => Task.Run(() =>
-            _store.WriteBytesAsync(key, ((long)b * BlockSize, Pattern(BlockSize, seed: b)))))).WaitAsync(TestTimeout);
+        var writer = NewWriter();
+
+        // Act: one writer's calls at once, then its commit
+        await Task.WhenAll(Enumerable.Range(0, Blocks).Select(b => Task.Run(async () =>
+            await _staged.WriteAsync(key, writer, [new ObjectSegment((long)b * BlockSize, Pattern(BlockSize, seed: b))], sync: false)))).WaitAsync(TestTimeout);
+        Assert.True(await _staged.CommitAsync(key, writer.Epoch).AsTask().WaitAsync(TestTimeout));
 
         // Assert
         var data = await _store.ReadBytesAsync(key, new ObjectRange(0, Blocks * BlockSize));
@@ -71,8 +80,8 @@ public sealed class BlockStoreConcurrencyTests : IDisposable
             var key = new ObjectKey("contended", generation);
             for (var i = 0; i < Rounds; i++)
             {
-                await _store.WriteBytesAsync(key, (0, Bytes("payload")));
-                _store.Delete(key);
+                await _staged.WriteBytesAsync(key, (0, Bytes("payload")));
+                await _staged.DeleteObjectAsync(key);
             }
         }
 

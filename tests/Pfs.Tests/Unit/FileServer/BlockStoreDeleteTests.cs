@@ -1,4 +1,5 @@
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
 namespace Pfs.Tests.Unit.FileServer;
@@ -7,10 +8,12 @@ public sealed class BlockStoreDeleteTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly BlockStore _store;
+    private readonly StagedObjects _staged;
 
     public BlockStoreDeleteTests()
     {
         _store = NewStore(_directory);
+        _staged = NewStaged(_store);
     }
 
     public void Dispose() => _directory.Dispose();
@@ -20,7 +23,7 @@ public sealed class BlockStoreDeleteTests : IDisposable
     {
         // Arrange
         var key = new ObjectKey("doomed", 3);
-        await _store.WriteBytesAsync(key, (0, Bytes("content")));
+        await _staged.WriteBytesAsync(key, (0, Bytes("content")));
 
         // Act
         var existed = _store.Delete(key);
@@ -46,16 +49,16 @@ public sealed class BlockStoreDeleteTests : IDisposable
     public async Task DeletingTheLastGenerationRemovesTheNameDirectory()
     {
         // Arrange
-        await _store.WriteBytesAsync(new ObjectKey("tidy", 1), (0, Bytes("a")));
-        await _store.WriteBytesAsync(new ObjectKey("tidy", 2), (0, Bytes("b")));
+        await _staged.WriteBytesAsync(new ObjectKey("tidy", 1), (0, Bytes("a")));
+        await _staged.WriteBytesAsync(new ObjectKey("tidy", 2), (0, Bytes("b")));
 
         // Act
-        _store.Delete(new ObjectKey("tidy", 1));
+        await _staged.DeleteObjectAsync(new ObjectKey("tidy", 1));
         var afterFirst = _directory.Tree();
-        _store.Delete(new ObjectKey("tidy", 2));
+        await _staged.DeleteObjectAsync(new ObjectKey("tidy", 2));
 
-        // Assert
-        Assert.Equal(["data", "data/objects", "data/objects/tidy", "data/objects/tidy/0000000000000002"], afterFirst);
+        // Assert: each generation goes with its epoch marks
+        Assert.Equal(["data", "data/objects", "data/objects/tidy", "data/objects/tidy/0000000000000002", "data/objects/tidy/0000000000000002.epoch"], afterFirst);
         Assert.Equal(["data", "data/objects"], _directory.Tree());
     }
 
@@ -64,11 +67,11 @@ public sealed class BlockStoreDeleteTests : IDisposable
     {
         // Arrange
         var key = new ObjectKey("again", 1);
-        await _store.WriteBytesAsync(key, (0, Bytes("long old content")));
-        _store.Delete(key);
+        await _staged.WriteBytesAsync(key, (0, Bytes("long old content")));
+        await _staged.DeleteObjectAsync(key);
 
         // Act
-        await _store.WriteBytesAsync(key, (0, Bytes("new")));
+        await _staged.WriteBytesAsync(key, (0, Bytes("new")));
         var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 100));
 
         // Assert

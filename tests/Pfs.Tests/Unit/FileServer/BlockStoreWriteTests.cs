@@ -1,16 +1,20 @@
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
 namespace Pfs.Tests.Unit.FileServer;
 
+// Writes take the path every write takes on a file server: staged, then committed into the store.
 public sealed class BlockStoreWriteTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly BlockStore _store;
+    private readonly StagedObjects _staged;
 
     public BlockStoreWriteTests()
     {
         _store = NewStore(_directory);
+        _staged = NewStaged(_store);
     }
 
     public void Dispose() => _directory.Dispose();
@@ -22,7 +26,7 @@ public sealed class BlockStoreWriteTests : IDisposable
         var key = new ObjectKey("plain", 1);
 
         // Act
-        var written = await _store.WriteBytesAsync(key, (0, Bytes("hello")), (100, Bytes("world")));
+        var written = await _staged.WriteBytesAsync(key, (0, Bytes("hello")), (100, Bytes("world")));
         var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 5), new ObjectRange(100, 5));
 
         // Assert
@@ -43,7 +47,7 @@ public sealed class BlockStoreWriteTests : IDisposable
         var e = Pattern(3, 5);
 
         // Act
-        var written = await _store.WriteBytesAsync(
+        var written = await _staged.WriteBytesAsync(
             key,
             (0, a), (4096, b), (4196, []), (4196, c),
             (50_000, d),
@@ -64,8 +68,8 @@ public sealed class BlockStoreWriteTests : IDisposable
         var key = new ObjectKey("overlap", 1);
 
         // Act: (2,"bb") and (0,"XXXX") overlap; then "Y" lands inside the contiguous run before it
-        await _store.WriteBytesAsync(key, (2, Bytes("bb")), (0, Bytes("XXXX")));
-        await _store.WriteBytesAsync(key, (4, Bytes("cc")), (6, Bytes("dd")), (5, Bytes("Y")));
+        await _staged.WriteBytesAsync(key, (2, Bytes("bb")), (0, Bytes("XXXX")));
+        await _staged.WriteBytesAsync(key, (4, Bytes("cc")), (6, Bytes("dd")), (5, Bytes("Y")));
         var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 100));
 
         // Assert
@@ -77,10 +81,10 @@ public sealed class BlockStoreWriteTests : IDisposable
     {
         // Arrange
         var key = new ObjectKey("rewrite", 1);
-        await _store.WriteBytesAsync(key, (0, Bytes("aaaaaaaaaa")));
+        await _staged.WriteBytesAsync(key, (0, Bytes("aaaaaaaaaa")));
 
         // Act
-        await _store.WriteBytesAsync(key, (3, Bytes("BBB")));
+        await _staged.WriteBytesAsync(key, (3, Bytes("BBB")));
         var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 10));
 
         // Assert
@@ -93,12 +97,16 @@ public sealed class BlockStoreWriteTests : IDisposable
         // Arrange
         var key = new ObjectKey("synced", 1);
 
+        var writer = NewWriter();
+
         // Act
-        var written = await _store.WriteAsync(key, [new ObjectSegment(0, Bytes("durable"))], sync: true).AsTask().WaitAsync(TestTimeout);
+        var written = await _staged.WriteAsync(key, writer, [new ObjectSegment(0, Bytes("durable"))], sync: true).AsTask().WaitAsync(TestTimeout);
+        var applied = await _staged.CommitAsync(key, writer.Epoch).AsTask().WaitAsync(TestTimeout);
         var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 7));
 
         // Assert
         Assert.Equal(7, written);
+        Assert.True(applied);
         Assert.Equal(Bytes("durable"), data[0]);
     }
 
@@ -106,10 +114,10 @@ public sealed class BlockStoreWriteTests : IDisposable
     public async Task GenerationsOfOneNameAreSeparateObjects()
     {
         // Arrange
-        await _store.WriteBytesAsync(new ObjectKey("reborn", 1), (0, Bytes("old generation")));
+        await _staged.WriteBytesAsync(new ObjectKey("reborn", 1), (0, Bytes("old generation")));
 
         // Act
-        await _store.WriteBytesAsync(new ObjectKey("reborn", 2), (0, Bytes("new")));
+        await _staged.WriteBytesAsync(new ObjectKey("reborn", 2), (0, Bytes("new")));
         var data = await _store.ReadBytesAsync(new ObjectKey("reborn", 2), new ObjectRange(0, 100));
 
         // Assert
@@ -127,7 +135,7 @@ public sealed class BlockStoreWriteTests : IDisposable
         var key = new ObjectKey("huge", 1);
 
         // Act: a valid segment first, to show nothing is written unless every segment is acceptable
-        var ex = await Assert.ThrowsAsync<BlockStoreException>(() => _store.WriteBytesAsync(key, (0, Bytes("ok")), (offset, new byte[length])));
+        var ex = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.WriteBytesAsync(key, (0, Bytes("ok")), (offset, new byte[length])));
 
         // Assert
         Assert.Equal(BlockStoreError.OutOfRange, ex.Error);
@@ -138,7 +146,7 @@ public sealed class BlockStoreWriteTests : IDisposable
     public async Task NegativeOffsetIsInvalidArgumentAndCreatesNothing()
     {
         // Act
-        var ex = await Assert.ThrowsAsync<BlockStoreException>(() => _store.WriteBytesAsync(new ObjectKey("neg", 1), (-1, Bytes("x"))));
+        var ex = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.WriteBytesAsync(new ObjectKey("neg", 1), (-1, Bytes("x"))));
 
         // Assert
         Assert.Equal(BlockStoreError.InvalidArgument, ex.Error);
@@ -146,13 +154,19 @@ public sealed class BlockStoreWriteTests : IDisposable
     }
 
     [Fact]
-    public async Task WriteWithNoSegmentsCreatesAnEmptyObject()
+    public async Task WriteWithNoSegmentsOnlyRecordsTheWritersEpoch()
     {
-        // Act
-        var written = await _store.WriteBytesAsync(new ObjectKey("empty", 1));
+        // Arrange
+        var key = new ObjectKey("empty", 1);
+        var writer = NewWriter();
 
-        // Assert
+        // Act
+        var written = await _staged.WriteAsync(key, writer, [], sync: false).AsTask().WaitAsync(TestTimeout);
+        var applied = await _staged.CommitAsync(key, writer.Epoch).AsTask().WaitAsync(TestTimeout);
+
+        // Assert: nothing staged, so nothing to apply; the object is still missing, which reads as empty
         Assert.Equal(0, written);
-        Assert.Equal(0, new FileInfo(Path.Join(_store.ObjectsRoot, "empty", "0000000000000001")).Length);
+        Assert.False(applied);
+        Assert.Equal(["data", "data/objects", "data/objects/empty", "data/objects/empty/0000000000000001.epoch"], _directory.Tree());
     }
 }

@@ -1,9 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
-using Pfs.FileServer;
-using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
 using Pfs.Protocol.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
@@ -183,12 +180,9 @@ public sealed class FileGrpcServiceTests : IDisposable
         await cancellation.CancelAsync();
 
         // Assert
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TestTimeout));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(TestTimeout));
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
     }
 
-    private FileGrpcService NewService(int delayMs = 0)
-    {
-        var store = NewStore(_directory);
-        return new(store, new FileServerOptions { DataDirectory = _directory.FullPath, DelayMs = delayMs }, TestCaps.Signer, new StagedObjects(store, NullLogger<StagedObjects>.Instance));
-    }
+    private FileServiceUnderTest NewService(int delayMs = 0) => FileServiceUnderTest.Create(_directory, delayMs);
 }

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Grpc.Core;
-using Pfs.FileServer;
-using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
 using Pfs.Protocol.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
@@ -43,7 +40,7 @@ public sealed class PathSafetyTests : IDisposable
         var key = new ObjectKey(name, generation);
 
         // Act
-        var write = await Assert.ThrowsAsync<BlockStoreException>(() => store.WriteBytesAsync(key, (0, Bytes("evil"))));
+        var write = await Assert.ThrowsAsync<BlockStoreException>(() => NewStaged(store).WriteBytesAsync(key, (0, Bytes("evil"))));
         var read = await Assert.ThrowsAsync<BlockStoreException>(() => store.ReadBytesAsync(key, new ObjectRange(0, 4)));
         var delete = Assert.Throws<BlockStoreException>(() => store.Delete(key));
 
@@ -57,8 +54,7 @@ public sealed class PathSafetyTests : IDisposable
     public async Task HostileNamesAreRefusedOverGrpcWithInvalidArgument(string name, ulong generation)
     {
         // Arrange
-        var store = NewStore(_parent);
-        var service = new FileGrpcService(store, new FileServerOptions { DataDirectory = _parent.FullPath }, TestCaps.Signer, new StagedObjects(store, NullLogger<StagedObjects>.Instance));
+        var service = FileServiceUnderTest.Create(_parent);
         var id = new ObjectId { Name = name, Generation = generation };
         var context = new TestServerCallContext();
 
@@ -84,7 +80,7 @@ public sealed class PathSafetyTests : IDisposable
         var key = new ObjectKey("bad\ud800", 1);
 
         // Act
-        var write = await Assert.ThrowsAsync<BlockStoreException>(() => store.WriteBytesAsync(key, (0, Bytes("evil"))));
+        var write = await Assert.ThrowsAsync<BlockStoreException>(() => NewStaged(store).WriteBytesAsync(key, (0, Bytes("evil"))));
 
         // Assert
         Assert.Equal(BlockStoreError.InvalidArgument, write.Error);
@@ -98,9 +94,9 @@ public sealed class PathSafetyTests : IDisposable
         var store = NewStore(_parent);
 
         // Act
-        await store.WriteBytesAsync(new ObjectKey("...weird name~", 0xABCDEF), (0, Bytes("x")));
+        await NewStaged(store).WriteBytesAsync(new ObjectKey("...weird name~", 0xABCDEF), (0, Bytes("x")));
 
         // Assert
-        Assert.Equal(["data", "data/objects", "data/objects/...weird name~", "data/objects/...weird name~/0000000000abcdef"], _parent.Tree());
+        Assert.Equal(["data", "data/objects", "data/objects/...weird name~", "data/objects/...weird name~/0000000000abcdef", "data/objects/...weird name~/0000000000abcdef.epoch"], _parent.Tree());
     }
 }

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.FileServer.Storage;
+using Pfs.FileServer.Storage.Staging;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
 
 namespace Pfs.Tests.Unit.FileServer;
@@ -236,7 +236,7 @@ public sealed class StagedObjectsTests : IDisposable
 
     private static ObjectAccess Reader(ulong epoch, params ulong[] committed) => new(epoch, false, committed);
 
-    private StagedObjects NewStaged() => new(_store, NullLogger<StagedObjects>.Instance);
+    private StagedObjects NewStaged() => BlockStoreTesting.NewStaged(_store);
 
     private async Task WriteAsync(ObjectAccess access, params (long Offset, byte[] Data)[] segments) =>
         await _staged.WriteAsync(Key, access, [.. segments.Select(s => new ObjectSegment(s.Offset, s.Data))], sync: false).AsTask().WaitAsync(TestTimeout);

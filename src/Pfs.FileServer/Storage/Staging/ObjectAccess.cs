@@ -1,4 +1,4 @@
-namespace Pfs.FileServer.Storage;
+namespace Pfs.FileServer.Storage.Staging;
 
 /// <summary>
 /// Who is calling, as its (verified) capability says: the lock's epoch, whether it is a write

@@ -1,0 +1,55 @@
+namespace Pfs.FileServer.Storage.Staging;
+
+/// <summary>
+/// What staging knows about one object: its epoch marks and its stage, if any. Two locks guard it.
+/// The gate (<see cref="EnterGateAsync"/>) serializes whatever changes the object's files: loading,
+/// making and settling stages, writing the marks; it is held across I/O. The monitor (<c>lock</c> on
+/// this object) guards the fields below for the moments they are read or changed, so that a writer's
+/// calls inside its own stage never wait for the gate.
+/// </summary>
+internal sealed class ObjectState(ObjectKey key, ObjectPath path)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Set once, under the gate, after the marks and any stage left on disk were read.
+    private volatile bool _loaded;
+
+    public ObjectKey Key { get; } = key;
+
+    public ObjectPath Path { get; } = path;
+
+    public bool Loaded
+    {
+        get => _loaded;
+        set => _loaded = value;
+    }
+
+    // Under lock (this).
+    public ulong Floor { get; set; }
+
+    public ulong Sealed { get; set; }
+
+    public Stage? Stage { get; set; }
+
+    /// <summary>Waits for the gate; disposing the result lets the next one in.</summary>
+    public async ValueTask<GateHeld> EnterGateAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new GateHeld(_gate);
+    }
+
+    /// <summary>The marks as they stand, to be written to disk; the caller holds the gate.</summary>
+    public EpochMarks Marks()
+    {
+        lock (this)
+        {
+            return new EpochMarks(Floor, Sealed);
+        }
+    }
+
+    /// <summary>The gate, held until disposed.</summary>
+    internal readonly struct GateHeld(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+}

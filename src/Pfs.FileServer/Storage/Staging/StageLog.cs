@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+using Pfs.Protocol;
+
+namespace Pfs.FileServer.Storage.Staging;
+
+/// <summary>
+/// The on-disk record of which ranges of a stage's shadow hold staged bytes, beside the object as
+/// <c>&lt;object&gt;.stage.log</c>: a 16-byte header (the magic "PFSSTG01", then the writer's epoch) and
+/// one 16-byte record (offset, length; little-endian) per run of bytes. A record is appended only after
+/// its bytes are in the shadow, so whatever the log names exists there; calls appending at once take
+/// disjoint slots.
+/// </summary>
+internal sealed class StageLog : IDisposable
+{
+    private const string Suffix = ".stage.log";
+    private const int HeaderBytes = 16;
+    private const int RecordBytes = 16;
+    private const ulong Magic = 0x3130_4754_5353_4650; // "PFSSTG01" little-endian
+
+    private readonly string _file;
+    private readonly SafeFileHandle _handle;
+    private long _length;
+
+    private StageLog(string file, SafeFileHandle handle, long length)
+    {
+        _file = file;
+        _handle = handle;
+        _length = length;
+    }
+
+    /// <summary>The log file of the object at <paramref name="path"/>.</summary>
+    public static string FileOf(ObjectPath path) => path.File + Suffix;
+
+    /// <summary>Starts the log of a stage of <paramref name="epoch"/>, replacing whatever was there.</summary>
+    public static StageLog Create(ObjectPath path, ulong epoch)
+    {
+        var file = FileOf(path);
+        var handle = ObjectFiles.OpenForWrite(path.Directory, file, FileMode.Create, FileAccess.ReadWrite);
+        try
+        {
+            Span<byte> header = stackalloc byte[HeaderBytes];
+            BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[8..], epoch);
+            RandomAccess.Write(handle, header, 0);
+            return new StageLog(file, handle, HeaderBytes);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reopens the log an earlier run left for the object at <paramref name="path"/>, adding the ranges it
+    /// records to <paramref name="extents"/>.
+    /// </summary>
+    /// <returns>The log, or null if there is none or it is not a stage log (the caller removes it).</returns>
+    /// <exception cref="FileNotFoundException">The log vanished while being read.</exception>
+    public static StageLog? Reopen(ObjectPath path, out ulong epoch, IntervalSet extents)
+    {
+        var file = FileOf(path);
+        epoch = 0;
+        var log = File.ReadAllBytes(file);
+        if (log.Length < HeaderBytes || BinaryPrimitives.ReadUInt64LittleEndian(log) != Magic)
+        {
+            return null;
+        }
+
+        epoch = BinaryPrimitives.ReadUInt64LittleEndian(log.AsSpan(8));
+        var records = (log.Length - HeaderBytes) / RecordBytes;
+        for (var i = 0; i < records; i++)
+        {
+            var at = HeaderBytes + (i * RecordBytes);
+            var start = BinaryPrimitives.ReadInt64LittleEndian(log.AsSpan(at));
+            var length = BinaryPrimitives.ReadInt64LittleEndian(log.AsSpan(at + 8));
+
+            // A record slot a crash left unwritten reads as zeros; anything out of range is damage.
+            if (length > 0 && start >= 0 && start <= PfsLimits.MaxObjectBytes - length)
+            {
+                extents.Add(start, length);
+            }
+        }
+
+        // Appends go after the last whole record, over any torn one.
+        var handle = ObjectFiles.OpenExisting(file, FileAccess.ReadWrite);
+        return new StageLog(file, handle, HeaderBytes + (records * RecordBytes));
+    }
+
+    /// <summary>True if the object at <paramref name="path"/> has a stage log.</summary>
+    public static bool Exists(ObjectPath path) => File.Exists(FileOf(path));
+
+    /// <summary>Removes the stage log of the object at <paramref name="path"/> if it can (see <see cref="ObjectFiles.TryDelete"/>).</summary>
+    public static void TryDelete(ObjectPath path) => ObjectFiles.TryDelete(FileOf(path));
+
+    /// <summary>Appends one record per run of back-to-back segments; returns the runs recorded.</summary>
+    public async ValueTask<List<(long Start, long Length)>> AppendAsync(IReadOnlyList<ObjectSegment> segments, CancellationToken cancellationToken)
+    {
+        var runs = new List<(long Start, long Length)>();
+        foreach (var segment in segments)
+        {
+            if (segment.Data.IsEmpty)
+            {
+                continue;
+            }
+
+            if (runs.Count > 0 && runs[^1].Start + runs[^1].Length == segment.Offset)
+            {
+                runs[^1] = (runs[^1].Start, runs[^1].Length + segment.Data.Length);
+            }
+            else
+            {
+                runs.Add((segment.Offset, segment.Data.Length));
+            }
+        }
+
+        var bytes = new byte[runs.Count * RecordBytes];
+        for (var i = 0; i < runs.Count; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * RecordBytes), runs[i].Start);
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan((i * RecordBytes) + 8), runs[i].Length);
+        }
+
+        var at = Interlocked.Add(ref _length, bytes.Length) - bytes.Length;
+        await RandomAccess.WriteAsync(_handle, bytes, at, cancellationToken).ConfigureAwait(false);
+        return runs;
+    }
+
+    /// <summary>Puts what was appended on stable storage.</summary>
+    public void Flush() => RandomAccess.FlushToDisk(_handle);
+
+    /// <summary>Removes the log file; the stage it recorded is settled. Dispose first.</summary>
+    public void Delete() => File.Delete(_file);
+
+    public void Dispose() => _handle.Dispose();
+}

@@ -1,0 +1,44 @@
+using Pfs.Protocol;
+
+namespace Pfs.FileServer.Storage.Staging;
+
+// What a previous run of this server left beside an object: its marks, and a stage if one was being
+// written. Runs once per object, under its gate, before any call uses the object.
+public sealed partial class StagedObjects
+{
+    private void Recover(ObjectState state)
+    {
+        var path = state.Path;
+        var marks = EpochMarks.Read(path);
+        (state.Floor, state.Sealed) = (marks.Floor, marks.Sealed);
+
+        var shadowPath = Stage.ShadowOf(path);
+        if (!StageLog.Exists(path))
+        {
+            // No log: no stage, or one whose log was never begun (nothing in it was ever acknowledged).
+            ObjectFiles.TryDelete(shadowPath);
+            return;
+        }
+
+        if (!File.Exists(shadowPath))
+        {
+            // Applied by rename (or dropped) before the log could go.
+            StageLog.TryDelete(path);
+            return;
+        }
+
+        var extents = new IntervalSet();
+        var log = StageLog.Reopen(path, out var epoch, extents);
+        if (log is null)
+        {
+            Log.Unreadable(_logger, state.Key.Name, state.Key.Generation);
+            ObjectFiles.TryDelete(shadowPath);
+            StageLog.TryDelete(path);
+            return;
+        }
+
+        state.Stage = Stage.Reopen(path, epoch, log, extents);
+        state.Floor = Math.Max(state.Floor, epoch);
+        Log.Recovered(_logger, state.Key.Name, state.Key.Generation, epoch, extents.Count);
+    }
+}

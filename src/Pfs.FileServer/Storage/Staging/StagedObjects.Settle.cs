@@ -1,0 +1,171 @@
+namespace Pfs.FileServer.Storage.Staging;
+
+// Ending stages: the metadata server's commit, deletes, and the stages that callers' capabilities
+// show to be finished.
+public sealed partial class StagedObjects
+{
+    /// <summary>
+    /// Makes what writer <paramref name="epoch"/> staged the object's bytes, on stable storage. Idempotent:
+    /// with nothing of that epoch staged (already applied, or it wrote nothing here) nothing changes.
+    /// </summary>
+    /// <returns>True if staged bytes were applied by this call.</returns>
+    public async ValueTask<bool> CommitAsync(ObjectKey key, ulong epoch, CancellationToken cancellationToken = default)
+    {
+        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.ObjectsRoot, key), cancellationToken).ConfigureAwait(false);
+        using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Stage? stage;
+            lock (state)
+            {
+                stage = state.Stage is { } staged && staged.Epoch == epoch ? staged : null;
+            }
+
+            if (stage is not null)
+            {
+                await SettleAsync(state, stage, apply: true).ConfigureAwait(false);
+                return true;
+            }
+
+            bool sealedNow;
+            lock (state)
+            {
+                sealedNow = epoch > state.Sealed;
+                state.Sealed = Math.Max(state.Sealed, epoch);
+            }
+
+            if (sealedNow)
+            {
+                WriteMarks(state);
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Removes an object with whatever is staged for it; writer <paramref name="access"/> must not be stale.</summary>
+    /// <returns>Whether the object existed.</returns>
+    public async ValueTask<bool> DeleteAsync(ObjectKey key, ObjectAccess access, CancellationToken cancellationToken = default)
+    {
+        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.ObjectsRoot, key), cancellationToken).ConfigureAwait(false);
+        using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Stage? stage;
+            lock (state)
+            {
+                // Only the floor: deleting again (a retry) with the same capability is fine.
+                if (access.Epoch < state.Floor)
+                {
+                    throw Stale(access.Epoch, "a newer writer has written this object");
+                }
+
+                state.Floor = access.Epoch;
+                stage = state.Stage;
+            }
+
+            if (stage is not null)
+            {
+                await SettleAsync(state, stage, apply: false).ConfigureAwait(false);
+            }
+
+            // The floor stays in memory (a late write of an older holder is still refused while this
+            // process lives); on disk it goes with the object, as the generation is never used again.
+            try
+            {
+                EpochMarks.Delete(state.Path);
+            }
+            catch (Exception ex) when (IoErrors.IsIo(ex))
+            {
+                throw IoErrors.Failure(_logger, "delete", key, ex);
+            }
+
+            return _store.Delete(key) | stage is not null;
+        }
+    }
+
+    // A stage whose writer is finished as far as a call by `access` can tell: named as committed, or
+    // older than the caller's lock (its writer's lock has ended).
+    private static bool IsFinishedFor(Stage stage, ObjectAccess access) =>
+        access.HasCommitted(stage.Epoch) || stage.Epoch < access.Epoch;
+
+    // Settles the object's stage if it is finished for `access`: applied if named as committed, else dropped.
+    private async ValueTask SettleFinishedAsync(ObjectState state, ObjectAccess access, CancellationToken cancellationToken)
+    {
+        using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Stage? stage;
+            lock (state)
+            {
+                stage = state.Stage is { } staged && IsFinishedFor(staged, access) ? staged : null;
+            }
+
+            if (stage is not null)
+            {
+                await SettleAsync(state, stage, apply: access.HasCommitted(stage.Epoch)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Applies or drops a stage and seals its epoch; the caller holds the gate. Waits for the calls inside
+    // the stage, and is not cancellable: once started it runs to the end (a failure leaves the stage to
+    // be settled again).
+    private async ValueTask SettleAsync(ObjectState state, Stage stage, bool apply)
+    {
+        Task? drained = null;
+        lock (state)
+        {
+            stage.Closing = true;
+            if (stage.InFlight > 0)
+            {
+                stage.Drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                drained = stage.Drained.Task;
+            }
+        }
+
+        if (drained is not null)
+        {
+            await drained.ConfigureAwait(false);
+        }
+
+        try
+        {
+            stage.CloseHandles();
+            if (apply)
+            {
+                await ApplyAsync(state.Path, stage).ConfigureAwait(false);
+            }
+            else
+            {
+                File.Delete(stage.ShadowPath);
+            }
+
+            lock (state)
+            {
+                state.Stage = null;
+                state.Sealed = Math.Max(state.Sealed, stage.Epoch);
+            }
+
+            WriteMarks(state);
+            stage.DeleteLog();
+        }
+        catch (Exception ex) when (IoErrors.IsIo(ex))
+        {
+            throw IoErrors.Failure(_logger, apply ? "commit" : "drop staged writes", state.Key, ex);
+        }
+
+        Log.Settled(_logger, state.Key.Name, state.Key.Generation, stage.Epoch, apply ? "applied" : "dropped");
+    }
+
+    // Caller holds the gate, so writes of the marks never race each other.
+    private void WriteMarks(ObjectState state)
+    {
+        var marks = state.Marks();
+        try
+        {
+            marks.Write(state.Path);
+        }
+        catch (Exception ex) when (IoErrors.IsIo(ex))
+        {
+            throw IoErrors.Failure(_logger, "record epoch", state.Key, ex);
+        }
+    }
+}
