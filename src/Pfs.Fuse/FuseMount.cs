@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.Fuse.Native;
@@ -76,8 +77,38 @@ public sealed class FuseMount : IAsyncDisposable
                 throw;
             throw new FuseMountException($"the kernel did not complete INIT for {path}: {e.Message}", e);
         }
+        mount.Readahead = mount.RaiseReadahead();
         Log.Mounted(logger, path, method);
         return mount;
+    }
+
+    /// <summary>
+    /// The readahead window of the mount in bytes, as /sys/class/bdi shows it, or null where it
+    /// cannot be read. INIT can only lower the kernel's default (128 KiB); as root the mount raises
+    /// it to <see cref="FuseMountOptions.MaxReadahead"/> so that sequential reads arrive as
+    /// requests of up to max_pages.
+    /// </summary>
+    public long? Readahead { get; private set; }
+
+    private long? RaiseReadahead()
+    {
+        if (_connection is not { } connection)
+            return null;
+        var file = $"/sys/class/bdi/0:{connection}/read_ahead_kb";
+        try
+        {
+            if (!File.Exists(file))
+                return null;
+            var wantedKb = _options.MaxReadahead / 1024;
+            if (long.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture) < wantedKb)
+                File.WriteAllText(file, wantedKb.ToString(CultureInfo.InvariantCulture));
+            return long.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            // Not root: the kernel's default window stays.
+            return null;
+        }
     }
 
     /// <summary>

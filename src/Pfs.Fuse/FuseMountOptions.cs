@@ -6,7 +6,7 @@ public sealed record FuseMountOptions
     /// <summary>The largest READ or WRITE request, in bytes (max_write, max_read and max_pages follow from it). 1 MiB by default, so a 1 MiB write is one request.</summary>
     public int MaxWrite { get; init; } = 1 << 20;
 
-    /// <summary>The readahead window to ask for, in bytes; the kernel grants at most what it offers.</summary>
+    /// <summary>The readahead window, in bytes: asked for in INIT (which can only lower the kernel's 128 KiB default) and, as root, set on the mount's /sys/class/bdi entry.</summary>
     public int MaxReadahead { get; init; } = 1 << 20;
 
     /// <summary>The number of threads reading /dev/fuse; each holds one request buffer of <see cref="MaxWrite"/> plus headers.</summary>

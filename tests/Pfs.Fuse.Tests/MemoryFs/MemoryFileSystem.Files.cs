@@ -98,7 +98,11 @@ internal sealed partial class MemoryFileSystem
 
     public override ValueTask FlushAsync(FuseContext context, ulong nodeId, ulong handle, ulong lockOwner) => default;
 
-    public override ValueTask FsyncAsync(FuseContext context, ulong nodeId, ulong handle, bool dataOnly) => default;
+    public override ValueTask FsyncAsync(FuseContext context, ulong nodeId, ulong handle, bool dataOnly)
+    {
+        Io.Enqueue(new IoRecord("fsync", nodeId, 0, 0, FuseWriteFlags.None));
+        return default;
+    }
 
     public override ValueTask ReleaseAsync(FuseContext context, ulong nodeId, ulong handle, int flags)
     {

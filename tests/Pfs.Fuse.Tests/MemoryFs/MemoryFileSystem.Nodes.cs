@@ -201,9 +201,6 @@ internal sealed partial class MemoryFileSystem
         }
     }
 
-    public override ValueTask<ReadOnlyMemory<byte>> GetXattrAsync(FuseContext context, ulong nodeId, string name) =>
-        throw new FuseException(Errno.ENODATA);
-
-    public override ValueTask<IReadOnlyList<string>> ListXattrAsync(FuseContext context, ulong nodeId) =>
-        ValueTask.FromResult<IReadOnlyList<string>>([]);
+    // No GETXATTR/LISTXATTR: answering them at all, even with ENODATA, costs a GETXATTR of
+    // security.capability before every write(2); left unimplemented the kernel stops asking.
 }

@@ -84,6 +84,25 @@ internal sealed partial class MemoryFileSystem : FuseFileSystem
             return _nodes.ContainsKey(nodeId);
     }
 
+    /// <summary>The attributes of a node as the file system holds them, for tests.</summary>
+    public FuseAttr AttrOf(ulong nodeId)
+    {
+        lock (_lock)
+            return _nodes[nodeId].Attr();
+    }
+
+    /// <summary>Removes a name without the kernel knowing, as another client would.</summary>
+    public ulong RemoveBehindKernel(ulong parent, string name)
+    {
+        lock (_lock)
+        {
+            var directory = _nodes[parent];
+            var node = directory.Children[name];
+            Unname(directory, name, node);
+            return node.Id;
+        }
+    }
+
     /// <summary>Changes bytes without the kernel knowing, as another client of a shared file system would.</summary>
     public void OverwriteBehindKernel(ulong nodeId, long offset, ReadOnlySpan<byte> data)
     {

@@ -3,7 +3,10 @@ namespace Pfs.Fuse.Tests.MemoryFs;
 /// <summary>One inode of the in-memory file system: a regular file, a directory or a symlink.</summary>
 internal sealed class MemoryNode
 {
-    private byte[] _data = [];
+    // The bytes in 1 MiB chunks: a growing file allocates a chunk at a time instead of copying
+    // itself into ever larger arrays, and a hole is a missing chunk.
+    private const int ChunkSize = 1 << 20;
+    private readonly List<byte[]?> _chunks = [];
 
     public MemoryNode(ulong id, uint mode, uint uid, uint gid)
     {
@@ -53,7 +56,17 @@ internal sealed class MemoryNode
         if (offset >= Size)
             return 0;
         var count = (int)Math.Min(buffer.Length, Size - offset);
-        _data.AsSpan((int)offset, count).CopyTo(buffer);
+        for (var done = 0; done < count;)
+        {
+            var (index, within) = ((int)((offset + done) / ChunkSize), (int)((offset + done) % ChunkSize));
+            var length = Math.Min(count - done, ChunkSize - within);
+            var target = buffer.Slice(done, length);
+            if (_chunks[index] is { } chunk)
+                chunk.AsSpan(within, length).CopyTo(target);
+            else
+                target.Clear();
+            done += length;
+        }
         return count;
     }
 
@@ -62,21 +75,39 @@ internal sealed class MemoryNode
         var end = offset + data.Length;
         if (end > Size)
             Resize(end);
-        data.CopyTo(_data.AsSpan((int)offset));
+        for (var done = 0; done < data.Length;)
+        {
+            var (index, within) = ((int)((offset + done) / ChunkSize), (int)((offset + done) % ChunkSize));
+            var length = Math.Min(data.Length - done, ChunkSize - within);
+            var chunk = _chunks[index] ??= new byte[ChunkSize];
+            data.Slice(done, length).CopyTo(chunk.AsSpan(within));
+            done += length;
+        }
     }
 
     public void Resize(long size)
     {
         if (size > MemoryFileSystem.MaxFileSize)
             throw new FuseException(Errno.EFBIG);
-        if (size > _data.Length)
-            Array.Resize(ref _data, (int)Math.Min(MemoryFileSystem.MaxFileSize, Math.Max(size, _data.Length * 2L)));
-        else if (size < Size)
-            _data.AsSpan((int)size, (int)(Size - size)).Clear();
+        if (size < Size)
+        {
+            // Zero the cut-off tail of the last chunk kept, so a later growth reads zeros there.
+            var keep = (int)((size + ChunkSize - 1) / ChunkSize);
+            _chunks.RemoveRange(keep, _chunks.Count - keep);
+            if (size % ChunkSize != 0 && _chunks[^1] is { } last)
+                last.AsSpan((int)(size % ChunkSize)).Clear();
+        }
+        while ((long)_chunks.Count * ChunkSize < size)
+            _chunks.Add(null);
         Size = size;
     }
 
-    public byte[] Contents() => _data.AsSpan(0, (int)Size).ToArray();
+    public byte[] Contents()
+    {
+        var bytes = new byte[Size];
+        Read(0, bytes);
+        return bytes;
+    }
 
     public FuseAttr Attr() => new()
     {

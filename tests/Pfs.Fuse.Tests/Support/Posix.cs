@@ -35,6 +35,12 @@ internal static unsafe partial class Posix
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MkdirRaw(string path, int mode);
+
+    /// <summary>mkdir(2): 0, or minus the errno.</summary>
+    public static int Mkdir(string path, int mode = 0x1ED) => MkdirRaw(path, mode) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+
     [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int RenameAt2Raw(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);
 
