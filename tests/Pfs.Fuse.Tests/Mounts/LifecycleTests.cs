@@ -89,6 +89,28 @@ public sealed class LifecycleTests
         Assert.False(MountedFileSystem.IsMounted(root));
     }
 
+    [FuseFact]
+    public async Task ADeadMountLeftBehindIsRefusedWithTheWayOut()
+    {
+        var directory = Directory.CreateTempSubdirectory("pfs-fuse-").FullName;
+        try
+        {
+            // A server that died: the device is closed without a word, as after SIGKILL.
+            var fd = await Native.Mounter.MountAsync(directory, MountedFileSystem.DefaultOptions, FuseMountMethod.Direct, CancellationToken.None);
+            Native.Libc.Close(fd);
+
+            var e = await Assert.ThrowsAsync<FuseMountException>(() => FuseMount.MountAsync(new MemoryFileSystem(), directory));
+
+            Assert.Equal($"mountpoint {directory} is a dead mount (transport endpoint not connected): run 'umount -l {directory}' first", e.Message);
+        }
+        finally
+        {
+            if (MountedFileSystem.IsMounted(directory))
+                await Programs.RunAsync("umount", "-l", directory);
+            Directory.Delete(directory);
+        }
+    }
+
     [Fact]
     public async Task AMissingMountpointIsRefusedInOneLine()
     {
