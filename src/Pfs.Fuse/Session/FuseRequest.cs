@@ -39,6 +39,9 @@ internal sealed class FuseRequest
 
     public bool ReplyBufferIsPooled { get; set; }
 
+    /// <summary>The payload bytes the handler may fill in <see cref="ReplyBuffer"/> (a rented array may be longer).</summary>
+    public int ReplyCapacity { get; set; }
+
     public CancellationTokenSource? Cancellation { get; set; }
 
     public FuseContext Context => new(Header.Unique, Header.NodeId, Header.Uid, Header.Gid, Header.Pid,

@@ -33,13 +33,7 @@ internal sealed partial class FuseSession
         // The handler reads straight into the reply buffer, behind the room for the out header.
         var buffer = RentReplyPayload(request, size);
         return Complete(request, _fs.ReadAsync(request.Context, request.NodeId, input.Fh, (long)input.Offset, buffer),
-            static (session, request, read) =>
-            {
-                var payloadSize = request.ReplyBuffer!.Length - OutHeader.WireSize;
-                if (read < 0 || read > payloadSize)
-                    throw new FuseException(Errno.EIO, $"READ handler answered {read} bytes");
-                session.ReplyPrepared(request, read);
-            });
+            static (session, request, read) => session.ReplyPrepared(request, read));
     }
 
     private ValueTask Write(FuseRequest request)

@@ -23,6 +23,8 @@ internal sealed partial class FuseSession
     internal void ReplyPrepared(FuseRequest request, int payloadLength)
     {
         var buffer = request.ReplyBuffer ?? throw new InvalidOperationException("The request has no reply buffer.");
+        if (payloadLength < 0 || payloadLength > request.ReplyCapacity)
+            throw new FuseException(Errno.EIO, $"{request.Opcode} handler answered {payloadLength} bytes for a buffer of {request.ReplyCapacity}");
         var message = buffer.AsSpan(0, OutHeader.WireSize + payloadLength);
         var header = new OutHeader { Len = (uint)message.Length, Error = 0, Unique = request.Unique };
         MemoryMarshal.Write(message, in header);
@@ -45,6 +47,7 @@ internal sealed partial class FuseSession
             request.ReplyBuffer = _buffers.Rent();
             request.ReplyBufferIsPooled = true;
         }
+        request.ReplyCapacity = payloadSize;
         return request.ReplyBuffer.AsMemory(OutHeader.WireSize, payloadSize);
     }
 

@@ -31,7 +31,6 @@ internal sealed partial class FuseSession
     private readonly ConcurrentDictionary<ulong, FuseRequest> _inFlight = new();
     private readonly TaskCompletionSource<FuseKernelInfo> _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<Thread> _readers = [];
 
     // One count for the readers as a whole plus one per request in flight; the session is over
     // when it drops to zero.
@@ -61,17 +60,14 @@ internal sealed partial class FuseSession
 
     public FuseKernelInfo? Kernel { get; private set; }
 
-    internal int RequestBufferSize => _buffers.BufferSize;
-
     /// <summary>Starts the reader threads.</summary>
     public void Start()
     {
         _liveReaders = _options.ReaderThreads;
         for (var i = 0; i < _options.ReaderThreads; i++)
         {
-            var thread = new Thread(ReaderLoop) { IsBackground = true, Name = $"fuse-reader-{i}" };
-            _readers.Add(thread);
-            thread.Start();
+            // Dedicated threads: they spend their life blocked in read(2), which would starve the pool.
+            new Thread(ReaderLoop) { IsBackground = true, Name = $"fuse-reader-{i}" }.Start();
         }
     }
 

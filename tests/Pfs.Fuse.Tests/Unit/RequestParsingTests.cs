@@ -160,6 +160,27 @@ public sealed class RequestParsingTests : SessionHarness
     }
 
     [Fact]
+    public void AReadHandlerClaimingMoreThanItWasGivenIsAnsweredEio()
+    {
+        Start(new OverclaimingFileSystem());
+
+        Channel.Push(Requests.Build(FuseOpcode.Read, 72, 42, Requests.Struct(new ReadIn { Fh = 5, Size = 100 })));
+
+        Assert.Equal(-Errno.EIO, Channel.NextReply().Header.Error);
+    }
+
+    [Fact]
+    public void ReleaseWithoutAHandlerIsASuccess()
+    {
+        Start(new RecordingFileSystem());
+
+        Channel.Push(Requests.Build(FuseOpcode.Release, 73, 42, Requests.Struct(new ReleaseIn { Fh = 5 })));
+        Channel.Push(Requests.Build(FuseOpcode.ReleaseDir, 74, 1, Requests.Struct(new ReleaseIn { Fh = 6 })));
+
+        Assert.All(new[] { Channel.NextReply(), Channel.NextReply() }, reply => Assert.Equal(0, reply.Header.Error));
+    }
+
+    [Fact]
     public void AWriteShorterThanItsSizeIsRefused()
     {
         Start(new RecordingFileSystem());
@@ -249,5 +270,11 @@ public sealed class RequestParsingTests : SessionHarness
         }
         Assert.Equal(payload.Length, offset);
         return result;
+    }
+
+    private sealed class OverclaimingFileSystem : FuseFileSystem
+    {
+        public override ValueTask<int> ReadAsync(FuseContext context, ulong nodeId, ulong handle, long offset, Memory<byte> buffer) =>
+            ValueTask.FromResult(buffer.Length + 10);
     }
 }
