@@ -40,6 +40,7 @@ internal sealed partial class MemoryFileSystem
 
     public override ValueTask ReadDirPlusAsync(FuseContext context, ulong nodeId, ulong handle, long offset, FuseDirectoryPlusWriter writer)
     {
+        Io.Enqueue(new IoRecord("readdirplus", nodeId, offset, 0, FuseWriteFlags.None));
         lock (_lock)
         {
             var listing = Listing(handle);
