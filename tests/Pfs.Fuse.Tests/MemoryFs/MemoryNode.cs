@@ -79,7 +79,8 @@ internal sealed class MemoryNode
         {
             var (index, within) = ((int)((offset + done) / ChunkSize), (int)((offset + done) % ChunkSize));
             var length = Math.Min(data.Length - done, ChunkSize - within);
-            var chunk = _chunks[index] ??= new byte[ChunkSize];
+            // A chunk written whole needs no zeroing first.
+            var chunk = _chunks[index] ??= length == ChunkSize ? GC.AllocateUninitializedArray<byte>(ChunkSize) : new byte[ChunkSize];
             data.Slice(done, length).CopyTo(chunk.AsSpan(within));
             done += length;
         }
