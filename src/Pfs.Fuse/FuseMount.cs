@@ -161,7 +161,7 @@ public sealed class FuseMount : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _unmounting, 1) != 0)
         {
-            await Wait(Completion, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            await Wait(Completion, _options.UnmountTimeout + AbortTimeout).ConfigureAwait(false);
             return;
         }
         if (!Completion.IsCompleted)
