@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Pfs.Protocol.Meta;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
