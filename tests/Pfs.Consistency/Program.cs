@@ -61,14 +61,18 @@ internal static class Program
         }
     }
 
-    // For fault tests: a client that takes a write lock, writes without closing, says so, and
-    // then waits to be killed.
-    // Test helper: opens NAME for writing, writes BYTES of 0xBB from offset 0 (more than the cache holds
-    // makes it write blocks back to the file servers), prints "holding" with its write-back count, and
-    // waits to be killed.
+    // For fault tests: opens NAME for writing, writes BYTES of 0xBB from offset 0 without closing
+    // (more than the cache holds makes it write blocks back to the file servers), prints "holding"
+    // with its write-back count, and waits to be killed. No write-behind: every write-back has
+    // landed on the file servers before WriteAsync returns, so the count printed is of blocks they hold.
     private static async Task<int> HoldWriteAsync(string name, Uri meta, int bytes)
     {
-        var client = await Pfs.Client.PfsClient.ConnectAsync(new Pfs.Client.PfsClientOptions { ClientId = $"holder-{Environment.ProcessId}", MetaServer = meta });
+        var client = await Pfs.Client.PfsClient.ConnectAsync(new Pfs.Client.PfsClientOptions
+        {
+            ClientId = $"holder-{Environment.ProcessId}",
+            MetaServer = meta,
+            WriteBehindBytes = 0,
+        });
         var file = await client.OpenAsync(name, Pfs.Client.PfsOpenMode.Write);
         var data = new byte[bytes];
         Array.Fill(data, (byte)0xBB);

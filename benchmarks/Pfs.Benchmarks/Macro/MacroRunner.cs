@@ -52,7 +52,7 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
         output.WriteLine();
         _table.Write(output);
         output.WriteLine();
-        output.WriteLine($"{_table.Misses} target(s) missed.");
+        output.WriteLine($"{_table.Misses} target(s) missed, {_table.Unmeasured} not measured.");
         return 0;
     }
 
@@ -99,7 +99,8 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
 
     private static string MBps(double value) => string.Create(CultureInfo.InvariantCulture, $"{value:0} MB/s");
 
-    private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0} MB");
+    private static string Megabytes(long? bytes) =>
+        bytes is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value / 1e6:0} MB") : Figure.NotMeasured;
 
     private static string Number(double value, string format = "N0") => value.ToString(format, CultureInfo.InvariantCulture);
 }

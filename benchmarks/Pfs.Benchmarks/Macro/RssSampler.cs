@@ -5,7 +5,8 @@ namespace Pfs.Benchmarks.Macro;
 /// <summary>
 /// Polls the resident set size (VmRSS in <c>/proc/PID/status</c>) of some processes while a window
 /// is open and keeps the peak of each: a peak per measured run, not per process lifetime (VmHWM).
-/// Reports 0 where /proc does not exist.
+/// A figure it could not read (no /proc, a process gone) is null, never 0: a 0 would pass any
+/// "less than" target without anything having been measured.
 /// </summary>
 internal sealed class RssSampler : IAsyncDisposable
 {
@@ -13,6 +14,7 @@ internal sealed class RssSampler : IAsyncDisposable
 
     private readonly int[] _pids;
     private readonly long[] _peaks;
+    private readonly int[] _unread;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -20,6 +22,7 @@ internal sealed class RssSampler : IAsyncDisposable
     {
         _pids = [.. pids];
         _peaks = new long[_pids.Length];
+        _unread = new int[_pids.Length];
         Sample();
         _loop = Task.Run(LoopAsync);
     }
@@ -27,17 +30,41 @@ internal sealed class RssSampler : IAsyncDisposable
     /// <summary>Starts sampling <paramref name="pids"/> (this process is <see cref="Environment.ProcessId"/>).</summary>
     public static RssSampler Start(IReadOnlyList<int> pids) => new(pids);
 
-    /// <summary>Peak RSS of a sampled process so far, in bytes.</summary>
-    public long Peak(int pid) => Volatile.Read(ref _peaks[Array.IndexOf(_pids, pid)]);
+    /// <summary>
+    /// Peak RSS of a sampled process so far, in bytes; null if any sample of it could not be read,
+    /// since the peak may then have fallen in the gap.
+    /// </summary>
+    public long? Peak(int pid)
+    {
+        var i = Array.IndexOf(_pids, pid);
+        return Volatile.Read(ref _unread[i]) == 0 ? Volatile.Read(ref _peaks[i]) : null;
+    }
 
-    /// <summary>The largest peak among <paramref name="pids"/>.</summary>
-    public long MaxPeak(IEnumerable<int> pids) => pids.Max(Peak);
+    /// <summary>The largest peak among <paramref name="pids"/>; null if any of them is.</summary>
+    public long? MaxPeak(IEnumerable<int> pids) => Max(pids.Select(Peak));
 
-    /// <summary>Current RSS of a process in bytes (0 without /proc).</summary>
-    public static long ReadRss(int pid) => ReadStatusKb(pid, "VmRSS:") * 1024;
+    /// <summary>The largest of <paramref name="values"/>; null if any is null or there are none.</summary>
+    public static long? Max(IEnumerable<long?> values)
+    {
+        long? max = null;
+        foreach (var value in values)
+        {
+            if (value is null)
+            {
+                return null;
+            }
 
-    /// <summary>Lifetime peak RSS of a process in bytes (0 without /proc).</summary>
-    public static long ReadHighWaterMark(int pid) => ReadStatusKb(pid, "VmHWM:") * 1024;
+            max = Math.Max(max ?? long.MinValue, value.Value);
+        }
+
+        return max;
+    }
+
+    /// <summary>Current RSS of a process in bytes; null if it cannot be read.</summary>
+    public static long? ReadRss(int pid) => ReadStatusKb(pid, "VmRSS:") * 1024;
+
+    /// <summary>Lifetime peak RSS of a process in bytes; null if it cannot be read.</summary>
+    public static long? ReadHighWaterMark(int pid) => ReadStatusKb(pid, "VmHWM:") * 1024;
 
     public async ValueTask DisposeAsync()
     {
@@ -67,14 +94,18 @@ internal sealed class RssSampler : IAsyncDisposable
         for (var i = 0; i < _pids.Length; i++)
         {
             var rss = ReadRss(_pids[i]);
-            if (rss > Volatile.Read(ref _peaks[i]))
+            if (rss is not { } bytes)
             {
-                Volatile.Write(ref _peaks[i], rss);
+                Interlocked.Increment(ref _unread[i]);
+            }
+            else if (bytes > Volatile.Read(ref _peaks[i]))
+            {
+                Volatile.Write(ref _peaks[i], bytes);
             }
         }
     }
 
-    private static long ReadStatusKb(int pid, string field)
+    private static long? ReadStatusKb(int pid, string field)
     {
         try
         {
@@ -83,7 +114,7 @@ internal sealed class RssSampler : IAsyncDisposable
                 if (line.StartsWith(field, StringComparison.Ordinal))
                 {
                     var number = line[field.Length..].Trim().Split(' ')[0];
-                    return long.Parse(number, CultureInfo.InvariantCulture);
+                    return long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) ? kb : null;
                 }
             }
         }
@@ -94,6 +125,6 @@ internal sealed class RssSampler : IAsyncDisposable
         {
         }
 
-        return 0;
+        return null;
     }
 }

@@ -5,11 +5,14 @@ using Pfs.Benchmarks.Cluster;
 
 namespace Pfs.Benchmarks.Macro;
 
-/// <summary>The result of one sequential run: throughputs in MB/s and the peak RSS of the client and file servers during it.</summary>
+/// <summary>
+/// The result of one sequential run: throughputs in MB/s and the peak RSS of the client and file
+/// servers during it. A memory figure is null when the RSS it needs could not be read.
+/// </summary>
 /// <param name="ClientRssGrowth">The client's peak RSS during the run minus its RSS just before (after a full, compacting GC).</param>
 /// <param name="ClientRetained">The client's RSS after the run and another full GC, minus the same baseline: what the run kept.</param>
 internal sealed record SequentialResult(int Width, int BlockSize, long Bytes, double WriteMBps, double ReadMBps,
-                                        long ClientPeakRss, long ClientRssGrowth, long ClientRetained, long FileServerPeakRss,
+                                        long? ClientPeakRss, long? ClientRssGrowth, long? ClientRetained, long? FileServerPeakRss,
                                         CpuSnapshot WriteCpu, CpuSnapshot ReadCpu);
 
 /// <summary>
@@ -86,7 +89,7 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
         }
     }
 
-    private static long CollectAndReadRss()
+    private static long? CollectAndReadRss()
     {
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);

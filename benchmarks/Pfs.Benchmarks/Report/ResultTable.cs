@@ -13,6 +13,8 @@ internal sealed class ResultTable
 
     public int Misses => _rows.Count(r => r.Figure.Verdict == Verdict.Miss);
 
+    public int Unmeasured => _rows.Count(r => r.Figure.Verdict == Verdict.NotMeasured);
+
     public void Write(TextWriter output)
     {
         var cells = _rows.Select(r => new[]
@@ -21,7 +23,7 @@ internal sealed class ResultTable
             r.Figure.Value,
             r.Figure.Ratio,
             r.Figure.Target,
-            r.Figure.Verdict switch { Verdict.Pass => "PASS", Verdict.Miss => "MISS", _ => string.Empty },
+            r.Figure.Verdict switch { Verdict.Pass => "PASS", Verdict.Miss => "MISS", Verdict.NotMeasured => Figure.NotMeasured, _ => string.Empty },
         }).ToList();
         var widths = Enumerable.Range(0, Headers.Length)
             .Select(c => cells.Select(row => row[c].Length).Append(Headers[c].Length).Max())

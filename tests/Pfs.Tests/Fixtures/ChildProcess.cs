@@ -8,6 +8,7 @@ public sealed class ChildProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<string> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _output = [];
+    private bool _disposed;
 
     private ChildProcess(Process process) => _process = process;
 
@@ -69,8 +70,15 @@ public sealed class ChildProcess : IDisposable
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>Kills the process if it still runs; safe to call again (a test's finally may, after the test did).</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

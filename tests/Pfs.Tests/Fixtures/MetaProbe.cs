@@ -8,10 +8,14 @@ namespace Pfs.Tests.Fixtures;
 /// <summary>Looks inside an in-process metadata server, so tests wait for the event itself (a waiter queued) instead of for time.</summary>
 public static class MetaProbe
 {
-    public static Task WaitForWaitersAsync(PfsCluster cluster, string name, int count)
+    public static Task WaitForWaitersAsync(PfsCluster cluster, string name, int count) =>
+        WaitForWaitersAsync(cluster.MetaServices, name, count);
+
+    /// <summary>The same for a metadata server given by its services (an app a test built itself).</summary>
+    public static Task WaitForWaitersAsync(IServiceProvider metaServices, string name, int count)
     {
-        var registry = cluster.MetaServices.GetRequiredService<FileRegistry>();
-        var locks = cluster.MetaServices.GetRequiredService<LockTable>();
+        var registry = metaServices.GetRequiredService<FileRegistry>();
+        var locks = metaServices.GetRequiredService<LockTable>();
         return Wait.UntilAsync(
             () => (registry.Find(name) is { } file ? locks.WaitingCount(file.FileId) : 0) == count,
             $"{count} callers wait for the lock of '{name}'");

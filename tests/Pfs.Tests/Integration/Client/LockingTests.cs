@@ -40,6 +40,7 @@ public sealed class LockingTests(ClusterFixture fixture)
         var writing = a.OpenAsync(name, PfsOpenMode.Write);
         await MetaProbe.WaitForWaitersAsync(fixture.Cluster, name, 1);
 
+        // The server releases a lock, and grants whom that lets in, before it answers the close.
         await first.CloseAsync();
         await MetaProbe.WaitForWaitersAsync(fixture.Cluster, name, 1);
         Assert.False(writing.IsCompleted, "the writer must wait for the second reader too");
@@ -63,6 +64,8 @@ public sealed class LockingTests(ClusterFixture fixture)
 
         await holding.CloseAsync();
         var writer = await writing.WaitAsync(Timeout);
+        // Still queued on the server, not merely a reply on its way.
+        await MetaProbe.WaitForWaitersAsync(fixture.Cluster, name, 1);
         Assert.False(lateReader.IsCompleted, "a reader that came after the waiting writer must wait for it");
         await writer.CloseAsync();
         await (await lateReader.WaitAsync(Timeout)).CloseAsync();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -15,6 +17,10 @@ namespace Pfs.Tests.Integration.Faults;
 public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    // How long after a lease runs out its lock may pass on, on a busy machine: well under the
+    // default lease (10 s), so a lease that was not applied shows.
+    private static readonly TimeSpan LeaseSlack = TimeSpan.FromSeconds(5);
     private readonly string _root = Directory.CreateTempSubdirectory("pfs-faults-").FullName;
 
     public void Dispose()
@@ -32,22 +38,45 @@ public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDispo
     [Fact]
     public async Task AClientKilledWhileHoldingAWriteLockLosesItWithinTheLeaseAndItsUnflushedBytesAreGone()
     {
-        await using var cluster = await PfsCluster.StartAsync(fileServers: 2, leaseTimeout: TimeSpan.FromSeconds(1));
+        // Arrange: a holder whose unclosed write overflowed its cache, so its bytes sit staged on the
+        // file servers (not just in the memory that dies with it), and a writer waiting behind it.
+        var lease = TimeSpan.FromSeconds(1);
+        const int HeldBytes = 256 * 1024;
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 2, leaseTimeout: lease);
         await using var client = await cluster.ConnectAsync();
         await client.CreateAsync("held", stripeWidth: 2);
-        using var holder = ChildProcess.Start("Pfs.Consistency", "--hold-write", "held", "--meta", cluster.MetaServerAddress.ToString());
+        using var holder = StartHolder(cluster, "held", HeldBytes);
         await holder.WaitForAsync("holding", Timeout);
+        var writebacks = HolderWritebacks(holder);
+        Assert.True(writebacks >= 256, $"the holder's bytes must have reached the file servers before it dies, not {writebacks} blocks");
 
         var opening = client.OpenAsync("held", PfsOpenMode.Write);
         await MetaProbe.WaitForWaitersAsync(cluster, "held", 1);
         Assert.False(opening.IsCompleted, "the holder's lock must keep the writer waiting while it lives");
-        await holder.KillAsync();
 
+        // Act: kill the holder; its lease (started when its notice stream broke) runs out.
+        var clock = Stopwatch.StartNew();
+        await holder.KillAsync();
         await using var file = await opening.WaitAsync(Timeout);
+        var lostAfter = clock.Elapsed;
+
+        // Assert: lost by the lease, not before it (a tolerance for timer granularity) and not long after.
+        output.WriteLine($"lock passed on {lostAfter.TotalMilliseconds:0} ms after the kill (lease {lease.TotalMilliseconds:0} ms)");
+        Assert.True(lostAfter >= lease - TimeSpan.FromMilliseconds(50), $"the lock passed on {lostAfter} after the kill, before the lease of {lease} ran out");
+        Assert.True(lostAfter < lease + LeaseSlack, $"the lock passed on {lostAfter} after the kill: not within the lease of {lease}");
+
+        // None of the holder's staged bytes became the file's: it is empty, and once the new writer
+        // makes it as long, everything but the new writer's bytes reads as zeros, not 0xBB.
         Assert.Equal(0, (await file.StatAsync()).Size);
-        await file.WriteAsync("after the crash"u8.ToArray(), 0);
+        Assert.Equal(0, await file.ReadAsync(new byte[HeldBytes], 0));
+        var tail = "after the crash"u8.ToArray();
+        await file.WriteAsync(tail, HeldBytes - tail.Length);
         await file.CloseAsync();
-        Assert.Equal(15, (await client.StatAsync("held")).Size);
+        await using var fresh = await cluster.ConnectAsync();
+        await using var reader = await fresh.OpenAsync("held", PfsOpenMode.Read).WaitAsync(Timeout);
+        Assert.Equal(HeldBytes, (await reader.StatAsync()).Size);
+        byte[] expected = [.. new byte[HeldBytes - tail.Length], .. tail];
+        Assert.Equal(expected, await TestData.ReadAllAsync(reader, HeldBytes));
     }
 
     [Fact]
@@ -64,9 +93,9 @@ public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDispo
             await first.WriteAsync(committed, 0);
         }
 
-        using var holder = ChildProcess.Start("Pfs.Consistency", "--hold-write", "spilled", "--meta", cluster.MetaServerAddress.ToString(), "--bytes", (256 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var holder = StartHolder(cluster, "spilled", 256 * 1024);
         await holder.WaitForAsync("holding", Timeout);
-        var writebacks = long.Parse(holder.Output.Split("writebacks=")[1].Split(Environment.NewLine)[0], System.Globalization.CultureInfo.InvariantCulture);
+        var writebacks = HolderWritebacks(holder);
         Assert.True(writebacks >= 256, $"the holder must have written blocks back to the servers before it dies, not {writebacks}");
 
         // Act: kill it; the lease runs out and a reader (a fresh client, nothing cached) gets the file.
@@ -124,18 +153,25 @@ public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDispo
                 Assert.Equal(committed, await TestData.ReadAllAsync(file, committed.Length));
             }
 
-            // Killed in the middle of a large write: the write fails with a clear error, the
-            // committed file is untouched, and once the server is back the same client finishes.
+            // Killed in the middle of a large write (the server has stored part of it, and the
+            // write is still running): the write fails with a clear error, the committed file is
+            // untouched, and once the server is back the same client finishes.
             var next = TestData.Bytes(32 * 1024 * 1024, seed: 12);
             await client.CreateAsync("interrupted", 1);
             var writer = await client.OpenAsync("interrupted", PfsOpenMode.Write);
+            var stored = StoredBytes(dataDir);
             var writing = writer.WriteAsync(next, 0).AsTask();
+            await Wait.UntilAsync(() => writing.IsCompleted || StoredBytes(dataDir) >= stored + (1024 * 1024), "the server has stored part of the write", Timeout);
+            Assert.False(writing.IsCompleted, $"the write ended before the server stored 1 MiB of it: {writing.Exception}");
             await server.KillAsync();
             server.Dispose();
             var failure = await Record.ExceptionAsync(() => writing.WaitAsync(Timeout));
-            Assert.True(failure is null or PfsException { Code: PfsErrorCode.Unavailable }, $"unexpected failure: {failure}");
             server = StartFileServer(port, dataDir, keyFile);
             await server.WaitForAsync("listening", Timeout);
+            // Checked with the server back, so that a failure here is not hidden by the client's
+            // dispose failing to close the open writer.
+            Assert.True(failure is PfsException { Code: PfsErrorCode.Unavailable },
+                $"a write cut off by the server's death must fail as Unavailable, not {failure?.ToString() ?? "succeed"}");
 
             await writer.WriteAsync(next, 0);
             await writer.CloseAsync();
@@ -157,8 +193,43 @@ public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDispo
         }
     }
 
+    // A client process that opens NAME for writing, writes BYTES of 0xBB without closing, prints
+    // "holding, writebacks=N" and waits to be killed.
+    private static ChildProcess StartHolder(PfsCluster cluster, string name, int bytes) =>
+        ChildProcess.Start("Pfs.Consistency", "--hold-write", name, "--meta", cluster.MetaServerAddress.ToString(),
+            "--bytes", bytes.ToString(CultureInfo.InvariantCulture));
+
+    private static long HolderWritebacks(ChildProcess holder) =>
+        long.Parse(holder.Output.Split("writebacks=")[1].Split(Environment.NewLine)[0], CultureInfo.InvariantCulture);
+
+    // Bytes in the files under a file server's data directory (objects, stages, logs alike); a file
+    // the server removes while they are counted counts 0.
+    private static long StoredBytes(string dataDir)
+    {
+        long bytes = 0;
+        try
+        {
+            foreach (var file in new DirectoryInfo(dataDir).EnumerateFiles("*", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    bytes += file.Length;
+                }
+                catch (FileNotFoundException)
+                {
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // A directory removed mid-way: what was counted is a lower bound, enough to wait on.
+        }
+
+        return bytes;
+    }
+
     private static ChildProcess StartFileServer(int port, string dataDir, string keyFile) =>
-        ChildProcess.Start("Pfs.FileServer", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ChildProcess.Start("Pfs.FileServer", "--port", port.ToString(CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1", "--data-dir", dataDir, "--cluster-key-file", keyFile);
 
     private static int FreePort()

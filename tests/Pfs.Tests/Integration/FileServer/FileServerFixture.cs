@@ -19,6 +19,9 @@ public sealed class FileServerFixture : IAsyncLifetime
 
     public string DataDirectory => Path.Join(_directory.FullPath, "data");
 
+    /// <summary>Every entry under the directory that holds <see cref="DataDirectory"/>, relative and sorted.</summary>
+    public IReadOnlyList<string> Tree() => _directory.Tree();
+
     public Uri Address { get; private set; } = null!;
 
     public GrpcChannel Channel { get; private set; } = null!;

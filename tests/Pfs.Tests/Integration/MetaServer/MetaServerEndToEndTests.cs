@@ -7,6 +7,7 @@ using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol.Meta;
 using Pfs.ServiceDefaults;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.MetaServer;
 
@@ -79,8 +80,8 @@ public sealed class MetaServerEndToEndTests(MetaServerFixture server) : IClassFi
         var writer = await OpenAsync("e2e-w", "e2e-block", LockMode.Write).WaitAsync(Timeout);
 
         var reader = OpenAsync("e2e-r", "e2e-block", LockMode.Read);
-        // Bounded wait for something that must not happen while the writer holds the file.
-        await Assert.ThrowsAsync<TimeoutException>(() => reader.WaitAsync(TimeSpan.FromMilliseconds(200)));
+        await MetaProbe.WaitForWaitersAsync(server.Services, "e2e-block", 1);
+        Assert.False(reader.IsCompleted, "a reader must wait while the writer holds the file");
         await _client.CloseAsync(new CloseRequest { ClientId = "e2e-w", Handle = writer.Handle, Size = 1 });
 
         var granted = await reader.WaitAsync(Timeout);

@@ -19,6 +19,9 @@ public sealed class MetaServerFixture : IAsyncLifetime
 
     public MetaService.MetaServiceClient Client { get; private set; } = null!;
 
+    /// <summary>The server's services, for <see cref="Fixtures.MetaProbe"/>.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public async Task InitializeAsync()
     {
         _app = MetaServerApp.Build(new MetaServerOptions { Port = 0, BindAddress = "127.0.0.1", FileServers = FileServers, ClusterKey = Fixtures.TestCaps.Key });

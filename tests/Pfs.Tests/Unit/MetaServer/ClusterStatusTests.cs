@@ -1,4 +1,5 @@
 using Pfs.Protocol.Meta;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Unit.MetaServer;
 

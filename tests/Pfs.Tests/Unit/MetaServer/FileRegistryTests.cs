@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.MetaServer;
 using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
@@ -115,7 +116,18 @@ public sealed class FileRegistryTests
         var store = new FlakyMetadataStore { CreateGate = gate.Task };
         var registry = await LoadedRegistryAsync(store);
 
-        var creates = Enumerable.Range(0, 16).Select(_ => Task.Run(() => registry.CreateAsync("same", 1, 0))).ToArray();
+        // Each counts itself once its CreateAsync has run up to its first wait: the one in the
+        // store (held there by the gate), or one waiting for that one.
+        var started = 0;
+        var creates = Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
+        {
+            var create = registry.CreateAsync("same", 1, 0);
+            Interlocked.Increment(ref started);
+            return create;
+        })).ToArray();
+        await Wait.UntilAsync(() => Volatile.Read(ref started) == 16 && store.CreateCalls > 0, "all 16 creates are under way, one in the store");
+        Assert.Equal(1, store.CreateCalls);
+        Assert.DoesNotContain(creates, t => t.IsCompleted);
         gate.SetResult();
         await Task.WhenAll(creates.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(Timeout);
 

@@ -31,6 +31,8 @@ public sealed class LockTableTests
 
         var writer = table.AcquireAsync(File, LockKind.Write);
         reader1.Release();
+        // Still queued: a grant completes the lease at once, but the awaiting task only later.
+        Assert.Equal(1, table.WaitingCount(File));
         Assert.False(writer.IsCompleted);
         reader2.Release();
 
@@ -51,6 +53,7 @@ public sealed class LockTableTests
 
         writer.Release();
         var second = await otherWriter.WaitAsync(Timeout);
+        Assert.Equal(1, table.WaitingCount(File));
         Assert.False(reader.IsCompleted);
         second.Release();
         (await reader.WaitAsync(Timeout)).Release();
@@ -82,6 +85,7 @@ public sealed class LockTableTests
 
         reader1.Release();
         var writerLease = await writer.WaitAsync(Timeout);
+        Assert.Equal(1, table.WaitingCount(File));
         Assert.False(reader2.IsCompleted);
         writerLease.Release();
         (await reader2.WaitAsync(Timeout)).Release();
@@ -99,6 +103,7 @@ public sealed class LockTableTests
         writer1.Release();
 
         var granted = await Task.WhenAll(readers).WaitAsync(Timeout);
+        Assert.Equal(1, table.WaitingCount(File));
         Assert.False(writer2.IsCompleted);
         foreach (var lease in granted)
         {

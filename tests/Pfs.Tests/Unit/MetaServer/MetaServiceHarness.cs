@@ -7,6 +7,7 @@ using Pfs.MetaServer.Registry;
 using Pfs.MetaServer.Services;
 using Pfs.MetaServer.Sessions;
 using Pfs.Protocol.Meta;
+using Pfs.Tests.Fixtures;
 using MetaFileInfo = Pfs.Protocol.Meta.FileInfo;
 
 namespace Pfs.Tests.Unit.MetaServer;

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Pfs.Protocol.Meta;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
@@ -145,6 +146,7 @@ public sealed class OpenCloseTests
 
         var reader = meta.OpenAsync("b", "f", LockMode.Read);
         Assert.Equal(created, (await meta.StatAsync("f")).File);
+        Assert.Equal(1, meta.Locks.WaitingCount(created.FileId));
         Assert.False(reader.IsCompleted);
         store.FailUpdates = false;
         var closed = await meta.CloseAsync("a", open.Handle, 100, (0, 1));

@@ -1,5 +1,6 @@
 using Pfs.MetaServer.Services;
 using Pfs.Protocol.Meta;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Unit.MetaServer;
 

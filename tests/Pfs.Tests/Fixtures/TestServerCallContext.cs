@@ -1,11 +1,12 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 
-namespace Pfs.Tests.Unit.FileServer;
+namespace Pfs.Tests.Fixtures;
 
 /// <summary>
-/// A <see cref="ServerCallContext"/> for calling a gRPC service directly. It carries an HttpContext under the
-/// key grpc-dotnet uses, so <c>GetHttpContext()</c> works as it does when hosted.
+/// A <see cref="ServerCallContext"/> for calling a gRPC service method directly; cancel the call
+/// through the token. It carries an HttpContext under the key grpc-dotnet uses, so
+/// <c>GetHttpContext()</c> works as it does when hosted.
 /// </summary>
 internal sealed class TestServerCallContext : ServerCallContext
 {
@@ -20,7 +21,7 @@ internal sealed class TestServerCallContext : ServerCallContext
 
     public HttpContext HttpContext { get; }
 
-    protected override string MethodCore => "test";
+    protected override string MethodCore => "/pfs.test/Test";
 
     protected override string HostCore => "localhost";
 
