@@ -24,6 +24,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly Grpc.Net.Client.GrpcChannel _metaChannel;
     private readonly FileServerPool _pool;
     private readonly ConcurrentDictionary<PfsFile, byte> _openFiles = new();
+    private readonly BlockWriter.Counters _writeBackCounters = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly ILogger _logger;
     private long _nextOpenId;
@@ -41,7 +42,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     }
 
     /// <summary>Block-cache counters since connect.</summary>
-    public PfsCacheStats Stats => Cache.Stats;
+    public PfsCacheStats Stats => _writeBackCounters.AddTo(Cache.Stats);
 
     internal PfsClientOptions Options { get; }
 
@@ -239,6 +240,9 @@ public sealed partial class PfsClient : IAsyncDisposable
     }
 
     internal void Forget(PfsFile file) => _openFiles.TryRemove(file, out _);
+
+    /// <summary>The way an open of <paramref name="layout"/> sends blocks to the file servers.</summary>
+    internal BlockWriter CreateWriter(FileLayout layout) => new(Cache, Transport, _writeBackCounters, layout, Options, _logger);
 
     /// <summary>
     /// Options for a call that must finish within the operation timeout. It waits for a server
