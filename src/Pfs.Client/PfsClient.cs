@@ -326,34 +326,9 @@ public sealed partial class PfsClient : IAsyncDisposable
 
     private static void ValidateOptions(PfsClientOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.ClientId))
+        if (PfsClientOptionsValidator.Instance.Validate(name: null, options) is { Failed: true } result)
         {
-            throw PfsErrors.InvalidArgument("ClientId must not be empty");
-        }
-
-        if (options.MetaServer is null || !options.MetaServer.IsAbsoluteUri || options.MetaServer.Scheme is not ("http" or "https"))
-        {
-            throw PfsErrors.InvalidArgument($"MetaServer must be an absolute http:// or https:// address, not '{options.MetaServer}'");
-        }
-
-        if (options.CacheBlocks < 1)
-        {
-            throw PfsErrors.InvalidArgument($"CacheBlocks must be at least 1, not {options.CacheBlocks}");
-        }
-
-        if (options.OperationTimeout <= TimeSpan.Zero)
-        {
-            throw PfsErrors.InvalidArgument("OperationTimeout must be positive");
-        }
-
-        if (options.WriteBehindBytes < 0)
-        {
-            throw PfsErrors.InvalidArgument($"WriteBehindBytes must not be negative, not {options.WriteBehindBytes}");
-        }
-
-        if (options.MaxCallBytes < 512 || options.MaxConcurrentCalls < 1)
-        {
-            throw PfsErrors.InvalidArgument("MaxCallBytes must be at least 512 and MaxConcurrentCalls at least 1");
+            throw PfsErrors.InvalidArgument(result.FailureMessage);
         }
     }
 }
