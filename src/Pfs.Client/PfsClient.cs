@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.Client.Caching;
@@ -244,13 +243,6 @@ public sealed partial class PfsClient : IAsyncDisposable
     /// <summary>The way an open of <paramref name="layout"/> sends blocks to the file servers.</summary>
     internal BlockWriter CreateWriter(FileLayout layout) => new(Cache, Transport, _writeBackCounters, layout, Options, _logger);
 
-    /// <summary>
-    /// Options for a call that must finish within the operation timeout. It waits for a server
-    /// that is restarting (wait-for-ready) rather than failing while the channel reconnects.
-    /// </summary>
-    internal CallOptions Bounded(CancellationToken cancellationToken = default) =>
-        new CallOptions(deadline: DateTime.UtcNow + Options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
-
     internal static PfsFileInfo ToInfo(FileInfo file) => new(
         file.Name,
         file.Size,
@@ -267,54 +259,8 @@ public sealed partial class PfsClient : IAsyncDisposable
         }
     }
 
-    internal async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException($"{what} was cancelled", ex, cancellationToken);
-        }
-        catch (RpcException ex)
-        {
-            throw PfsErrors.FromRpc(ex, what);
-        }
-    }
-
     private FileLayout Layout(FileInfo file, Capability capability) =>
         new(file.Name, file.FileId, file.Recipe.BlockSize, file.Recipe.Servers.Select(_pool.Get).ToList(), capability);
-
-    // Open and Delete wait for a lock with no deadline (the wait may be long, and keep-alive
-    // pings find a dead server). If the caller gives up, the server is told to drop whatever
-    // the call holds or waits for, since its answer may have been lost on the way.
-    private async Task<T> LockingCallAsync<T>(string what, ulong openId, Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await CallMetaAsync(what, call, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            await ReleaseQuietlyAsync(openId).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task ReleaseQuietlyAsync(ulong openId)
-    {
-        try
-        {
-            await _meta.ReleaseAsync(new ReleaseRequest { ClientId = Options.ClientId, OpenId = openId },
-                Bounded()).ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            // The lease frees it when this client goes away.
-            Log.ReleaseFailed(_logger, openId, ex.Status.Detail);
-        }
-    }
 
     private void ThrowIfDisposed()
     {
