@@ -22,9 +22,11 @@ public sealed partial class PfsClient
     private ulong _serverInstance;
 
     /// <summary>Number of notice sessions so far (1 after connect; more after reconnects).</summary>
+    // Read only by tests: that the stream came back is not observable through the public API.
     internal int SessionCount { get; private set; }
 
     /// <summary>Whether a notice session is up now (false from a broken stream until the next Hello).</summary>
+    // Read only by tests: that the stream broke is not observable through the public API.
     internal bool IsSubscribed
     {
         get

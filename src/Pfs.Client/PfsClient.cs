@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.Client.Caching;
@@ -24,6 +23,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly Grpc.Net.Client.GrpcChannel _metaChannel;
     private readonly FileServerPool _pool;
     private readonly ConcurrentDictionary<PfsFile, byte> _openFiles = new();
+    private readonly BlockWriter.Counters _writeBackCounters = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly ILogger _logger;
     private long _nextOpenId;
@@ -41,7 +41,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     }
 
     /// <summary>Block-cache counters since connect.</summary>
-    public PfsCacheStats Stats => Cache.Stats;
+    public PfsCacheStats Stats => _writeBackCounters.AddTo(Cache.Stats);
 
     internal PfsClientOptions Options { get; }
 
@@ -240,12 +240,8 @@ public sealed partial class PfsClient : IAsyncDisposable
 
     internal void Forget(PfsFile file) => _openFiles.TryRemove(file, out _);
 
-    /// <summary>
-    /// Options for a call that must finish within the operation timeout. It waits for a server
-    /// that is restarting (wait-for-ready) rather than failing while the channel reconnects.
-    /// </summary>
-    internal CallOptions Bounded(CancellationToken cancellationToken = default) =>
-        new CallOptions(deadline: DateTime.UtcNow + Options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
+    /// <summary>The way an open of <paramref name="layout"/> sends blocks to the file servers.</summary>
+    internal BlockWriter CreateWriter(FileLayout layout) => new(Cache, Transport, _writeBackCounters, layout, Options, _logger);
 
     internal static PfsFileInfo ToInfo(FileInfo file) => new(
         file.Name,
@@ -263,54 +259,8 @@ public sealed partial class PfsClient : IAsyncDisposable
         }
     }
 
-    internal async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException($"{what} was cancelled", ex, cancellationToken);
-        }
-        catch (RpcException ex)
-        {
-            throw PfsErrors.FromRpc(ex, what);
-        }
-    }
-
     private FileLayout Layout(FileInfo file, Capability capability) =>
         new(file.Name, file.FileId, file.Recipe.BlockSize, file.Recipe.Servers.Select(_pool.Get).ToList(), capability);
-
-    // Open and Delete wait for a lock with no deadline (the wait may be long, and keep-alive
-    // pings find a dead server). If the caller gives up, the server is told to drop whatever
-    // the call holds or waits for, since its answer may have been lost on the way.
-    private async Task<T> LockingCallAsync<T>(string what, ulong openId, Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await CallMetaAsync(what, call, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            await ReleaseQuietlyAsync(openId).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task ReleaseQuietlyAsync(ulong openId)
-    {
-        try
-        {
-            await _meta.ReleaseAsync(new ReleaseRequest { ClientId = Options.ClientId, OpenId = openId },
-                Bounded()).ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            // The lease frees it when this client goes away.
-            Log.ReleaseFailed(_logger, openId, ex.Status.Detail);
-        }
-    }
 
     private void ThrowIfDisposed()
     {
@@ -322,34 +272,9 @@ public sealed partial class PfsClient : IAsyncDisposable
 
     private static void ValidateOptions(PfsClientOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.ClientId))
+        if (PfsClientOptionsValidator.Instance.Validate(name: null, options) is { Failed: true } result)
         {
-            throw PfsErrors.InvalidArgument("ClientId must not be empty");
-        }
-
-        if (options.MetaServer is null || !options.MetaServer.IsAbsoluteUri || options.MetaServer.Scheme is not ("http" or "https"))
-        {
-            throw PfsErrors.InvalidArgument($"MetaServer must be an absolute http:// or https:// address, not '{options.MetaServer}'");
-        }
-
-        if (options.CacheBlocks < 1)
-        {
-            throw PfsErrors.InvalidArgument($"CacheBlocks must be at least 1, not {options.CacheBlocks}");
-        }
-
-        if (options.OperationTimeout <= TimeSpan.Zero)
-        {
-            throw PfsErrors.InvalidArgument("OperationTimeout must be positive");
-        }
-
-        if (options.WriteBehindBytes < 0)
-        {
-            throw PfsErrors.InvalidArgument($"WriteBehindBytes must not be negative, not {options.WriteBehindBytes}");
-        }
-
-        if (options.MaxCallBytes < 512 || options.MaxConcurrentCalls < 1)
-        {
-            throw PfsErrors.InvalidArgument("MaxCallBytes must be at least 512 and MaxConcurrentCalls at least 1");
+            throw PfsErrors.InvalidArgument(result.FailureMessage);
         }
     }
 }

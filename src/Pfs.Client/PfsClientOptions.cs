@@ -1,29 +1,57 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
 
 namespace Pfs.Client;
 
-/// <summary>Settings for a <see cref="PfsClient"/>.</summary>
+/// <summary>
+/// Settings for a <see cref="PfsClient"/>. Each one's rule stands beside it, checked by
+/// <see cref="PfsClient.ConnectAsync"/> and, for <c>services.AddPfsClient()</c>, at host start.
+/// <c>AddPfsClient</c> binds every setting from the <c>Pfs</c> configuration section
+/// (<c>Pfs:MetaServer</c>, <c>Pfs:CacheBlocks</c>, <c>Pfs:WriteBehindBytes</c>, ...).
+/// </summary>
 public sealed record PfsClientOptions
 {
-    /// <summary>Names this client to the metadata server; unique among the clients of a cluster.</summary>
+    /// <summary>The configuration section <c>AddPfsClient</c> binds these options from.</summary>
+    public const string SectionName = "Pfs";
+
+    /// <summary>The Aspire resource name of the metadata server, the default of <see cref="ServiceName"/>.</summary>
+    public const string DefaultServiceName = "metaserver";
+
+    /// <summary>
+    /// Names this client to the metadata server; unique among the clients of a cluster. Through
+    /// <c>AddPfsClient</c> it defaults to the machine name and process id (unique per container in a process).
+    /// </summary>
+    [Required(ErrorMessage = "must not be empty")]
     public required string ClientId { get; init; }
 
-    /// <summary>The metadata server, for example <c>http://127.0.0.1:50051</c>.</summary>
+    /// <summary>
+    /// The metadata server, for example <c>http://127.0.0.1:50051</c>. Through <c>AddPfsClient</c>,
+    /// when neither configuration nor code sets it, it comes from Aspire service discovery:
+    /// <c>services:{ServiceName}:http:0</c> (or <c>https:0</c>), which the AppHost's
+    /// <c>WithReference(metaserver)</c> injects as <c>services__metaserver__http__0</c>.
+    /// </summary>
+    [Required(ErrorMessage = "no Pfs metadata server address: set " + SectionName + ":MetaServer, reference the '"
+        + DefaultServiceName + "' resource from the Aspire AppHost, or set PfsClientOptions.MetaServer")]
+    [HttpAddress]
     public required Uri MetaServer { get; init; }
 
     /// <summary>Capacity of the LRU block cache, in blocks (shared by all files of this client).</summary>
+    [AtLeast(1)]
     public int CacheBlocks { get; init; } = 128;
 
     /// <summary>
     /// How long a call to an unreachable or unresponsive server may take before it fails with
     /// <see cref="PfsErrorCode.Unavailable"/>. Waiting for a lock held by another client is not bounded by it.
     /// </summary>
+    [Positive]
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Most payload bytes one call to a file server carries; larger transfers are split and sent in parallel.</summary>
+    [AtLeast(512)]
     public int MaxCallBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Most calls one read or write keeps in flight at once to each file server of the stripe.</summary>
+    [AtLeast(1)]
     public int MaxConcurrentCalls { get; init; } = 16;
 
     /// <summary>
@@ -33,8 +61,12 @@ public sealed record PfsClientOptions
     /// <see cref="CacheBlocks"/>. A failed write-back is reported by a later <c>WriteAsync</c>, and
     /// its blocks stay dirty for the close to write. 0 makes every write wait for its write-backs.
     /// </summary>
+    [AtLeast(0)]
     public long WriteBehindBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Where the client logs (reconnects, failed write-backs); none by default.</summary>
+    /// <summary>The service-discovery name <c>AddPfsClient</c> finds the metadata server by when <see cref="MetaServer"/> is not set.</summary>
+    public string ServiceName { get; init; } = DefaultServiceName;
+
+    /// <summary>Where the client logs (reconnects, failed write-backs); none by default, the host's through <c>AddPfsClient</c>.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -23,4 +23,25 @@ public enum PfsErrorCode
 
     /// <summary>Something unexpected went wrong on a server or in the client.</summary>
     Internal,
+
+    /// <summary>A path component that must be a directory is a file.</summary>
+    NotADirectory,
+
+    /// <summary>A directory where a file is needed (opening or deleting it as a file, renaming a file onto it).</summary>
+    IsADirectory,
+
+    /// <summary>Deleting, or renaming onto, a directory that is not empty.</summary>
+    DirectoryNotEmpty,
+
+    /// <summary>A file server is out of space; what the call wrote may not have landed.</summary>
+    NoSpace,
+
+    /// <summary>The caller may not do this (a server refused its capability or identity).</summary>
+    PermissionDenied,
+
+    /// <summary>
+    /// Bytes that were acknowledged can no longer be read correctly (damaged or lost beyond what
+    /// the file's redundancy covers); the message names the file and the offset.
+    /// </summary>
+    DataLoss,
 }

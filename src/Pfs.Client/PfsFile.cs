@@ -21,7 +21,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     // Serializes a writer's operations (their cache updates are read-modify-write) and closes.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IntervalSet _dirtied = new();
-    private readonly WriteBehind _behind;
+    private readonly BlockWriter _writer;
     private long _size;
     private int _closed;
     private int _lost;
@@ -33,7 +33,7 @@ public sealed partial class PfsFile : IAsyncDisposable
         _handle = handle;
         _mode = mode;
         _size = size;
-        _behind = new WriteBehind(client.Options.WriteBehindBytes);
+        _writer = client.CreateWriter(layout);
     }
 
     /// <summary>The file's name.</summary>
@@ -43,9 +43,6 @@ public sealed partial class PfsFile : IAsyncDisposable
     internal long Size => Interlocked.Read(ref _size);
 
     internal FileLayout Layout => _layout;
-
-    /// <summary>The metadata server restarted while this was open: its unflushed writes are void.</summary>
-    internal bool IsLost => Volatile.Read(ref _lost) != 0;
 
     /// <summary>The run of the metadata server that granted this open.</summary>
     internal ulong ServerInstance { get; init; }
@@ -199,7 +196,7 @@ public sealed partial class PfsFile : IAsyncDisposable
                     throw Lost();
                 }
 
-                await FlushForCloseAsync().ConfigureAwait(false);
+                await _writer.FlushAsync(DirtiedServers()).ConfigureAwait(false);
                 request.Size = Size;
                 foreach (var (start, count) in _dirtied.Ranges())
                 {
@@ -272,9 +269,8 @@ public sealed partial class PfsFile : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _lost, 1) == 0 && _mode == PfsOpenMode.Write)
         {
-            // Never flushed: without the lock they would land unannounced (and a newer writer's
-            // fence would refuse them anyway).
-            _client.Cache.DropFileWithDirty(_layout.FileId);
+            // Its unflushed writes must never land.
+            _writer.Discard();
         }
     }
 

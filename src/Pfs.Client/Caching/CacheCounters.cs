@@ -1,16 +1,18 @@
 namespace Pfs.Client.Caching;
 
-/// <summary>The seven counters of <see cref="PfsCacheStats"/>; changed only under the cache lock.</summary>
+/// <summary>
+/// What the cache itself counts, changed only under its lock. Write-backs, and the evictions of
+/// blocks that leave only once written back, are the <see cref="BlockWriter"/>'s to count
+/// (<see cref="BlockWriter.Counters"/>).
+/// </summary>
 internal sealed class CacheCounters
 {
     public long ReadHits;
     public long WriteHits;
     public long Evictions;
-    public long Writebacks;
     public long Invalidations;
-    public long CloseWritebacks;
     public long CloseEvictions;
 
     public PfsCacheStats Snapshot() =>
-        new(ReadHits, WriteHits, Evictions, Writebacks, Invalidations, CloseWritebacks, CloseEvictions);
+        new(ReadHits, WriteHits, Evictions, Writebacks: 0, Invalidations, CloseWritebacks: 0, CloseEvictions);
 }

@@ -184,11 +184,12 @@ internal sealed class BlockTransport(PfsClientOptions options)
 
     // Calls in flight per server: MaxConcurrentCalls, as long as the operation's bytes in flight
     // stay within MaxConcurrentCalls full calls in all (full calls of at least the default 1 MiB:
-    // a client configured for small calls must not lose its per-server parallelism to the budget). Small calls (a block each) keep the full
-    // count on every server, so a wider stripe takes fewer rounds of latency; large ones are
-    // spread over the servers instead of multiplied by them, since 16 MiB in flight to each of 4
-    // servers only makes every server buffer and collect 4 times as many payloads at once (on
-    // this machine, CPU per MiB written rose from 7.5 to 12 ms in the file servers).
+    // a client configured for small calls must not lose its per-server parallelism to the budget).
+    // Small calls (a block each) keep the full count on every server, so a wider stripe takes
+    // fewer rounds of latency; large ones are spread over the servers instead of multiplied by
+    // them, since 16 MiB in flight to each of 4 servers only makes every server buffer and collect
+    // 4 times as many payloads at once (measured: CPU per MiB written rose from 7.5 to 12 ms in
+    // the file servers).
     private const int BudgetCallBytes = 1024 * 1024;
 
     private int PerServerLimit(FileLayout layout, List<ServerCall> calls)

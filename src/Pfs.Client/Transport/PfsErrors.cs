@@ -14,6 +14,10 @@ internal static class PfsErrors
             StatusCode.InvalidArgument or StatusCode.OutOfRange => PfsErrorCode.InvalidArgument,
             StatusCode.Unavailable or StatusCode.DeadlineExceeded => PfsErrorCode.Unavailable,
             StatusCode.FailedPrecondition => PfsErrorCode.Closed,
+            // Servers send it only for a full disk. gRPC's own use, a message over the size limit,
+            // is kept out by PfsLimits.MaxMessageBytes, which both sides' requests and replies obey.
+            StatusCode.ResourceExhausted => PfsErrorCode.NoSpace,
+            StatusCode.PermissionDenied => PfsErrorCode.PermissionDenied,
             _ => PfsErrorCode.Internal,
         };
         var detail = string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;

@@ -46,7 +46,7 @@ public sealed class DependencyInjectionTests(ClusterFixture fixture)
     {
         await using var services = Build(
             new() { ["Pfs:MetaServer"] = "http://127.0.0.1:1" },
-            settings => settings.MetaServer = fixture.Cluster.MetaServerAddress);
+            options => options with { MetaServer = fixture.Cluster.MetaServerAddress });
 
         var provider = services.GetRequiredService<PfsClientProvider>();
         await (await provider.GetClientAsync()).ListAsync();
@@ -80,7 +80,56 @@ public sealed class DependencyInjectionTests(ClusterFixture fixture)
         Assert.Contains("Pfs:MetaServer", ex.Message);
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> configuration, Action<PfsClientSettings>? configure = null)
+    [Fact]
+    public async Task EverySettingBindsFromThePfsSection()
+    {
+        await using var services = Build(new()
+        {
+            ["Pfs:MetaServer"] = fixture.Cluster.MetaServerAddress.ToString(),
+            ["Pfs:ClientId"] = "bound-client",
+            ["Pfs:CacheBlocks"] = "64",
+            ["Pfs:OperationTimeout"] = "00:00:07",
+            ["Pfs:MaxCallBytes"] = "65536",
+            ["Pfs:MaxConcurrentCalls"] = "3",
+            ["Pfs:WriteBehindBytes"] = "4096",
+        });
+
+        var options = services.GetRequiredService<PfsClientProvider>().Options;
+
+        Assert.Equal(
+            (64, TimeSpan.FromSeconds(7), 65536, 3, 4096L),
+            (options.CacheBlocks, options.OperationTimeout, options.MaxCallBytes, options.MaxConcurrentCalls, options.WriteBehindBytes));
+        var stats = await WriteAndCloseAsync(await services.GetRequiredService<PfsClientProvider>().GetClientAsync(), fixture.UniqueName("di-bound"));
+        Assert.True(stats.Evictions > 0, "a 64-block cache evicts while 256 blocks are written");
+    }
+
+    [Fact]
+    public void ABadSettingFailsAtStartWithTheRuleDeclaredBesideIt()
+    {
+        using var services = Build(new()
+        {
+            ["Pfs:MetaServer"] = fixture.Cluster.MetaServerAddress.ToString(),
+            ["Pfs:CacheBlocks"] = "0",
+            ["Pfs:WriteBehindBytes"] = "-1",
+        });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("CacheBlocks: must be at least 1, not 0", ex.Message);
+        Assert.Contains("WriteBehindBytes: must be at least 0, not -1", ex.Message);
+    }
+
+    private static async Task<PfsCacheStats> WriteAndCloseAsync(PfsClient client, string name)
+    {
+        await client.CreateAsync(name, stripeWidth: 2);
+        await using (var file = await client.OpenAsync(name, PfsOpenMode.Write))
+        {
+            await file.WriteAsync(TestData.Bytes(256 * 512, seed: 5), 0);
+        }
+
+        return client.Stats;
+    }
+
+    private static ServiceProvider Build(Dictionary<string, string?> configuration, Func<PfsClientOptions, PfsClientOptions>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());

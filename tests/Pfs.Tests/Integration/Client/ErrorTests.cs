@@ -165,6 +165,24 @@ public sealed class ErrorTests(ClusterFixture fixture)
         }));
     }
 
+    [Fact]
+    public async Task BadClientOptionsNameEveryRuleTheyBreak()
+    {
+        var error = await Assert.ThrowsAsync<PfsException>(() => PfsClient.ConnectAsync(new PfsClientOptions
+        {
+            ClientId = " ",
+            MetaServer = new Uri("ftp://meta.example/"),
+            OperationTimeout = TimeSpan.Zero,
+            MaxCallBytes = 100,
+        }));
+
+        Assert.Equal(PfsErrorCode.InvalidArgument, error.Code);
+        Assert.Contains("ClientId: must not be empty", error.Message);
+        Assert.Contains("MetaServer: must be an absolute http:// or https:// address, not 'ftp://meta.example/'", error.Message);
+        Assert.Contains("OperationTimeout: must be positive, not 00:00:00", error.Message);
+        Assert.Contains("MaxCallBytes: must be at least 512, not 100", error.Message);
+    }
+
     internal static async Task AssertCode(PfsErrorCode code, Func<Task> action)
     {
         var error = await Assert.ThrowsAsync<PfsException>(action);

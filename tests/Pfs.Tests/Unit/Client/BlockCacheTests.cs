@@ -19,8 +19,8 @@ public sealed class BlockCacheTests
         var victims = Fill(cache, FileA, 3);
 
         Assert.Empty(victims);
-        Assert.Equal([Key(FileA, 2), Key(FileA, 0), Key(FileA, 3)], cache.KeysOldestFirst());
         Assert.Equal(new(ReadHits: 1, WriteHits: 0, Evictions: 1, Writebacks: 0, Invalidations: 0, CloseWritebacks: 0, CloseEvictions: 0), cache.Stats);
+        Assert.Equal([0L, 2, 3], CachedOf(cache, FileA, 0, 1, 2, 3));
     }
 
     [Fact]
@@ -48,15 +48,17 @@ public sealed class BlockCacheTests
 
         var victim = Assert.Single(victims);
         Assert.Equal(Key(FileA, 0), victim.Key);
-        Assert.True(cache.Contains(Key(FileA, 0)), "a dirty victim must stay readable while its write-back is in flight");
+        var inFlight = new byte[BlockSize];
+        cache.ReadCached(FileA, 0, inFlight, 0, 0, []);
+        Assert.Equal(Block(FileA, 0), inFlight); // readable while its write-back is in flight
         var writeBacks = cache.PrepareWriteBacks(victims);
         Assert.Equal(Block(FileA, 0), writeBacks[0].Bytes.ToArray());
 
-        cache.CompleteWriteBacks(writeBacks, succeeded: true, atClose: false);
+        Assert.Equal(1, cache.CompleteWriteBacks(writeBacks, succeeded: true));
 
-        Assert.False(cache.Contains(Key(FileA, 0)));
-        Assert.Equal(2, cache.Count);
-        Assert.Equal((1L, 1L), (cache.Stats.Evictions, cache.Stats.Writebacks));
+        Assert.Equal([1L], CachedOf(cache, FileA, 0, 1));
+        Assert.Equal([0L], CachedOf(cache, FileB, 0));
+        Assert.Equal(0, cache.Stats.Evictions); // leaving after its write-back is the writer's to count
     }
 
     [Fact]
@@ -66,10 +68,9 @@ public sealed class BlockCacheTests
         Write(cache, FileA, 0);
         var victims = Fill(cache, FileB, 0);
 
-        cache.CompleteWriteBacks(cache.PrepareWriteBacks(victims), succeeded: false, atClose: false);
+        Assert.Equal(0, cache.CompleteWriteBacks(cache.PrepareWriteBacks(victims), succeeded: false));
 
-        Assert.True(cache.IsDirty(Key(FileA, 0)));
-        Assert.Equal((0L, 0L), (cache.Stats.Evictions, cache.Stats.Writebacks));
+        Assert.Equal([0L], DirtyOf(cache, FileA));
     }
 
     [Fact]
@@ -80,15 +81,14 @@ public sealed class BlockCacheTests
         var writeBacks = cache.PrepareWriteBacks(Fill(cache, FileB, 0));
 
         Write(cache, FileA, 0);
-        cache.CompleteWriteBacks(writeBacks, succeeded: true, atClose: false);
 
-        Assert.True(cache.IsDirty(Key(FileA, 0)));
+        Assert.Equal(0, cache.CompleteWriteBacks(writeBacks, succeeded: true));
+        Assert.Equal([0L], DirtyOf(cache, FileA));
         Assert.Equal(1, cache.Stats.WriteHits);
-        Assert.Equal(0, cache.Stats.Writebacks);
     }
 
     [Fact]
-    public void LargeWriteThroughSmallCacheWritesBackEveryPushedOutBlock()
+    public void LargeWriteThroughSmallCacheHandsBackEveryPushedOutBlock()
     {
         var cache = new BlockCache(capacity: 3);
         var data = new byte[10 * BlockSize];
@@ -96,18 +96,16 @@ public sealed class BlockCacheTests
         var victims = new List<CachedBlock>();
 
         cache.ApplyWrite(FileA, 0, data, new Dictionary<long, ReadOnlyMemory<byte>>(), victims);
-        var writeBacks = cache.PrepareWriteBacks(victims);
         var expectedLast = data.AsSpan(7 * BlockSize).ToArray();
         Array.Clear(data); // the cache must have copied what it kept
 
         Assert.Equal([0L, 1, 2, 3, 4, 5, 6], victims.Select(v => v.Key.Index));
-        Assert.Equal([Key(FileA, 7), Key(FileA, 8), Key(FileA, 9)], cache.KeysOldestFirst());
+        Assert.All(victims, v => Assert.True(v.IsVirtual, "a block pushed out by its own write is never copied"));
         Assert.Equal(7, cache.Stats.Evictions);
         var kept = new byte[3 * BlockSize];
         cache.ReadCached(FileA, 7 * BlockSize, kept, 7, 9, []);
         Assert.Equal(expectedLast, kept);
-        cache.CompleteWriteBacks(writeBacks, succeeded: true, atClose: false);
-        Assert.Equal(7, cache.Stats.Writebacks);
+        Assert.Equal([7L, 8, 9], CachedOf(cache, FileA, [.. Enumerable.Range(0, 10).Select(i => (long)i)]));
     }
 
     [Fact]
@@ -137,8 +135,9 @@ public sealed class BlockCacheTests
         var dropped = cache.Invalidate(FileA.FileId, [(1, 2), (5, 1)]);
 
         Assert.Equal(3, dropped);
-        Assert.Equal([Key(FileA, 0), Key(FileA, 3), Key(FileA, 4), Key(FileB, 2)], cache.KeysOldestFirst());
         Assert.Equal(3, cache.Stats.Invalidations);
+        Assert.Equal([0L, 3, 4], CachedOf(cache, FileA, 0, 1, 2, 3, 4, 5));
+        Assert.Equal([2L], CachedOf(cache, FileB, 2));
     }
 
     [Fact]
@@ -151,8 +150,9 @@ public sealed class BlockCacheTests
         var dropped = cache.DropAllClean();
 
         Assert.Equal(2, dropped);
-        Assert.Equal([Key(FileB, 0)], cache.KeysOldestFirst());
         Assert.Equal(2, cache.Stats.CloseEvictions);
+        Assert.Empty(CachedOf(cache, FileA, 0, 1));
+        Assert.Equal([0L], DirtyOf(cache, FileB));
     }
 
     [Fact]
@@ -165,15 +165,15 @@ public sealed class BlockCacheTests
         Assert.Null(cache.PinDirtyForClose(FileA.FileId));
         var waiting = cache.WaitForWriteBacksAsync(FileA.FileId);
         Assert.False(waiting.IsCompleted);
-        cache.CompleteWriteBacks(writeBacks, succeeded: false, atClose: false);
+        cache.CompleteWriteBacks(writeBacks, succeeded: false);
         await waiting.WaitAsync(TimeSpan.FromSeconds(5));
 
         var pinned = cache.PinDirtyForClose(FileA.FileId);
         Assert.NotNull(pinned);
-        var single = Assert.Single(pinned);
-        cache.CompleteWriteBacks(pinned, succeeded: true, atClose: true);
-        Assert.False(cache.IsDirty(single.Block.Key));
-        Assert.Equal(1, cache.Stats.CloseWritebacks);
+        Assert.Equal(Key(FileA, 0), Assert.Single(pinned).Block.Key);
+        Assert.Equal(1, cache.CompleteWriteBacks(pinned, succeeded: true));
+        Assert.Empty(DirtyOf(cache, FileA));
+        Assert.Equal([0L], CachedOf(cache, FileA, 0)); // a close's write-back leaves the block cached, clean
     }
 
     [Fact]
@@ -217,4 +217,20 @@ public sealed class BlockCacheTests
 
     private static void Read(BlockCache cache, FileLayout file, long index) =>
         cache.ReadCached(file, index * BlockSize, new byte[BlockSize], index, index, []);
+
+    // Which of the blocks are cached, found by reading them: that counts hits and changes recency, so ask last.
+    private static long[] CachedOf(BlockCache cache, FileLayout file, params long[] indices)
+    {
+        var misses = new List<long>();
+        foreach (var index in indices)
+        {
+            cache.ReadCached(file, index * BlockSize, new byte[BlockSize], index, index, misses);
+        }
+
+        return [.. indices.Except(misses)];
+    }
+
+    // The file's dirty blocks, as a close would pin them for its flush (they stay pinned: ask last).
+    private static long[] DirtyOf(BlockCache cache, FileLayout file) =>
+        [.. cache.PinDirtyForClose(file.FileId)!.Select(w => w.Block.Key.Index)];
 }

@@ -1,0 +1,62 @@
+using Grpc.Core;
+using Pfs.Client.Transport;
+using Pfs.Protocol.Meta;
+
+namespace Pfs.Client;
+
+/// <summary>How calls to the metadata server are made: deadlines, cancellation, and errors as <see cref="PfsException"/>.</summary>
+public sealed partial class PfsClient
+{
+    /// <summary>
+    /// Options for a call that must finish within the operation timeout. It waits for a server
+    /// that is restarting (wait-for-ready) rather than failing while the channel reconnects.
+    /// </summary>
+    internal CallOptions Bounded(CancellationToken cancellationToken = default) =>
+        new CallOptions(deadline: DateTime.UtcNow + Options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
+
+    internal async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"{what} was cancelled", ex, cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            throw PfsErrors.FromRpc(ex, what);
+        }
+    }
+
+    // Open and Delete wait for a lock with no deadline (the wait may be long, and keep-alive
+    // pings find a dead server). If the caller gives up, the server is told to drop whatever
+    // the call holds or waits for, since its answer may have been lost on the way.
+    private async Task<T> LockingCallAsync<T>(string what, ulong openId, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CallMetaAsync(what, call, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await ReleaseQuietlyAsync(openId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(ulong openId)
+    {
+        try
+        {
+            await _meta.ReleaseAsync(new ReleaseRequest { ClientId = Options.ClientId, OpenId = openId },
+                Bounded()).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            // The lease frees it when this client goes away.
+            Log.ReleaseFailed(_logger, openId, ex.Status.Detail);
+        }
+    }
+}
