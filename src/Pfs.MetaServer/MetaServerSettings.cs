@@ -1,150 +1,76 @@
-using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Pfs.MetaServer.Persistence;
+using Pfs.Protocol.Transport;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.MetaServer;
 
 /// <summary>
-/// Turns flags (and, for what the flags leave out, configuration as Aspire sets it:
-/// <c>MetaServer:FileServers</c>, <c>ConnectionStrings:redis</c>, <c>MetaServer:LeaseSeconds</c>)
-/// into checked options. Flags win over configuration.
+/// The metadata server's settings: each flag with the configuration key it sets (Aspire sets the
+/// keys: <c>MetaServer:FileServers</c>, <c>ConnectionStrings:redis</c>), and their checks below.
 /// </summary>
-internal static class MetaServerCommandLine
+public static class MetaServerSettings
 {
-    public const string FileServersKey = "MetaServer:FileServers";
-    public const string RedisKey = "ConnectionStrings:redis";
-    public const string LeaseSecondsKey = "MetaServer:LeaseSeconds";
+    /// <summary>The configuration section of the metadata server's own settings.</summary>
+    public const string Section = "MetaServer";
 
-    private const double MaxLeaseSeconds = 86_400;
+    public const double MaxLeaseSeconds = 86_400;
 
-    /// <summary>The outcome: options to run with, an error for stderr, or a help/version request.</summary>
-    public sealed record Result(MetaServerOptions? Options, string? Error, ParseResult ParseResult)
+    public static readonly ServerFlag FileServers = new("--file-servers", "MetaServer:FileServers",
+        "Ordered, comma-separated file-server addresses, e.g. localhost:50052,localhost:50053");
+
+    public static readonly ServerFlag Redis = new("--redis", $"ConnectionStrings:{MetadataStoreRegistration.RedisConnectionName}",
+        "StackExchange.Redis connection string; without it metadata is kept in memory only");
+
+    public static readonly ServerFlag LeaseSeconds = new("--lease-seconds", "MetaServer:LeaseSeconds",
+        "Seconds a client without a Subscribe stream keeps its handles (default 10)", FlagKind.Number);
+
+    public static ServerCommandLine CommandLine { get; } = new(
+        "Pfs.MetaServer",
+        "Pfs metadata server: file registry, stripe recipes, locks and invalidations.",
+        [PfsServerSettings.Port, FileServers, Redis, PfsServerSettings.BindAddress, LeaseSeconds, PfsServerSettings.ClusterKeyFile]);
+}
+
+/// <summary>Checks <see cref="MetaServerOptions"/> once, whichever source each setting came from.</summary>
+internal sealed class MetaServerOptionsValidator : IValidateOptions<MetaServerOptions>
+{
+    private static readonly TimeSpan MaxCommitTimeout = TimeSpan.FromMinutes(10);
+
+    public ValidateOptionsResult Validate(string? name, MetaServerOptions options)
     {
-        /// <summary>--help or --version: invoke <see cref="ParseResult"/> instead of starting.</summary>
-        public bool IsInformational => Error is null && Options is null;
+        var failures = new List<string>();
+        PfsServerSettings.Check(options, failures);
+        if (options.FileServers.Count == 0)
+        {
+            failures.Add($"at least one file server is required: {MetaServerSettings.FileServers}");
+        }
+
+        // The options keep every address that is one in its normal form; anything else is not an address.
+        foreach (var address in options.FileServers.Where(address => PfsAddress.Normalize(address) != address))
+        {
+            failures.Add($"file-server address '{address}' is not of the form [http://]host:port");
+        }
+
+        if (options.Redis is { } redis && string.IsNullOrWhiteSpace(redis))
+        {
+            failures.Add($"the Redis connection string ({MetaServerSettings.Redis}) is empty");
+        }
+
+        if (options.LeaseTimeout <= TimeSpan.Zero || options.LeaseTimeout > TimeSpan.FromSeconds(MetaServerSettings.MaxLeaseSeconds))
+        {
+            failures.Add($"{MetaServerSettings.LeaseSeconds} must be above 0 and at most {MetaServerSettings.MaxLeaseSeconds} seconds");
+        }
+
+        if (options.CommitTimeout <= TimeSpan.Zero || options.CommitTimeout > MaxCommitTimeout)
+        {
+            failures.Add($"the commit timeout {options.CommitTimeout} must be positive and at most ten minutes");
+        }
+
+        if (options.NoticeQueueCapacity < 1)
+        {
+            failures.Add($"the notice queue capacity {options.NoticeQueueCapacity} must be at least 1");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    public static Result Parse(IReadOnlyList<string> args, IConfiguration configuration)
-    {
-        // Fresh symbols per parse: System.CommandLine symbols keep their parents, so they are not shared.
-        var port = new Option<int?>("--port")
-        {
-            Description = "Port to listen on (0: any free port); without it, endpoints come from configuration (ASPNETCORE_URLS)",
-            CustomParser = static result => ParsePort(result),
-        };
-        var fileServers = new Option<string?>("--file-servers")
-        {
-            Description = "Ordered, comma-separated file-server addresses, e.g. localhost:50052,localhost:50053",
-        };
-        var redis = new Option<string?>("--redis")
-        {
-            Description = "StackExchange.Redis connection string; without it metadata is kept in memory only",
-        };
-        var bind = new Option<string?>("--bind")
-        {
-            Description = "IP address to bind (default: all interfaces)",
-        };
-        var leaseSeconds = new Option<double?>("--lease-seconds")
-        {
-            Description = "Seconds a client without a Subscribe stream keeps its handles (default 10)",
-            CustomParser = static result => ParseLeaseSeconds(result),
-        };
-        var keyFile = new Option<string?>("--cluster-key-file")
-        {
-            Description = "File with the base64 cluster key shared with the file servers (default: Pfs:ClusterKey, else ~/.pfs/cluster.key)",
-        };
-        var root = new RootCommand("Pfs metadata server: file registry, stripe recipes, locks and invalidations.")
-        {
-            port,
-            fileServers,
-            redis,
-            bind,
-            leaseSeconds,
-            keyFile,
-        };
-
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            return new Result(null, parsed.Errors[0].Message, parsed);
-        }
-
-        if (parsed.Action is not null)
-        {
-            return new Result(null, null, parsed);
-        }
-
-        try
-        {
-            var servers = parsed.GetValue(fileServers) ?? configuration[FileServersKey];
-            if (string.IsNullOrWhiteSpace(servers))
-            {
-                throw new ArgumentException($"--file-servers is required (or {FileServersKey} in configuration)");
-            }
-
-            var options = new MetaServerOptions
-            {
-                Port = parsed.GetValue(port),
-                BindAddress = parsed.GetValue(bind),
-                FileServers = servers.Split(',', StringSplitOptions.TrimEntries),
-                Redis = parsed.GetValue(redis) ?? NullIfBlank(configuration[RedisKey]),
-                ClusterKeyFile = parsed.GetValue(keyFile),
-            };
-            if ((parsed.GetValue(leaseSeconds) ?? LeaseSecondsFromConfiguration(configuration)) is { } seconds)
-            {
-                options = options with { LeaseTimeout = TimeSpan.FromSeconds(seconds) };
-            }
-
-            return new Result(options.Normalize(), null, parsed);
-        }
-        catch (ArgumentException ex)
-        {
-            return new Result(null, ex.Message, parsed);
-        }
-    }
-
-    private static int? ParsePort(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535)
-        {
-            return port;
-        }
-
-        result.AddError($"--port '{text}' must be a whole number from 0 to 65535");
-        return null;
-    }
-
-    private static double? ParseLeaseSeconds(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (TryParseSeconds(text, out var seconds))
-        {
-            return seconds;
-        }
-
-        result.AddError($"--lease-seconds '{text}' must be a number of seconds above 0 and at most {MaxLeaseSeconds}");
-        return null;
-    }
-
-    private static double? LeaseSecondsFromConfiguration(IConfiguration configuration)
-    {
-        var text = configuration[LeaseSecondsKey];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        return TryParseSeconds(text, out var seconds)
-            ? seconds
-            : throw new ArgumentException($"{LeaseSecondsKey} '{text}' must be a number of seconds above 0 and at most {MaxLeaseSeconds}");
-    }
-
-    private static bool TryParseSeconds(string text, out double seconds) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)
-        && seconds > 0
-        && seconds <= MaxLeaseSeconds;
-
-    private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 }

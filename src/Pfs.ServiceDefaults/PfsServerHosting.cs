@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.ServiceDefaults;
 
@@ -17,11 +18,13 @@ public static class PfsServerHosting
     public const int MaxMessageBytes = Pfs.Protocol.PfsLimits.MaxMessageBytes;
 
     /// <summary>
-    /// Serves h2c only. With <paramref name="port"/> set, listens there (0 picks a free port);
-    /// without it the endpoints come from configuration (ASPNETCORE_URLS, as under Aspire).
+    /// Serves h2c only. With <see cref="IPfsServerOptions.Port"/> set, listens there (0 picks a free
+    /// port); without it the endpoints come from configuration (ASPNETCORE_URLS, as under Aspire).
     /// </summary>
-    public static WebApplicationBuilder UsePfsKestrel(this WebApplicationBuilder builder, int? port, string? bindAddress = null)
+    public static WebApplicationBuilder UsePfsKestrel<TOptions>(this WebApplicationBuilder builder)
+        where TOptions : class, IPfsServerOptions
     {
+        ArgumentNullException.ThrowIfNull(builder);
         // ASP.NET Core logs four lines per request at Information: on a block server that is more
         // CPU than the call itself. Warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -30,7 +33,7 @@ public static class PfsServerHosting
             kestrel.AddServerHeader = false;
             // Cleartext gRPC needs HTTP/2-only endpoints: with Http1AndHttp2 an h2c call gets an empty reply.
             kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
-            // The .NET defaults (1 MiB / 768 KiB) throttle bulk uploads; see PERF-NOTES.
+            // The .NET defaults (1 MiB / 768 KiB) cost bulk uploads up to a quarter of their throughput.
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
             // Opens wait server-side for locks; many may be outstanding on one connection.
@@ -40,10 +43,11 @@ public static class PfsServerHosting
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(5);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(5);
             kestrel.Limits.MaxRequestBodySize = null;
-            if (port is { } p)
+            var options = kestrel.ApplicationServices.GetRequiredService<TOptions>();
+            if (options.Port is { } port)
             {
-                var address = string.IsNullOrEmpty(bindAddress) ? IPAddress.Any : IPAddress.Parse(bindAddress);
-                kestrel.Listen(address, p);
+                var address = string.IsNullOrEmpty(options.BindAddress) ? IPAddress.Any : IPAddress.Parse(options.BindAddress);
+                kestrel.Listen(address, port);
             }
         });
         return builder;
@@ -83,15 +87,6 @@ public static class PfsServerHosting
                                .Replace("://*:", "://127.0.0.1:", StringComparison.Ordinal));
         return new UriBuilder(uri) { Path = string.Empty }.Uri;
     }
-
-    /// <summary>
-    /// Tries a server start gets while its port is still taken: a restart (the dashboard's restart
-    /// button, a supervisor) can start the new process while the old one is still letting go of it.
-    /// </summary>
-    public const int BindAttempts = 20;
-
-    /// <summary>The pause between those tries (10 s in all).</summary>
-    public static readonly TimeSpan BindRetryDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>True if <paramref name="exception"/> is Kestrel failing to bind a port that another socket holds.</summary>
     public static bool IsAddressInUse(Exception exception) =>
