@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Pfs.Protocol;
 using Pfs.ServiceDefaults.Settings;
@@ -11,12 +12,15 @@ namespace Pfs.ServiceDefaults;
 /// file <c>~/.pfs/cluster.key</c>, created on first use, so servers started by hand on one machine
 /// agree without any setup. A key that is configured but missing or malformed is a start-up error.
 /// </summary>
-public static class ClusterKeys
+public static partial class ClusterKeys
 {
     public const string ConfigurationKey = "Pfs:ClusterKey";
     public const string FileConfigurationKey = "Pfs:ClusterKeyFile";
 
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    // errno of link(2) when the new name exists (the same on Linux and macOS).
+    private const int AlreadyExists = 17;
 
     public static string DefaultKeyFile =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".pfs", "cluster.key");
@@ -62,7 +66,8 @@ public static class ClusterKeys
     /// <summary>
     /// Reads the key file, creating it first if there is none. Of several processes that find none,
     /// exactly one creates it, and none ever reads a part-written key: each writes a whole key to a
-    /// file of its own beside it and links that into place, which fails if the name is taken.
+    /// file of its own beside it and links that into place, which fails if the name is taken; the
+    /// losers read the winner's.
     /// </summary>
     internal static string ReadOrCreate(string path)
     {
@@ -112,8 +117,7 @@ public static class ClusterKeys
                 stream.Flush(flushToDisk: true);
             }
 
-            // Without overwrite this is link(2) then unlink(2) on Unix: atomic, and it fails if the name exists.
-            File.Move(candidate, path, overwrite: false);
+            Publish(candidate, path);
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -124,4 +128,28 @@ public static class ClusterKeys
             File.Delete(candidate);
         }
     }
+
+    /// <summary>Gives the whole <paramref name="candidate"/> the name <paramref name="path"/>, unless that name exists.</summary>
+    private static void Publish(string candidate, string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // MoveFileEx without MOVEFILE_REPLACE_EXISTING: atomic, and it fails if the name exists.
+            File.Move(candidate, path, overwrite: false);
+            return;
+        }
+
+        // Not File.Move: on Unix it checks for the name and then renames, so a second creator can replace
+        // the first one's key after a server has read it. link(2) fails if the name exists.
+        if (Link(candidate, path) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno == AlreadyExists
+                ? new IOException($"'{path}' exists")
+                : new IOException($"cannot create '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existingPath, string newPath);
 }
