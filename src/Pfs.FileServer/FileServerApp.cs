@@ -4,9 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
-using Pfs.Protocol;
 using Pfs.ServiceDefaults;
-using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.FileServer;
 
@@ -37,18 +35,8 @@ public static class FileServerApp
         Action<WebApplicationBuilder>? configure = null,
         IConfiguration? configuration = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
-        if (configuration is not null)
-        {
-            builder.Configuration.AddConfiguration(configuration);
-        }
-
-        builder.Configuration.AddSettings(settings);
-        builder.UsePfsKestrel<FileServerOptions>();
-        builder.AddServiceDefaults();
-        builder.Services.AddPfsGrpc();
-        builder.Services.AddPfsServerOptions<FileServerOptions, FileServerOptionsValidator>(FileServerSettings.Section);
-        builder.Services.AddPfsClusterKey<FileServerOptions>();
+        var builder = WebApplication.CreateSlimBuilder(args)
+            .AddPfsServer<FileServerOptions, FileServerOptionsValidator>(settings, configuration, FileServerSettings.Section);
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<FileServerOptions>();
@@ -58,9 +46,7 @@ public static class FileServerApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        // Checked now, so a bad setting, key or directory stops the start with its reason rather than failing a call later.
-        _ = app.Services.GetRequiredService<FileServerOptions>();
-        _ = app.Services.GetRequiredService<CapabilitySigner>();
+        app.CheckPfsServer<FileServerOptions>();
         try
         {
             _ = app.Services.GetRequiredService<BlockStore>();

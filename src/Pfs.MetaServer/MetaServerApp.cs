@@ -8,9 +8,7 @@ using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
 using Pfs.MetaServer.Services;
 using Pfs.MetaServer.Sessions;
-using Pfs.Protocol;
 using Pfs.ServiceDefaults;
-using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.MetaServer;
 
@@ -39,27 +37,16 @@ public static class MetaServerApp
         Action<WebApplicationBuilder>? configure = null,
         IConfiguration? configuration = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (configuration is not null)
-        {
-            builder.Configuration.AddConfiguration(configuration);
-        }
-
-        builder.Configuration.AddSettings(settings);
-        builder.UsePfsKestrel<MetaServerOptions>();
-        builder.AddServiceDefaults();
-        builder.Services.AddPfsGrpc();
+        var builder = WebApplication.CreateBuilder(args)
+            .AddPfsServer<MetaServerOptions, MetaServerOptionsValidator>(
+                settings, configuration, MetaServerSettings.Section, (MetaServerSettings.Redis.Key, nameof(MetaServerOptions.Redis)));
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<MetaErrorInterceptor>());
-        builder.Services.AddPfsServerOptions<MetaServerOptions, MetaServerOptionsValidator>(MetaServerSettings.Section, "ConnectionStrings");
-        builder.Services.AddPfsClusterKey<MetaServerOptions>();
         configure?.Invoke(builder);
         builder.AddMetadataStoreConnection();
         builder.Services.AddMetaServerCore();
 
         var app = builder.Build();
-        // Checked now, so a bad setting or key stops the start with its reason rather than failing a call later.
-        _ = app.Services.GetRequiredService<MetaServerOptions>();
-        _ = app.Services.GetRequiredService<CapabilitySigner>();
+        app.CheckPfsServer<MetaServerOptions>();
         app.MapGrpcService<MetaGrpcService>();
         app.MapPfsHealth();
         app.MapDefaultEndpoints();

@@ -4,9 +4,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pfs.Protocol;
 using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.ServiceDefaults;
@@ -16,6 +19,50 @@ public static class PfsServerHosting
 {
     /// <summary>Largest gRPC message a server accepts or sends: one block of the largest size (64 MiB) plus framing.</summary>
     public const int MaxMessageBytes = Pfs.Protocol.PfsLimits.MaxMessageBytes;
+
+    /// <summary>
+    /// What both servers are made of: <paramref name="configuration"/> and then <paramref name="settings"/>
+    /// (flags, or an embedder's explicit options) on top of the host's own configuration; h2c Kestrel;
+    /// the service defaults; gRPC with health; <typeparamref name="TOptions"/> bound (see
+    /// <see cref="PfsServerSettings.AddPfsServerOptions"/>) and checked by <typeparamref name="TValidator"/>; the cluster key.
+    /// </summary>
+    public static WebApplicationBuilder AddPfsServer<TOptions, TValidator>(
+        this WebApplicationBuilder builder,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        IConfiguration? configuration,
+        string section,
+        params (string Key, string Property)[] elsewhere)
+        where TOptions : class, IPfsServerOptions
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (configuration is not null)
+        {
+            builder.Configuration.AddConfiguration(configuration);
+        }
+
+        builder.Configuration.AddSettings(settings);
+        builder.UsePfsKestrel<TOptions>();
+        builder.AddServiceDefaults();
+        builder.Services.AddPfsGrpc();
+        builder.Services.AddPfsServerOptions<TOptions, TValidator>(section, elsewhere);
+        builder.Services.AddPfsClusterKey<TOptions>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Resolves the options and the cluster key of a built server, so a bad setting or key stops the
+    /// start with its reason (<see cref="OptionsValidationException"/>, <see cref="ArgumentException"/>)
+    /// rather than failing a call later.
+    /// </summary>
+    public static TOptions CheckPfsServer<TOptions>(this WebApplication app)
+        where TOptions : class, IPfsServerOptions
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<TOptions>();
+        _ = app.Services.GetRequiredService<CapabilitySigner>();
+        return options;
+    }
 
     /// <summary>
     /// Serves h2c only. With <see cref="IPfsServerOptions.Port"/> set, listens there (0 picks a free

@@ -10,61 +10,29 @@ namespace Pfs.MetaServer.Errors;
 /// </summary>
 public sealed class MetaErrorInterceptor : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        ArgumentNullException.ThrowIfNull(continuation);
-        try
-        {
-            return await continuation(request, context).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ToRpcException(ex, context) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+        MapAsync(() => continuation(request, context), context);
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        ArgumentNullException.ThrowIfNull(continuation);
-        try
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MapAsync(async () =>
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ToRpcException(ex, context) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+            return true;
+        }, context);
 
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        ArgumentNullException.ThrowIfNull(continuation);
-        try
-        {
-            return await continuation(requestStream, context).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ToRpcException(ex, context) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MapAsync(() => continuation(requestStream, context), context);
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        ArgumentNullException.ThrowIfNull(continuation);
-        try
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MapAsync(async () =>
         {
             await continuation(requestStream, responseStream, context).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ToRpcException(ex, context) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+            return true;
+        }, context);
 
     /// <summary>The status a caller gets for <paramref name="exception"/>, or null to leave it to gRPC.</summary>
     public static RpcException? ToRpcException(Exception exception, ServerCallContext context)
@@ -97,4 +65,16 @@ public sealed class MetaErrorInterceptor : Interceptor
         MetaErrorCode.Unavailable => StatusCode.Unavailable,
         _ => StatusCode.Internal,
     };
+
+    private static async Task<T> MapAsync<T>(Func<Task<T>> call, ServerCallContext context)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ToRpcException(ex, context) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
 }

@@ -77,25 +77,35 @@ public static class PfsServerSettings
     }
 
     /// <summary>
-    /// Binds <typeparamref name="TOptions"/> from the <c>Pfs</c> section and then from
-    /// <paramref name="sections"/>, checks it with <typeparamref name="TValidator"/> once (when first
-    /// used, and at the latest at start), and registers the bound value itself for constructors that take it.
+    /// Binds <typeparamref name="TOptions"/> from the shared settings, then from its own
+    /// <paramref name="section"/>, then from the keys in <paramref name="elsewhere"/> (each a key and
+    /// the property it sets, such as <c>ConnectionStrings:redis</c> for <c>Redis</c>); checks it with
+    /// <typeparamref name="TValidator"/> once (when first used, and at the latest at start); and
+    /// registers the bound value itself for constructors that take it.
     /// </summary>
     /// <remarks>
-    /// Non-public properties are bound too: an options record keeps a setting's configuration form
-    /// (a comma-separated list, seconds) in a private property beside its typed one.
+    /// Only the shared keys are read from the <c>Pfs</c> section, which also holds the AppHost's own
+    /// settings (<c>Pfs:FileServers</c>, <c>Pfs:Redis</c>) that a server started from the same shell
+    /// must not take for its own. Non-public properties are bound too: an options record keeps a
+    /// setting's configuration form (a comma-separated list, seconds) in a private property beside its typed one.
     /// </remarks>
-    public static OptionsBuilder<TOptions> AddPfsServerOptions<TOptions, TValidator>(this IServiceCollection services, params string[] sections)
+    public static OptionsBuilder<TOptions> AddPfsServerOptions<TOptions, TValidator>(
+        this IServiceCollection services, string section, params (string Key, string Property)[] elsewhere)
         where TOptions : class, IPfsServerOptions
         where TValidator : class, IValidateOptions<TOptions>
     {
-        ArgumentNullException.ThrowIfNull(sections);
-        var builder = services.AddOptions<TOptions>();
-        foreach (var section in sections.Prepend(Section))
-        {
-            builder.BindConfiguration(section, binder => binder.BindNonPublicProperties = true);
-        }
-
+        ArgumentNullException.ThrowIfNull(elsewhere);
+        (string Key, string Property)[] shared =
+        [
+            (Port.Key, nameof(IPfsServerOptions.Port)),
+            (BindAddress.Key, nameof(IPfsServerOptions.BindAddress)),
+            (ClusterKeys.ConfigurationKey, nameof(IPfsServerOptions.ClusterKey)),
+            (ClusterKeyFile.Key, nameof(IPfsServerOptions.ClusterKeyFile)),
+        ];
+        var builder = services.AddOptions<TOptions>()
+            .Configure<IConfiguration>((options, configuration) => Select(configuration, shared).Bind(options, NonPublic))
+            .BindConfiguration(section, NonPublic)
+            .Configure<IConfiguration>((options, configuration) => Select(configuration, elsewhere).Bind(options, NonPublic));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
         services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<TOptions>>().Value);
         return builder.ValidateOnStart();
@@ -104,4 +114,14 @@ public static class PfsServerSettings
     /// <summary>Explicit settings as the last (winning) configuration source.</summary>
     public static IConfigurationBuilder AddSettings(this IConfigurationBuilder configuration, IEnumerable<KeyValuePair<string, string?>> settings) =>
         configuration.AddInMemoryCollection(settings);
+
+    private static void NonPublic(BinderOptions binder) => binder.BindNonPublicProperties = true;
+
+    /// <summary>The given keys' values, each under the name of the property it sets.</summary>
+    private static IConfiguration Select(IConfiguration configuration, IEnumerable<(string Key, string Property)> keys) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(keys
+                .Select(key => new KeyValuePair<string, string?>(key.Property, configuration[key.Key]))
+                .Where(setting => setting.Value is not null))
+            .Build();
 }

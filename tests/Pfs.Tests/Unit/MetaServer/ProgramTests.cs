@@ -21,7 +21,7 @@ public sealed class ProgramTests
         var merged = new ConfigurationBuilder().AddConfiguration(configuration).AddSettings(commandLine.Settings).Build();
         using var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(merged)
-            .AddPfsServerOptions<MetaServerOptions, MetaServerOptionsValidator>(MetaServerSettings.Section, "ConnectionStrings").Services
+            .AddPfsServerOptions<MetaServerOptions, MetaServerOptionsValidator>(MetaServerSettings.Section, (MetaServerSettings.Redis.Key, nameof(MetaServerOptions.Redis))).Services
             .BuildServiceProvider();
         return services.GetRequiredService<IOptions<MetaServerOptions>>().Value;
     }
@@ -92,5 +92,16 @@ public sealed class ProgramTests
 
         Assert.Equal(["http://flag:1"], options.FileServers);
         Assert.Equal(7, options.Port);
+    }
+
+    [Fact]
+    public void TheAppHostsOwnPfsKeysAreNotTheServers()
+    {
+        // A shell that exported Pfs__Redis / Pfs__FileServers for the AppHost starts a metadata server by hand.
+        var options = Bind(["--file-servers", "fs:1"], Configuration(("Pfs:Redis", "garnet"), ("Pfs:FileServers", "5"), ("Pfs:Port", "9")));
+
+        Assert.Null(options.Redis);
+        Assert.Equal(["http://fs:1"], options.FileServers);
+        Assert.Equal(9, options.Port);
     }
 }
