@@ -28,11 +28,8 @@ public static class PfsServerSettings
     public static readonly ServerFlag ClusterKeyFile = new("--cluster-key-file", ClusterKeys.FileConfigurationKey,
         "File with the base64 cluster key the servers share (default: Pfs:ClusterKey, else ~/.pfs/cluster.key)");
 
-    /// <summary>The flags every server takes.</summary>
-    public static IReadOnlyList<ServerFlag> Flags { get; } = [Port, BindAddress, ClusterKeyFile];
-
     /// <summary>The one check of a port number.</summary>
-    public static string? CheckPort(int? port) =>
+    private static string? CheckPort(int? port) =>
         port is < 0 or > MaxPort ? $"{Port} {port} must be from 0 to {MaxPort}" : null;
 
     /// <summary>Adds a line to <paramref name="failures"/> for each shared setting that is wrong.</summary>
