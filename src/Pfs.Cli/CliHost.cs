@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Pfs.Cli.Output;
 using Pfs.Client;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.Cli;
 
@@ -79,8 +80,7 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
             : environment(MetaVariable) is { Length: > 0 } variable
                 ? (variable, MetaVariable)
                 : (DefaultMeta, "the default");
-        var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
-        return Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
+        return PfsAddress.TryParse(text, out var uri)
             ? uri
             : throw new UsageException($"{source} '{text}' is not an address like http://host:50051");
     }

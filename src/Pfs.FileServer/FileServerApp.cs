@@ -12,63 +12,55 @@ namespace Pfs.FileServer;
 /// <summary>Builds a file server; the executable and in-process tests share this one composition.</summary>
 public static class FileServerApp
 {
-    /// <summary>Configuration key for the data directory when <see cref="FileServerOptions.DataDirectory"/> is empty.</summary>
-    public const string DataDirectoryKey = "FileServer:DataDirectory";
-
     /// <summary>
-    /// Builds (does not start) a file server. The data directory is created if missing, so a directory
-    /// that cannot be created fails here rather than on the first request.
+    /// Builds (does not start) a file server with explicit <paramref name="options"/> (they win over
+    /// configuration; an empty data directory is left to it). The data directory is created if
+    /// missing, so a directory that cannot be created fails here rather than on the first request.
     /// </summary>
     /// <param name="options">Listen and storage settings.</param>
-    /// <param name="args">Host arguments, for configuration only; the executable parses its own flags.</param>
+    /// <param name="args">Host arguments, for configuration only (<c>--FileServer:DataDirectory=DIR</c>).</param>
     /// <param name="configure">Runs last before the app is built, e.g. for tests to adjust logging.</param>
-    /// <exception cref="ArgumentException">No data directory in <paramref name="options"/> or configuration, or a bad setting.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is missing or malformed.</exception>
+    /// <exception cref="ArgumentException">The cluster key is missing or malformed.</exception>
+    /// <exception cref="IOException">The data directory cannot be used.</exception>
     public static WebApplication Build(FileServerOptions options, string[]? args = null, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Port is < 0 or > 65535)
+        return Build(args ?? [], options.ToConfiguration(), configure);
+    }
+
+    /// <summary>A server whose settings come from configuration, with <paramref name="settings"/> (the flags) on top.</summary>
+    internal static WebApplication Build(
+        string[] args,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        Action<WebApplicationBuilder>? configure = null,
+        IConfiguration? configuration = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args)
+            .AddPfsServer<FileServerOptions, FileServerOptionsValidator>(settings, configuration, FileServerSettings.Section);
+        builder.Services.AddSingleton(services =>
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Port, "the port must be from 0 to 65535");
-        }
-
-        if (options.DelayMs < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.DelayMs, "the delay must not be negative");
-        }
-
-        var builder = WebApplication.CreateSlimBuilder(args ?? []);
-        var resolved = options with { DataDirectory = ResolveDataDirectory(options.DataDirectory, builder.Configuration) };
-
-        builder.UsePfsKestrel(resolved.Port, resolved.BindAddress);
-        builder.AddServiceDefaults();
-        builder.Services.AddPfsGrpc();
-        builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
-        builder.Services.AddSingleton(resolved);
-        builder.Services.AddSingleton(services => new BlockStore(
-            resolved.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), resolved.SyncWrites));
+            var options = services.GetRequiredService<FileServerOptions>();
+            return new BlockStore(options.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), options.SyncWrites);
+        });
         builder.Services.AddSingleton<StagedObjects>();
-        builder.AddPfsClusterKey(resolved.ClusterKey, resolved.ClusterKeyFile);
+        builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        _ = app.Services.GetRequiredService<BlockStore>();
+        app.CheckPfsServer<FileServerOptions>();
+        try
+        {
+            _ = app.Services.GetRequiredService<BlockStore>();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot use the data directory: {ex.Message}", ex);
+        }
+
         app.MapGrpcService<FileGrpcService>();
         app.MapPfsHealth();
         app.MapDefaultEndpoints();
         return app;
-    }
-
-    /// <summary>An explicit directory wins; otherwise configuration (as Aspire sets it) supplies one.</summary>
-    internal static string ResolveDataDirectory(string? explicitDirectory, IConfiguration configuration)
-    {
-        if (!string.IsNullOrWhiteSpace(explicitDirectory))
-        {
-            return explicitDirectory;
-        }
-
-        var configured = configuration[DataDirectoryKey];
-        return !string.IsNullOrWhiteSpace(configured)
-            ? configured
-            : throw new ArgumentException($"no data directory: pass --data-dir or set {DataDirectoryKey}");
     }
 }

@@ -1,29 +1,52 @@
+using System.Globalization;
+using Pfs.ServiceDefaults.Settings;
+
 namespace Pfs.FileServer;
 
-/// <summary>How one file server listens and where it keeps its stripe objects.</summary>
-public sealed record FileServerOptions
+/// <summary>
+/// How one file server listens and where it keeps its stripe objects, bound from configuration
+/// (see <see cref="FileServerSettings"/> for the keys and flags and the checks).
+/// </summary>
+public sealed record FileServerOptions : IPfsServerOptions
 {
-    /// <summary>TCP port; 0 picks a free one. Null takes the endpoints from configuration (ASPNETCORE_URLS, as under Aspire).</summary>
+    /// <inheritdoc/>
     public int? Port { get; init; }
 
-    /// <summary>IP address to bind when <see cref="Port"/> is set; null or empty binds every interface.</summary>
+    /// <inheritdoc/>
     public string? BindAddress { get; init; }
 
     /// <summary>
-    /// Root of the block store. Empty takes <c>FileServer:DataDirectory</c> from configuration,
-    /// which is how Aspire hands each file server its own directory.
+    /// Root of the block store (<c>FileServer:DataDirectory</c>, <c>--data-dir</c>; Aspire hands each
+    /// file server its own). Empty in explicit options leaves it to configuration.
     /// </summary>
     public required string DataDirectory { get; init; }
 
-    /// <summary>Delay added to every call, so a benchmark can show what fanning out to many servers hides.</summary>
+    /// <summary>Delay added to every call, so a benchmark can show what fanning out to many servers hides (<c>FileServer:DelayMs</c>, <c>--delay-ms</c>).</summary>
     public int DelayMs { get; init; }
 
-    /// <summary>Flush every write to stable storage, not only those whose request asks for it.</summary>
+    /// <summary>Flush every write to stable storage, not only those whose request asks for it (<c>FileServer:SyncWrites</c>).</summary>
     public bool SyncWrites { get; init; }
 
-    /// <summary>The cluster key (base64, at least 32 bytes) that capabilities are checked with; see <c>ClusterKeys</c> for the fallbacks.</summary>
+    /// <inheritdoc/>
     public string? ClusterKey { get; init; }
 
-    /// <summary>A file holding the cluster key (<c>--cluster-key-file</c>).</summary>
+    /// <inheritdoc/>
     public string? ClusterKeyFile { get; init; }
+
+    /// <summary>These options as configuration keys, so explicit options take the path flags and Aspire take.</summary>
+    internal IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
+    {
+        foreach (var setting in PfsServerSettings.ToConfiguration(this))
+        {
+            yield return setting;
+        }
+
+        if (!string.IsNullOrEmpty(DataDirectory))
+        {
+            yield return new(FileServerSettings.DataDirectory.Key, DataDirectory);
+        }
+
+        yield return new(FileServerSettings.DelayMs.Key, DelayMs.ToString(CultureInfo.InvariantCulture));
+        yield return new($"{FileServerSettings.Section}:{nameof(SyncWrites)}", SyncWrites ? "true" : "false");
+    }
 }

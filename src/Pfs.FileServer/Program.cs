@@ -1,152 +1,46 @@
-using System.CommandLine;
-using System.CommandLine.Invocation;
-using System.Diagnostics.CodeAnalysis;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pfs.FileServer.Storage;
 using Pfs.ServiceDefaults;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.FileServer;
 
 // An explicit Main rather than top-level statements: one test project references several servers.
 internal static partial class Program
 {
-    /// <summary>Exit code for a bad command line or missing setting.</summary>
-    internal const int UsageExitCode = 2;
+    public static Task<int> Main(string[] args) => RunAsync(args, configuration: null, Console.Out, Console.Error);
 
-    /// <summary>Exit code when the server could not start (port taken, data directory not writable).</summary>
-    internal const int StartFailedExitCode = 1;
-
-    private const string ProgramName = "Pfs.FileServer";
-
-    public static async Task<int> Main(string[] args)
+    /// <summary>Main with its inputs passed in, so tests can check flag handling without a console.</summary>
+    /// <param name="configuration">Configuration under the flags (environment, appsettings and the like are always read).</param>
+    internal static Task<int> RunAsync(string[] args, IConfiguration? configuration, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        if (!TryParse(args, Console.Out, Console.Error, out var options, out var exitCode))
+        var commandLine = FileServerSettings.CommandLine.Parse(args, output, error);
+        if (commandLine.ExitCode is { } exitCode)
         {
-            return exitCode;
+            return Task.FromResult(exitCode);
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            WebApplication app;
-            try
-            {
-                app = FileServerApp.Build(options);
-            }
-            catch (ArgumentException ex)
-            {
-                return Fail(Console.Error, ex.Message, UsageExitCode);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return Fail(Console.Error, $"cannot use the data directory: {ex.Message}", StartFailedExitCode);
-            }
-
-            await using (app.ConfigureAwait(false))
-            {
-                try
-                {
-                    await app.StartAsync().ConfigureAwait(false);
-                }
-                catch (IOException ex) when (PfsServerHosting.IsAddressInUse(ex) && attempt < PfsServerHosting.BindAttempts)
-                {
-                    Fail(Console.Error, $"{ex.Message} (try {attempt} of {PfsServerHosting.BindAttempts}; trying again)", StartFailedExitCode);
-                    await Task.Delay(PfsServerHosting.BindRetryDelay).ConfigureAwait(false);
-                    continue;
-                }
-                catch (IOException ex)
-                {
-                    return Fail(Console.Error, ex.Message, StartFailedExitCode);
-                }
-
-                var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ProgramName);
-                Log.Started(logger, app.GetListenAddress(), app.Services.GetRequiredService<BlockStore>().DataDirectory);
-                await app.WaitForShutdownAsync().ConfigureAwait(false);
-            }
-
-            return 0;
-        }
+        // The flags are ours, so the host gets no arguments; they arrive as the configuration keys they map to.
+        return PfsServerProgram.RunAsync(
+            FileServerSettings.CommandLine.ProgramName,
+            () => FileServerApp.Build([], commandLine.Settings, configuration: configuration),
+            error,
+            LogStarted,
+            cancellationToken);
     }
 
-    /// <summary>
-    /// Parses the command line. False means: do not start; exit with <paramref name="exitCode"/>
-    /// (0 after --help or --version, <see cref="UsageExitCode"/> after a one-line error on <paramref name="error"/>).
-    /// </summary>
-    internal static bool TryParse(
-        IReadOnlyList<string> args,
-        TextWriter output,
-        TextWriter error,
-        [NotNullWhen(true)] out FileServerOptions? options,
-        out int exitCode)
+    private static void LogStarted(WebApplication app)
     {
-        var port = new Option<int>("--port")
-        {
-            Description = "TCP port to listen on (0 picks a free one); without it the endpoints come from configuration (ASPNETCORE_URLS)",
-        };
-        var dataDir = new Option<string>("--data-dir")
-        {
-            Description = $"Directory for the stripe objects, created if missing; without it, configuration key {FileServerApp.DataDirectoryKey}",
-        };
-        var bind = new Option<string>("--bind") { Description = "IP address to listen on with --port (default: all interfaces)" };
-        var delay = new Option<int>("--delay-ms") { Description = "Delay added to every call, for benchmarks (default 0)" };
-        var keyFile = new Option<string>("--cluster-key-file")
-        {
-            Description = "File with the base64 cluster key shared with the metadata server (default: Pfs:ClusterKey, else ~/.pfs/cluster.key)",
-        };
-        var root = new RootCommand("Pfs file server: stores stripe objects on local disk and serves them over gRPC.")
-        {
-            port, dataDir, bind, delay, keyFile,
-        };
-
-        var parsed = root.Parse(args);
-        if (parsed.Action is not null and not ParseErrorAction)
-        {
-            // --help or --version: print and stop.
-            options = null;
-            exitCode = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
-            return false;
-        }
-
-        // Range checks come after parsing: System.CommandLine runs option validators even when a value
-        // failed to convert, and reading that value then throws.
-        var problem = parsed.Errors.Count > 0
-            ? string.Join("; ", parsed.Errors.Select(e => e.Message))
-            : parsed.GetValue(port) is < 0 or > 65535 ? "--port must be from 0 to 65535"
-            : parsed.GetResult(dataDir) is not null && string.IsNullOrWhiteSpace(parsed.GetValue(dataDir)) ? "--data-dir must not be empty"
-            : parsed.GetValue(bind) is { } address && !IPAddress.TryParse(address, out _) ? $"--bind must be an IP address, not '{address}'"
-            : parsed.GetValue(delay) < 0 ? "--delay-ms must not be negative"
-            : null;
-        if (problem is not null)
-        {
-            options = null;
-            exitCode = Fail(error, problem, UsageExitCode);
-            return false;
-        }
-
-        options = new FileServerOptions
-        {
-            Port = parsed.GetResult(port) is null ? null : parsed.GetValue(port),
-            DataDirectory = parsed.GetValue(dataDir) ?? string.Empty,
-            BindAddress = parsed.GetValue(bind),
-            DelayMs = parsed.GetValue(delay),
-            ClusterKeyFile = parsed.GetValue(keyFile),
-        };
-        exitCode = 0;
-        return true;
-    }
-
-    private static int Fail(TextWriter error, string message, int exitCode)
-    {
-        error.WriteLine($"{ProgramName}: {message.ReplaceLineEndings(" ")}");
-        return exitCode;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(FileServerSettings.CommandLine.ProgramName);
+        Log.Started(logger, app.GetListenAddress(), app.Services.GetRequiredService<BlockStore>().DataDirectory);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "File server listening on {Address}, data directory {DataDirectory}")]
+        [LoggerMessage(EventId = 100, EventName = "Started", Level = LogLevel.Information, Message = "File server listening on {Address}, data directory {DataDirectory}")]
         public static partial void Started(ILogger logger, Uri address, string dataDirectory);
     }
 }

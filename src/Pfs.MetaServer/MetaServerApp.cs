@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
@@ -14,27 +16,37 @@ namespace Pfs.MetaServer;
 public static class MetaServerApp
 {
     /// <summary>
-    /// A ready-to-start server. The registry is loaded from the store during <c>StartAsync</c>, before the
-    /// server listens. <paramref name="configure"/> runs after the gRPC and health services are added but
-    /// before the metadata services, which are only added where nothing is registered yet: register an
+    /// A ready-to-start server with explicit <paramref name="options"/> (they win over configuration).
+    /// The registry is loaded from the store during <c>StartAsync</c>, before the server listens.
+    /// <paramref name="configure"/> runs after the gRPC and health services are added but before the
+    /// metadata services, which are only added where nothing is registered yet: register an
     /// <see cref="IMetadataStore"/> (or a <see cref="TimeProvider"/>) there to replace the default.
     /// </summary>
-    /// <exception cref="ArgumentException">An option is missing or malformed.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is missing or malformed.</exception>
+    /// <exception cref="ArgumentException">The cluster key is missing or malformed.</exception>
     public static WebApplication Build(MetaServerOptions options, string[]? args = null, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var normalized = options.Normalize();
+        return Build(args ?? [], options.ToConfiguration(), configure);
+    }
 
-        var builder = WebApplication.CreateBuilder(args ?? []);
-        builder.UsePfsKestrel(normalized.Port, normalized.BindAddress);
-        builder.AddServiceDefaults();
-        builder.Services.AddPfsGrpc();
-        builder.AddPfsClusterKey(normalized.ClusterKey, normalized.ClusterKeyFile);
+    /// <summary>A server whose settings come from configuration, with <paramref name="settings"/> (the flags) on top.</summary>
+    internal static WebApplication Build(
+        string[] args,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        Action<WebApplicationBuilder>? configure = null,
+        IConfiguration? configuration = null)
+    {
+        var builder = WebApplication.CreateBuilder(args)
+            .AddPfsServer<MetaServerOptions, MetaServerOptionsValidator>(
+                settings, configuration, MetaServerSettings.Section, (MetaServerSettings.Redis.Key, nameof(MetaServerOptions.Redis)));
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<MetaErrorInterceptor>());
         configure?.Invoke(builder);
-        builder.AddMetadataStoreConnection(normalized);
-        builder.Services.AddMetaServerCore(normalized);
+        builder.AddMetadataStoreConnection();
+        builder.Services.AddMetaServerCore();
 
         var app = builder.Build();
+        app.CheckPfsServer<MetaServerOptions>();
         app.MapGrpcService<MetaGrpcService>();
         app.MapPfsHealth();
         app.MapDefaultEndpoints();
@@ -42,12 +54,11 @@ public static class MetaServerApp
     }
 
     /// <summary>
-    /// Registers the metadata services (registry, locks, sessions, leases, store and the registry loader)
-    /// for already normalised <paramref name="options"/>; what is already registered is kept.
+    /// Registers the metadata services (registry, locks, sessions, leases, store and the registry loader);
+    /// what is already registered is kept. They take <see cref="MetaServerOptions"/> from the container.
     /// </summary>
-    internal static IServiceCollection AddMetaServerCore(this IServiceCollection services, MetaServerOptions options)
+    internal static IServiceCollection AddMetaServerCore(this IServiceCollection services)
     {
-        services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FileRegistry>();
         services.TryAddSingleton<LockTable>();
@@ -57,7 +68,7 @@ public static class MetaServerApp
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<LeaseManager>();
         services.TryAddSingleton<ObjectCommitter>();
-        services.AddMetadataStore(options);
+        services.AddMetadataStore();
         services.AddHostedService<RegistryLoader>();
         return services;
     }

@@ -1,111 +1,105 @@
-using System.Net;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Pfs.Protocol.Transport;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.MetaServer;
 
-/// <summary>Everything a metadata server needs to start; see <see cref="MetaServerApp.Build"/>.</summary>
-public sealed record MetaServerOptions
+/// <summary>
+/// Everything a metadata server needs to start, bound from configuration (see <see cref="MetaServerSettings"/>
+/// for the keys and flags, and <see cref="MetaServerOptionsValidator"/> for the checks).
+/// </summary>
+public sealed record MetaServerOptions : IPfsServerOptions
 {
-    /// <summary>Port to listen on: null takes the endpoints from configuration (as under Aspire), 0 any free port.</summary>
+    private readonly IReadOnlyList<string> _fileServers = [];
+
+    /// <inheritdoc/>
     public int? Port { get; init; }
 
-    /// <summary>Address to bind; null binds every interface.</summary>
+    /// <inheritdoc/>
     public string? BindAddress { get; init; }
 
-    /// <summary>The ordered file servers; a file of stripe width w uses the first w. At least one.</summary>
-    public required IReadOnlyList<string> FileServers { get; init; }
-
-    /// <summary>StackExchange.Redis connection string; null keeps metadata in memory only.</summary>
-    public string? Redis { get; init; }
-
-    /// <summary>How long a client without a live Subscribe stream keeps its handles.</summary>
-    public TimeSpan LeaseTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Notices queued per subscriber before its stream is ended as too slow.</summary>
-    public int NoticeQueueCapacity { get; init; } = 4096;
-
-    /// <summary>How long a writer's close waits for a file server to apply its staged bytes before leaving them pending.</summary>
-    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>The cluster key (base64, at least 32 bytes) that signs capabilities; see <c>ClusterKeys</c> for the fallbacks.</summary>
-    public string? ClusterKey { get; init; }
-
-    /// <summary>A file holding the cluster key (<c>--cluster-key-file</c>).</summary>
-    public string? ClusterKeyFile { get; init; }
-
     /// <summary>
-    /// Checks every setting and returns a copy whose file-server addresses are absolute
-    /// (<c>localhost:50052</c> becomes <c>http://localhost:50052</c>).
+    /// The ordered file servers (<c>MetaServer:FileServers</c>, <c>--file-servers</c>); a file of stripe
+    /// width w uses the first w. At least one. Addresses are kept absolute (<c>localhost:50052</c>
+    /// becomes <c>http://localhost:50052</c>); ones that are not addresses are kept as given, for the validator.
     /// </summary>
-    /// <exception cref="ArgumentException">A setting is missing or malformed; the message says which.</exception>
-    public MetaServerOptions Normalize()
+    public required IReadOnlyList<string> FileServers
     {
-        if (Port is < 0 or > 65535)
-        {
-            throw new ArgumentException($"port {Port} must be from 0 to 65535");
-        }
-
-        if (!string.IsNullOrEmpty(BindAddress) && !IPAddress.TryParse(BindAddress, out _))
-        {
-            throw new ArgumentException($"bind address '{BindAddress}' is not an IP address");
-        }
-
-        if (LeaseTimeout <= TimeSpan.Zero || LeaseTimeout > TimeSpan.FromDays(1))
-        {
-            throw new ArgumentException($"lease timeout {LeaseTimeout} must be positive and at most one day");
-        }
-
-        if (CommitTimeout <= TimeSpan.Zero || CommitTimeout > TimeSpan.FromMinutes(10))
-        {
-            throw new ArgumentException($"commit timeout {CommitTimeout} must be positive and at most ten minutes");
-        }
-
-        if (NoticeQueueCapacity < 1)
-        {
-            throw new ArgumentException($"notice queue capacity {NoticeQueueCapacity} must be at least 1");
-        }
-
-        if (Redis is { } redis && string.IsNullOrWhiteSpace(redis))
-        {
-            throw new ArgumentException("the Redis connection string is empty");
-        }
-
-        if (FileServers is null || FileServers.Count == 0)
-        {
-            throw new ArgumentException("at least one file server is required");
-        }
-
-        var servers = new List<string>(FileServers.Count);
-        foreach (var address in FileServers)
-        {
-            servers.Add(NormalizeAddress(address));
-        }
-
-        return this with { FileServers = servers.AsReadOnly() };
+        get => _fileServers;
+        init => _fileServers = [.. (value ?? []).Select(address => PfsAddress.Normalize(address) ?? address)];
     }
 
-    /// <summary>Makes a file-server address absolute (http:// when it has no scheme) or says why it cannot be.</summary>
-    /// <exception cref="ArgumentException">The address is not a plain http(s)://host[:port].</exception>
-    public static string NormalizeAddress(string? address)
+    /// <summary>StackExchange.Redis connection string (<c>ConnectionStrings:redis</c>, <c>--redis</c>); null keeps metadata in memory only.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>How long a client without a live Subscribe stream keeps its handles (<c>MetaServer:LeaseSeconds</c>, <c>--lease-seconds</c>).</summary>
+    public TimeSpan LeaseTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Notices queued per subscriber before its stream is ended as too slow (<c>MetaServer:NoticeQueueCapacity</c>).</summary>
+    public int NoticeQueueCapacity { get; init; } = 4096;
+
+    /// <summary>How long a writer's close waits for a file server to apply its staged bytes before leaving them pending (<c>MetaServer:CommitTimeout</c>).</summary>
+    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc/>
+    public string? ClusterKey { get; init; }
+
+    /// <inheritdoc/>
+    public string? ClusterKeyFile { get; init; }
+
+    // The configuration forms of two settings, bound from the same keys (the binder sets non-public properties):
+    // a comma-separated list as Aspire and --file-servers give it, and a number of seconds.
+    [ConfigurationKeyName("FileServers")]
+    private string? FileServerList
     {
-        var trimmed = address?.Trim();
-        if (string.IsNullOrEmpty(trimmed))
+        get => null;
+        init
         {
-            throw new ArgumentException("a file-server address is empty");
+            if (value is not null)
+            {
+                FileServers = string.IsNullOrWhiteSpace(value) ? [] : value.Split(',', StringSplitOptions.TrimEntries);
+            }
+        }
+    }
+
+    [ConfigurationKeyName("LeaseSeconds")]
+    private double? LeaseSeconds
+    {
+        get => null;
+        init
+        {
+            if (value is { } seconds)
+            {
+                // Out of TimeSpan's range: a value the validator refuses, since this is no place to throw.
+                LeaseTimeout = double.IsFinite(seconds) && Math.Abs(seconds) <= MetaServerSettings.MaxLeaseSeconds
+                    ? TimeSpan.FromSeconds(seconds)
+                    : TimeSpan.MaxValue;
+            }
+        }
+    }
+
+    /// <summary>These options as configuration keys, so explicit options take the path flags and Aspire take.</summary>
+    internal IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
+    {
+        foreach (var setting in PfsServerSettings.ToConfiguration(this))
+        {
+            yield return setting;
         }
 
-        // "localhost:50052" would parse as a URI with scheme "localhost", so look for "://" instead.
-        var withScheme = trimmed.Contains("://", StringComparison.Ordinal) ? trimmed : "http://" + trimmed;
-        if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri)
-            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-            || string.IsNullOrEmpty(uri.Host)
-            || !string.IsNullOrEmpty(uri.UserInfo)
-            || uri.AbsolutePath != "/"
-            || !string.IsNullOrEmpty(uri.Query)
-            || !string.IsNullOrEmpty(uri.Fragment))
+        // The one form the key takes (an address has no comma).
+        if (FileServers.Count > 0)
         {
-            throw new ArgumentException($"file-server address '{trimmed}' is not of the form [http://]host:port");
+            yield return new(MetaServerSettings.FileServers.Key, string.Join(',', FileServers));
         }
 
-        return uri.GetLeftPart(UriPartial.Authority);
+        if (Redis is not null)
+        {
+            yield return new(MetaServerSettings.Redis.Key, Redis);
+        }
+
+        yield return new($"{MetaServerSettings.Section}:{nameof(LeaseTimeout)}", LeaseTimeout.ToString("c", CultureInfo.InvariantCulture));
+        yield return new($"{MetaServerSettings.Section}:{nameof(NoticeQueueCapacity)}", NoticeQueueCapacity.ToString(CultureInfo.InvariantCulture));
+        yield return new($"{MetaServerSettings.Section}:{nameof(CommitTimeout)}", CommitTimeout.ToString("c", CultureInfo.InvariantCulture));
     }
 }

@@ -4,9 +4,13 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pfs.Protocol;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.ServiceDefaults;
 
@@ -17,11 +21,57 @@ public static class PfsServerHosting
     public const int MaxMessageBytes = Pfs.Protocol.PfsLimits.MaxMessageBytes;
 
     /// <summary>
-    /// Serves h2c only. With <paramref name="port"/> set, listens there (0 picks a free port);
-    /// without it the endpoints come from configuration (ASPNETCORE_URLS, as under Aspire).
+    /// What both servers are made of: <paramref name="configuration"/> and then <paramref name="settings"/>
+    /// (flags, or an embedder's explicit options) on top of the host's own configuration; h2c Kestrel;
+    /// the service defaults; gRPC with health; <typeparamref name="TOptions"/> bound (see
+    /// <see cref="PfsServerSettings.AddPfsServerOptions"/>) and checked by <typeparamref name="TValidator"/>; the cluster key.
     /// </summary>
-    public static WebApplicationBuilder UsePfsKestrel(this WebApplicationBuilder builder, int? port, string? bindAddress = null)
+    public static WebApplicationBuilder AddPfsServer<TOptions, TValidator>(
+        this WebApplicationBuilder builder,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        IConfiguration? configuration,
+        string section,
+        params (string Key, string Property)[] elsewhere)
+        where TOptions : class, IPfsServerOptions
+        where TValidator : class, IValidateOptions<TOptions>
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (configuration is not null)
+        {
+            builder.Configuration.AddConfiguration(configuration);
+        }
+
+        builder.Configuration.AddSettings(settings);
+        builder.UsePfsKestrel<TOptions>();
+        builder.AddServiceDefaults();
+        builder.Services.AddPfsGrpc();
+        builder.Services.AddPfsServerOptions<TOptions, TValidator>(section, elsewhere);
+        builder.Services.AddPfsClusterKey<TOptions>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Resolves the options and the cluster key of a built server, so a bad setting or key stops the
+    /// start with its reason (<see cref="OptionsValidationException"/>, <see cref="ArgumentException"/>)
+    /// rather than failing a call later.
+    /// </summary>
+    public static TOptions CheckPfsServer<TOptions>(this WebApplication app)
+        where TOptions : class, IPfsServerOptions
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<TOptions>();
+        _ = app.Services.GetRequiredService<CapabilitySigner>();
+        return options;
+    }
+
+    /// <summary>
+    /// Serves h2c only. With <see cref="IPfsServerOptions.Port"/> set, listens there (0 picks a free
+    /// port); without it the endpoints come from configuration (ASPNETCORE_URLS, as under Aspire).
+    /// </summary>
+    public static WebApplicationBuilder UsePfsKestrel<TOptions>(this WebApplicationBuilder builder)
+        where TOptions : class, IPfsServerOptions
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         // ASP.NET Core logs four lines per request at Information: on a block server that is more
         // CPU than the call itself. Warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -30,7 +80,7 @@ public static class PfsServerHosting
             kestrel.AddServerHeader = false;
             // Cleartext gRPC needs HTTP/2-only endpoints: with Http1AndHttp2 an h2c call gets an empty reply.
             kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
-            // The .NET defaults (1 MiB / 768 KiB) throttle bulk uploads; see PERF-NOTES.
+            // The .NET defaults (1 MiB / 768 KiB) cost bulk uploads up to a quarter of their throughput.
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
             // Opens wait server-side for locks; many may be outstanding on one connection.
@@ -40,10 +90,11 @@ public static class PfsServerHosting
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(5);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(5);
             kestrel.Limits.MaxRequestBodySize = null;
-            if (port is { } p)
+            var options = kestrel.ApplicationServices.GetRequiredService<TOptions>();
+            if (options.Port is { } port)
             {
-                var address = string.IsNullOrEmpty(bindAddress) ? IPAddress.Any : IPAddress.Parse(bindAddress);
-                kestrel.Listen(address, p);
+                var address = string.IsNullOrEmpty(options.BindAddress) ? IPAddress.Any : IPAddress.Parse(options.BindAddress);
+                kestrel.Listen(address, port);
             }
         });
         return builder;
@@ -83,15 +134,6 @@ public static class PfsServerHosting
                                .Replace("://*:", "://127.0.0.1:", StringComparison.Ordinal));
         return new UriBuilder(uri) { Path = string.Empty }.Uri;
     }
-
-    /// <summary>
-    /// Tries a server start gets while its port is still taken: a restart (the dashboard's restart
-    /// button, a supervisor) can start the new process while the old one is still letting go of it.
-    /// </summary>
-    public const int BindAttempts = 20;
-
-    /// <summary>The pause between those tries (10 s in all).</summary>
-    public static readonly TimeSpan BindRetryDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>True if <paramref name="exception"/> is Kestrel failing to bind a port that another socket holds.</summary>
     public static bool IsAddressInUse(Exception exception) =>

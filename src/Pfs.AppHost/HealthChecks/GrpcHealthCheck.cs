@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.AppHost.HealthChecks;
 
@@ -56,11 +57,7 @@ internal sealed class GrpcHealthCheck(EndpointReference endpoint) : IHealthCheck
             if (_channel is null || _channelUrl != url)
             {
                 _channel?.Dispose();
-                _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
-                {
-                    HttpHandler = new SocketsHttpHandler { ConnectTimeout = Timeout },
-                    DisposeHttpClient = true,
-                });
+                _channel = PfsChannel.Create(new Uri(url), new PfsChannelOptions { ConnectTimeout = Timeout });
                 _channelUrl = url;
             }
 

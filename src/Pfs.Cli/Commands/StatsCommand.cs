@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
 using Pfs.Cli.Output;
 using Pfs.Client;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.Cli.Commands;
 
@@ -54,8 +54,7 @@ internal static class StatsCommand
     /// <summary>The standard gRPC health check of the whole server (service ""): SERVING, NOT_SERVING, ... or unreachable.</summary>
     private static async Task<string> CheckAsync(string address, CancellationToken cancellationToken)
     {
-        var uri = address.Contains("://", StringComparison.Ordinal) ? new Uri(address) : new Uri("http://" + address);
-        using var channel = GrpcChannel.ForAddress(uri);
+        using var channel = PfsChannel.Create(PfsAddress.Parse(address), new PfsChannelOptions { ConnectTimeout = HealthDeadline });
         try
         {
             var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = string.Empty },

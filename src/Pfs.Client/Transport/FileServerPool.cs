@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 using Pfs.Protocol.FileServer;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.Client.Transport;
 
@@ -47,8 +48,7 @@ internal sealed class FileServerPool(PfsClientOptions options) : IDisposable
 
     private FileServerConnection Connect(string address)
     {
-        var uri = address.Contains("://", StringComparison.Ordinal) ? new Uri(address) : new Uri("http://" + address);
-        return new FileServerConnection(address, ChannelFactory.Create(uri, options, FileServerServiceConfig()));
+        return new FileServerConnection(address, ChannelFactory.Create(PfsAddress.Parse(address), options, FileServerServiceConfig()));
     }
 
     // Reads and positional writes are idempotent, so a call that finds a server restarting is

@@ -12,7 +12,7 @@ internal sealed class LockTable
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, Entry> _entries = [];
 
-    /// <summary>Number of files with holders or waiters (tests check it drains to 0).</summary>
+    /// <summary>Files with holders or waiters. Kept for tests: that every path lets go of its lock shows nowhere else.</summary>
     public int Count
     {
         get
@@ -24,7 +24,7 @@ internal sealed class LockTable
         }
     }
 
-    /// <summary>Callers queued for the file's lock (diagnostics, and tests that wait for a waiter to arrive).</summary>
+    /// <summary>Callers queued for the file's lock. Kept for tests: a caller that waits looks like one that is slow.</summary>
     public int WaitingCount(ulong fileId)
     {
         lock (_gate)

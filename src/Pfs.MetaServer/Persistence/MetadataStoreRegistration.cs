@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Pfs.MetaServer.Persistence;
@@ -13,13 +15,13 @@ internal static class MetadataStoreRegistration
     public const string RedisConnectionName = "redis";
 
     /// <summary>
-    /// With <see cref="MetaServerOptions.Redis"/> set (from <c>--redis</c> or <c>ConnectionStrings:redis</c>) and
-    /// no store supplied by the host, registers the Redis connection through Aspire.StackExchange.Redis
-    /// (health check and tracing included).
+    /// With a Redis connection string configured (<c>ConnectionStrings:redis</c>, which <c>--redis</c> and
+    /// <see cref="MetaServerOptions.Redis"/> set) and no store supplied by the host, registers the
+    /// connection through Aspire.StackExchange.Redis (tracing included), which reads that key itself.
     /// </summary>
-    public static IHostApplicationBuilder AddMetadataStoreConnection(this IHostApplicationBuilder builder, MetaServerOptions options)
+    public static IHostApplicationBuilder AddMetadataStoreConnection(this IHostApplicationBuilder builder)
     {
-        if (HasStore(builder.Services) || options.Redis is null)
+        if (HasStore(builder.Services) || string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisConnectionName)))
         {
             return builder;
         }
@@ -27,7 +29,6 @@ internal static class MetadataStoreRegistration
         builder.AddRedisClient(RedisConnectionName,
             settings =>
             {
-                settings.ConnectionString = options.Redis;
                 // Aspire's check PINGs every time it runs, and each PING is a trace of its own in the
                 // dashboard; the connection state says the same without a command.
                 settings.DisableHealthChecks = true;
@@ -38,27 +39,30 @@ internal static class MetadataStoreRegistration
         return builder;
     }
 
-    public static IServiceCollection AddMetadataStore(this IServiceCollection services, MetaServerOptions options)
+    /// <summary>
+    /// The store the host registered, else Redis when <see cref="MetaServerOptions.Redis"/> is set,
+    /// else memory only.
+    /// </summary>
+    public static IServiceCollection AddMetadataStore(this IServiceCollection services)
     {
-        if (HasStore(services))
-        {
-            // Supplied by the host (a test fixture, or Aspire): it wins over the options.
-            return services;
-        }
-
-        if (options.Redis is null)
-        {
-            return services.AddSingleton<IMetadataStore, InMemoryMetadataStore>();
-        }
-
         // Normally AddMetadataStoreConnection registered the connection already; this covers hosts that only have services.
-        services.TryAddSingleton<IConnectionMultiplexer>(_ =>
+        services.TryAddSingleton<IConnectionMultiplexer>(provider =>
         {
-            var configuration = ConfigurationOptions.Parse(options.Redis);
+            var redis = provider.GetRequiredService<MetaServerOptions>().Redis
+                ?? throw new InvalidOperationException("no Redis connection string is configured");
+            var configuration = ConfigurationOptions.Parse(redis);
             ConfigureRedis(configuration);
             return ConnectionMultiplexer.Connect(configuration);
         });
-        return services.AddSingleton<IMetadataStore, RedisMetadataStore>();
+        services.TryAddSingleton<IMetadataStore>(provider =>
+        {
+            var options = provider.GetRequiredService<MetaServerOptions>();
+            return options.Redis is null
+                ? new InMemoryMetadataStore()
+                : new RedisMetadataStore(provider.GetRequiredService<IConnectionMultiplexer>(), options,
+                    provider.GetRequiredService<ILogger<RedisMetadataStore>>());
+        });
+        return services;
     }
 
     /// <summary>

@@ -194,7 +194,7 @@ public sealed partial class RedisMetadataStore : IMetadataStore
         new(Fields.Servers, string.Join(' ', record.Servers)),
         new(Fields.Version, Text(record.Version)),
         // Always written (also empty), so an update clears what an earlier one stored.
-        new(Fields.PendingCommits, string.Join(' ', record.Pending.Select(Text))),
+        new(Fields.PendingCommits, string.Join(' ', record.PendingCommits.Select(Text))),
     ];
 
     private static FileRecord? Parse(string name, HashEntry[] entries)
@@ -268,12 +268,12 @@ public sealed partial class RedisMetadataStore : IMetadataStore
         public const string PendingCommits = "pending";
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Skipping the stored record of '{Name}': it is missing fields or malformed")]
+    [LoggerMessage(EventId = 60, EventName = "RecordUnreadable", Level = LogLevel.Error, Message = "Skipping the stored record of '{Name}': it is missing fields or malformed")]
     private static partial void LogUnreadable(ILogger logger, string name);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "File '{Name}' is striped over {Width} file servers but only {Count} are configured: its blocks cannot all be reached")]
+    [LoggerMessage(EventId = 61, EventName = "TooFewServers", Level = LogLevel.Error, Message = "File '{Name}' is striped over {Width} file servers but only {Count} are configured: its blocks cannot all be reached")]
     private static partial void LogTooFewServers(ILogger logger, string name, int width, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} file(s) were stored with other file-server addresses; they now use the configured servers at the same stripe positions")]
+    [LoggerMessage(EventId = 62, EventName = "ServersMoved", Level = LogLevel.Information, Message = "{Count} file(s) were stored with other file-server addresses; they now use the configured servers at the same stripe positions")]
     private static partial void LogServersMoved(ILogger logger, int count);
 }

@@ -1,5 +1,5 @@
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Persistence;
 using Pfs.Protocol;
 
@@ -41,7 +41,7 @@ internal sealed partial class FileRegistry
     /// <summary>Reads every record from the store; the server must not answer before this completed.</summary>
     public async Task<int> LoadAsync(CancellationToken cancellationToken = default)
     {
-        var records = await _store.LoadAllAsync(cancellationToken);
+        var records = await _store.LoadAllAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _files.Clear();
@@ -83,19 +83,18 @@ internal sealed partial class FileRegistry
         EnsureLoaded();
         if (PfsNames.Validate(name) is { } nameError)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid file name: {nameError}"));
+            throw MetaException.InvalidArgument($"invalid file name: {nameError}");
         }
 
         if (stripeWidth < 1 || stripeWidth > _fileServers.Count)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"stripe width {stripeWidth} must be from 1 to {_fileServers.Count} (the number of file servers)"));
+            throw MetaException.InvalidArgument($"stripe width {stripeWidth} must be from 1 to {_fileServers.Count} (the number of file servers)");
         }
 
         var effectiveBlockSize = blockSize == 0 ? BlockSizes.Default : blockSize;
         if (BlockSizes.Validate(effectiveBlockSize) is { } blockError)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, blockError));
+            throw MetaException.InvalidArgument(blockError);
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -106,7 +105,7 @@ internal sealed partial class FileRegistry
             {
                 if (_files.ContainsKey(name))
                 {
-                    throw AlreadyExists(name);
+                    throw MetaException.AlreadyExists(name);
                 }
 
                 if (!_pendingCreates.TryGetValue(name, out inFlight))
@@ -121,12 +120,12 @@ internal sealed partial class FileRegistry
             }
 
             // Another create of this name is talking to the store; if it fails, this one may still win.
-            await inFlight.WaitAsync(cancellationToken);
+            await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            var record = await PersistNewAsync(name, stripeWidth, effectiveBlockSize, cancellationToken);
+            var record = await PersistNewAsync(name, stripeWidth, effectiveBlockSize, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
                 _files.Add(name, record);
@@ -161,7 +160,7 @@ internal sealed partial class FileRegistry
             PendingCommits = pendingCommits ?? current.PendingCommits,
         };
 
-        await CallStoreAsync(() => _store.UpdateAsync(updated, CancellationToken.None), "update", current.Name);
+        await CallStoreAsync(() => _store.UpdateAsync(updated, CancellationToken.None), "update", current.Name).ConfigureAwait(false);
         lock (_gate)
         {
             if (_files.TryGetValue(current.Name, out var inMap) && inMap.FileId == current.FileId)
@@ -180,12 +179,12 @@ internal sealed partial class FileRegistry
     /// </summary>
     public FileRecord ForgetApplied(FileRecord current, IReadOnlyCollection<ulong> applied)
     {
-        if (applied.Count == 0 || current.Pending.Count == 0)
+        if (applied.Count == 0 || current.PendingCommits.Count == 0)
         {
             return current;
         }
 
-        var updated = current with { PendingCommits = [.. current.Pending.Where(epoch => !applied.Contains(epoch))] };
+        var updated = current with { PendingCommits = [.. current.PendingCommits.Where(epoch => !applied.Contains(epoch))] };
         lock (_gate)
         {
             if (_files.TryGetValue(current.Name, out var inMap) && ReferenceEquals(inMap, current))
@@ -201,7 +200,7 @@ internal sealed partial class FileRegistry
     /// <summary>Removes a file; the caller holds its write lock.</summary>
     public async Task DeleteAsync(FileRecord record)
     {
-        await CallStoreAsync(() => _store.DeleteAsync(record.Name, record.FileId, CancellationToken.None), "delete", record.Name);
+        await CallStoreAsync(() => _store.DeleteAsync(record.Name, record.FileId, CancellationToken.None), "delete", record.Name).ConfigureAwait(false);
         lock (_gate)
         {
             if (_files.TryGetValue(record.Name, out var inMap) && inMap.FileId == record.FileId)
@@ -213,10 +212,10 @@ internal sealed partial class FileRegistry
 
     private async Task<FileRecord> PersistNewAsync(string name, int stripeWidth, int blockSize, CancellationToken cancellationToken)
     {
-        var fileId = await CallStoreAsync(() => _store.NextFileIdAsync(cancellationToken), "allocate a file id for", name);
+        var fileId = await CallStoreAsync(() => _store.NextFileIdAsync(cancellationToken), "allocate a file id for", name).ConfigureAwait(false);
         if (fileId == 0)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the metadata store returned file id 0"));
+            throw MetaException.Unavailable("the metadata store returned file id 0");
         }
 
         var now = FileRecord.Truncate(_time.GetUtcNow());
@@ -227,16 +226,16 @@ internal sealed partial class FileRegistry
         try
         {
             // Not cancellable: a create the store may have half-applied is worse than a late answer.
-            created = await _store.CreateAsync(record, CancellationToken.None);
+            created = await _store.CreateAsync(record, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (Exception ex) when (ex is not MetaException)
         {
             LogStoreFailed(_logger, "create", name, ex);
-            await TryUndoCreateAsync(record);
+            await TryUndoCreateAsync(record).ConfigureAwait(false);
             throw StoreUnavailable(ex);
         }
 
-        return created ? record : throw AlreadyExists(name);
+        return created ? record : throw MetaException.AlreadyExists(name);
     }
 
     private async Task TryUndoCreateAsync(FileRecord record)
@@ -244,7 +243,7 @@ internal sealed partial class FileRegistry
         // The write may have landed before the failure was seen; leave no record memory does not have.
         try
         {
-            await _store.DeleteAsync(record.Name, record.FileId, CancellationToken.None);
+            await _store.DeleteAsync(record.Name, record.FileId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -255,21 +254,21 @@ internal sealed partial class FileRegistry
     private async Task CallStoreAsync(Func<Task> call, string what, string name) =>
         await CallStoreAsync(async () =>
         {
-            await call();
+            await call().ConfigureAwait(false);
             return true;
-        }, what, name);
+        }, what, name).ConfigureAwait(false);
 
     private async Task<T> CallStoreAsync<T>(Func<Task<T>> call, string what, string name)
     {
         try
         {
-            return await call();
+            return await call().ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             throw;
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (Exception ex) when (ex is not MetaException)
         {
             LogStoreFailed(_logger, what, name, ex);
             throw StoreUnavailable(ex);
@@ -280,16 +279,13 @@ internal sealed partial class FileRegistry
     {
         if (!_loaded)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the metadata server is still loading its registry"));
+            throw MetaException.Unavailable("the metadata server is still loading its registry");
         }
     }
 
-    private static RpcException AlreadyExists(string name) =>
-        new(new Status(StatusCode.AlreadyExists, $"file '{name}' already exists"));
+    private static MetaException StoreUnavailable(Exception ex) =>
+        MetaException.Unavailable($"the metadata store is unavailable: {ex.Message}", ex);
 
-    private static RpcException StoreUnavailable(Exception ex) =>
-        new(new Status(StatusCode.Unavailable, $"the metadata store is unavailable: {ex.Message}"));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Metadata store failed to {What} file '{Name}'")]
+    [LoggerMessage(EventId = 40, EventName = "StoreFailed", Level = LogLevel.Warning, Message = "Metadata store failed to {What} file '{Name}'")]
     private static partial void LogStoreFailed(ILogger logger, string what, string name, Exception exception);
 }

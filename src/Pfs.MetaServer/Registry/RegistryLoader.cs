@@ -11,7 +11,7 @@ internal sealed partial class RegistryLoader(FileRegistry registry, ILogger<Regi
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var count = await registry.LoadAsync(cancellationToken);
+        var count = await registry.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (registry.Store.IsDurable)
         {
             LogLoaded(logger, count, registry.FileServerCount);
@@ -24,9 +24,9 @@ internal sealed partial class RegistryLoader(FileRegistry registry, ILogger<Regi
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} file(s) from the metadata store; {FileServers} file server(s) configured")]
+    [LoggerMessage(EventId = 50, EventName = "RegistryLoaded", Level = LogLevel.Information, Message = "Loaded {Count} file(s) from the metadata store; {FileServers} file server(s) configured")]
     private static partial void LogLoaded(ILogger logger, int count, int fileServers);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No Redis store configured: metadata is kept in memory only and is lost when this server stops; {FileServers} file server(s) configured")]
+    [LoggerMessage(EventId = 51, EventName = "InMemoryOnly", Level = LogLevel.Warning, Message = "No Redis store configured: metadata is kept in memory only and is lost when this server stops; {FileServers} file server(s) configured")]
     private static partial void LogInMemoryOnly(ILogger logger, int fileServers);
 }

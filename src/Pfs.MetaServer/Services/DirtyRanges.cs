@@ -1,4 +1,4 @@
-using Grpc.Core;
+using Pfs.MetaServer.Errors;
 using Pfs.Protocol.Meta;
 
 namespace Pfs.MetaServer.Services;
@@ -7,7 +7,7 @@ namespace Pfs.MetaServer.Services;
 internal static class DirtyRanges
 {
     /// <summary>Sorted, non-overlapping, non-adjacent ranges covering exactly the given blocks.</summary>
-    /// <exception cref="RpcException">InvalidArgument for a negative start, a count below 1, or a range past long.MaxValue.</exception>
+    /// <exception cref="MetaException">InvalidArgument for a negative start, a count below 1, or a range past long.MaxValue.</exception>
     public static IReadOnlyList<BlockRange> Normalize(IReadOnlyList<BlockRange> ranges)
     {
         if (ranges.Count == 0)
@@ -21,8 +21,8 @@ internal static class DirtyRanges
             var range = ranges[i];
             if (range.Start < 0 || range.Count < 1 || range.Start > long.MaxValue - range.Count)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"dirty range (start {range.Start}, count {range.Count}) must have start >= 0, count >= 1 and end within 2^63 - 1"));
+                throw MetaException.InvalidArgument(
+                    $"dirty range (start {range.Start}, count {range.Count}) must have start >= 0, count >= 1 and end within 2^63 - 1");
             }
 
             sorted[i] = (range.Start, range.Start + range.Count);

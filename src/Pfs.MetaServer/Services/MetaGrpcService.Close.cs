@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol.Meta;
@@ -19,7 +20,7 @@ internal sealed partial class MetaGrpcService
             var current = _registry.Find(entry.Name);
             if (current is null || current.FileId != entry.FileId)
             {
-                throw new RpcException(new Status(StatusCode.Internal, $"file '{entry.Name}' vanished while handle {entry.Handle} held it"));
+                throw new MetaException(MetaErrorCode.Internal, $"file '{entry.Name}' vanished while handle {entry.Handle} held it");
             }
 
             if (entry.Kind == LockKind.Read)
@@ -30,26 +31,26 @@ internal sealed partial class MetaGrpcService
             {
                 if (request.Size < 0)
                 {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"size {request.Size} must not be negative"));
+                    throw MetaException.InvalidArgument($"size {request.Size} must not be negative");
                 }
 
                 var dirty = DirtyRanges.Normalize(request.Dirty);
                 var written = WrittenPositions(request, current);
                 var epoch = written.Count > 0 ? entry.Epoch : 0;
-                var pending = epoch == 0 || current.Pending.Contains(epoch) ? current.Pending : [.. current.Pending, epoch];
+                var pending = epoch == 0 || current.PendingCommits.Contains(epoch) ? current.PendingCommits : [.. current.PendingCommits, epoch];
                 if (pending.Count > MaxPendingCommits)
                 {
-                    throw new RpcException(new Status(StatusCode.Unavailable,
-                        $"'{current.Name}' has {current.Pending.Count} commits that file servers have not confirmed; bring its servers back before closing more writes"));
+                    throw MetaException.Unavailable(
+                        $"'{current.Name}' has {current.PendingCommits.Count} commits that file servers have not confirmed; bring its servers back before closing more writes");
                 }
 
                 // The commit point: once the record (with the epoch pending) is stored, what the writer
                 // staged is the file's content, even if a file server is only told later.
-                result = await _registry.CompleteWriteAsync(current, request.Size, pending);
+                result = await _registry.CompleteWriteAsync(current, request.Size, pending).ConfigureAwait(false);
                 _epochs.ClosedCleanly(current.FileId);
-                if (result.Pending.Count > 0)
+                if (result.PendingCommits.Count > 0)
                 {
-                    var applied = await _committer.CommitAsync(result, epoch, written);
+                    var applied = await _committer.CommitAsync(result, epoch, written).ConfigureAwait(false);
                     result = _registry.ForgetApplied(result, applied);
                 }
 
@@ -83,8 +84,8 @@ internal sealed partial class MetaGrpcService
         {
             if (position < 0 || position >= file.StripeWidth || position >= file.Servers.Count)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"written server {position} is not a stripe position of '{file.Name}' (width {file.StripeWidth})"));
+                throw MetaException.InvalidArgument(
+                    $"written server {position} is not a stripe position of '{file.Name}' (width {file.StripeWidth})");
             }
 
             positions.Add(position);

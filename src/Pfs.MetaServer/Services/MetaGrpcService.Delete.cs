@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.Protocol.Meta;
 
@@ -11,33 +12,33 @@ internal sealed partial class MetaGrpcService
     {
         var clientId = RequireClientId(request.ClientId);
         RequireName(request.Name);
-        var file = _registry.Find(request.Name) ?? throw NotFound(request.Name);
+        var file = _registry.Find(request.Name) ?? throw MetaException.NotFound(request.Name);
 
         using var entry = _opens.BeginPending(clientId, request.OpenId, file.Name, file.FileId, LockKind.Write, context.CancellationToken);
-        using var lease = await WaitForLockAsync(entry, context.CancellationToken);
+        using var lease = await WaitForLockAsync(entry, context.CancellationToken).ConfigureAwait(false);
         try
         {
             var current = _registry.Find(file.Name);
             if (current is null || current.FileId != file.FileId)
             {
-                throw NotFound(file.Name);
+                throw MetaException.NotFound(file.Name);
             }
 
             if (!_opens.TryStartDelete(entry))
             {
-                throw Cancelled($"delete {entry.OpenId} was released");
+                throw MetaException.Cancelled($"delete {entry.OpenId} was released");
             }
 
             // Last point where giving up changes nothing; past the store call the file is gone.
             if (context.CancellationToken.IsCancellationRequested)
             {
-                throw Cancelled("the call was cancelled");
+                throw MetaException.Cancelled("the call was cancelled");
             }
 
-            await _registry.DeleteAsync(current);
+            await _registry.DeleteAsync(current).ConfigureAwait(false);
 
             // Before the lock is released: waiters must learn the file is gone, not get its lock.
-            _locks.Fail(current.FileId, NotFound(current.Name));
+            _locks.Fail(current.FileId, MetaException.NotFound(current.Name));
             var recipients = PublishDeleted(current.Name, current.FileId, clientId);
             LogDeleted(_logger, clientId, current.Name, current.FileId, recipients);
             _epochs.Forget(current.FileId);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Sessions;
 using Pfs.Protocol.Meta;
@@ -15,13 +16,13 @@ internal sealed partial class MetaGrpcService
         {
             LockMode.Read => LockKind.Read,
             LockMode.Write => LockKind.Write,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"mode {request.Mode} must be READ or WRITE")),
+            _ => throw MetaException.InvalidArgument($"mode {request.Mode} must be READ or WRITE"),
         };
         RequireName(request.Name);
-        var file = _registry.Find(request.Name) ?? throw NotFound(request.Name);
+        var file = _registry.Find(request.Name) ?? throw MetaException.NotFound(request.Name);
 
         using var entry = _opens.BeginPending(clientId, request.OpenId, file.Name, file.FileId, kind, context.CancellationToken);
-        var lease = await WaitForLockAsync(entry, context.CancellationToken);
+        var lease = await WaitForLockAsync(entry, context.CancellationToken).ConfigureAwait(false);
 
         // A delete may have won the race between the lookup above and the wait.
         var current = _registry.Find(file.Name);
@@ -29,13 +30,13 @@ internal sealed partial class MetaGrpcService
         {
             _opens.Forget(entry);
             lease.Release();
-            throw NotFound(file.Name);
+            throw MetaException.NotFound(file.Name);
         }
 
         if (!_opens.TryHold(entry, lease))
         {
             lease.Release();
-            throw Cancelled($"open {entry.OpenId} was released");
+            throw MetaException.Cancelled($"open {entry.OpenId} was released");
         }
 
         _leases.CheckClient(clientId);
@@ -45,7 +46,7 @@ internal sealed partial class MetaGrpcService
         if (context.CancellationToken.IsCancellationRequested)
         {
             EndHeld(clientId, entry.OpenId);
-            throw Cancelled("the call was cancelled");
+            throw MetaException.Cancelled("the call was cancelled");
         }
 
         var write = kind == LockKind.Write;
@@ -59,7 +60,7 @@ internal sealed partial class MetaGrpcService
             File = current.ToFileInfo(),
             SessionId = sessionId,
             NoticeSeq = noticeSeq,
-            Capability = _signer.Sign(current.Name, current.FileId, write, entry.Epoch, clientId, current.Pending),
+            Capability = _signer.Sign(current.Name, current.FileId, write, entry.Epoch, clientId, current.PendingCommits),
             Fence = fence,
             ServerInstance = _instance.Id,
         };
@@ -79,7 +80,7 @@ internal sealed partial class MetaGrpcService
                 entry!.Lease?.Release();
                 return Task.FromResult(new ReleaseReply { Released = true });
             case ReleaseOutcome.Expired:
-                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"lease expired: open {request.OpenId} was already released"));
+                throw new MetaException(MetaErrorCode.LeaseExpired, $"lease expired: open {request.OpenId} was already released");
             default:
                 return Task.FromResult(new ReleaseReply { Released = false });
         }
@@ -94,7 +95,7 @@ internal sealed partial class MetaGrpcService
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var lease = await _locks.AcquireAsync(entry.FileId, entry.Kind, entry.WaitCancellation.Token);
+            var lease = await _locks.AcquireAsync(entry.FileId, entry.Kind, entry.WaitCancellation.Token).ConfigureAwait(false);
             var waitedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             activity?.SetTag("pfs.lock.waited_ms", waitedMs);
             LogGranted(_logger, entry.ClientId, entry.Kind, entry.Name, waitedMs);
@@ -105,14 +106,14 @@ internal sealed partial class MetaGrpcService
             _opens.Forget(entry);
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
             throw callCancelled.IsCancellationRequested
-                ? Cancelled("the call was cancelled")
-                : Cancelled($"open {entry.OpenId} was released");
+                ? MetaException.Cancelled("the call was cancelled")
+                : MetaException.Cancelled($"open {entry.OpenId} was released");
         }
-        catch (RpcException ex)
+        catch (MetaException ex)
         {
             // Failed by a delete of the file: NotFound.
             _opens.Forget(entry);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Status.Detail);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
     }

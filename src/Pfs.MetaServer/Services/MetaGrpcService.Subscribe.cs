@@ -15,10 +15,10 @@ internal sealed partial class MetaGrpcService
         try
         {
             // This loop is the only writer of the stream: Hello first, then the queue in seq order.
-            await responseStream.WriteAsync(new Notice { Seq = 0, Hello = new Hello { SessionId = subscriber.SessionId, ServerInstance = _instance.Id } }, stop.Token);
-            await foreach (var notice in subscriber.Reader.ReadAllAsync(stop.Token))
+            await responseStream.WriteAsync(new Notice { Seq = 0, Hello = new Hello { SessionId = subscriber.SessionId, ServerInstance = _instance.Id } }, stop.Token).ConfigureAwait(false);
+            await foreach (var notice in subscriber.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
-                await responseStream.WriteAsync(notice, stop.Token);
+                await responseStream.WriteAsync(notice, stop.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

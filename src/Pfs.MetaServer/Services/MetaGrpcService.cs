@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
 using Pfs.MetaServer.Sessions;
@@ -11,7 +12,9 @@ namespace Pfs.MetaServer.Services;
 
 /// <summary>
 /// The metadata service as protos/metadata.proto describes it. Split by concern:
-/// Open/Release in .Open.cs, Close in .Close.cs, Delete in .Delete.cs, Subscribe in .Subscribe.cs.
+/// Open/Release in .Open.cs, Close in .Close.cs, Delete in .Delete.cs, Subscribe in .Subscribe.cs,
+/// ClusterStatus in .Status.cs. Failures are thrown as <see cref="MetaException"/>s, which
+/// <see cref="MetaErrorInterceptor"/> turns into status codes.
 /// </summary>
 internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
 {
@@ -58,22 +61,15 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
 
     public override async Task<CreateReply> Create(CreateRequest request, ServerCallContext context)
     {
-        try
-        {
-            var record = await _registry.CreateAsync(request.Name, request.StripeWidth, request.BlockSize, context.CancellationToken);
-            LogCreated(_logger, record.Name, record.FileId, record.StripeWidth, record.BlockSize);
-            return new CreateReply { File = record.ToFileInfo() };
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            throw Cancelled("the call was cancelled");
-        }
+        var record = await _registry.CreateAsync(request.Name, request.StripeWidth, request.BlockSize, context.CancellationToken).ConfigureAwait(false);
+        LogCreated(_logger, record.Name, record.FileId, record.StripeWidth, record.BlockSize);
+        return new CreateReply { File = record.ToFileInfo() };
     }
 
     public override Task<StatReply> Stat(StatRequest request, ServerCallContext context)
     {
         RequireName(request.Name);
-        var record = _registry.Find(request.Name) ?? throw NotFound(request.Name);
+        var record = _registry.Find(request.Name) ?? throw MetaException.NotFound(request.Name);
         return Task.FromResult(new StatReply { File = record.ToFileInfo() });
     }
 
@@ -90,43 +86,37 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
 
     private static string RequireClientId(string clientId) =>
         string.IsNullOrEmpty(clientId)
-            ? throw new RpcException(new Status(StatusCode.InvalidArgument, "client_id must not be empty"))
+            ? throw MetaException.InvalidArgument("client_id must not be empty")
             : clientId.Length > MaxClientIdLength
-                ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"client_id must be at most {MaxClientIdLength} characters"))
+                ? throw MetaException.InvalidArgument($"client_id must be at most {MaxClientIdLength} characters")
                 : clientId;
 
     private static void RequireName(string name)
     {
         if (PfsNames.Validate(name) is { } error)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid file name: {error}"));
+            throw MetaException.InvalidArgument($"invalid file name: {error}");
         }
     }
 
-    private static RpcException NotFound(string name) =>
-        new(new Status(StatusCode.NotFound, $"file '{name}' not found"));
-
-    private static RpcException Cancelled(string why) =>
-        new(new Status(StatusCode.Cancelled, why));
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created '{Name}' (id {FileId}, width {Width}, block {BlockSize} B)")]
+    [LoggerMessage(EventId = 1, EventName = "FileCreated", Level = LogLevel.Information, Message = "Created '{Name}' (id {FileId}, width {Width}, block {BlockSize} B)")]
     private static partial void LogCreated(ILogger logger, string name, ulong fileId, int width, int blockSize);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' got a {Kind} lock on '{Name}' after {WaitedMs} ms")]
+    [LoggerMessage(EventId = 2, EventName = "LockGranted", Level = LogLevel.Debug, Message = "Client '{ClientId}' got a {Kind} lock on '{Name}' after {WaitedMs} ms")]
     private static partial void LogGranted(ILogger logger, string clientId, LockKind kind, string name, double waitedMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' closed '{Name}' ({Kind}); version {Version}, size {Size}, {Recipients} client(s) notified")]
+    [LoggerMessage(EventId = 3, EventName = "HandleClosed", Level = LogLevel.Debug, Message = "Client '{ClientId}' closed '{Name}' ({Kind}); version {Version}, size {Size}, {Recipients} client(s) notified")]
     private static partial void LogClosed(ILogger logger, string clientId, string name, LockKind kind, ulong version, long size, int recipients);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}' deleted '{Name}' (id {FileId}); {Recipients} client(s) notified")]
+    [LoggerMessage(EventId = 4, EventName = "FileDeleted", Level = LogLevel.Information, Message = "Client '{ClientId}' deleted '{Name}' (id {FileId}); {Recipients} client(s) notified")]
     private static partial void LogDeleted(ILogger logger, string clientId, string name, ulong fileId, int recipients);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' released open {OpenId}: {Outcome}")]
+    [LoggerMessage(EventId = 5, EventName = "OpenReleased", Level = LogLevel.Debug, Message = "Client '{ClientId}' released open {OpenId}: {Outcome}")]
     private static partial void LogReleased(ILogger logger, string clientId, ulong openId, ReleaseOutcome outcome);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Client '{ClientId}' subscribed: session {SessionId}")]
+    [LoggerMessage(EventId = 6, EventName = "Subscribed", Level = LogLevel.Debug, Message = "Client '{ClientId}' subscribed: session {SessionId}")]
     private static partial void LogSubscribed(ILogger logger, string clientId, ulong sessionId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} of client '{ClientId}' ended (overflowed: {Overflowed})")]
+    [LoggerMessage(EventId = 7, EventName = "Unsubscribed", Level = LogLevel.Debug, Message = "Session {SessionId} of client '{ClientId}' ended (overflowed: {Overflowed})")]
     private static partial void LogUnsubscribed(ILogger logger, string clientId, ulong sessionId, bool overflowed);
 }

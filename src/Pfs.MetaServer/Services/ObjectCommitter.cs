@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.MetaServer.Services;
 
@@ -50,7 +51,7 @@ internal sealed partial class ObjectCommitter : IDisposable
             }
         }
 
-        foreach (var pending in file.Pending)
+        foreach (var pending in file.PendingCommits)
         {
             if (pending == epoch)
             {
@@ -109,22 +110,10 @@ internal sealed partial class ObjectCommitter : IDisposable
     private FileService.FileServiceClient ClientFor(string address) =>
         _servers.GetOrAdd(address, static address => new(() =>
         {
-            var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-            {
-                HttpHandler = new SocketsHttpHandler
-                {
-                    EnableMultipleHttp2Connections = true,
-                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                    ConnectTimeout = TimeSpan.FromSeconds(5),
-                },
-                DisposeHttpClient = true,
-                // A restarted file server must be found again within a close or two, not minutes later.
-                InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
-                MaxReconnectBackoff = TimeSpan.FromSeconds(1),
-            });
+            var channel = PfsChannel.Create(new Uri(address));
             return (channel, new FileService.FileServiceClient(channel));
         })).Value.Client;
 
-    [LoggerMessage(30, LogLevel.Warning, "Commit of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); it stays pending and is applied when a holder's call reaches that server")]
+    [LoggerMessage(EventId = 30, EventName = "CommitFailed", Level = LogLevel.Warning, Message = "Commit of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); it stays pending and is applied when a holder's call reaches that server")]
     private static partial void LogCommitFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);
 }

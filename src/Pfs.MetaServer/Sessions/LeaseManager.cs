@@ -29,7 +29,7 @@ internal sealed partial class LeaseManager : IDisposable
         _logger = logger;
     }
 
-    /// <summary>Number of running lease timers.</summary>
+    /// <summary>Running lease timers. Kept for tests: a timer that has not fired yet shows nowhere else.</summary>
     public int PendingExpiries
     {
         get
@@ -146,12 +146,12 @@ internal sealed partial class LeaseManager : IDisposable
         public void Fire() => owner.Expire(this);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}' has handles but no Subscribe stream; releasing them in {LeaseMs} ms unless it resubscribes")]
+    [LoggerMessage(EventId = 20, EventName = "LeaseStarted", Level = LogLevel.Information, Message = "Client '{ClientId}' has handles but no Subscribe stream; releasing them in {LeaseMs} ms unless it resubscribes")]
     private static partial void LogLeaseStarted(ILogger logger, string clientId, double leaseMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed within its lease; keeping its handles")]
+    [LoggerMessage(EventId = 21, EventName = "LeaseKept", Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed within its lease; keeping its handles")]
     private static partial void LogLeaseKept(ILogger logger, string clientId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease of client '{ClientId}' expired; released {Count} handle(s) without writer side effects")]
+    [LoggerMessage(EventId = 22, EventName = "LeaseExpired", Level = LogLevel.Warning, Message = "Lease of client '{ClientId}' expired; released {Count} handle(s) without writer side effects")]
     private static partial void LogLeaseExpired(ILogger logger, string clientId, int count);
 }

@@ -1,4 +1,4 @@
-using Grpc.Core;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 
 namespace Pfs.MetaServer.Sessions;
@@ -30,7 +30,7 @@ internal sealed class OpenTable
         _expiredOpens = new(RememberedCapacity, ExpiredLifetime, time);
     }
 
-    /// <summary>Opens pending or held (tests check it drains to 0).</summary>
+    /// <summary>Opens pending or held. Kept for tests: that every path forgets its entry shows nowhere else.</summary>
     public int Count
     {
         get
@@ -65,19 +65,19 @@ internal sealed class OpenTable
     }
 
     /// <summary>Registers an open about to wait for its lock, so a Release can cancel it.</summary>
-    /// <exception cref="RpcException">Cancelled if a Release came first; InvalidArgument if the open id is in use.</exception>
+    /// <exception cref="MetaException">Cancelled if a Release came first; InvalidArgument if the open id is in use.</exception>
     public OpenEntry BeginPending(string clientId, ulong openId, string name, ulong fileId, LockKind kind, CancellationToken callCancelled)
     {
         lock (_gate)
         {
             if (_released.Contains((clientId, openId)))
             {
-                throw new RpcException(new Status(StatusCode.Cancelled, $"open {openId} was released before it arrived"));
+                throw MetaException.Cancelled($"open {openId} was released before it arrived");
             }
 
             if (_byOpenId.ContainsKey((clientId, openId)))
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"open id {openId} is already in use by client '{clientId}'"));
+                throw MetaException.InvalidArgument($"open id {openId} is already in use by client '{clientId}'");
             }
 
             var entry = new OpenEntry(clientId, openId, name, fileId, kind, callCancelled);
@@ -146,7 +146,7 @@ internal sealed class OpenTable
     }
 
     /// <summary>Finds a held handle and marks it closing, so nothing else ends it while the close runs.</summary>
-    /// <exception cref="RpcException">NotFound, PermissionDenied (another client's) or FailedPrecondition (lease expired, already closing).</exception>
+    /// <exception cref="MetaException">NotFound, NotOwner, LeaseExpired or Closing.</exception>
     public OpenEntry BeginClose(string clientId, ulong handle)
     {
         lock (_gate)
@@ -155,17 +155,17 @@ internal sealed class OpenTable
             {
                 throw _expiredHandles.Contains(handle)
                     ? LeaseExpired()
-                    : new RpcException(new Status(StatusCode.NotFound, $"handle {handle} is not open"));
+                    : new MetaException(MetaErrorCode.NotFound, $"handle {handle} is not open");
             }
 
             if (!string.Equals(entry.ClientId, clientId, StringComparison.Ordinal))
             {
-                throw new RpcException(new Status(StatusCode.PermissionDenied, $"handle {handle} belongs to another client"));
+                throw new MetaException(MetaErrorCode.NotOwner, $"handle {handle} belongs to another client");
             }
 
             if (entry.State != OpenState.Held)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"handle {handle} is already being closed"));
+                throw new MetaException(MetaErrorCode.Closing, $"handle {handle} is already being closed");
             }
 
             entry.State = OpenState.Closing;
@@ -280,6 +280,6 @@ internal sealed class OpenTable
         }
     }
 
-    private static RpcException LeaseExpired() =>
-        new(new Status(StatusCode.FailedPrecondition, "lease expired: the client had no Subscribe stream for too long and its handle was released"));
+    private static MetaException LeaseExpired() =>
+        new(MetaErrorCode.LeaseExpired, "lease expired: the client had no Subscribe stream for too long and its handle was released");
 }

@@ -128,9 +128,9 @@ internal sealed partial class SessionManager
         return queued;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed: session {OldSession} ended, session {NewSession} started")]
+    [LoggerMessage(EventId = 10, EventName = "SubscriberReplaced", Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed: session {OldSession} ended, session {NewSession} started")]
     private static partial void LogReplaced(ILogger logger, string clientId, ulong oldSession, ulong newSession);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Client '{ClientId}' fell {Capacity} notices behind; ending session {SessionId}")]
+    [LoggerMessage(EventId = 11, EventName = "SubscriberOverflowed", Level = LogLevel.Warning, Message = "Client '{ClientId}' fell {Capacity} notices behind; ending session {SessionId}")]
     private static partial void LogOverflowed(ILogger logger, string clientId, ulong sessionId, int capacity);
 }

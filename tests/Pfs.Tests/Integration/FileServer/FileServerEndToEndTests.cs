@@ -165,7 +165,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         var configured = Path.Join(directory.FullPath, "from-config");
         await using var app = FileServerApp.Build(
             new FileServerOptions { Port = 0, BindAddress = "127.0.0.1", DataDirectory = string.Empty, ClusterKey = TestCaps.Key },
-            [$"--{FileServerApp.DataDirectoryKey}={configured}"],
+            [$"--{FileServerSettings.DataDirectory.Key}={configured}"],
             builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync().WaitAsync(TestTimeout);
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.GetListenAddress());

@@ -14,7 +14,7 @@ namespace Pfs.Tests.Integration.MetaServer;
 public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private static readonly MetaServerOptions Options = new MetaServerOptions { FileServers = ["fs0:1", "fs1:2", "fs2:3"] }.Normalize();
+    private static readonly MetaServerOptions Options = new MetaServerOptions { FileServers = ["fs0:1", "fs1:2", "fs2:3"] };
 
     private readonly string _prefix = $"test-{Guid.NewGuid():N}:";
     private ConnectionMultiplexer _redis = null!;
@@ -78,7 +78,7 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
     public async Task FilesFollowTheirStripePositionWhenTheServersMove()
     {
         await Store().CreateAsync(Record("moved", fileId: 31)).WaitAsync(Timeout);
-        var elsewhere = new MetaServerOptions { FileServers = ["new0:7", "new1:8", "new2:9"] }.Normalize();
+        var elsewhere = new MetaServerOptions { FileServers = ["new0:7", "new1:8", "new2:9"] };
 
         var loaded = Assert.Single(await Store(options: elsewhere).LoadAllAsync().WaitAsync(Timeout));
 
@@ -139,8 +139,8 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
 
     private static void AssertSame(FileRecord expected, FileRecord actual)
     {
-        Assert.Equal(expected with { Servers = [], PendingCommits = null }, actual with { Servers = [], PendingCommits = null });
+        Assert.Equal(expected with { Servers = [], PendingCommits = [] }, actual with { Servers = [], PendingCommits = [] });
         Assert.Equal(expected.Servers, actual.Servers);
-        Assert.Equal(expected.Pending, actual.Pending);
+        Assert.Equal(expected.PendingCommits, actual.PendingCommits);
     }
 }

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Pfs.FileServer;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.Tests.Unit.FileServer;
 
@@ -14,18 +17,17 @@ public sealed class ProgramTests
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "--bind", "not-an-address")]
     [InlineData("--port", "0", "--data-dir")]
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "stray")]
-    public void BadCommandLinesPrintOneLineAndExitTwo(params string[] args)
+    [InlineData("--port", "0", "--bind", "127.0.0.1")]
+    public async Task BadCommandLinesPrintOneLineAndExitTwo(params string[] args)
     {
         // Arrange
         using var output = new StringWriter();
         using var error = new StringWriter();
 
         // Act
-        var start = Program.TryParse(args, output, error, out var options, out var exitCode);
+        var exitCode = await Program.RunAsync(args, Configuration(), output, error).WaitAsync(TimeSpan.FromSeconds(30));
 
         // Assert
-        Assert.False(start);
-        Assert.Null(options);
         Assert.Equal(2, exitCode);
         var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("Pfs.FileServer: ", line, StringComparison.Ordinal);
@@ -58,17 +60,16 @@ public sealed class ProgramTests
     }
 
     [Fact]
-    public void HelpPrintsUsageAndExitsZero()
+    public async Task HelpPrintsUsageAndExitsZero()
     {
         // Arrange
         using var output = new StringWriter();
         using var error = new StringWriter();
 
         // Act
-        var start = Program.TryParse(["--help"], output, error, out _, out var exitCode);
+        var exitCode = await Program.RunAsync(["--help"], Configuration(), output, error).WaitAsync(TimeSpan.FromSeconds(30));
 
         // Assert
-        Assert.False(start);
         Assert.Equal(0, exitCode);
         Assert.Contains("--data-dir", output.ToString(), StringComparison.Ordinal);
         Assert.Empty(error.ToString());
@@ -78,65 +79,65 @@ public sealed class ProgramTests
     public void GoodFlagsBecomeOptions()
     {
         // Act
-        var start = Program.TryParse(
-            ["--port", "7000", "--data-dir", "/srv/pfs", "--bind", "127.0.0.1", "--delay-ms", "5"],
-            TextWriter.Null,
-            TextWriter.Null,
-            out var options,
-            out _);
+        var options = Bind(["--port", "7000", "--data-dir", "/srv/pfs", "--bind", "127.0.0.1", "--delay-ms", "5"], Configuration());
 
         // Assert
-        Assert.True(start);
         Assert.Equal(new FileServerOptions { Port = 7000, DataDirectory = "/srv/pfs", BindAddress = "127.0.0.1", DelayMs = 5 }, options);
     }
 
     [Fact]
-    public void AbsentPortAndDataDirectoryAreLeftToConfiguration()
+    public void AbsentFlagsSetNothing()
     {
         // Act
-        var start = Program.TryParse([], TextWriter.Null, TextWriter.Null, out var options, out _);
+        var commandLine = FileServerSettings.CommandLine.Parse([], TextWriter.Null, TextWriter.Null);
 
         // Assert
-        Assert.True(start);
-        Assert.Null(options!.Port);
-        Assert.Equal(string.Empty, options.DataDirectory);
-        Assert.Equal(0, options.DelayMs);
+        Assert.Null(commandLine.ExitCode);
+        Assert.Empty(commandLine.Settings);
     }
 
     [Fact]
     public void DataDirectoryFlagWinsOverConfiguration()
     {
-        // Arrange
-        var configuration = Configuration(("FileServer:DataDirectory", "/from/config"));
-
         // Act
-        var resolved = FileServerApp.ResolveDataDirectory("/from/flag", configuration);
+        var options = Bind(["--data-dir", "/from/flag"], Configuration(("FileServer:DataDirectory", "/from/config")));
 
         // Assert
-        Assert.Equal("/from/flag", resolved);
+        Assert.Equal("/from/flag", options.DataDirectory);
     }
 
     [Fact]
     public void DataDirectoryComesFromConfigurationWithoutAFlag()
     {
-        // Arrange
-        var configuration = Configuration(("FileServer:DataDirectory", "/from/config"));
-
         // Act
-        var resolved = FileServerApp.ResolveDataDirectory(string.Empty, configuration);
+        var options = Bind([], Configuration(("FileServer:DataDirectory", "/from/config"), ("Pfs:Port", "0")));
 
         // Assert
-        Assert.Equal("/from/config", resolved);
+        Assert.Equal("/from/config", options.DataDirectory);
+        Assert.Equal(0, options.Port);
     }
 
     [Fact]
     public void NoDataDirectoryAnywhereIsRefused()
     {
         // Act
-        var ex = Assert.Throws<ArgumentException>(() => FileServerApp.ResolveDataDirectory(null, Configuration()));
+        var ex = Assert.Throws<OptionsValidationException>(() => Bind([], Configuration()));
 
         // Assert
         Assert.Contains("FileServer:DataDirectory", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The options the server would run with: configuration, the flags on top, bound and checked as the app does.</summary>
+    private static FileServerOptions Bind(string[] args, IConfiguration configuration)
+    {
+        var commandLine = FileServerSettings.CommandLine.Parse(args, TextWriter.Null, TextWriter.Null);
+        Assert.Null(commandLine.ExitCode);
+        var merged = new ConfigurationBuilder().AddConfiguration(configuration).AddSettings(commandLine.Settings).Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(merged)
+            .AddPfsServerOptions<FileServerOptions, FileServerOptionsValidator>(FileServerSettings.Section).Services
+            .BuildServiceProvider();
+        return services.GetRequiredService<IOptions<FileServerOptions>>().Value;
     }
 
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>

@@ -1,4 +1,4 @@
-using Grpc.Core;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Services;
 using Pfs.Protocol.Meta;
 
@@ -30,8 +30,8 @@ public sealed class DirtyRangesTests
     [InlineData(long.MaxValue, 1L)]
     public void InvalidRangesAreRefused(long start, long count)
     {
-        var ex = Assert.Throws<RpcException>(() => DirtyRanges.Normalize(Ranges((start, count))));
+        var ex = Assert.Throws<MetaException>(() => DirtyRanges.Normalize(Ranges((start, count))));
 
-        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal(MetaErrorCode.InvalidArgument, ex.Code);
     }
 }

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.MetaServer;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
 using Pfs.Tests.Fixtures;
@@ -16,15 +17,16 @@ public sealed class FileRegistryTests
         var options = new MetaServerOptions
         {
             FileServers = [.. Enumerable.Range(0, fileServers).Select(i => $"fs{i}:5005{i}")],
-        }.Normalize();
+        };
         var registry = new FileRegistry(store ?? new InMemoryMetadataStore(), options, TimeProvider.System, NullLogger<FileRegistry>.Instance);
         await registry.LoadAsync();
         return registry;
     }
 
+    // The registry throws MetaException; callers get the status the interceptor maps it to.
     private static async Task<RpcException> FailsWith(StatusCode code, Func<Task> call)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(call);
+        var ex = MetaErrorInterceptor.ToRpcException(await Assert.ThrowsAsync<MetaException>(call));
         Assert.Equal(code, ex.StatusCode);
         return ex;
     }
@@ -133,7 +135,7 @@ public sealed class FileRegistryTests
 
         Assert.Equal(1, creates.Count(t => t.IsCompletedSuccessfully));
         Assert.All(creates.Where(t => !t.IsCompletedSuccessfully),
-            t => Assert.Equal(StatusCode.AlreadyExists, Assert.IsType<RpcException>(t.Exception!.InnerException).StatusCode));
+            t => Assert.Equal(MetaErrorCode.AlreadyExists, Assert.IsType<MetaException>(t.Exception!.InnerException).Code));
         Assert.Equal(1, store.CreateCalls);
     }
 

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using Pfs.MetaServer;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
@@ -12,7 +14,10 @@ public sealed class MetaServerOptionsTests
     [InlineData("[::1]:50052", "http://[::1]:50052")]
     public void FileServerAddressesAreMadeAbsolute(string address, string expected)
     {
-        Assert.Equal(expected, MetaServerOptions.NormalizeAddress(address));
+        var options = new MetaServerOptions { FileServers = [address] };
+
+        Assert.Equal(expected, Assert.Single(options.FileServers));
+        Assert.Equal(expected, PfsAddress.Normalize(address));
     }
 
     [Theory]
@@ -24,16 +29,27 @@ public sealed class MetaServerOptionsTests
     [InlineData("fs:notaport")]
     public void MalformedFileServerAddressesAreRefused(string address)
     {
-        Assert.Throws<ArgumentException>(() => MetaServerOptions.NormalizeAddress(address));
+        Assert.Null(PfsAddress.Normalize(address));
+        var result = new MetaServerOptionsValidator().Validate(null, new MetaServerOptions { FileServers = [address] });
+
+        Assert.True(result.Failed);
+        Assert.Contains("is not of the form", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]
     public void AtLeastOneFileServerIsRequired()
     {
-        var options = new MetaServerOptions { FileServers = [] };
+        var result = new MetaServerOptionsValidator().Validate(null, new MetaServerOptions { FileServers = [] });
 
-        var ex = Assert.Throws<ArgumentException>(options.Normalize);
+        Assert.True(result.Failed);
+        Assert.Contains("file server", result.FailureMessage, StringComparison.Ordinal);
+    }
 
-        Assert.Contains("file server", ex.Message, StringComparison.Ordinal);
+    [Fact]
+    public void GoodOptionsPass()
+    {
+        var result = new MetaServerOptionsValidator().Validate(null, new MetaServerOptions { Port = 0, BindAddress = "127.0.0.1", FileServers = ["localhost:1"] });
+
+        Assert.Equal(ValidateOptionsResult.Success, result);
     }
 }

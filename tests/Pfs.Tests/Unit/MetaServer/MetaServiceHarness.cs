@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Pfs.MetaServer;
+using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
@@ -12,13 +13,17 @@ using MetaFileInfo = Pfs.Protocol.Meta.FileInfo;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
-/// <summary>The metadata service wired as the server wires it, called directly (no network).</summary>
+/// <summary>
+/// The metadata service wired as the server wires it, called directly (no network) through its
+/// error interceptor, so failures arrive as the status codes callers get.
+/// </summary>
 internal sealed class MetaServiceHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private readonly ServiceProvider _services;
     private readonly List<TestSubscription> _subscriptions = [];
+    private readonly MetaErrorInterceptor _errors = new();
     private ulong _nextOpenId;
 
     private MetaServiceHarness(ServiceProvider services)
@@ -48,7 +53,7 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
             FileServers = [.. Enumerable.Range(0, fileServers).Select(i => $"localhost:{50052 + i}")],
             LeaseTimeout = leaseTimeout ?? TimeSpan.FromSeconds(30),
             NoticeQueueCapacity = noticeQueueCapacity,
-        }.Normalize();
+        };
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<Microsoft.Extensions.Hosting.IHostApplicationLifetime, Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>();
         if (store is not null)
@@ -57,7 +62,8 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
         }
 
         services.AddSingleton(Fixtures.TestCaps.Signer);
-        services.AddMetaServerCore(options);
+        services.AddSingleton(options);
+        services.AddMetaServerCore();
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<FileRegistry>().LoadAsync();
         return new MetaServiceHarness(provider);
@@ -67,38 +73,37 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
 
     public async Task<MetaFileInfo> CreateAsync(string name, int stripeWidth = 1, int blockSize = 0)
     {
-        var reply = await Service.Create(new CreateRequest { Name = name, StripeWidth = stripeWidth, BlockSize = blockSize }, new TestServerCallContext());
+        var reply = await Call(Service.Create, new CreateRequest { Name = name, StripeWidth = stripeWidth, BlockSize = blockSize });
         return reply.File;
     }
 
     public Task<OpenReply> OpenAsync(string clientId, string name, LockMode mode, ulong? openId = null, CancellationToken cancellationToken = default) =>
-        Service.Open(
-            new OpenRequest { ClientId = clientId, OpenId = openId ?? NextOpenId(), Name = name, Mode = mode },
-            new TestServerCallContext(cancellationToken));
+        Call(Service.Open, new OpenRequest { ClientId = clientId, OpenId = openId ?? NextOpenId(), Name = name, Mode = mode }, cancellationToken);
 
     public Task<CloseReply> CloseAsync(string clientId, ulong handle, long size = 0, params (long Start, long Count)[] dirty)
     {
         var request = new CloseRequest { ClientId = clientId, Handle = handle, Size = size };
         request.Dirty.AddRange(dirty.Select(range => new BlockRange { Start = range.Start, Count = range.Count }));
-        return Service.Close(request, new TestServerCallContext());
+        return Call(Service.Close, request);
     }
 
     public Task<DeleteReply> DeleteAsync(string clientId, string name, ulong? openId = null, CancellationToken cancellationToken = default) =>
-        Service.Delete(
-            new DeleteRequest { ClientId = clientId, OpenId = openId ?? NextOpenId(), Name = name },
-            new TestServerCallContext(cancellationToken));
+        Call(Service.Delete, new DeleteRequest { ClientId = clientId, OpenId = openId ?? NextOpenId(), Name = name }, cancellationToken);
 
-    // Async so that a synchronous throw of the service arrives as a faulted task, as over the wire.
-    public async Task<ReleaseReply> ReleaseAsync(string clientId, ulong openId) =>
-        await Service.Release(new ReleaseRequest { ClientId = clientId, OpenId = openId }, new TestServerCallContext());
+    public Task<ReleaseReply> ReleaseAsync(string clientId, ulong openId) =>
+        Call(Service.Release, new ReleaseRequest { ClientId = clientId, OpenId = openId });
 
-    public async Task<StatReply> StatAsync(string name) =>
-        await Service.Stat(new StatRequest { Name = name }, new TestServerCallContext());
+    public Task<StatReply> StatAsync(string name) =>
+        Call(Service.Stat, new StatRequest { Name = name });
+
+    /// <summary>A Subscribe call through the interceptor, as the server makes it.</summary>
+    public Task SubscribeCall(SubscribeRequest request, IServerStreamWriter<Notice> stream, CancellationToken cancellationToken = default) =>
+        _errors.ServerStreamingServerHandler(request, stream, new TestServerCallContext(cancellationToken), Service.Subscribe);
 
     /// <summary>Starts a Subscribe call and waits for its Hello.</summary>
     public async Task<TestSubscription> SubscribeAsync(string clientId, int? stallAfterWrites = null)
     {
-        var subscription = new TestSubscription(Service, clientId, stallAfterWrites);
+        var subscription = new TestSubscription(this, clientId, stallAfterWrites);
         _subscriptions.Add(subscription);
         var hello = await subscription.Stream.ReadAsync(Timeout);
         Assert.Equal(Notice.KindOneofCase.Hello, hello.KindCase);
@@ -117,6 +122,13 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
 
         await _services.DisposeAsync();
     }
+
+    // Through the interceptor, and async so that a synchronous throw of the service arrives as a faulted task, as over the wire.
+    private async Task<TResponse> Call<TRequest, TResponse>(
+        Func<TRequest, ServerCallContext, Task<TResponse>> method, TRequest request, CancellationToken cancellationToken = default)
+        where TRequest : class
+        where TResponse : class =>
+        await _errors.UnaryServerHandler(request, new TestServerCallContext(cancellationToken), (r, c) => method(r, c));
 
     /// <summary>Expects the call to fail with <paramref name="code"/> within the timeout.</summary>
     public static async Task<RpcException> ThrowsAsync(StatusCode code, Task call)

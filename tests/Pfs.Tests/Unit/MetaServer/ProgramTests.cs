@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Pfs.MetaServer;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
@@ -9,6 +12,19 @@ public sealed class ProgramTests
         new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
             .Build();
+
+    /// <summary>The options the server would run with: configuration, the flags on top, bound and checked as the app does.</summary>
+    private static MetaServerOptions Bind(string[] args, IConfiguration configuration)
+    {
+        var commandLine = MetaServerSettings.CommandLine.Parse(args, TextWriter.Null, TextWriter.Null);
+        Assert.Null(commandLine.ExitCode);
+        var merged = new ConfigurationBuilder().AddConfiguration(configuration).AddSettings(commandLine.Settings).Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(merged)
+            .AddPfsServerOptions<MetaServerOptions, MetaServerOptionsValidator>(MetaServerSettings.Section, (MetaServerSettings.Redis.Key, nameof(MetaServerOptions.Redis))).Services
+            .BuildServiceProvider();
+        return services.GetRequiredService<IOptions<MetaServerOptions>>().Value;
+    }
 
     [Theory]
     [InlineData("--bogus")]
@@ -25,7 +41,7 @@ public sealed class ProgramTests
     {
         using var error = new StringWriter();
 
-        var exitCode = await Program.RunAsync(args, Configuration(), error).WaitAsync(TimeSpan.FromSeconds(10));
+        var exitCode = await Program.RunAsync(args, Configuration(), TextWriter.Null, error).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, exitCode);
         var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -34,14 +50,24 @@ public sealed class ProgramTests
     }
 
     [Fact]
+    public async Task BadConfigurationExitsWithTwoAndNamesTheSetting()
+    {
+        using var error = new StringWriter();
+
+        var exitCode = await Program.RunAsync([], Configuration(("MetaServer:FileServers", "a:1"), ("MetaServer:LeaseSeconds", "-3")), TextWriter.Null, error)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("MetaServer:LeaseSeconds", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FlagsAreTurnedIntoNormalisedOptions()
     {
-        var result = MetaServerCommandLine.Parse(
+        var options = Bind(
             ["--port", "50051", "--bind", "127.0.0.1", "--file-servers", "localhost:50052, https://fs1:443", "--lease-seconds", "2.5"],
             Configuration());
 
-        Assert.Null(result.Error);
-        var options = result.Options!;
         Assert.Equal(50051, options.Port);
         Assert.Equal("127.0.0.1", options.BindAddress);
         Assert.Equal(["http://localhost:50052", "https://fs1"], options.FileServers);
@@ -52,23 +78,30 @@ public sealed class ProgramTests
     [Fact]
     public void ConfigurationFillsInWhatTheFlagsLeaveOut()
     {
-        var result = MetaServerCommandLine.Parse(
-            [],
-            Configuration(("MetaServer:FileServers", "fs0:1,fs1:2"), ("ConnectionStrings:redis", "redis:6379")));
+        var options = Bind([], Configuration(("MetaServer:FileServers", "fs0:1,fs1:2"), ("ConnectionStrings:redis", "redis:6379")));
 
-        Assert.Null(result.Error);
-        Assert.Null(result.Options!.Port);
-        Assert.Equal(["http://fs0:1", "http://fs1:2"], result.Options.FileServers);
-        Assert.Equal("redis:6379", result.Options.Redis);
+        Assert.Null(options.Port);
+        Assert.Equal(["http://fs0:1", "http://fs1:2"], options.FileServers);
+        Assert.Equal("redis:6379", options.Redis);
     }
 
     [Fact]
     public void FlagsWinOverConfiguration()
     {
-        var result = MetaServerCommandLine.Parse(
-            ["--file-servers", "flag:1"],
-            Configuration(("MetaServer:FileServers", "config:1")));
+        var options = Bind(["--file-servers", "flag:1", "--port", "7"], Configuration(("MetaServer:FileServers", "config:1"), ("Pfs:Port", "8")));
 
-        Assert.Equal(["http://flag:1"], result.Options!.FileServers);
+        Assert.Equal(["http://flag:1"], options.FileServers);
+        Assert.Equal(7, options.Port);
+    }
+
+    [Fact]
+    public void TheAppHostsOwnPfsKeysAreNotTheServers()
+    {
+        // A shell that exported Pfs__Redis / Pfs__FileServers for the AppHost starts a metadata server by hand.
+        var options = Bind(["--file-servers", "fs:1"], Configuration(("Pfs:Redis", "garnet"), ("Pfs:FileServers", "5"), ("Pfs:Port", "9")));
+
+        Assert.Null(options.Redis);
+        Assert.Equal(["http://fs:1"], options.FileServers);
+        Assert.Equal(9, options.Port);
     }
 }

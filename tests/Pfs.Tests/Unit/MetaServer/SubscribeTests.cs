@@ -129,7 +129,7 @@ public sealed class SubscribeTests
         await using var meta = await MetaServiceHarness.StartAsync();
         var writer = new ChannelServerStreamWriter<Notice>();
 
-        var call = meta.Service.Subscribe(new SubscribeRequest(), writer, new TestServerCallContext());
+        var call = meta.SubscribeCall(new SubscribeRequest(), writer);
 
         await MetaServiceHarness.ThrowsAsync(Grpc.Core.StatusCode.InvalidArgument, call);
     }

@@ -1,4 +1,3 @@
-using Pfs.MetaServer.Services;
 using Pfs.Protocol.Meta;
 using Pfs.Tests.Fixtures;
 
@@ -9,14 +8,14 @@ internal sealed class TestSubscription
 {
     private readonly CancellationTokenSource _cancel = new();
 
-    public TestSubscription(MetaGrpcService service, string clientId, int? stallAfterWrites)
+    public TestSubscription(MetaServiceHarness meta, string clientId, int? stallAfterWrites)
     {
         if (stallAfterWrites is { } writes)
         {
             Stream.StallAfter(writes);
         }
 
-        Completion = service.Subscribe(new SubscribeRequest { ClientId = clientId }, Stream, new TestServerCallContext(_cancel.Token));
+        Completion = meta.SubscribeCall(new SubscribeRequest { ClientId = clientId }, Stream, _cancel.Token);
     }
 
     public ChannelServerStreamWriter<Notice> Stream { get; } = new();

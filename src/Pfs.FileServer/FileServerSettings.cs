@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using Pfs.ServiceDefaults.Settings;
+
+namespace Pfs.FileServer;
+
+/// <summary>
+/// The file server's settings: each flag with the configuration key it sets (Aspire sets
+/// <c>FileServer:DataDirectory</c>), and their checks below.
+/// </summary>
+public static class FileServerSettings
+{
+    /// <summary>The configuration section of the file server's own settings.</summary>
+    public const string Section = "FileServer";
+
+    public static readonly ServerFlag DataDirectory = new("--data-dir", "FileServer:DataDirectory",
+        "Directory for the stripe objects, created if missing");
+
+    public static readonly ServerFlag DelayMs = new("--delay-ms", "FileServer:DelayMs",
+        "Delay added to every call, for benchmarks (default 0)", FlagKind.Integer);
+
+    public static ServerCommandLine CommandLine { get; } = new(
+        "Pfs.FileServer",
+        "Pfs file server: stores stripe objects on local disk and serves them over gRPC.",
+        [PfsServerSettings.Port, DataDirectory, PfsServerSettings.BindAddress, DelayMs, PfsServerSettings.ClusterKeyFile]);
+}
+
+/// <summary>Checks <see cref="FileServerOptions"/> once, whichever source each setting came from.</summary>
+internal sealed class FileServerOptionsValidator : IValidateOptions<FileServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FileServerOptions options)
+    {
+        var failures = new List<string>();
+        PfsServerSettings.Check(options, failures);
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add($"no data directory: pass {FileServerSettings.DataDirectory.Name} or set {FileServerSettings.DataDirectory.Key}");
+        }
+
+        if (options.DelayMs < 0)
+        {
+            failures.Add($"{FileServerSettings.DelayMs} must not be negative");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
