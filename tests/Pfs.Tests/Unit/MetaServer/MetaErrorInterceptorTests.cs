@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Pfs.MetaServer.Errors;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
