@@ -22,7 +22,7 @@ public static class FileServerApp
     /// <param name="options">Listen and storage settings.</param>
     /// <param name="args">Host arguments, for configuration only; the executable parses its own flags.</param>
     /// <param name="configure">Runs last before the app is built, e.g. for tests to adjust logging.</param>
-    /// <exception cref="ArgumentException">No data directory in <paramref name="options"/> or configuration, or a bad setting.</exception>
+    /// <exception cref="ArgumentException">No data directory in <paramref name="options"/> or configuration, or a bad setting (see <see cref="FileServerLimits"/>).</exception>
     public static WebApplication Build(FileServerOptions options, string[]? args = null, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,15 +43,22 @@ public static class FileServerApp
         builder.AddServiceDefaults();
         builder.Services.AddPfsGrpc();
         builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
+        var limits = FileServerLimits.Resolve(resolved, builder.Configuration);
         builder.Services.AddSingleton(resolved);
+        builder.Services.AddSingleton(limits);
         builder.Services.AddSingleton(services => new BlockStore(
             resolved.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), resolved.SyncWrites));
-        builder.Services.AddSingleton<StagedObjects>();
+        builder.Services.AddSingleton(services => new StagedObjects(
+            services.GetRequiredService<BlockStore>(), services.GetRequiredService<ILogger<StagedObjects>>(), limits.MaxStages));
+        builder.Services.AddSingleton(new WriteBudget(limits.WriteBudgetBytes));
         builder.AddPfsClusterKey(resolved.ClusterKey, resolved.ClusterKeyFile);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<BlockStore>();
+
+        // Before the gRPC endpoint, so that a write is admitted (or refused) before its payload is read.
+        app.UseMiddleware<WriteAdmissionMiddleware>();
         app.MapGrpcService<FileGrpcService>();
         app.MapPfsHealth();
         app.MapDefaultEndpoints();

@@ -26,4 +26,13 @@ public sealed record FileServerOptions
 
     /// <summary>A file holding the cluster key (<c>--cluster-key-file</c>).</summary>
     public string? ClusterKeyFile { get; init; }
+
+    /// <summary>See <see cref="FileServerLimits.MaxStages"/>; null takes configuration, else the default.</summary>
+    public int? MaxStages { get; init; }
+
+    /// <summary>See <see cref="FileServerLimits.WriteBudgetBytes"/>; null takes configuration, else the default.</summary>
+    public long? WriteBudgetBytes { get; init; }
+
+    /// <summary>See <see cref="FileServerLimits.WriteBudgetWait"/>; null takes the default.</summary>
+    public TimeSpan? WriteBudgetWait { get; init; }
 }

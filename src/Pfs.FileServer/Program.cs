@@ -96,9 +96,17 @@ internal static partial class Program
         {
             Description = "File with the base64 cluster key shared with the metadata server (default: Pfs:ClusterKey, else ~/.pfs/cluster.key)",
         };
+        var maxStages = new Option<int>("--max-stages")
+        {
+            Description = $"Most writers with staged bytes at once; beyond it a new writer is told to retry (default {FileServerLimits.DefaultMaxStages}, or {FileServerLimits.MaxStagesKey})",
+        };
+        var writeBudget = new Option<int>("--write-budget-mib")
+        {
+            Description = $"MiB of write payloads taken in at once; beyond it calls wait (default {FileServerLimits.DefaultWriteBudgetBytes >> 20}, or {FileServerLimits.WriteBudgetBytesKey} in bytes)",
+        };
         var root = new RootCommand("Pfs file server: stores stripe objects on local disk and serves them over gRPC.")
         {
-            port, dataDir, bind, delay, keyFile,
+            port, dataDir, bind, delay, keyFile, maxStages, writeBudget,
         };
 
         var parsed = root.Parse(args);
@@ -118,6 +126,9 @@ internal static partial class Program
             : parsed.GetResult(dataDir) is not null && string.IsNullOrWhiteSpace(parsed.GetValue(dataDir)) ? "--data-dir must not be empty"
             : parsed.GetValue(bind) is { } address && !IPAddress.TryParse(address, out _) ? $"--bind must be an IP address, not '{address}'"
             : parsed.GetValue(delay) < 0 ? "--delay-ms must not be negative"
+            : parsed.GetResult(maxStages) is not null && parsed.GetValue(maxStages) < 1 ? "--max-stages must be at least 1"
+            : parsed.GetResult(writeBudget) is not null && (long)parsed.GetValue(writeBudget) << 20 < Protocol.PfsLimits.MaxMessageBytes
+                ? $"--write-budget-mib must be at least {(Protocol.PfsLimits.MaxMessageBytes >> 20) + 1} (one largest message)"
             : null;
         if (problem is not null)
         {
@@ -133,6 +144,8 @@ internal static partial class Program
             BindAddress = parsed.GetValue(bind),
             DelayMs = parsed.GetValue(delay),
             ClusterKeyFile = parsed.GetValue(keyFile),
+            MaxStages = parsed.GetResult(maxStages) is null ? null : parsed.GetValue(maxStages),
+            WriteBudgetBytes = parsed.GetResult(writeBudget) is null ? null : (long)parsed.GetValue(writeBudget) << 20,
         };
         exitCode = 0;
         return true;

@@ -14,6 +14,9 @@ public sealed class ProgramTests
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "--bind", "not-an-address")]
     [InlineData("--port", "0", "--data-dir")]
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "stray")]
+    [InlineData("--port", "0", "--data-dir", "/tmp/x", "--max-stages", "0")]
+    [InlineData("--port", "0", "--data-dir", "/tmp/x", "--write-budget-mib", "64")]
+    [InlineData("--port", "0", "--data-dir", "/tmp/x", "--write-budget-mib", "-1")]
     public void BadCommandLinesPrintOneLineAndExitTwo(params string[] args)
     {
         // Arrange
@@ -88,6 +91,37 @@ public sealed class ProgramTests
         // Assert
         Assert.True(start);
         Assert.Equal(new FileServerOptions { Port = 7000, DataDirectory = "/srv/pfs", BindAddress = "127.0.0.1", DelayMs = 5 }, options);
+    }
+
+    [Fact]
+    public void LimitFlagsBecomeOptionsAndOptionsWinOverConfiguration()
+    {
+        // Arrange
+        var configuration = Configuration((FileServerLimits.MaxStagesKey, "7"), (FileServerLimits.WriteBudgetBytesKey, "1000000000"));
+
+        // Act
+        Program.TryParse(["--data-dir", "/srv/pfs", "--max-stages", "100", "--write-budget-mib", "256"], TextWriter.Null, TextWriter.Null, out var options, out _);
+        var fromFlags = FileServerLimits.Resolve(options!, configuration);
+        var fromConfiguration = FileServerLimits.Resolve(new FileServerOptions { DataDirectory = "/srv/pfs" }, configuration);
+        var defaults = FileServerLimits.Resolve(new FileServerOptions { DataDirectory = "/srv/pfs" }, Configuration());
+
+        // Assert
+        Assert.Equal((100, 256L << 20), (fromFlags.MaxStages, fromFlags.WriteBudgetBytes));
+        Assert.Equal((7, 1_000_000_000L), (fromConfiguration.MaxStages, fromConfiguration.WriteBudgetBytes));
+        Assert.Equal((4096, 512L << 20), (defaults.MaxStages, defaults.WriteBudgetBytes));
+    }
+
+    [Theory]
+    [InlineData(FileServerLimits.MaxStagesKey, "0")]
+    [InlineData(FileServerLimits.MaxStagesKey, "many")]
+    [InlineData(FileServerLimits.WriteBudgetBytesKey, "1048576")]
+    public void BadLimitsInConfigurationAreRefusedAtStart(string key, string value)
+    {
+        // Act
+        var ex = Assert.Throws<ArgumentException>(() => FileServerLimits.Resolve(new FileServerOptions { DataDirectory = "/srv/pfs" }, Configuration((key, value))));
+
+        // Assert
+        Assert.NotEmpty(ex.Message);
     }
 
     [Fact]
