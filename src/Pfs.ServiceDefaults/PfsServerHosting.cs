@@ -91,13 +91,11 @@ public static class PfsServerHosting
 
             // No peer may hold more than a bounded share of the server: connections are counted and
             // closed at accept beyond the limit, a silent one goes after the handshake timeout, an idle
-            // one (no call in flight) after the idle timeout. Requests carry a few small headers
-            // (the capability is under 200 bytes), so the header bounds sit well below Kestrel's defaults.
+            // one (no call in flight) after the idle timeout. Headers keep Kestrel's bounds (100 headers,
+            // 32 KiB in all, 16 KiB one field): a capability naming a 4 KiB path is about 6 KiB in
+            // base64, and a malformed one must still reach the service to be refused precisely.
             kestrel.Limits.MaxConcurrentConnections = limits.MaxConnections;
             kestrel.Limits.KeepAliveTimeout = limits.IdleTimeout;
-            kestrel.Limits.MaxRequestHeaderCount = 64;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 8 * 1024;
             // The .NET defaults (1 MiB / 768 KiB) cost bulk uploads up to a quarter of their throughput.
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
