@@ -8,7 +8,7 @@ internal sealed partial class MetaGrpcService
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<Notice> responseStream, ServerCallContext context)
     {
         var clientId = RequireClientId(request.ClientId);
-        var subscriber = _sessions.Subscribe(clientId);
+        var subscriber = _sessions.Subscribe(clientId, request.NamespaceNotices);
         _leases.ClientConnected(clientId);
         LogSubscribed(_logger, clientId, subscriber.SessionId);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscriber.Ended, _stopping);
