@@ -36,7 +36,7 @@ public sealed partial class PfsFile : IAsyncDisposable
         _writer = client.CreateWriter(layout);
     }
 
-    /// <summary>The file's name.</summary>
+    /// <summary>The file's path as it was opened (a rename or unlink since does not change it).</summary>
     public string Name => _layout.Name;
 
     /// <summary>The size as this open sees it: a writer's own view includes its unflushed writes.</summary>
@@ -138,12 +138,15 @@ public sealed partial class PfsFile : IAsyncDisposable
         }
     }
 
-    /// <summary>The file's registry entry; for a writer, with its own view of the size.</summary>
+    /// <summary>
+    /// The file as the metadata server knows it (found by inode, so also after a rename or an unlink); for
+    /// a writer, with its own view of the size. Its <see cref="PfsFileInfo.Name"/> is a current path ("" once unlinked).
+    /// </summary>
     public async Task<PfsFileInfo> StatAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
         var reply = await _client.CallMetaAsync($"stat '{Name}'", () => _client.Meta.StatAsync(
-            new StatRequest { Name = Name }, _client.Bounded(cancellationToken)).ResponseAsync,
+            new StatRequest { Base = _layout.FileId }, _client.Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         var info = PfsClient.ToInfo(reply.File);
         return _mode == PfsOpenMode.Write ? info with { Size = Math.Max(info.Size, Size) } : info;

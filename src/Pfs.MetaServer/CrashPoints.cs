@@ -35,6 +35,9 @@ internal sealed partial class CrashPoints(MetaServerOptions options, ILogger<Cra
         }
 
         LogCrashing(logger, point);
+        // The console logger writes from a queue that the kill would cut off; this line is written now.
+        Console.Error.WriteLine($"Test crash point '{point}' reached: killing this process");
+        Console.Error.Flush();
         using var self = Process.GetCurrentProcess();
         self.Kill();
         // Kill returns before the signal lands; nothing after the point may run.
