@@ -144,16 +144,24 @@ public sealed partial class PfsClient : IAsyncDisposable
         }
 
         Exception? failure = null;
+        PfsOpenMode? failedMode = null;
         foreach (var file in _openFiles.Keys)
         {
             try
             {
                 await file.CloseAsync().ConfigureAwait(false);
             }
+            catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed && file.Mode == PfsOpenMode.Read)
+            {
+                // A reader whose open the metadata server no longer holds (it restarted, or the
+                // lease ran out) had nothing to flush: it is closed now, and nothing was lost.
+                Log.CloseOnDisposeFailed(_logger, file.Name, ex.Message);
+            }
             catch (Exception ex) when (ex is PfsException or OperationCanceledException)
             {
                 Log.CloseOnDisposeFailed(_logger, file.Name, ex.Message);
                 failure ??= ex;
+                failedMode ??= file.Mode;
             }
         }
 
@@ -165,7 +173,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         _disposing.Dispose();
         if (failure is not null)
         {
-            throw new PfsException(PfsErrorCode.Unavailable, $"closing open files failed: {failure.Message}", failure);
+            throw new PfsException(PfsErrorCode.Unavailable, $"closing open files failed ({failedMode} open): {failure.Message}", failure);
         }
     }
 

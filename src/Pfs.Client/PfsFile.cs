@@ -39,6 +39,9 @@ public sealed partial class PfsFile : IAsyncDisposable
     /// <summary>The file's path as it was opened (a rename or unlink since does not change it).</summary>
     public string Name => _layout.Name;
 
+    /// <summary>How the file was opened.</summary>
+    internal PfsOpenMode Mode => _mode;
+
     /// <summary>The size as this open sees it: a writer's own view includes its unflushed writes.</summary>
     internal long Size => Interlocked.Read(ref _size);
 

@@ -9,7 +9,8 @@ namespace Pfs.FileServer.Storage;
 /// </summary>
 internal static class ObjectFiles
 {
-    // A concurrent delete can remove the object's directory between our CreateDirectory and open.
+    // Something outside the server (an operator tidying up) can remove an object's directory between
+    // our CreateDirectory and open; the server itself never removes one once made.
     private const int MaxOpenAttempts = 10;
 
     private const FileShare SharedAccess = FileShare.ReadWrite | FileShare.Delete;
@@ -21,8 +22,8 @@ internal static class ObjectFiles
     /// <summary>Opens <paramref name="file"/> in <paramref name="directory"/> (making the directory if needed) for writing.</summary>
     public static SafeFileHandle OpenForWrite(string directory, string file, FileMode mode, FileAccess access)
     {
-        // A delete of the last other generation may remove objects/<name> at any moment; whichever step
-        // notices, make the directory again. Real failures (no space, no permission) repeat and surface.
+        // Whichever step notices the directory gone, make it again. Real failures (no space, no
+        // permission) repeat and surface.
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -166,8 +167,7 @@ internal static class ObjectFiles
         }
         catch (IOException)
         {
-            // Not empty (other generations, or a writer just created an object) or already gone:
-            // either way the directory is someone else's to keep or remove.
+            // Not empty, or already gone: either way it is someone else's to keep or remove.
         }
         catch (UnauthorizedAccessException)
         {

@@ -1,12 +1,16 @@
 using Microsoft.Win32.SafeHandles;
-using Pfs.Protocol;
 
 namespace Pfs.FileServer.Storage.Staging;
 
 /// <summary>
 /// One writer's staged bytes of one object: a shadow file beside the object (<c>&lt;object&gt;.stage</c>)
-/// holding them at their real offsets, the <see cref="StageLog"/> naming which ranges those are, and the
-/// same ranges in memory.
+/// holding them at their real offsets, the <see cref="StageLog"/> naming which ranges those are and
+/// where the writer cut, and the same in memory (<see cref="Changes"/>).
+/// <para>
+/// Calls inside the stage are counted (<see cref="Enter"/>, <see cref="Leave"/>), so that settling the
+/// stage waits for them. Writes and reads run side by side; a call that cuts runs alone, in the order
+/// it came: it waits for the calls already inside, and calls that come after it wait for it.
+/// </para>
 /// </summary>
 internal sealed class Stage
 {
@@ -14,13 +18,17 @@ internal sealed class Stage
 
     private readonly StageLog _log;
 
-    private Stage(ulong epoch, string shadowPath, SafeFileHandle shadow, StageLog log, IntervalSet extents)
+    // Under the owning ObjectState's lock: the call running alone, if any, and what it waits for.
+    private TaskCompletionSource? _exclusive;
+    private TaskCompletionSource? _quiet;
+
+    private Stage(ulong epoch, string shadowPath, SafeFileHandle shadow, StageLog log, StagedChanges changes)
     {
         Epoch = epoch;
         ShadowPath = shadowPath;
         Shadow = shadow;
         _log = log;
-        Extents = extents;
+        Changes = changes;
     }
 
     /// <summary>The writer's epoch.</summary>
@@ -30,12 +38,12 @@ internal sealed class Stage
 
     public SafeFileHandle Shadow { get; }
 
-    /// <summary>The staged ranges; read and changed under the owning <see cref="ObjectState"/>'s lock.</summary>
-    public IntervalSet Extents { get; }
+    /// <summary>The staged ranges and cuts; read and changed under the owning <see cref="ObjectState"/>'s lock.</summary>
+    public StagedChanges Changes { get; }
 
     // Calls inside the stage, whether it is being settled, and who waits for the calls to drain:
     // all under the owning ObjectState's lock.
-    public int InFlight { get; set; }
+    public int InFlight { get; private set; }
 
     public bool Closing { get; set; }
 
@@ -52,7 +60,7 @@ internal sealed class Stage
         var shadow = ObjectFiles.OpenForWrite(path.Directory, shadowPath, FileMode.Create, FileAccess.ReadWrite);
         try
         {
-            return new Stage(epoch, shadowPath, shadow, StageLog.Create(path, epoch), new IntervalSet());
+            return new Stage(epoch, shadowPath, shadow, StageLog.Create(path, epoch), new StagedChanges());
         }
         catch
         {
@@ -62,12 +70,12 @@ internal sealed class Stage
     }
 
     /// <summary>Takes up a stage an earlier run left: its shadow and a <paramref name="log"/> already reopened.</summary>
-    public static Stage Reopen(ObjectPath path, ulong epoch, StageLog log, IntervalSet extents)
+    public static Stage Reopen(ObjectPath path, ulong epoch, StageLog log, StagedChanges changes)
     {
         var shadowPath = ShadowOf(path);
         try
         {
-            return new Stage(epoch, shadowPath, ObjectFiles.OpenExisting(shadowPath, FileAccess.ReadWrite), log, extents);
+            return new Stage(epoch, shadowPath, ObjectFiles.OpenExisting(shadowPath, FileAccess.ReadWrite), log, changes);
         }
         catch
         {
@@ -77,13 +85,84 @@ internal sealed class Stage
     }
 
     /// <summary>
+    /// Lets a call in, under the owner's lock. Null: the call is in and may go on. Otherwise, if
+    /// <paramref name="entered"/>, the call is in and must first wait for the task (it runs alone, and
+    /// calls already inside are still running); if not, a call running alone is inside: wait for the
+    /// task, then try again.
+    /// </summary>
+    public Task? Enter(bool exclusive, out bool entered)
+    {
+        if (_exclusive is not null)
+        {
+            entered = false;
+            return _exclusive.Task;
+        }
+
+        entered = true;
+        InFlight++;
+        if (!exclusive)
+        {
+            return null;
+        }
+
+        _exclusive = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (InFlight == 1)
+        {
+            return null;
+        }
+
+        _quiet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _quiet.Task;
+    }
+
+    /// <summary>Lets a call out, under the owner's lock, and wakes whoever waits for that.</summary>
+    public void Leave(bool exclusive)
+    {
+        InFlight--;
+        if (exclusive && _exclusive is { } alone)
+        {
+            _exclusive = null;
+            _quiet = null;
+            alone.TrySetResult();
+        }
+
+        if (InFlight == 1 && _quiet is { } quiet)
+        {
+            _quiet = null;
+            quiet.TrySetResult();
+        }
+
+        if (InFlight == 0 && Drained is { } drained)
+        {
+            Drained = null;
+            drained.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// Writes <paramref name="segments"/> into the shadow, then records them in the log. Returns the runs
-    /// recorded, for the caller to add to <see cref="Extents"/> under the owner's lock.
+    /// recorded, for the caller to add to <see cref="Changes"/> under the owner's lock.
     /// </summary>
     public async ValueTask<List<(long Start, long Length)>> RecordAsync(IReadOnlyList<ObjectSegment> segments, CancellationToken cancellationToken)
     {
         await ObjectFiles.WriteRunsAsync(Shadow, segments, cancellationToken).ConfigureAwait(false);
         return await _log.AppendAsync(segments, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a cut at <paramref name="length"/> in the log; the caller runs alone in the stage, and applies
+    /// the cut to <see cref="Changes"/> once this returns, then to the shadow (<see cref="CutShadow"/>). Not
+    /// cancellable: once the record is written, memory must follow it.
+    /// </summary>
+    public ValueTask RecordCutAsync(long length) => _log.AppendCutAsync(length, CancellationToken.None);
+
+    /// <summary>Frees what the shadow holds past a cut at <paramref name="length"/>.</summary>
+    public void CutShadow(long length)
+    {
+        if (RandomAccess.GetLength(Shadow) > length)
+        {
+            RandomAccess.SetLength(Shadow, length);
+        }
     }
 
     /// <summary>Puts the staged bytes and their log on stable storage.</summary>

@@ -11,7 +11,7 @@ public sealed partial class StagedObjects
     /// <returns>True if staged bytes were applied by this call.</returns>
     public async ValueTask<bool> CommitAsync(ObjectKey key, ulong epoch, CancellationToken cancellationToken = default)
     {
-        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.ObjectsRoot, key), cancellationToken).ConfigureAwait(false);
+        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.StripesRoot, key), cancellationToken).ConfigureAwait(false);
         using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
         {
             Stage? stage;
@@ -46,7 +46,7 @@ public sealed partial class StagedObjects
     /// <returns>Whether the object existed.</returns>
     public async ValueTask<bool> DeleteAsync(ObjectKey key, ObjectAccess access, CancellationToken cancellationToken = default)
     {
-        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.ObjectsRoot, key), cancellationToken).ConfigureAwait(false);
+        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.StripesRoot, key), cancellationToken).ConfigureAwait(false);
         using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
         {
             Stage? stage;

@@ -35,7 +35,8 @@ public sealed partial class StagedObjects
 {
     private readonly BlockStore _store;
     private readonly ILogger<StagedObjects> _logger;
-    private readonly ConcurrentDictionary<ObjectKey, ObjectState> _states = new();
+    // By generation: the name in a key is only what its caller called the file.
+    private readonly ConcurrentDictionary<ulong, ObjectState> _states = new();
 
     public StagedObjects(BlockStore store, ILogger<StagedObjects> logger)
     {
@@ -49,7 +50,7 @@ public sealed partial class StagedObjects
     // the key validated): nothing is kept for a key that names no object.
     private async ValueTask<ObjectState> GetStateAsync(ObjectKey key, ObjectPath path, CancellationToken cancellationToken)
     {
-        var state = _states.GetOrAdd(key, static (key, path) => new ObjectState(key, path), path);
+        var state = _states.GetOrAdd(key.Generation, static (_, arg) => new ObjectState(arg.key, arg.path), (key, path));
         if (state.Loaded)
         {
             return state;

@@ -101,6 +101,30 @@ public sealed class FaultTests
         await client.CreateAsync("after", stripeWidth: 1);
     }
 
+    [Fact]
+    public async Task DisposingAClientWhoseReaderWasLostToAMetaServerRestartDoesNotThrowButALostWriterIsReported()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 1);
+        var readerClient = await cluster.ConnectAsync(operationTimeout: Short, clientId: "lost-reader");
+        var writerClient = await cluster.ConnectAsync(operationTimeout: Short, clientId: "lost-writer");
+        await readerClient.CreateAsync("r", stripeWidth: 1);
+        await readerClient.CreateAsync("w", stripeWidth: 1);
+        _ = await readerClient.OpenAsync("r", PfsOpenMode.Read);
+        var writer = await writerClient.OpenAsync("w", PfsOpenMode.Write);
+        await writer.WriteAsync(new byte[512], 0);
+
+        await cluster.StopMetaServerAsync();
+        await cluster.StartMetaServerAsync();
+        await Wait.UntilAsync(() => readerClient.SessionCount >= 2 && writerClient.SessionCount >= 2, "both clients resubscribe");
+
+        // The reader had nothing to flush: its lost open is simply gone.
+        await readerClient.DisposeAsync();
+
+        // The writer's unflushed bytes were discarded with its lock: the owner must hear of it.
+        var lost = await Assert.ThrowsAsync<PfsException>(() => writerClient.DisposeAsync().AsTask());
+        Assert.Contains("Write open", lost.Message, StringComparison.Ordinal);
+    }
+
     private static int UnusedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

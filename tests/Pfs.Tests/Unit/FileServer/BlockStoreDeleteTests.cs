@@ -42,11 +42,11 @@ public sealed class BlockStoreDeleteTests : IDisposable
 
         // Assert
         Assert.False(existed);
-        Assert.Equal(["data", "data/objects"], _directory.Tree());
+        Assert.Equal(["data", "data/stripes"], _directory.Tree());
     }
 
     [Fact]
-    public async Task DeletingTheLastGenerationRemovesTheNameDirectory()
+    public async Task DeletingAGenerationRemovesItsObjectAndMarksAndNothingElse()
     {
         // Arrange
         await _staged.WriteBytesAsync(new ObjectKey("tidy", 1), (0, Bytes("a")));
@@ -57,9 +57,9 @@ public sealed class BlockStoreDeleteTests : IDisposable
         var afterFirst = _directory.Tree();
         await _staged.DeleteObjectAsync(new ObjectKey("tidy", 2));
 
-        // Assert: each generation goes with its epoch marks
-        Assert.Equal(["data", "data/objects", "data/objects/tidy", "data/objects/tidy/0000000000000002", "data/objects/tidy/0000000000000002.epoch"], afterFirst);
-        Assert.Equal(["data", "data/objects"], _directory.Tree());
+        // Assert: each generation goes with its epoch marks; the directories by last hex digits stay
+        Assert.Equal(["data", "data/stripes", "data/stripes/01", "data/stripes/02", "data/stripes/02/0000000000000002", "data/stripes/02/0000000000000002.epoch"], afterFirst);
+        Assert.Equal(["data", "data/stripes", "data/stripes/01", "data/stripes/02"], _directory.Tree());
     }
 
     [Fact]

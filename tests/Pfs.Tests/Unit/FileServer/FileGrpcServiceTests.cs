@@ -93,7 +93,7 @@ public sealed class FileGrpcServiceTests : IDisposable
         // Assert
         Assert.Equal(StatusCode.OutOfRange, read.StatusCode);
         Assert.Equal(StatusCode.OutOfRange, write.StatusCode);
-        Assert.Equal(["data", "data/objects"], _directory.Tree());
+        Assert.Equal(["data", "data/stripes"], _directory.Tree());
     }
 
     [Fact]
