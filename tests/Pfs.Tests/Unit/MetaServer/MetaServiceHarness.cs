@@ -40,7 +40,7 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
 
     public LeaseManager Leases => _services.GetRequiredService<LeaseManager>();
 
-    public FileRegistry Registry => _services.GetRequiredService<FileRegistry>();
+    public Namespace Names => _services.GetRequiredService<Namespace>();
 
     public static async Task<MetaServiceHarness> StartAsync(
         int fileServers = 3,
@@ -65,7 +65,7 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
         services.AddSingleton(options);
         services.AddMetaServerCore();
         var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<FileRegistry>().LoadAsync();
+        await provider.GetRequiredService<Namespace>().LoadAsync();
         return new MetaServiceHarness(provider);
     }
 
