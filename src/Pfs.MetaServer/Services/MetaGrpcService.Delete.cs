@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol.Meta;
 
@@ -55,6 +56,10 @@ internal sealed partial class MetaGrpcService
                 {
                     // Before the lock is released: waiters must learn the file is gone, not get its lock.
                     _locks.Fail(fileId, MetaException.NotFound(before.Path));
+
+                    // As the first version did, the blocks are gone when Delete returns, unless a file
+                    // server is down (then the reclaimer goes on trying).
+                    await _reclaimer.ReclaimNowAsync(fileId, NodeFields.ReclaimValue((FileNode)before.Node, before.Path)).ConfigureAwait(false);
                 }
 
                 LogDeleted(_logger, clientId, before.Path, fileId, freed);

@@ -35,6 +35,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     private readonly WriterEpochs _epochs;
     private readonly ServerInstance _instance;
     private readonly ObjectCommitter _committer;
+    private readonly ObjectReclaimer _reclaimer;
 
     public MetaGrpcService(
         Namespace names,
@@ -47,8 +48,10 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         WriterEpochs epochs,
         ServerInstance instance,
         ObjectCommitter committer,
+        ObjectReclaimer reclaimer,
         ILogger<MetaGrpcService> logger)
     {
+        _reclaimer = reclaimer;
         _committer = committer;
         _instance = instance;
         _signer = signer;

@@ -60,6 +60,39 @@ internal sealed partial class ObjectReclaimer : BackgroundService
         }
     }
 
+    /// <summary>
+    /// One attempt now, as the version-1 Delete promises (the blocks are gone when it returns): every server
+    /// at once, without waiting for one that is down (the queued reclaim retries that one).
+    /// </summary>
+    /// <returns>True if every server confirmed and the reclaim entry is gone.</returns>
+    public async Task<bool> ReclaimNowAsync(ulong id, string value)
+    {
+        if (NodeFields.ParseReclaim(value) is not { } parsed || parsed.Positions > _fileServers.Count)
+        {
+            return false;
+        }
+
+        var name = parsed.Path.Length > 0 ? parsed.Path : $"inode-{id:x16}";
+        var deleted = await Task.WhenAll(Enumerable.Range(0, parsed.Positions).Select(position => DeleteOnAsync(id, name, position, waitForReady: false)))
+            .ConfigureAwait(false);
+        if (deleted.Any(ok => !ok))
+        {
+            return false;
+        }
+
+        try
+        {
+            await _store.ApplyAsync(new StoreChange().RemoveReclaim(id), CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The queued reclaim removes the entry later.
+            LogRetrying(_logger, id, FirstRetry.TotalMilliseconds, ex.Message);
+            return false;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var slots = new SemaphoreSlim(Parallel);
@@ -114,7 +147,7 @@ internal sealed partial class ObjectReclaimer : BackgroundService
             var name = path.Length > 0 ? path : $"inode-{id:x16}";
             await RetryAsync(async () =>
             {
-                var deleted = await Task.WhenAll(Enumerable.Range(0, positions).Select(position => DeleteOnAsync(id, name, position))).ConfigureAwait(false);
+                var deleted = await Task.WhenAll(Enumerable.Range(0, positions).Select(position => DeleteOnAsync(id, name, position, waitForReady: true))).ConfigureAwait(false);
                 if (deleted.Any(ok => !ok))
                 {
                     throw new IOException("a file server did not confirm the delete");
@@ -154,7 +187,7 @@ internal sealed partial class ObjectReclaimer : BackgroundService
         }
     }
 
-    private async Task<bool> DeleteOnAsync(ulong id, string name, int position)
+    private async Task<bool> DeleteOnAsync(ulong id, string name, int position, bool waitForReady)
     {
         var address = _fileServers[position];
         try
@@ -164,7 +197,7 @@ internal sealed partial class ObjectReclaimer : BackgroundService
                 Object = new ObjectId { Name = name, Generation = id },
                 Capability = _signer.Sign(name, id, write: true, _epochs.Next(), ObjectCommitter.SignerId),
             };
-            var options = new CallOptions(deadline: DateTime.UtcNow + _timeout).WithWaitForReady();
+            var options = new CallOptions(deadline: DateTime.UtcNow + _timeout).WithWaitForReady(waitForReady);
             await _servers.For(address).DeleteObjectAsync(request, options).ResponseAsync.ConfigureAwait(false);
             return true;
         }
