@@ -201,7 +201,11 @@ internal static class TreeTransfer
 
     private static void KeepAttributes(string path, PfsFileInfo entry)
     {
-        File.SetUnixFileMode(path, (UnixFileMode)(entry.Mode & Modes.PermissionBits));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, (UnixFileMode)(entry.Mode & Modes.PermissionBits));
+        }
+
         if (entry.Kind == PfsEntryKind.Directory)
         {
             Directory.SetLastWriteTimeUtc(path, entry.Modified.UtcDateTime);
