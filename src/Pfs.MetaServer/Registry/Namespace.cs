@@ -98,7 +98,8 @@ internal sealed partial class Namespace
                 if (node is FileNode file)
                 {
                     files++;
-                    bytes += file.Size;
+                    // Saturating: a report must never fail on what is stored.
+                    bytes = file.Size > long.MaxValue - bytes ? long.MaxValue : bytes + file.Size;
                 }
             }
 

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
+using Pfs.Protocol;
 using Pfs.Protocol.Meta;
 
 namespace Pfs.MetaServer.Services;
@@ -32,7 +33,22 @@ internal sealed partial class MetaGrpcService
                     throw MetaException.InvalidArgument($"size {request.Size} must not be negative");
                 }
 
+                // Each file server holds at most MaxObjectBytes of one file, so no writer can have written more.
+                var capacity = FileCapacity(current);
+                if (request.Size > capacity)
+                {
+                    throw MetaException.InvalidArgument(
+                        $"size {request.Size} is more than a file of stripe width {current.StripeWidth} can hold ({capacity} bytes)");
+                }
+
                 var dirty = DirtyRanges.Normalize(request.Dirty);
+                var blocks = capacity / current.BlockSize;
+                if (dirty.Count > 0 && dirty[^1].Start + dirty[^1].Count > blocks)
+                {
+                    throw MetaException.InvalidArgument(
+                        $"dirty blocks up to {dirty[^1].Start + dirty[^1].Count} are past the {blocks} blocks a file of stripe width {current.StripeWidth} can hold");
+                }
+
                 var written = WrittenPositions(request, current);
                 var epoch = written.Count > 0 ? entry.Epoch : 0;
                 var pending = epoch == 0 || current.PendingCommits.Contains(epoch) ? current.PendingCommits : [.. current.PendingCommits, epoch];
@@ -111,4 +127,8 @@ internal sealed partial class MetaGrpcService
         activity?.SetTag("pfs.invalidate.recipients", recipients);
         return recipients;
     }
+
+    /// <summary>The most bytes a file can hold: each of its data servers holds at most one object's limit of it.</summary>
+    private static long FileCapacity(FileNode file) =>
+        file.StripeWidth > long.MaxValue / PfsLimits.MaxObjectBytes ? long.MaxValue : file.StripeWidth * PfsLimits.MaxObjectBytes;
 }

@@ -97,6 +97,50 @@ internal sealed partial class ObjectCommitter
         }
     }
 
+    /// <summary>
+    /// Drops what writer <paramref name="epoch"/> staged on every data server of <paramref name="file"/>
+    /// (AbortObject), for a writer whose lease ended without a close: its stage and file handles go now,
+    /// not when a later holder happens to touch the object. A server that cannot be reached keeps the
+    /// stage until then, as before; the epoch is fenced there anyway.
+    /// </summary>
+    /// <returns>How many servers confirmed.</returns>
+    public async Task<int> AbortAsync(FileNode file, string name, ulong epoch)
+    {
+        var calls = new List<Task<bool>>();
+        for (var position = 0; position < file.StripeWidth && position < file.Servers.Count; position++)
+        {
+            calls.Add(AbortOnAsync(file, name, epoch, file.Servers[position]));
+        }
+
+        var done = await Task.WhenAll(calls).ConfigureAwait(false);
+        return done.Count(confirmed => confirmed);
+    }
+
+    private async Task<bool> AbortOnAsync(FileNode file, string name, ulong epoch, string address)
+    {
+        using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.abort");
+        activity?.SetTag("pfs.file.name", name);
+        activity?.SetTag("pfs.server", address);
+        try
+        {
+            var request = new AbortObjectRequest
+            {
+                Object = new ObjectId { Name = name, Generation = file.Id },
+                Capability = _signer.SignCommit(name, file.Id, epoch, SignerId),
+            };
+            await _servers.For(address).AbortObjectAsync(request, new CallOptions(deadline: DateTime.UtcNow + _timeout)).ResponseAsync.ConfigureAwait(false);
+            return true;
+        }
+        catch (RpcException ex)
+        {
+            LogAbortFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 31, EventName = "AbortFailed", Level = LogLevel.Warning, Message = "Abort of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); the stage stays until a later holder touches the object")]
+    private static partial void LogAbortFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);
+
     [LoggerMessage(EventId = 30, EventName = "CommitFailed", Level = LogLevel.Warning, Message = "Commit of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); it stays pending and is applied when a holder's call reaches that server")]
     private static partial void LogCommitFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);
 }

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Registry;
+using Pfs.MetaServer.Services;
 
 namespace Pfs.MetaServer.Sessions;
 
@@ -18,10 +21,15 @@ internal sealed partial class LeaseManager : IDisposable
     private readonly SessionManager _sessions;
     private readonly OpenTable _opens;
     private readonly ILogger<LeaseManager> _logger;
+    private readonly Namespace _names;
+    private readonly ObjectCommitter _committer;
     private bool _disposed;
 
-    public LeaseManager(MetaServerOptions options, TimeProvider time, SessionManager sessions, OpenTable opens, ILogger<LeaseManager> logger)
+    public LeaseManager(MetaServerOptions options, TimeProvider time, SessionManager sessions, OpenTable opens,
+        Namespace names, ObjectCommitter committer, ILogger<LeaseManager> logger)
     {
+        _names = names;
+        _committer = committer;
         _leaseTimeout = options.LeaseTimeout;
         _time = time;
         _sessions = sessions;
@@ -123,6 +131,11 @@ internal sealed partial class LeaseManager : IDisposable
         foreach (var entry in expired)
         {
             entry.Lease?.Release();
+            if (entry.Kind == LockKind.Write && entry.Epoch != 0 && _names.FindFile(entry.FileId)?.Node is FileNode file)
+            {
+                // Its lock has passed on; what it staged is dropped on every server (fenced there already).
+                _ = AbortAsync(file, entry.Name, entry.Epoch);
+            }
         }
 
         if (expired.Count > 0)
@@ -135,6 +148,12 @@ internal sealed partial class LeaseManager : IDisposable
             // A close of one of its handles is running; look again after another lease period.
             CheckClient(clientId);
         }
+    }
+
+    private async Task AbortAsync(FileNode file, string name, ulong epoch)
+    {
+        var confirmed = await _committer.AbortAsync(file, name, epoch).ConfigureAwait(false);
+        LogAborted(_logger, name, epoch, confirmed, Math.Min(file.StripeWidth, file.Servers.Count));
     }
 
     private sealed class Expiry(LeaseManager owner, string clientId)
@@ -151,6 +170,9 @@ internal sealed partial class LeaseManager : IDisposable
 
     [LoggerMessage(EventId = 21, EventName = "LeaseKept", Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed within its lease; keeping its handles")]
     private static partial void LogLeaseKept(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 23, EventName = "ExpiredWriterAborted", Level = LogLevel.Information, Message = "Dropped what the expired writer of '{Name}' (epoch {Epoch}) staged: {Confirmed} of {Servers} file server(s) confirmed")]
+    private static partial void LogAborted(ILogger logger, string name, ulong epoch, int confirmed, int servers);
 
     [LoggerMessage(EventId = 22, EventName = "LeaseExpired", Level = LogLevel.Warning, Message = "Lease of client '{ClientId}' expired; released {Count} handle(s) without writer side effects")]
     private static partial void LogLeaseExpired(ILogger logger, string clientId, int count);
