@@ -8,6 +8,7 @@ namespace Pfs.Client;
 public sealed partial class PfsClient
 {
     private const string ClientIdHeader = "pfs-client-id";
+    private const string SessionTokenHeader = "pfs-session-bin";
 
     /// <summary>
     /// Options for a call that must finish within the operation timeout. It waits for a server
@@ -24,8 +25,22 @@ public sealed partial class PfsClient
     /// The <c>pfs-client-id</c> header, so the notices of this client's own namespace changes are not
     /// sent back to it; none for a client id a header cannot carry (it then gets its own notices too).
     /// </summary>
-    private static Metadata? CallHeaders(string clientId) =>
-        clientId.All(c => c is > ' ' and <= '~') ? new Metadata { { ClientIdHeader, clientId } } : null;
+    private static Metadata? CallHeaders(string clientId, byte[]? sessionToken = null)
+    {
+        var headers = new Metadata();
+        if (clientId.All(c => c is > ' ' and <= '~'))
+        {
+            headers.Add(ClientIdHeader, clientId);
+        }
+
+        if (sessionToken is { Length: > 0 })
+        {
+            // What shows the metadata server that calls naming this client id come from its session.
+            headers.Add(SessionTokenHeader, sessionToken);
+        }
+
+        return headers.Count > 0 ? headers : null;
+    }
 
     internal async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {

@@ -26,7 +26,8 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly BlockWriter.Counters _writeBackCounters = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly ILogger _logger;
-    private readonly Metadata? _callHeaders;
+    // Replaced whole (never changed in place) when a Hello brings a session token: calls in flight keep theirs.
+    private volatile Metadata? _callHeaders;
     private long _nextOpenId;
     private int _disposed;
 

@@ -70,6 +70,7 @@ public static class MetaServerApp
         services.TryAddSingleton<ServerInstance>();
         services.TryAddSingleton<OpenTable>();
         services.TryAddSingleton<SessionManager>();
+        services.TryAddSingleton<ClientTokens>();
         services.TryAddSingleton<LeaseManager>();
         services.TryAddSingleton<ObjectCommitter>();
         services.AddMetadataStore();

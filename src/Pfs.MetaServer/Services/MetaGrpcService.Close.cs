@@ -11,7 +11,7 @@ internal sealed partial class MetaGrpcService
 {
     public override async Task<CloseReply> Close(CloseRequest request, ServerCallContext context)
     {
-        var clientId = RequireClientId(request.ClientId);
+        var clientId = RequireSession(request.ClientId, context);
         var entry = _opens.BeginClose(clientId, request.Handle);
         FileNode result;
         var recipients = 0;

@@ -16,7 +16,7 @@ internal sealed partial class MetaGrpcService
     /// </summary>
     public override async Task<DeleteReply> Delete(DeleteRequest request, ServerCallContext context)
     {
-        var clientId = RequireClientId(request.ClientId);
+        var clientId = RequireSession(request.ClientId, context);
         while (true)
         {
             var target = _names.Lookup(request.Base, request.Name);

@@ -12,7 +12,7 @@ internal sealed partial class MetaGrpcService
 {
     public override async Task<OpenReply> Open(OpenRequest request, ServerCallContext context)
     {
-        var clientId = RequireClientId(request.ClientId);
+        var clientId = RequireSession(request.ClientId, context);
         var kind = request.Mode switch
         {
             LockMode.Read => LockKind.Read,
@@ -69,7 +69,7 @@ internal sealed partial class MetaGrpcService
 
     public override Task<ReleaseReply> Release(ReleaseRequest request, ServerCallContext context)
     {
-        var clientId = RequireClientId(request.ClientId);
+        var clientId = RequireSession(request.ClientId, context);
         var (outcome, entry) = _opens.Release(clientId, request.OpenId);
         LogReleased(_logger, clientId, request.OpenId, outcome);
         switch (outcome)

@@ -36,6 +36,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     private readonly ServerInstance _instance;
     private readonly ObjectCommitter _committer;
     private readonly ObjectReclaimer _reclaimer;
+    private readonly ClientTokens _tokens;
 
     public MetaGrpcService(
         Namespace names,
@@ -49,8 +50,10 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         ServerInstance instance,
         ObjectCommitter committer,
         ObjectReclaimer reclaimer,
+        ClientTokens tokens,
         ILogger<MetaGrpcService> logger)
     {
+        _tokens = tokens;
         _reclaimer = reclaimer;
         _committer = committer;
         _instance = instance;
@@ -96,6 +99,14 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     {
         var actor = context.RequestHeaders?.GetValue(ClientIdHeader);
         return string.IsNullOrEmpty(actor) || actor.Length > MaxClientIdLength ? null : actor;
+    }
+
+    /// <summary>The call's client id, checked, and the caller shown to be its session (see <see cref="ClientTokens"/>).</summary>
+    private string RequireSession(string clientId, ServerCallContext context)
+    {
+        RequireClientId(clientId);
+        _tokens.Check(clientId, context);
+        return clientId;
     }
 
     private static string RequireClientId(string clientId) =>

@@ -25,9 +25,12 @@ internal sealed partial class LeaseManager : IDisposable
     private readonly ObjectCommitter _committer;
     private bool _disposed;
 
+    private readonly ClientTokens _tokens;
+
     public LeaseManager(MetaServerOptions options, TimeProvider time, SessionManager sessions, OpenTable opens,
-        Namespace names, ObjectCommitter committer, ILogger<LeaseManager> logger)
+        Namespace names, ObjectCommitter committer, ClientTokens tokens, ILogger<LeaseManager> logger)
     {
+        _tokens = tokens;
         _names = names;
         _committer = committer;
         _leaseTimeout = options.LeaseTimeout;
@@ -70,7 +73,7 @@ internal sealed partial class LeaseManager : IDisposable
     /// </summary>
     public void CheckClient(string clientId)
     {
-        if (_sessions.IsConnected(clientId) || !_opens.HasHandles(clientId))
+        if (_sessions.IsConnected(clientId))
         {
             return;
         }
@@ -128,6 +131,12 @@ internal sealed partial class LeaseManager : IDisposable
         }
 
         var expired = _opens.ExpireClient(clientId, out var busy);
+        if (!busy)
+        {
+            // Its id is free again: a later session with it gets a new token.
+            _tokens.Forget(clientId);
+        }
+
         foreach (var entry in expired)
         {
             entry.Lease?.Release();
@@ -165,7 +174,7 @@ internal sealed partial class LeaseManager : IDisposable
         public void Fire() => owner.Expire(this);
     }
 
-    [LoggerMessage(EventId = 20, EventName = "LeaseStarted", Level = LogLevel.Information, Message = "Client '{ClientId}' has handles but no Subscribe stream; releasing them in {LeaseMs} ms unless it resubscribes")]
+    [LoggerMessage(EventId = 20, EventName = "LeaseStarted", Level = LogLevel.Information, Message = "Client '{ClientId}' has no Subscribe stream; releasing its handles (if any) and its id in {LeaseMs} ms unless it resubscribes")]
     private static partial void LogLeaseStarted(ILogger logger, string clientId, double leaseMs);
 
     [LoggerMessage(EventId = 21, EventName = "LeaseKept", Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed within its lease; keeping its handles")]

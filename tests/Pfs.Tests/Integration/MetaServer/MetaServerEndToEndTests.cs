@@ -123,7 +123,12 @@ public sealed class MetaServerEndToEndTests(MetaServerFixture server) : IClassFi
         Assert.Equal(Notice.KindOneofCase.Invalidate, notice.KindCase);
         Assert.Equal(file.FileId, notice.Invalidate.FileId);
         Assert.Equal((2L, 2L), (notice.Invalidate.Blocks[0].Start, notice.Invalidate.Blocks[0].Count));
-        var reader = await OpenAsync("e2e-sub", "e2e-notice", LockMode.Read).WaitAsync(Timeout);
+        // The subscriber's own open carries its session token, as every call naming its id must.
+        var unbound = await FailsWith(StatusCode.PermissionDenied, OpenAsync("e2e-sub", "e2e-notice", LockMode.Read));
+        var reader = await _client.OpenAsync(
+            new OpenRequest { ClientId = "e2e-sub", OpenId = NextOpenId(), Name = "e2e-notice", Mode = LockMode.Read },
+            new Metadata { { "pfs-session-bin", hello.Hello.SessionToken.ToByteArray() } }).ResponseAsync.WaitAsync(Timeout);
+        Assert.Contains("another session", unbound.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(hello.Hello.SessionId, reader.SessionId);
         Assert.True(reader.NoticeSeq >= notice.Seq);
     }
