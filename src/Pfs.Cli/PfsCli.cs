@@ -84,6 +84,11 @@ public static class PfsCli
             LsCommand.Create(host),
             StatCommand.Create(host),
             RmCommand.Create(host),
+            DirectoryCommands.CreateMkdir(host),
+            DirectoryCommands.CreateRmdir(host),
+            MvCommand.Create(host),
+            LnCommand.Create(host),
+            TruncateCommand.Create(host),
             StripeCommand.Create(host),
             StatsCommand.Create(host),
         };

@@ -13,10 +13,6 @@ internal static partial class Log
         Message = "Writing back {Count} evicted blocks of '{File}' failed ({Reason}); they stay cached and dirty until the file's close")]
     public static partial void WriteBackFailed(ILogger logger, string file, int count, string reason);
 
-    [LoggerMessage(EventId = 3, EventName = "OrphanedBlocks", Level = LogLevel.Warning,
-        Message = "'{File}' was deleted, but some of its stripe objects could not be removed ({Reason}); they are unreachable garbage")]
-    public static partial void OrphanedBlocks(ILogger logger, string file, string reason);
-
     [LoggerMessage(EventId = 4, EventName = "CloseOnDisposeFailed", Level = LogLevel.Warning,
         Message = "Closing '{File}' while disposing the client failed: {Reason}")]
     public static partial void CloseOnDisposeFailed(ILogger logger, string file, string reason);

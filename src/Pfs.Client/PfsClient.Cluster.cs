@@ -12,12 +12,18 @@ public sealed partial class PfsClient
     public async Task<PfsStripeLayout> GetLayoutAsync(string name, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        ValidateName(name);
+        ValidateEntryPath(name, "laid out");
         var reply = await CallMetaAsync($"stat '{name}'", () => _meta.StatAsync(
             new StatRequest { Name = name }, Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         var file = reply.File;
-        return new PfsStripeLayout(file.Name, file.Size, file.Recipe.BlockSize, [.. file.Recipe.Servers]);
+        if (file.Kind != NodeKind.File)
+        {
+            throw new PfsException(file.Kind == NodeKind.Directory ? PfsErrorCode.IsADirectory : PfsErrorCode.InvalidArgument,
+                $"'{file.Name}' is not a file and has no stripe layout");
+        }
+
+        return new PfsStripeLayout(file.Name, file.Size, file.Recipe.BlockSize, [.. file.Recipe.Servers.Take(file.Recipe.StripeWidth)]);
     }
 
     /// <summary>The metadata server's view of the cluster: file servers, files, opens, locks and clients.</summary>

@@ -7,12 +7,40 @@ namespace Pfs.Client;
 /// <summary>How calls to the metadata server are made: deadlines, cancellation, and errors as <see cref="PfsException"/>.</summary>
 public sealed partial class PfsClient
 {
+    private const string ClientIdHeader = "pfs-client-id";
+    private const string SessionTokenHeader = "pfs-session-bin";
+
     /// <summary>
     /// Options for a call that must finish within the operation timeout. It waits for a server
     /// that is restarting (wait-for-ready) rather than failing while the channel reconnects.
     /// </summary>
     internal CallOptions Bounded(CancellationToken cancellationToken = default) =>
-        new CallOptions(deadline: DateTime.UtcNow + Options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
+        new CallOptions(headers: _callHeaders, deadline: DateTime.UtcNow + Options.OperationTimeout, cancellationToken: cancellationToken).WithWaitForReady();
+
+    /// <summary>Options for a call that may wait long (for a lock): no deadline, the caller's token.</summary>
+    internal CallOptions Unbounded(CancellationToken cancellationToken = default) =>
+        new(headers: _callHeaders, cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// The <c>pfs-client-id</c> header, so the notices of this client's own namespace changes are not
+    /// sent back to it; none for a client id a header cannot carry (it then gets its own notices too).
+    /// </summary>
+    private static Metadata? CallHeaders(string clientId, byte[]? sessionToken = null)
+    {
+        var headers = new Metadata();
+        if (clientId.All(c => c is > ' ' and <= '~'))
+        {
+            headers.Add(ClientIdHeader, clientId);
+        }
+
+        if (sessionToken is { Length: > 0 })
+        {
+            // What shows the metadata server that calls naming this client id come from its session.
+            headers.Add(SessionTokenHeader, sessionToken);
+        }
+
+        return headers.Count > 0 ? headers : null;
+    }
 
     internal async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {

@@ -67,7 +67,7 @@ public sealed partial class PfsClient
         {
             try
             {
-                using var call = Meta.Subscribe(new SubscribeRequest { ClientId = Options.ClientId }, cancellationToken: stopping);
+                using var call = Meta.Subscribe(new SubscribeRequest { ClientId = Options.ClientId }, headers: _callHeaders, cancellationToken: stopping);
                 await foreach (var notice in call.ResponseStream.ReadAllAsync(stopping).ConfigureAwait(false))
                 {
                     Apply(notice);
@@ -110,6 +110,11 @@ public sealed partial class PfsClient
         switch (notice.KindCase)
         {
             case Notice.KindOneofCase.Hello:
+                if (!notice.Hello.SessionToken.IsEmpty)
+                {
+                    _callHeaders = CallHeaders(Options.ClientId, notice.Hello.SessionToken.ToByteArray());
+                }
+
                 // Blocks cached while no session was up may have missed their notices.
                 Cache.DropAllClean();
                 bool restarted;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.Client.Caching;
@@ -26,6 +26,8 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly BlockWriter.Counters _writeBackCounters = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly ILogger _logger;
+    // Replaced whole (never changed in place) when a Hello brings a session token: calls in flight keep theirs.
+    private volatile Metadata? _callHeaders;
     private long _nextOpenId;
     private int _disposed;
 
@@ -33,6 +35,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     {
         Options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PfsClient>();
+        _callHeaders = CallHeaders(options.ClientId);
         _metaChannel = ChannelFactory.Create(options.MetaServer, options);
         _meta = new MetaService.MetaServiceClient(_metaChannel);
         _pool = new FileServerPool(options);
@@ -78,123 +81,52 @@ public sealed partial class PfsClient : IAsyncDisposable
 
     /// <summary>Creates an empty file striped over the first <paramref name="stripeWidth"/> file servers, in 512-byte blocks.</summary>
     public Task CreateAsync(string name, int stripeWidth, CancellationToken cancellationToken = default) =>
-        CreateAsync(name, stripeWidth, BlockSizes.Default, cancellationToken);
+        CreateAsync(name, new PfsCreateOptions { StripeWidth = stripeWidth }, cancellationToken);
 
     /// <summary>Creates an empty file with a chosen block (stripe unit) size: a power of two from 512 B to 64 MiB.</summary>
-    public async Task CreateAsync(string name, int stripeWidth, int blockSize, CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        ValidateName(name);
-        if (stripeWidth < 1)
-        {
-            throw PfsErrors.InvalidArgument($"stripe width {stripeWidth} must be at least 1");
-        }
-
-        if (BlockSizes.Validate(blockSize) is { } problem)
-        {
-            throw PfsErrors.InvalidArgument(problem);
-        }
-
-        using var activity = PfsTelemetry.Source.StartActivity("pfs.create");
-        activity?.SetTag("pfs.file", name);
-        await CallMetaAsync($"create '{name}'", () => _meta.CreateAsync(
-            new CreateRequest { Name = name, StripeWidth = stripeWidth, BlockSize = blockSize },
-            Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
-    }
+    public Task CreateAsync(string name, int stripeWidth, int blockSize, CancellationToken cancellationToken = default) =>
+        CreateAsync(name, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize }, cancellationToken);
 
     /// <summary>
     /// Opens a file, waiting while a conflicting lock is held (a writer excludes everyone, readers
-    /// share). Cancelling the token while waiting leaves nothing held.
+    /// share). Cancelling the token while waiting leaves nothing held. A directory is
+    /// <see cref="PfsErrorCode.IsADirectory"/>; the root or a symbolic link is <see cref="PfsErrorCode.InvalidArgument"/>.
     /// </summary>
-    public async Task<PfsFile> OpenAsync(string name, PfsOpenMode mode, CancellationToken cancellationToken = default)
+    public Task<PfsFile> OpenAsync(string name, PfsOpenMode mode, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        ValidateName(name);
-        var lockMode = mode switch
-        {
-            PfsOpenMode.Read => LockMode.Read,
-            PfsOpenMode.Write => LockMode.Write,
-            _ => throw PfsErrors.InvalidArgument($"unknown open mode {mode}"),
-        };
-
-        using var activity = PfsTelemetry.Source.StartActivity("pfs.open");
-        activity?.SetTag("pfs.file", name);
-        activity?.SetTag("pfs.mode", mode.ToString());
-        var openId = (ulong)Interlocked.Increment(ref _nextOpenId);
-        var started = Stopwatch.GetTimestamp();
-        var reply = await LockingCallAsync($"open '{name}'", openId, () => _meta.OpenAsync(
-            new OpenRequest { ClientId = Options.ClientId, OpenId = openId, Name = name, Mode = lockMode },
-            cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
-        activity?.SetTag("pfs.lock.wait_ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        PfsMetrics.RecordLockWait(started, mode);
-
-        try
-        {
-            // Notices about writes that finished before this open may still be in flight: wait
-            // for them, or if that cannot be known, forget what is cached of this file.
-            if (!await CatchUpAsync(reply.SessionId, reply.NoticeSeq).ConfigureAwait(false))
-            {
-                Cache.DropFile(reply.File.FileId);
-            }
-
-            var layout = Layout(reply.File, reply.Capability);
-            if (reply.Fence)
-            {
-                // The last writer did not close cleanly: shut out any late write of it first.
-                await Transport.FenceAsync(layout, cancellationToken).ConfigureAwait(false);
-            }
-
-            var file = new PfsFile(this, layout, reply.Handle, mode, reply.File.Size) { ServerInstance = reply.ServerInstance };
-            _openFiles.TryAdd(file, 0);
-            return file;
-        }
-        catch
-        {
-            await ReleaseQuietlyAsync(openId).ConfigureAwait(false);
-            throw;
-        }
+        ValidateEntryPath(name, "opened");
+        return OpenAtAsync(0, name, mode, cancellationToken);
     }
 
     /// <summary>
-    /// Waits for exclusive access like a writer, then removes the file and its blocks on every
-    /// file server. Others waiting for the file then get <see cref="PfsErrorCode.NotFound"/>.
+    /// Waits for exclusive access like a writer, then removes the name; a file whose last name that was is
+    /// gone, and its blocks are removed from every file server. Others waiting for the file then get
+    /// <see cref="PfsErrorCode.NotFound"/>. A directory is <see cref="PfsErrorCode.IsADirectory"/>.
     /// </summary>
     public async Task DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        ValidateName(name);
+        ValidateEntryPath(name, "deleted");
         using var activity = PfsTelemetry.Source.StartActivity("pfs.delete");
         activity?.SetTag("pfs.file", name);
         var openId = (ulong)Interlocked.Increment(ref _nextOpenId);
         var reply = await LockingCallAsync($"delete '{name}'", openId, () => _meta.DeleteAsync(
             new DeleteRequest { ClientId = Options.ClientId, OpenId = openId, Name = name },
-            cancellationToken: cancellationToken).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            Unbounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
 
+        // The metadata server's reclaimer removes the stripe objects; stripe objects are keyed by
+        // generation, so nothing of them can ever show through a re-created file.
         Cache.DropFile(reply.File.FileId);
-        try
-        {
-            // The name is gone already; stripe objects are keyed by generation, so one left behind
-            // by an unreachable server can never show through a re-created file.
-            await Transport.DeleteAsync(Layout(reply.File, reply.Capability), cancellationToken).ConfigureAwait(false);
-        }
-        catch (PfsException ex)
-        {
-            Log.OrphanedBlocks(_logger, name, ex.Message);
-        }
     }
 
-    /// <summary>What the registry knows about a file, as of the last writer's close.</summary>
-    public async Task<PfsFileInfo> StatAsync(string name, CancellationToken cancellationToken = default)
+    /// <summary>What the metadata server knows about a file, directory or symbolic link (a file's size as of its last writer's close).</summary>
+    public Task<PfsFileInfo> StatAsync(string name, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        ValidateName(name);
-        var reply = await CallMetaAsync($"stat '{name}'", () => _meta.StatAsync(
-            new StatRequest { Name = name }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
-        return ToInfo(reply.File);
+        ValidatePath(name);
+        return StatAtAsync(0, name, cancellationToken);
     }
 
-    /// <summary>Every file in the (flat) namespace, by name.</summary>
+    /// <summary>Every entry of the root directory, by name (the first version's flat listing).</summary>
     public async Task<IReadOnlyList<PfsFileInfo>> ListAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -256,19 +188,52 @@ public sealed partial class PfsClient : IAsyncDisposable
         file.Size,
         DateTimeOffset.FromUnixTimeMilliseconds(file.CreatedUnixMs),
         DateTimeOffset.FromUnixTimeMilliseconds(file.ModifiedUnixMs),
-        file.Recipe.StripeWidth,
-        file.Recipe.BlockSize);
-
-    internal static void ValidateName(string name)
+        file.Recipe?.StripeWidth ?? 0,
+        file.Recipe?.BlockSize ?? 0)
     {
-        if (PfsNames.Validate(name) is { } problem)
+        Kind = file.Kind switch
+        {
+            NodeKind.Directory => PfsEntryKind.Directory,
+            NodeKind.Symlink => PfsEntryKind.SymbolicLink,
+            _ => PfsEntryKind.File,
+        },
+        ParityBlocks = file.Recipe?.ParityBlocks ?? 0,
+        Inode = file.FileId,
+        Mode = file.Mode,
+        Uid = file.Uid,
+        Gid = file.Gid,
+        LinkCount = file.LinkCount,
+        Accessed = DateTimeOffset.FromUnixTimeMilliseconds(file.AccessedUnixMs),
+        Changed = DateTimeOffset.FromUnixTimeMilliseconds(file.ChangedUnixMs),
+        Target = file.Kind == NodeKind.Symlink ? file.Target : null,
+    };
+
+    /// <summary>A valid path (the root included), or <see cref="PfsErrorCode.InvalidArgument"/>.</summary>
+    internal static void ValidatePath(string path)
+    {
+        if (PfsPaths.Validate(path) is { } problem)
         {
             throw PfsErrors.InvalidArgument(problem);
         }
     }
 
+    /// <summary>A valid path that names an entry, not the root (which cannot be <paramref name="what"/>).</summary>
+    internal static void ValidateEntryPath(string path, string what)
+    {
+        if (!PfsPaths.TrySplit(path, out var components, out var problem))
+        {
+            throw PfsErrors.InvalidArgument(problem!);
+        }
+
+        if (components.Length == 0)
+        {
+            throw PfsErrors.InvalidArgument($"the root directory cannot be {what}");
+        }
+    }
+
+    // The first K servers hold the data blocks (the next M, parity, are not part of a version-1 layout).
     private FileLayout Layout(FileInfo file, Capability capability) =>
-        new(file.Name, file.FileId, file.Recipe.BlockSize, file.Recipe.Servers.Select(_pool.Get).ToList(), capability);
+        new(file.Name, file.FileId, file.Recipe.BlockSize, file.Recipe.Servers.Take(file.Recipe.StripeWidth).Select(_pool.Get).ToList(), capability);
 
     private void ThrowIfDisposed()
     {

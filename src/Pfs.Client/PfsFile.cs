@@ -36,7 +36,7 @@ public sealed partial class PfsFile : IAsyncDisposable
         _writer = client.CreateWriter(layout);
     }
 
-    /// <summary>The file's name.</summary>
+    /// <summary>The file's path as it was opened (a rename or unlink since does not change it).</summary>
     public string Name => _layout.Name;
 
     /// <summary>How the file was opened.</summary>
@@ -133,6 +133,7 @@ public sealed partial class PfsFile : IAsyncDisposable
             ThrowIfClosed();
             using var activity = PfsTelemetry.Source.StartActivity("pfs.write");
             Tag(activity, offset, buffer.Length);
+            await SendUnsentCutAsync(cancellationToken).ConfigureAwait(false);
             await WriteCoreAsync(buffer, offset, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -141,15 +142,18 @@ public sealed partial class PfsFile : IAsyncDisposable
         }
     }
 
-    /// <summary>The file's registry entry; for a writer, with its own view of the size.</summary>
+    /// <summary>
+    /// The file as the metadata server knows it (found by inode, so also after a rename or an unlink); for
+    /// a writer, with its own view of the size. Its <see cref="PfsFileInfo.Name"/> is a current path ("" once unlinked).
+    /// </summary>
     public async Task<PfsFileInfo> StatAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
         var reply = await _client.CallMetaAsync($"stat '{Name}'", () => _client.Meta.StatAsync(
-            new StatRequest { Name = Name }, _client.Bounded(cancellationToken)).ResponseAsync,
+            new StatRequest { Base = _layout.FileId }, _client.Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         var info = PfsClient.ToInfo(reply.File);
-        return _mode == PfsOpenMode.Write ? info with { Size = Math.Max(info.Size, Size) } : info;
+        return _mode == PfsOpenMode.Write ? info with { Size = _lengthSet ? Size : Math.Max(info.Size, Size) } : info;
     }
 
     /// <summary>
@@ -199,14 +203,16 @@ public sealed partial class PfsFile : IAsyncDisposable
                     throw Lost();
                 }
 
-                await _writer.FlushAsync(DirtiedServers()).ConfigureAwait(false);
+                await SendUnsentCutAsync(CancellationToken.None).ConfigureAwait(false);
+                await _writer.FlushAsync(WrittenServers()).ConfigureAwait(false);
                 request.Size = Size;
+                request.SizeExact = _lengthSet;
                 foreach (var (start, count) in _dirtied.Ranges())
                 {
                     request.Dirty.Add(new BlockRange { Start = start, Count = count });
                 }
 
-                request.WrittenServers.AddRange(DirtiedServers());
+                request.WrittenServers.AddRange(WrittenServers());
                 activity?.SetTag("pfs.block.dirtied", _dirtied.TotalLength);
             }
 

@@ -17,7 +17,7 @@ public static class MetaServerApp
 {
     /// <summary>
     /// A ready-to-start server with explicit <paramref name="options"/> (they win over configuration).
-    /// The registry is loaded from the store during <c>StartAsync</c>, before the server listens.
+    /// The namespace is loaded from the store during <c>StartAsync</c>, before the server listens.
     /// <paramref name="configure"/> runs after the gRPC and health services are added but before the
     /// metadata services, which are only added where nothing is registered yet: register an
     /// <see cref="IMetadataStore"/> (or a <see cref="TimeProvider"/>) there to replace the default.
@@ -54,22 +54,28 @@ public static class MetaServerApp
     }
 
     /// <summary>
-    /// Registers the metadata services (registry, locks, sessions, leases, store and the registry loader);
+    /// Registers the metadata services (namespace, locks, sessions, leases, store, reclaimer and the namespace loader);
     /// what is already registered is kept. They take <see cref="MetaServerOptions"/> from the container.
     /// </summary>
     internal static IServiceCollection AddMetaServerCore(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<FileRegistry>();
+        services.TryAddSingleton<Namespace>();
+        services.TryAddSingleton<CrashPoints>();
+        services.TryAddSingleton<NamespaceNotices>();
+        services.TryAddSingleton<FileServerClients>();
+        services.TryAddSingleton<ObjectReclaimer>();
         services.TryAddSingleton<LockTable>();
         services.TryAddSingleton<WriterEpochs>();
         services.TryAddSingleton<ServerInstance>();
         services.TryAddSingleton<OpenTable>();
         services.TryAddSingleton<SessionManager>();
+        services.TryAddSingleton<ClientTokens>();
         services.TryAddSingleton<LeaseManager>();
         services.TryAddSingleton<ObjectCommitter>();
         services.AddMetadataStore();
-        services.AddHostedService<RegistryLoader>();
+        services.AddHostedService<NamespaceLoader>();
+        services.AddHostedService(provider => provider.GetRequiredService<ObjectReclaimer>());
         return services;
     }
 }

@@ -42,6 +42,12 @@ public sealed record MetaServerOptions : IPfsServerOptions
     /// <summary>How long a writer's close waits for a file server to apply its staged bytes before leaving them pending (<c>MetaServer:CommitTimeout</c>).</summary>
     public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// TEST ONLY: a named point at which the server kills itself (<c>MetaServer:TestCrashPoint</c>; see
+    /// <see cref="CrashPoints"/>). Never set outside crash tests.
+    /// </summary>
+    public string? TestCrashPoint { get; init; }
+
     /// <inheritdoc/>
     public string? ClusterKey { get; init; }
 
@@ -101,5 +107,9 @@ public sealed record MetaServerOptions : IPfsServerOptions
         yield return new($"{MetaServerSettings.Section}:{nameof(LeaseTimeout)}", LeaseTimeout.ToString("c", CultureInfo.InvariantCulture));
         yield return new($"{MetaServerSettings.Section}:{nameof(NoticeQueueCapacity)}", NoticeQueueCapacity.ToString(CultureInfo.InvariantCulture));
         yield return new($"{MetaServerSettings.Section}:{nameof(CommitTimeout)}", CommitTimeout.ToString("c", CultureInfo.InvariantCulture));
+        if (TestCrashPoint is not null)
+        {
+            yield return new($"{MetaServerSettings.Section}:{nameof(TestCrashPoint)}", TestCrashPoint);
+        }
     }
 }

@@ -18,9 +18,11 @@ internal static class GetCommand
             Description = "Where to write it: a file, a directory, or - for standard output (default: ./NAME)",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var command = new Command("get", "Copy a file out of Pfs (progress on a terminal)") { name, local };
-        host.SetClientAction(command, (parse, client, cancellationToken) => RunAsync(
-            host.Console, client, parse.GetRequiredValue(name), parse.GetValue(local), cancellationToken));
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the directory NAME and everything under it to the new local directory LOCAL" };
+        var command = new Command("get", "Copy a file (or with -r a directory tree) out of Pfs (progress on a terminal)") { name, local, recursive };
+        host.SetClientAction(command, (parse, client, cancellationToken) => parse.GetValue(recursive)
+            ? TreeTransfer.GetAsync(host.Console, client, parse.GetRequiredValue(name), parse.GetValue(local), cancellationToken)
+            : RunAsync(host.Console, client, parse.GetRequiredValue(name), parse.GetValue(local), cancellationToken));
         return command;
     }
 
@@ -62,7 +64,7 @@ internal static class GetCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<long> CopyAsync(Stream source, Stream output, Action<long> report, CancellationToken cancellationToken)
+    internal static async Task<long> CopyAsync(Stream source, Stream output, Action<long> report, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         long copied = 0;

@@ -1,44 +1,105 @@
 using System.CommandLine;
 using System.Globalization;
 using Pfs.Cli.Output;
+using Pfs.Client;
 
 namespace Pfs.Cli.Commands;
 
-/// <summary><c>pfs ls [--json]</c>: every file (the namespace is flat) with size, striping and mtime.</summary>
+/// <summary>
+/// <c>pfs ls [-l] [-R] [--json] [PATH]</c>: a directory's entries (the root by default), each by its
+/// full path; a file or link lists itself. <c>-R</c> adds everything below, parents first.
+/// </summary>
 internal static class LsCommand
 {
     public static Command Create(CliHost host)
     {
+        var path = new Argument<string>("PATH") { Description = "A directory (default: the root) or a file", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => string.Empty };
         var json = new Option<bool>("--json") { Description = "Print a JSON array (camelCase fields) instead of a table" };
-        var command = new Command("ls", "List files: name, size, stripe width, block size, modification time") { json };
+        var longFormat = new Option<bool>("-l") { Description = "Long format: mode, links, owner, size, modification time" };
+        var recursive = new Option<bool>("--recursive", "-R") { Description = "Also list every directory below, parents first" };
+        var command = new Command("ls", "List a directory: name, size, stripe width, block size, modification time")
+        {
+            path,
+            json,
+            longFormat,
+            recursive,
+        };
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
-            var files = await client.ListAsync(cancellationToken).ConfigureAwait(false);
+            var entries = await CollectAsync(client, parse.GetValue(path) ?? string.Empty, parse.GetValue(recursive), cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                host.Console.WriteJson(files);
-                return ExitCodes.Ok;
+                host.Console.WriteJson(entries);
             }
-
-            if (files.Count == 0)
+            else if (entries.Count > 0)
             {
-                return ExitCodes.Ok;
+                (parse.GetValue(longFormat) ? Long(entries) : Short(entries)).Write(host.Console);
             }
 
-            var table = new CliTable("NAME", "SIZE", "WIDTH", "BLOCK", "MODIFIED").AlignRight(1, 2, 3);
-            foreach (var file in files)
-            {
-                table.AddRow(
-                    file.Name,
-                    file.Size.ToString(CultureInfo.InvariantCulture),
-                    file.StripeWidth.ToString(CultureInfo.InvariantCulture),
-                    Sizes.Format(file.BlockSize),
-                    Times.Format(file.Modified));
-            }
-
-            table.Write(host.Console);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static async Task<List<PfsFileInfo>> CollectAsync(PfsClient client, string path, bool recursive, CancellationToken cancellationToken)
+    {
+        if (PfsTree.Show(path) != "/")
+        {
+            var info = await client.StatAsync(path, cancellationToken).ConfigureAwait(false);
+            if (info.Kind != PfsEntryKind.Directory)
+            {
+                return [info];
+            }
+        }
+
+        var entries = new List<PfsFileInfo>();
+        if (recursive)
+        {
+            await foreach (var entry in PfsTree.WalkAsync(client, path, cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(entry);
+            }
+        }
+        else
+        {
+            entries.AddRange(await PfsTree.ListSortedAsync(client, path, cancellationToken).ConfigureAwait(false));
+        }
+
+        return entries;
+    }
+
+    private static CliTable Short(List<PfsFileInfo> entries)
+    {
+        var table = new CliTable("NAME", "SIZE", "WIDTH", "BLOCK", "MODIFIED").AlignRight(1, 2, 3);
+        foreach (var entry in entries)
+        {
+            var file = entry.Kind == PfsEntryKind.File;
+            table.AddRow(
+                Modes.Label(entry),
+                file ? entry.Size.ToString(CultureInfo.InvariantCulture) : "-",
+                file ? entry.StripeWidth.ToString(CultureInfo.InvariantCulture) : "-",
+                file ? Sizes.Format(entry.BlockSize) : "-",
+                Times.Format(entry.Modified));
+        }
+
+        return table;
+    }
+
+    private static CliTable Long(List<PfsFileInfo> entries)
+    {
+        var table = new CliTable("MODE", "LINKS", "UID", "GID", "SIZE", "MODIFIED", "NAME").AlignRight(1, 2, 3, 4);
+        foreach (var entry in entries)
+        {
+            table.AddRow(
+                Modes.Format(entry),
+                Modes.Number(entry.LinkCount),
+                Modes.Number(entry.Uid),
+                Modes.Number(entry.Gid),
+                Modes.Number(entry.Size),
+                Times.Format(entry.Modified),
+                Modes.Label(entry));
+        }
+
+        return table;
     }
 }

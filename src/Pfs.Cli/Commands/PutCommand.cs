@@ -38,17 +38,23 @@ internal static class PutCommand
             CustomParser = static result => ParseBlockSize(result),
         };
         var force = new Option<bool>("--force", "-f") { Description = "Replace NAME if it exists" };
-        var command = new Command("put", "Copy a local file into Pfs (progress on a terminal)")
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the directory LOCAL and everything under it into the new directory NAME" };
+        var command = new Command("put", "Copy a local file (or with -r a directory tree) into Pfs (progress on a terminal)")
         {
             local,
             name,
             width,
             blockSize,
             force,
+            recursive,
         };
-        host.SetClientAction(command, (parse, client, cancellationToken) => RunAsync(
-            host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name), parse.GetValue(width),
-            parse.GetValue(blockSize), parse.GetValue(force), cancellationToken));
+        host.SetClientAction(command, (parse, client, cancellationToken) => parse.GetValue(recursive)
+            ? parse.GetValue(force)
+                ? throw new UsageException("--force does not go with -r: a tree is copied to a new name only")
+                : TreeTransfer.PutAsync(host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name),
+                    parse.GetValue(width), parse.GetValue(blockSize), cancellationToken)
+            : RunAsync(host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name), parse.GetValue(width),
+                parse.GetValue(blockSize), parse.GetValue(force), cancellationToken));
         return command;
     }
 
@@ -100,7 +106,7 @@ internal static class PutCommand
         }
     }
 
-    private static async Task<long> CopyAsync(PfsClient client, Stream source, string name, Action<long> report, CancellationToken cancellationToken)
+    internal static async Task<long> CopyAsync(PfsClient client, Stream source, string name, Action<long> report, CancellationToken cancellationToken)
     {
         await using var file = await client.OpenAsync(name, PfsOpenMode.Write, cancellationToken).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);

@@ -1,19 +1,36 @@
 using System.CommandLine;
+using Pfs.Client;
 
 namespace Pfs.Cli.Commands;
 
-/// <summary><c>pfs rm NAME...</c>: deletes files (waiting, like a writer, for their readers and writer to close).</summary>
+/// <summary>
+/// <c>pfs rm [-r] PATH...</c>: deletes files (waiting, like a writer, for their readers and writer to
+/// close) and symbolic links; with <c>-r</c> directories with everything under them.
+/// </summary>
 internal static class RmCommand
 {
     public static Command Create(CliHost host)
     {
-        var names = new Argument<string[]>("NAME") { Description = "The files to delete", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("rm", "Delete files and their blocks on every file server") { names };
+        var names = new Argument<string[]>("PATH") { Description = "The files (with -r: also directories) to delete", Arity = ArgumentArity.OneOrMore };
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "Delete directories and everything under them" };
+        var command = new Command("rm", "Delete files and their blocks on every file server") { names, recursive };
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
-            foreach (var name in parse.GetRequiredValue(names))
+            var paths = parse.GetRequiredValue(names);
+            if (paths.Any(path => PfsTree.Show(path) == "/"))
             {
-                await client.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+                throw new UsageException("refusing to remove the root directory");
+            }
+
+            foreach (var path in paths)
+            {
+                var info = await client.StatAsync(path, cancellationToken).ConfigureAwait(false);
+                if (info.Kind == PfsEntryKind.Directory && !parse.GetValue(recursive))
+                {
+                    throw new PfsException(PfsErrorCode.IsADirectory, $"'{info.Name}' is a directory (use rm -r, or rmdir if it is empty)");
+                }
+
+                await PfsTree.RemoveAsync(client, info, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Ok;

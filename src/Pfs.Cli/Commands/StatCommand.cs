@@ -1,16 +1,17 @@
 using System.CommandLine;
 using Pfs.Cli.Output;
+using Pfs.Client;
 
 namespace Pfs.Cli.Commands;
 
-/// <summary><c>pfs stat NAME [--json]</c>: what the registry knows about one file.</summary>
+/// <summary><c>pfs stat PATH [--json]</c>: what the metadata server knows about a file, directory or symbolic link.</summary>
 internal static class StatCommand
 {
     public static Command Create(CliHost host)
     {
-        var name = new Argument<string>("NAME") { Description = "The file in Pfs" };
+        var name = new Argument<string>("PATH") { Description = "The file, directory or link in Pfs" };
         var json = new Option<bool>("--json") { Description = "Print a JSON object instead of text" };
-        var command = new Command("stat", "Show a file's size, striping and times") { name, json };
+        var command = new Command("stat", "Show an entry's kind, size, striping, owner, mode and times") { name, json };
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
             var info = await client.StatAsync(parse.GetRequiredValue(name), cancellationToken).ConfigureAwait(false);
@@ -20,16 +21,42 @@ internal static class StatCommand
                 return ExitCodes.Ok;
             }
 
-            var blocks = (info.Size + info.BlockSize - 1) / info.BlockSize;
             var output = host.Console.Out;
-            output.WriteLine($"name:          {info.Name}");
-            output.WriteLine($"size:          {info.Size} bytes ({Sizes.Format(info.Size)})");
-            output.WriteLine($"blocks:        {blocks} of {Sizes.Format(info.BlockSize)}");
-            output.WriteLine($"stripe width:  {info.StripeWidth}");
+            output.WriteLine($"name:          {PfsTree.Show(info.Name)}");
+            output.WriteLine($"kind:          {Kind(info.Kind)}");
+            if (info.Kind == PfsEntryKind.File)
+            {
+                var blocks = info.BlockSize > 0 ? (info.Size + info.BlockSize - 1) / info.BlockSize : 0;
+                output.WriteLine($"size:          {info.Size} bytes ({Sizes.Format(info.Size)})");
+                output.WriteLine($"blocks:        {blocks} of {Sizes.Format(info.BlockSize)}");
+                output.WriteLine($"stripe width:  {info.StripeWidth}");
+                if (info.ParityBlocks > 0)
+                {
+                    output.WriteLine($"parity blocks: {info.ParityBlocks}");
+                }
+            }
+            else if (info.Kind == PfsEntryKind.SymbolicLink)
+            {
+                output.WriteLine($"target:        {info.Target}");
+            }
+
+            output.WriteLine($"inode:         {info.Inode}");
+            output.WriteLine($"mode:          {Modes.Format(info)} ({Modes.Octal(info.Mode)})");
+            output.WriteLine($"links:         {info.LinkCount}");
+            output.WriteLine($"owner:         uid {info.Uid}, gid {info.Gid}");
             output.WriteLine($"created:       {Times.Format(info.Created)}");
             output.WriteLine($"modified:      {Times.Format(info.Modified)}");
+            output.WriteLine($"changed:       {Times.Format(info.Changed)}");
+            output.WriteLine($"accessed:      {Times.Format(info.Accessed)}");
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    private static string Kind(PfsEntryKind kind) => kind switch
+    {
+        PfsEntryKind.Directory => "directory",
+        PfsEntryKind.SymbolicLink => "symbolic link",
+        _ => "file",
+    };
 }

@@ -5,6 +5,9 @@ namespace Pfs.Client.Transport;
 /// <summary>Turns gRPC failures into the one exception type users see.</summary>
 internal static class PfsErrors
 {
+    /// <summary>The trailer of a FAILED_PRECONDITION that names a namespace error (see protos/metadata.proto).</summary>
+    public const string ErrorTrailer = "pfs-error";
+
     public static PfsException FromRpc(RpcException ex, string what)
     {
         var code = ex.StatusCode switch
@@ -13,7 +16,14 @@ internal static class PfsErrors
             StatusCode.AlreadyExists => PfsErrorCode.AlreadyExists,
             StatusCode.InvalidArgument or StatusCode.OutOfRange => PfsErrorCode.InvalidArgument,
             StatusCode.Unavailable or StatusCode.DeadlineExceeded => PfsErrorCode.Unavailable,
-            StatusCode.FailedPrecondition => PfsErrorCode.Closed,
+            // The namespace errors gRPC has no code for travel with a trailer naming them.
+            StatusCode.FailedPrecondition => ex.Trailers.GetValue(ErrorTrailer) switch
+            {
+                "not-a-directory" => PfsErrorCode.NotADirectory,
+                "is-a-directory" => PfsErrorCode.IsADirectory,
+                "directory-not-empty" => PfsErrorCode.DirectoryNotEmpty,
+                _ => PfsErrorCode.Closed,
+            },
             // Servers send it only for a full disk. gRPC's own use, a message over the size limit,
             // is kept out by PfsLimits.MaxMessageBytes, which both sides' requests and replies obey.
             StatusCode.ResourceExhausted => PfsErrorCode.NoSpace,

@@ -2,8 +2,9 @@ namespace Pfs.MetaServer.Errors;
 
 /// <summary>
 /// Why the metadata server refused or failed a request, in its own terms; <see cref="MetaErrorInterceptor"/>
-/// turns each into the gRPC status callers get. Namespace errors (not a directory, is a directory,
-/// directory not empty) join this list as the namespace arrives.
+/// turns each into the gRPC status callers get. The namespace errors gRPC has no code for (not a
+/// directory, is a directory, directory not empty) travel as FAILED_PRECONDITION with the trailer
+/// <c>pfs-error</c> naming them.
 /// </summary>
 public enum MetaErrorCode
 {
@@ -33,4 +34,13 @@ public enum MetaErrorCode
 
     /// <summary>Something that must not happen did; details stay in the server log.</summary>
     Internal,
+
+    /// <summary>A path component that must be a directory is not one (trailer <c>not-a-directory</c>).</summary>
+    NotADirectory,
+
+    /// <summary>A directory where a file is needed (trailer <c>is-a-directory</c>).</summary>
+    IsADirectory,
+
+    /// <summary>Removing, or renaming onto, a directory that has entries (trailer <c>directory-not-empty</c>).</summary>
+    DirectoryNotEmpty,
 }

@@ -10,6 +10,9 @@ namespace Pfs.MetaServer.Errors;
 /// </summary>
 public sealed class MetaErrorInterceptor : Interceptor
 {
+    /// <summary>The trailer that names a namespace error sent as FAILED_PRECONDITION.</summary>
+    public const string ErrorTrailer = "pfs-error";
+
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
         MapAsync(() => continuation(request, context), context);
@@ -51,8 +54,20 @@ public sealed class MetaErrorInterceptor : Interceptor
     public static RpcException ToRpcException(MetaException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return new RpcException(new Status(ToStatusCode(exception.Code), exception.Message));
+        var status = new Status(ToStatusCode(exception.Code), exception.Message);
+        return ToTrailer(exception.Code) is { } trailer
+            ? new RpcException(status, new Metadata { { ErrorTrailer, trailer } })
+            : new RpcException(status);
     }
+
+    /// <summary>The <see cref="ErrorTrailer"/> value of a namespace error; null for the others.</summary>
+    public static string? ToTrailer(MetaErrorCode code) => code switch
+    {
+        MetaErrorCode.NotADirectory => "not-a-directory",
+        MetaErrorCode.IsADirectory => "is-a-directory",
+        MetaErrorCode.DirectoryNotEmpty => "directory-not-empty",
+        _ => null,
+    };
 
     public static StatusCode ToStatusCode(MetaErrorCode code) => code switch
     {
@@ -61,6 +76,7 @@ public sealed class MetaErrorInterceptor : Interceptor
         MetaErrorCode.AlreadyExists => StatusCode.AlreadyExists,
         MetaErrorCode.NotOwner => StatusCode.PermissionDenied,
         MetaErrorCode.LeaseExpired or MetaErrorCode.Closing => StatusCode.FailedPrecondition,
+        MetaErrorCode.NotADirectory or MetaErrorCode.IsADirectory or MetaErrorCode.DirectoryNotEmpty => StatusCode.FailedPrecondition,
         MetaErrorCode.Cancelled => StatusCode.Cancelled,
         MetaErrorCode.Unavailable => StatusCode.Unavailable,
         _ => StatusCode.Internal,

@@ -11,9 +11,15 @@ public sealed class MetaException : Exception
 
     public MetaErrorCode Code { get; }
 
-    public static MetaException NotFound(string name) => new(MetaErrorCode.NotFound, $"file '{name}' not found");
+    public static MetaException NotFound(string name) => new(MetaErrorCode.NotFound, $"'{name}' not found");
 
-    public static MetaException AlreadyExists(string name) => new(MetaErrorCode.AlreadyExists, $"file '{name}' already exists");
+    public static MetaException AlreadyExists(string name) => new(MetaErrorCode.AlreadyExists, $"'{name}' already exists");
+
+    public static MetaException NotADirectory(string name) => new(MetaErrorCode.NotADirectory, $"'{name}' is not a directory");
+
+    public static MetaException IsADirectory(string name) => new(MetaErrorCode.IsADirectory, $"'{name}' is a directory");
+
+    public static MetaException DirectoryNotEmpty(string name) => new(MetaErrorCode.DirectoryNotEmpty, $"directory '{name}' is not empty");
 
     public static MetaException Cancelled(string why) => new(MetaErrorCode.Cancelled, why);
 

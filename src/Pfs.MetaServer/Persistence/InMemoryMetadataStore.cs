@@ -2,73 +2,152 @@ using Pfs.MetaServer.Registry;
 
 namespace Pfs.MetaServer.Persistence;
 
-/// <summary>The store without Redis: keeps nothing beyond the process, so every file is lost on restart.</summary>
+/// <summary>
+/// The store without Redis: the same layout and the same semantics as <see cref="RedisMetadataStore"/>
+/// (node hashes, directory hashes, orphans, reclaim; each change atomic), kept in
+/// this process, so everything is lost on restart. A second load of the same instance reads what the
+/// first left, as a restarted server would from Redis (tests use that).
+/// </summary>
 public sealed class InMemoryMetadataStore : IMetadataStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, FileRecord> _records = new(StringComparer.Ordinal);
-    // Ids start from the clock, not 1: stripe objects outlive an in-memory registry, and a file
+    private readonly Dictionary<ulong, Dictionary<string, string>> _nodes = [];
+    private readonly Dictionary<ulong, Dictionary<string, ulong>> _directories = [];
+    private readonly HashSet<ulong> _orphans = [];
+    private readonly Dictionary<ulong, string> _reclaim = [];
+    // Ids start from the clock, not 1: stripe objects outlive an in-memory namespace, and a file
     // created after a restart must not take the generation (and so the old bytes) of one before it.
-    private long _lastFileId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16;
+    private long _lastId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16;
 
     public bool IsDurable => false;
 
-    public Task<IReadOnlyList<FileRecord>> LoadAllAsync(CancellationToken cancellationToken = default)
+    public Task<StoredNamespace> LoadAsync(CancellationToken cancellationToken = default)
     {
+        var loaded = new StoredNamespace();
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<FileRecord>>([.. _records.Values]);
-        }
-    }
-
-    public Task<ulong> NextFileIdAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult((ulong)Interlocked.Increment(ref _lastFileId));
-
-    public Task<bool> CreateAsync(FileRecord record, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        lock (_gate)
-        {
-            if (!_records.TryAdd(record.Name, record))
+            if (!_nodes.ContainsKey(DirectoryNode.RootId))
             {
-                return Task.FromResult(false);
+                _nodes[DirectoryNode.RootId] = NodeFields.All(NodeFields.NewRoot(DateTimeOffset.UtcNow)).ToDictionary(StringComparer.Ordinal);
+            }
+
+            var pending = new Queue<ulong>([DirectoryNode.RootId]);
+            loaded.Nodes[DirectoryNode.RootId] = Copy(_nodes[DirectoryNode.RootId]);
+            while (pending.TryDequeue(out var directory))
+            {
+                if (!_directories.TryGetValue(directory, out var entries) || entries.Count == 0)
+                {
+                    continue;
+                }
+
+                loaded.Entries[directory] = [.. entries];
+                foreach (var (name, child) in entries)
+                {
+                    if (!_nodes.TryGetValue(child, out var fields))
+                    {
+                        loaded.Dangling.Add((directory, name, child));
+                    }
+                    else if (loaded.Nodes.TryAdd(child, Copy(fields)) && fields.GetValueOrDefault(NodeFields.Kind) == "dir")
+                    {
+                        pending.Enqueue(child);
+                    }
+                }
+            }
+
+            foreach (var orphan in _orphans)
+            {
+                loaded.Orphans.Add(orphan);
+                if (_nodes.TryGetValue(orphan, out var fields))
+                {
+                    loaded.Nodes[orphan] = Copy(fields);
+                }
+            }
+
+            foreach (var (id, value) in _reclaim)
+            {
+                loaded.Reclaim[id] = value;
             }
         }
 
-        // A record stored with an id of its own (seeded by a test or tool) must never be handed out again.
-        var last = Interlocked.Read(ref _lastFileId);
-        while ((ulong)last < record.FileId && Interlocked.CompareExchange(ref _lastFileId, (long)record.FileId, last) != last)
-        {
-            last = Interlocked.Read(ref _lastFileId);
-        }
-
-        return Task.FromResult(true);
+        return Task.FromResult(loaded);
     }
 
-    public Task UpdateAsync(FileRecord record, CancellationToken cancellationToken = default)
+    public Task<ulong> AllocateIdsAsync(int count, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(record);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return Task.FromResult((ulong)(Interlocked.Add(ref _lastId, count) - count + 1));
+    }
+
+    public Task ApplyAsync(StoreChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
         lock (_gate)
         {
-            if (_records.TryGetValue(record.Name, out var current) && current.FileId == record.FileId)
+            foreach (var operation in change.Operations)
             {
-                _records[record.Name] = record;
+                Apply(operation);
             }
         }
 
         return Task.CompletedTask;
     }
 
-    public Task DeleteAsync(string name, ulong fileId, CancellationToken cancellationToken = default)
+    private void Apply(StoreOperation operation)
     {
-        lock (_gate)
+        switch (operation.Kind)
         {
-            if (_records.TryGetValue(name, out var current) && current.FileId == fileId)
-            {
-                _records.Remove(name);
-            }
-        }
+            case StoreOperationKind.SetNode:
+                if (!_nodes.TryGetValue(operation.Id, out var fields))
+                {
+                    fields = new Dictionary<string, string>(StringComparer.Ordinal);
+                    _nodes.Add(operation.Id, fields);
+                }
 
-        return Task.CompletedTask;
+                foreach (var (field, value) in operation.Fields!)
+                {
+                    fields[field] = value;
+                }
+
+                break;
+            case StoreOperationKind.DeleteNode:
+                _nodes.Remove(operation.Id);
+                break;
+            case StoreOperationKind.SetEntry:
+                if (!_directories.TryGetValue(operation.Id, out var entries))
+                {
+                    entries = new Dictionary<string, ulong>(StringComparer.Ordinal);
+                    _directories.Add(operation.Id, entries);
+                }
+
+                entries[operation.Name!] = operation.Child;
+                break;
+            case StoreOperationKind.RemoveEntry:
+                if (_directories.TryGetValue(operation.Id, out var from) && from.Remove(operation.Name!) && from.Count == 0)
+                {
+                    // As Redis does: a hash with no fields left is no key at all.
+                    _directories.Remove(operation.Id);
+                }
+
+                break;
+            case StoreOperationKind.DeleteDirectory:
+                _directories.Remove(operation.Id);
+                break;
+            case StoreOperationKind.AddOrphan:
+                _orphans.Add(operation.Id);
+                break;
+            case StoreOperationKind.RemoveOrphan:
+                _orphans.Remove(operation.Id);
+                break;
+            case StoreOperationKind.AddReclaim:
+                _reclaim[operation.Id] = operation.Value!;
+                break;
+            case StoreOperationKind.RemoveReclaim:
+                _reclaim.Remove(operation.Id);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(operation), operation.Kind, "unknown store operation");
+        }
     }
+
+    private static Dictionary<string, string> Copy(Dictionary<string, string> fields) => new(fields, StringComparer.Ordinal);
 }

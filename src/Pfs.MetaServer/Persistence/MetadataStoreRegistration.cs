@@ -59,8 +59,9 @@ internal static class MetadataStoreRegistration
             var options = provider.GetRequiredService<MetaServerOptions>();
             return options.Redis is null
                 ? new InMemoryMetadataStore()
-                : new RedisMetadataStore(provider.GetRequiredService<IConnectionMultiplexer>(), options,
-                    provider.GetRequiredService<ILogger<RedisMetadataStore>>());
+                : new RedisMetadataStore(provider.GetRequiredService<IConnectionMultiplexer>(),
+                    provider.GetRequiredService<ILogger<RedisMetadataStore>>(), RedisMetadataStore.DefaultKeyPrefix,
+                    provider.GetRequiredService<CrashPoints>());
         });
         return services;
     }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
+using Pfs.Protocol;
 using Pfs.Protocol.Meta;
 
 namespace Pfs.MetaServer.Services;
@@ -10,18 +11,16 @@ internal sealed partial class MetaGrpcService
 {
     public override async Task<CloseReply> Close(CloseRequest request, ServerCallContext context)
     {
-        var clientId = RequireClientId(request.ClientId);
+        var clientId = RequireSession(request.ClientId, context);
         var entry = _opens.BeginClose(clientId, request.Handle);
-        FileRecord result;
+        FileNode result;
         var recipients = 0;
         try
         {
-            // The handle's lock keeps the file from being deleted, so it is still there.
-            var current = _registry.Find(entry.Name);
-            if (current is null || current.FileId != entry.FileId)
-            {
-                throw new MetaException(MetaErrorCode.Internal, $"file '{entry.Name}' vanished while handle {entry.Handle} held it");
-            }
+            // The handle's lock keeps the file from being deleted, and its reference from being freed when
+            // unlinked, so it is still there (perhaps under another name, or none).
+            var current = _names.FindFile(entry.FileId)?.Node as FileNode
+                ?? throw new MetaException(MetaErrorCode.Internal, $"file '{entry.Name}' vanished while handle {entry.Handle} held it");
 
             if (entry.Kind == LockKind.Read)
             {
@@ -34,29 +33,44 @@ internal sealed partial class MetaGrpcService
                     throw MetaException.InvalidArgument($"size {request.Size} must not be negative");
                 }
 
+                // Each file server holds at most MaxObjectBytes of one file, so no writer can have written more.
+                var capacity = FileCapacity(current);
+                if (request.Size > capacity)
+                {
+                    throw MetaException.InvalidArgument(
+                        $"size {request.Size} is more than a file of stripe width {current.StripeWidth} can hold ({capacity} bytes)");
+                }
+
                 var dirty = DirtyRanges.Normalize(request.Dirty);
+                var blocks = capacity / current.BlockSize;
+                if (dirty.Count > 0 && dirty[^1].Start + dirty[^1].Count > blocks)
+                {
+                    throw MetaException.InvalidArgument(
+                        $"dirty blocks up to {dirty[^1].Start + dirty[^1].Count} are past the {blocks} blocks a file of stripe width {current.StripeWidth} can hold");
+                }
+
                 var written = WrittenPositions(request, current);
                 var epoch = written.Count > 0 ? entry.Epoch : 0;
                 var pending = epoch == 0 || current.PendingCommits.Contains(epoch) ? current.PendingCommits : [.. current.PendingCommits, epoch];
                 if (pending.Count > MaxPendingCommits)
                 {
                     throw MetaException.Unavailable(
-                        $"'{current.Name}' has {current.PendingCommits.Count} commits that file servers have not confirmed; bring its servers back before closing more writes");
+                        $"'{entry.Name}' has {current.PendingCommits.Count} commits that file servers have not confirmed; bring its servers back before closing more writes");
                 }
 
-                // The commit point: once the record (with the epoch pending) is stored, what the writer
+                // The commit point: once the node (with the epoch pending) is stored, what the writer
                 // staged is the file's content, even if a file server is only told later.
-                result = await _registry.CompleteWriteAsync(current, request.Size, pending).ConfigureAwait(false);
-                _epochs.ClosedCleanly(current.FileId);
+                result = await _names.CompleteWriteAsync(current.Id, request.Size, request.SizeExact, pending).ConfigureAwait(false);
+                _epochs.ClosedCleanly(current.Id);
                 if (result.PendingCommits.Count > 0)
                 {
-                    var applied = await _committer.CommitAsync(result, epoch, written).ConfigureAwait(false);
-                    result = _registry.ForgetApplied(result, applied);
+                    var applied = await _committer.CommitAsync(result, entry.Name, epoch, written).ConfigureAwait(false);
+                    result = _names.ForgetApplied(result, applied);
                 }
 
                 if (dirty.Count > 0)
                 {
-                    recipients = PublishInvalidate(result, dirty, clientId);
+                    recipients = PublishInvalidate(result, entry.Name, dirty, clientId);
                 }
             }
         }
@@ -70,14 +84,14 @@ internal sealed partial class MetaGrpcService
         // Only now, after the invalidation is queued, may the next opener get the lock.
         _opens.FinishClose(entry);
         entry.Lease?.Release();
-        LogClosed(_logger, clientId, result.Name, entry.Kind, result.Version, result.Size, recipients);
-        return new CloseReply { File = result.ToFileInfo() };
+        LogClosed(_logger, clientId, entry.Name, entry.Kind, result.Version, result.Size, recipients);
+        return new CloseReply { File = result.ToFileInfo(entry.Name) };
     }
 
     // Bounds what every capability of the file carries while servers stay unreachable.
     private const int MaxPendingCommits = 64;
 
-    private static HashSet<int> WrittenPositions(CloseRequest request, FileRecord file)
+    private static HashSet<int> WrittenPositions(CloseRequest request, FileNode file)
     {
         var positions = new HashSet<int>();
         foreach (var position in request.WrittenServers)
@@ -85,7 +99,7 @@ internal sealed partial class MetaGrpcService
             if (position < 0 || position >= file.StripeWidth || position >= file.Servers.Count)
             {
                 throw MetaException.InvalidArgument(
-                    $"written server {position} is not a stripe position of '{file.Name}' (width {file.StripeWidth})");
+                    $"written server {position} is not a stripe position of file {file.Id} (width {file.StripeWidth})");
             }
 
             positions.Add(position);
@@ -94,17 +108,17 @@ internal sealed partial class MetaGrpcService
         return positions;
     }
 
-    private int PublishInvalidate(FileRecord file, IReadOnlyList<BlockRange> dirty, string writerClientId)
+    private int PublishInvalidate(FileNode file, string name, IReadOnlyList<BlockRange> dirty, string writerClientId)
     {
         using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.invalidate");
-        activity?.SetTag("pfs.file.name", file.Name);
+        activity?.SetTag("pfs.file.name", name);
         activity?.SetTag("pfs.invalidate.ranges", dirty.Count);
 
         // One payload for all: each subscriber gets its own Notice (its own seq) around it, and nobody mutates it.
         var invalidate = new Invalidate
         {
-            Name = file.Name,
-            FileId = file.FileId,
+            Name = name,
+            FileId = file.Id,
             Blocks = { dirty },
             Version = file.Version,
             Size = file.Size,
@@ -113,4 +127,8 @@ internal sealed partial class MetaGrpcService
         activity?.SetTag("pfs.invalidate.recipients", recipients);
         return recipients;
     }
+
+    /// <summary>The most bytes a file can hold: each of its data servers holds at most one object's limit of it.</summary>
+    private static long FileCapacity(FileNode file) =>
+        file.StripeWidth > long.MaxValue / PfsLimits.MaxObjectBytes ? long.MaxValue : file.StripeWidth * PfsLimits.MaxObjectBytes;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Grpc.Core;
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Registry;
 using Pfs.MetaServer.Sessions;
 using Pfs.Protocol.Meta;
 
@@ -11,26 +12,26 @@ internal sealed partial class MetaGrpcService
 {
     public override async Task<OpenReply> Open(OpenRequest request, ServerCallContext context)
     {
-        var clientId = RequireClientId(request.ClientId);
+        var clientId = RequireSession(request.ClientId, context);
         var kind = request.Mode switch
         {
             LockMode.Read => LockKind.Read,
             LockMode.Write => LockKind.Write,
             _ => throw MetaException.InvalidArgument($"mode {request.Mode} must be READ or WRITE"),
         };
-        RequireName(request.Name);
-        var file = _registry.Find(request.Name) ?? throw MetaException.NotFound(request.Name);
+        var target = _names.LookupFile(request.Base, request.Name);
+        var fileId = target.Node.Id;
 
-        using var entry = _opens.BeginPending(clientId, request.OpenId, file.Name, file.FileId, kind, context.CancellationToken);
+        using var entry = _opens.BeginPending(clientId, request.OpenId, target.Path, fileId, kind, context.CancellationToken);
         var lease = await WaitForLockAsync(entry, context.CancellationToken).ConfigureAwait(false);
 
-        // A delete may have won the race between the lookup above and the wait.
-        var current = _registry.Find(file.Name);
-        if (current is null || current.FileId != file.FileId)
+        // A delete may have won the race between the lookup above and the wait. (An unlink may have
+        // taken the name meanwhile: the open still succeeds, as it resolved the name first.)
+        if (_names.FindFile(fileId) is not { Node: FileNode current } found)
         {
             _opens.Forget(entry);
             lease.Release();
-            throw MetaException.NotFound(file.Name);
+            throw MetaException.NotFound(target.Path);
         }
 
         if (!_opens.TryHold(entry, lease))
@@ -50,17 +51,17 @@ internal sealed partial class MetaGrpcService
         }
 
         var write = kind == LockKind.Write;
-        var fence = write && _epochs.Granted(current.FileId);
+        var fence = write && _epochs.Granted(current.Id);
         // Readers get an epoch too: a file server drops a stage older than the caller's lock that the
         // capability does not name as committed, since that writer's lock ended before this one began.
         entry.Epoch = _epochs.Next();
         return new OpenReply
         {
             Handle = entry.Handle,
-            File = current.ToFileInfo(),
+            File = (found with { Path = target.Path }).ToFileInfo(),
             SessionId = sessionId,
             NoticeSeq = noticeSeq,
-            Capability = _signer.Sign(current.Name, current.FileId, write, entry.Epoch, clientId, current.PendingCommits),
+            Capability = _signer.Sign(target.Path, current.Id, write, entry.Epoch, clientId, current.PendingCommits),
             Fence = fence,
             ServerInstance = _instance.Id,
         };
@@ -68,7 +69,7 @@ internal sealed partial class MetaGrpcService
 
     public override Task<ReleaseReply> Release(ReleaseRequest request, ServerCallContext context)
     {
-        var clientId = RequireClientId(request.ClientId);
+        var clientId = RequireSession(request.ClientId, context);
         var (outcome, entry) = _opens.Release(clientId, request.OpenId);
         LogReleased(_logger, clientId, request.OpenId, outcome);
         switch (outcome)

@@ -8,20 +8,20 @@ internal sealed partial class MetaGrpcService
 {
     public override Task<ClusterStatusReply> ClusterStatus(ClusterStatusRequest request, ServerCallContext context)
     {
-        var files = _registry.List();
+        var (files, bytes) = _names.Totals();
         var (openRead, openWrite) = _opens.HeldCounts();
         var (locksHeld, locksWaiting) = _locks.Totals();
         var reply = new ClusterStatusReply
         {
-            FileCount = files.Count,
-            TotalBytes = files.Sum(file => file.Size),
+            FileCount = files,
+            TotalBytes = bytes,
             OpenRead = openRead,
             OpenWrite = openWrite,
             LocksHeld = locksHeld,
             LocksWaiting = locksWaiting,
             SubscribedClients = _sessions.SubscriberCount,
         };
-        reply.FileServers.AddRange(_registry.FileServers);
+        reply.FileServers.AddRange(_names.FileServers);
         return Task.FromResult(reply);
     }
 }

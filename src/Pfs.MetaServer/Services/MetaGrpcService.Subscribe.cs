@@ -1,4 +1,6 @@
+using Google.Protobuf;
 using Grpc.Core;
+using Pfs.MetaServer.Sessions;
 using Pfs.Protocol.Meta;
 
 namespace Pfs.MetaServer.Services;
@@ -8,14 +10,15 @@ internal sealed partial class MetaGrpcService
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<Notice> responseStream, ServerCallContext context)
     {
         var clientId = RequireClientId(request.ClientId);
-        var subscriber = _sessions.Subscribe(clientId);
+        var token = _tokens.Claim(clientId, context);
+        var subscriber = _sessions.Subscribe(clientId, request.NamespaceNotices);
         _leases.ClientConnected(clientId);
         LogSubscribed(_logger, clientId, subscriber.SessionId);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscriber.Ended, _stopping);
         try
         {
             // This loop is the only writer of the stream: Hello first, then the queue in seq order.
-            await responseStream.WriteAsync(new Notice { Seq = 0, Hello = new Hello { SessionId = subscriber.SessionId, ServerInstance = _instance.Id } }, stop.Token).ConfigureAwait(false);
+            await responseStream.WriteAsync(new Notice { Seq = 0, Hello = new Hello { SessionId = subscriber.SessionId, ServerInstance = _instance.Id, SessionToken = ByteString.CopyFrom(token) } }, stop.Token).ConfigureAwait(false);
             await foreach (var notice in subscriber.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
                 await responseStream.WriteAsync(notice, stop.Token).ConfigureAwait(false);

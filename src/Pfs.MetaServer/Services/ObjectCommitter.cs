@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
-using Pfs.Protocol.Transport;
 
 namespace Pfs.MetaServer.Services;
 
@@ -16,18 +13,21 @@ namespace Pfs.MetaServer.Services;
 /// epoch stays in the file's pending commits (named in every capability) until a later close
 /// confirms it everywhere; until then the first holder whose call reaches that server applies it.
 /// </summary>
-internal sealed partial class ObjectCommitter : IDisposable
+internal sealed partial class ObjectCommitter
 {
-    private const string SignerId = "pfs-metaserver";
-    private readonly ConcurrentDictionary<string, Lazy<(GrpcChannel Channel, FileService.FileServiceClient Client)>> _servers = new(StringComparer.Ordinal);
+    /// <summary>The client id the metadata server's own capabilities carry.</summary>
+    internal const string SignerId = "pfs-metaserver";
+
+    private readonly FileServerClients _servers;
     private readonly CapabilitySigner _signer;
     private readonly TimeSpan _timeout;
     private readonly TimeSpan _retryTimeout;
     private readonly ILogger<ObjectCommitter> _logger;
 
-    public ObjectCommitter(CapabilitySigner signer, MetaServerOptions options, ILogger<ObjectCommitter> logger)
+    public ObjectCommitter(CapabilitySigner signer, FileServerClients servers, MetaServerOptions options, ILogger<ObjectCommitter> logger)
     {
         _signer = signer;
+        _servers = servers;
         _timeout = options.CommitTimeout;
         // Older pending commits are retried at every close of the file; while their server stays down,
         // each such close waits this long, so it is shorter (but longer than the reconnect backoff).
@@ -37,17 +37,18 @@ internal sealed partial class ObjectCommitter : IDisposable
 
     /// <summary>
     /// Commits <paramref name="epoch"/> (if nonzero) on the servers at <paramref name="positions"/>, and every
-    /// pending epoch of <paramref name="file"/> on all its servers.
+    /// pending epoch of <paramref name="file"/> on all its data servers. <paramref name="name"/> is the
+    /// file's path as the writer's open knew it (for the servers' logs).
     /// </summary>
     /// <returns>The epochs every server they were sent to confirmed.</returns>
-    public async Task<IReadOnlyCollection<ulong>> CommitAsync(FileRecord file, ulong epoch, IReadOnlyCollection<int> positions)
+    public async Task<IReadOnlyCollection<ulong>> CommitAsync(FileNode file, string name, ulong epoch, IReadOnlyCollection<int> positions)
     {
         var calls = new List<(ulong Epoch, Task<bool> Done)>();
         if (epoch != 0)
         {
             foreach (var position in positions)
             {
-                calls.Add((epoch, CommitOnAsync(file, epoch, position, _timeout)));
+                calls.Add((epoch, CommitOnAsync(file, name, epoch, position, _timeout)));
             }
         }
 
@@ -60,7 +61,7 @@ internal sealed partial class ObjectCommitter : IDisposable
 
             for (var position = 0; position < file.StripeWidth && position < file.Servers.Count; position++)
             {
-                calls.Add((pending, CommitOnAsync(file, pending, position, _retryTimeout)));
+                calls.Add((pending, CommitOnAsync(file, name, pending, position, _retryTimeout)));
             }
         }
 
@@ -71,48 +72,74 @@ internal sealed partial class ObjectCommitter : IDisposable
             .ToHashSet();
     }
 
-    public void Dispose()
-    {
-        foreach (var server in _servers.Values)
-        {
-            if (server.IsValueCreated)
-            {
-                server.Value.Channel.Dispose();
-            }
-        }
-    }
-
-    private async Task<bool> CommitOnAsync(FileRecord file, ulong epoch, int position, TimeSpan timeout)
+    private async Task<bool> CommitOnAsync(FileNode file, string name, ulong epoch, int position, TimeSpan timeout)
     {
         var address = file.Servers[position];
         using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.commit");
-        activity?.SetTag("pfs.file.name", file.Name);
+        activity?.SetTag("pfs.file.name", name);
         activity?.SetTag("pfs.server", address);
         try
         {
             var request = new CommitObjectRequest
             {
-                Object = new ObjectId { Name = file.Name, Generation = file.FileId },
-                Capability = _signer.SignCommit(file.Name, file.FileId, epoch, SignerId),
+                Object = new ObjectId { Name = name, Generation = file.Id },
+                Capability = _signer.SignCommit(name, file.Id, epoch, SignerId),
             };
             // Wait for ready: a server that just came back may still be in the channel's reconnect backoff.
             var options = new CallOptions(deadline: DateTime.UtcNow + timeout).WithWaitForReady();
-            await ClientFor(address).CommitObjectAsync(request, options).ResponseAsync.ConfigureAwait(false);
+            await _servers.For(address).CommitObjectAsync(request, options).ResponseAsync.ConfigureAwait(false);
             return true;
         }
         catch (RpcException ex)
         {
-            LogCommitFailed(_logger, file.Name, epoch, address, ex.StatusCode, ex.Status.Detail);
+            LogCommitFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail);
             return false;
         }
     }
 
-    private FileService.FileServiceClient ClientFor(string address) =>
-        _servers.GetOrAdd(address, static address => new(() =>
+    /// <summary>
+    /// Drops what writer <paramref name="epoch"/> staged on every data server of <paramref name="file"/>
+    /// (AbortObject), for a writer whose lease ended without a close: its stage and file handles go now,
+    /// not when a later holder happens to touch the object. A server that cannot be reached keeps the
+    /// stage until then, as before; the epoch is fenced there anyway.
+    /// </summary>
+    /// <returns>How many servers confirmed.</returns>
+    public async Task<int> AbortAsync(FileNode file, string name, ulong epoch)
+    {
+        var calls = new List<Task<bool>>();
+        for (var position = 0; position < file.StripeWidth && position < file.Servers.Count; position++)
         {
-            var channel = PfsChannel.Create(new Uri(address));
-            return (channel, new FileService.FileServiceClient(channel));
-        })).Value.Client;
+            calls.Add(AbortOnAsync(file, name, epoch, file.Servers[position]));
+        }
+
+        var done = await Task.WhenAll(calls).ConfigureAwait(false);
+        return done.Count(confirmed => confirmed);
+    }
+
+    private async Task<bool> AbortOnAsync(FileNode file, string name, ulong epoch, string address)
+    {
+        using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.abort");
+        activity?.SetTag("pfs.file.name", name);
+        activity?.SetTag("pfs.server", address);
+        try
+        {
+            var request = new AbortObjectRequest
+            {
+                Object = new ObjectId { Name = name, Generation = file.Id },
+                Capability = _signer.SignCommit(name, file.Id, epoch, SignerId),
+            };
+            await _servers.For(address).AbortObjectAsync(request, new CallOptions(deadline: DateTime.UtcNow + _timeout)).ResponseAsync.ConfigureAwait(false);
+            return true;
+        }
+        catch (RpcException ex)
+        {
+            LogAbortFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 31, EventName = "AbortFailed", Level = LogLevel.Warning, Message = "Abort of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); the stage stays until a later holder touches the object")]
+    private static partial void LogAbortFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);
 
     [LoggerMessage(EventId = 30, EventName = "CommitFailed", Level = LogLevel.Warning, Message = "Commit of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); it stays pending and is applied when a holder's call reaches that server")]
     private static partial void LogCommitFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Registry;
+using Pfs.MetaServer.Services;
 
 namespace Pfs.MetaServer.Sessions;
 
@@ -18,10 +21,18 @@ internal sealed partial class LeaseManager : IDisposable
     private readonly SessionManager _sessions;
     private readonly OpenTable _opens;
     private readonly ILogger<LeaseManager> _logger;
+    private readonly Namespace _names;
+    private readonly ObjectCommitter _committer;
     private bool _disposed;
 
-    public LeaseManager(MetaServerOptions options, TimeProvider time, SessionManager sessions, OpenTable opens, ILogger<LeaseManager> logger)
+    private readonly ClientTokens _tokens;
+
+    public LeaseManager(MetaServerOptions options, TimeProvider time, SessionManager sessions, OpenTable opens,
+        Namespace names, ObjectCommitter committer, ClientTokens tokens, ILogger<LeaseManager> logger)
     {
+        _tokens = tokens;
+        _names = names;
+        _committer = committer;
         _leaseTimeout = options.LeaseTimeout;
         _time = time;
         _sessions = sessions;
@@ -62,7 +73,7 @@ internal sealed partial class LeaseManager : IDisposable
     /// </summary>
     public void CheckClient(string clientId)
     {
-        if (_sessions.IsConnected(clientId) || !_opens.HasHandles(clientId))
+        if (_sessions.IsConnected(clientId))
         {
             return;
         }
@@ -120,9 +131,20 @@ internal sealed partial class LeaseManager : IDisposable
         }
 
         var expired = _opens.ExpireClient(clientId, out var busy);
+        if (!busy)
+        {
+            // Its id is free again: a later session with it gets a new token.
+            _tokens.Forget(clientId);
+        }
+
         foreach (var entry in expired)
         {
             entry.Lease?.Release();
+            if (entry.Kind == LockKind.Write && entry.Epoch != 0 && _names.FindFile(entry.FileId)?.Node is FileNode file)
+            {
+                // Its lock has passed on; what it staged is dropped on every server (fenced there already).
+                _ = AbortAsync(file, entry.Name, entry.Epoch);
+            }
         }
 
         if (expired.Count > 0)
@@ -137,6 +159,12 @@ internal sealed partial class LeaseManager : IDisposable
         }
     }
 
+    private async Task AbortAsync(FileNode file, string name, ulong epoch)
+    {
+        var confirmed = await _committer.AbortAsync(file, name, epoch).ConfigureAwait(false);
+        LogAborted(_logger, name, epoch, confirmed, Math.Min(file.StripeWidth, file.Servers.Count));
+    }
+
     private sealed class Expiry(LeaseManager owner, string clientId)
     {
         public string ClientId { get; } = clientId;
@@ -146,11 +174,14 @@ internal sealed partial class LeaseManager : IDisposable
         public void Fire() => owner.Expire(this);
     }
 
-    [LoggerMessage(EventId = 20, EventName = "LeaseStarted", Level = LogLevel.Information, Message = "Client '{ClientId}' has handles but no Subscribe stream; releasing them in {LeaseMs} ms unless it resubscribes")]
+    [LoggerMessage(EventId = 20, EventName = "LeaseStarted", Level = LogLevel.Information, Message = "Client '{ClientId}' has no Subscribe stream; releasing its handles (if any) and its id in {LeaseMs} ms unless it resubscribes")]
     private static partial void LogLeaseStarted(ILogger logger, string clientId, double leaseMs);
 
     [LoggerMessage(EventId = 21, EventName = "LeaseKept", Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed within its lease; keeping its handles")]
     private static partial void LogLeaseKept(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 23, EventName = "ExpiredWriterAborted", Level = LogLevel.Information, Message = "Dropped what the expired writer of '{Name}' (epoch {Epoch}) staged: {Confirmed} of {Servers} file server(s) confirmed")]
+    private static partial void LogAborted(ILogger logger, string name, ulong epoch, int confirmed, int servers);
 
     [LoggerMessage(EventId = 22, EventName = "LeaseExpired", Level = LogLevel.Warning, Message = "Lease of client '{ClientId}' expired; released {Count} handle(s) without writer side effects")]
     private static partial void LogLeaseExpired(ILogger logger, string clientId, int count);

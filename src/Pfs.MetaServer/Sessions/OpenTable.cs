@@ -1,5 +1,6 @@
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
+using Pfs.MetaServer.Registry;
 
 namespace Pfs.MetaServer.Sessions;
 
@@ -8,6 +9,8 @@ namespace Pfs.MetaServer.Sessions;
 /// remembered after one is gone: opens released before they arrived (so the late Open is
 /// refused) and handles taken away by lease expiry (so their Close says why). Locks and
 /// cancellation are never touched under this table's lock: methods hand back what the caller must release.
+/// Each entry holds a reference to its file in the <see cref="Namespace"/> from its start to its end, so
+/// a file unlinked while open lives until its last open goes (close, release or lease expiry).
 /// </summary>
 internal sealed class OpenTable
 {
@@ -23,8 +26,11 @@ internal sealed class OpenTable
     private readonly ExpiringKeySet<ulong> _expiredHandles;
     private readonly ExpiringKeySet<(string ClientId, ulong OpenId)> _expiredOpens;
 
-    public OpenTable(TimeProvider time)
+    private readonly Namespace _names;
+
+    public OpenTable(TimeProvider time, Namespace names)
     {
+        _names = names;
         _released = new(RememberedCapacity, ReleasedLifetime, time);
         _expiredHandles = new(RememberedCapacity, ExpiredLifetime, time);
         _expiredOpens = new(RememberedCapacity, ExpiredLifetime, time);
@@ -65,7 +71,7 @@ internal sealed class OpenTable
     }
 
     /// <summary>Registers an open about to wait for its lock, so a Release can cancel it.</summary>
-    /// <exception cref="MetaException">Cancelled if a Release came first; InvalidArgument if the open id is in use.</exception>
+    /// <exception cref="MetaException">Cancelled if a Release came first; InvalidArgument if the open id is in use; NotFound if the file is gone.</exception>
     public OpenEntry BeginPending(string clientId, ulong openId, string name, ulong fileId, LockKind kind, CancellationToken callCancelled)
     {
         lock (_gate)
@@ -78,6 +84,11 @@ internal sealed class OpenTable
             if (_byOpenId.ContainsKey((clientId, openId)))
             {
                 throw MetaException.InvalidArgument($"open id {openId} is already in use by client '{clientId}'");
+            }
+
+            if (!_names.TryReference(fileId))
+            {
+                throw MetaException.NotFound(name);
             }
 
             var entry = new OpenEntry(clientId, openId, name, fileId, kind, callCancelled);
@@ -267,7 +278,13 @@ internal sealed class OpenTable
 
     private void Remove(OpenEntry entry)
     {
+        if (entry.State == OpenState.Gone)
+        {
+            return;
+        }
+
         entry.State = OpenState.Gone;
+        _names.Unreference(entry.FileId);
         if (_byOpenId.TryGetValue((entry.ClientId, entry.OpenId), out var current) && ReferenceEquals(current, entry))
         {
             _byOpenId.Remove((entry.ClientId, entry.OpenId));

@@ -22,9 +22,10 @@ internal sealed partial class SessionManager
     }
 
     /// <summary>Makes a new subscriber the client's current one, ending the stream of the previous one.</summary>
-    public Subscriber Subscribe(string clientId)
+    /// <param name="namespaceNotices">Whether it also gets EntryChanged and NodeChanged.</param>
+    public Subscriber Subscribe(string clientId, bool namespaceNotices = false)
     {
-        var subscriber = new Subscriber(clientId, RandomIds.NewNonZero(), _capacity);
+        var subscriber = new Subscriber(clientId, RandomIds.NewNonZero(), _capacity) { NamespaceNotices = namespaceNotices };
         Subscriber? previous;
         lock (_gate)
         {
@@ -90,9 +91,10 @@ internal sealed partial class SessionManager
 
     /// <summary>
     /// Queues a notice (a fresh one per subscriber, as each gets its own seq) to every current
-    /// subscriber except <paramref name="exceptClientId"/>; returns how many queued it.
+    /// subscriber except <paramref name="exceptClientId"/> (with <paramref name="namespaceOnly"/>, only to those
+    /// that asked for namespace notices); returns how many queued it.
     /// </summary>
-    public int Broadcast(Func<Notice> createNotice, string? exceptClientId)
+    public int Broadcast(Func<Notice> createNotice, string? exceptClientId, bool namespaceOnly = false)
     {
         var queued = 0;
         List<Subscriber>? overflowed = null;
@@ -100,7 +102,7 @@ internal sealed partial class SessionManager
         {
             foreach (var (clientId, subscriber) in _current)
             {
-                if (string.Equals(clientId, exceptClientId, StringComparison.Ordinal))
+                if (string.Equals(clientId, exceptClientId, StringComparison.Ordinal) || (namespaceOnly && !subscriber.NamespaceNotices))
                 {
                     continue;
                 }

@@ -43,6 +43,9 @@ internal sealed class Subscriber
 
     public bool Overflowed { get; private set; }
 
+    /// <summary>Whether this stream also carries EntryChanged and NodeChanged.</summary>
+    public bool NamespaceNotices { get; init; }
+
     /// <summary>The seq of the last notice queued (0 before any).</summary>
     public ulong LastQueuedSeq
     {

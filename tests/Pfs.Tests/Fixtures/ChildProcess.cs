@@ -29,9 +29,17 @@ public sealed class ChildProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <c>dotnet ASSEMBLY.dll args</c> from the test's own output folder.</summary>
-    public static ChildProcess Start(string assembly, params string[] args)
+    public static ChildProcess Start(string assembly, params string[] args) => Start(assembly, environment: null, args);
+
+    /// <summary>The same with extra environment variables (configuration keys, as <c>Section__Key</c>).</summary>
+    public static ChildProcess Start(string assembly, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly + ".dll"));
         foreach (var arg in args)
         {
@@ -109,6 +117,9 @@ public sealed class ChildProcess : IDisposable
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Waits for the process to end by itself (a crash point it reached, say).</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout) => await _process.WaitForExitAsync().WaitAsync(timeout);
 
     /// <summary>SIGKILL: no chance to flush, close or say goodbye.</summary>
     public async Task KillAsync()

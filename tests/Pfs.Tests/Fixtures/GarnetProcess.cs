@@ -19,9 +19,15 @@ public sealed class GarnetProcess : IAsyncLifetime
     private Process? _process;
 
     public GarnetProcess()
+        : this(Path.Combine(Path.GetTempPath(), "pfs-garnet-" + Guid.NewGuid().ToString("N")[..12]))
+    {
+    }
+
+    /// <summary>A Garnet on a data directory of the caller's (one holding an AOF it replays at start); removed on dispose. Internal: xunit wants one public constructor.</summary>
+    internal GarnetProcess(string dataDirectory)
     {
         Port = FreePort();
-        DataDirectory = Path.Combine(Path.GetTempPath(), "pfs-garnet-" + Guid.NewGuid().ToString("N")[..12]);
+        DataDirectory = dataDirectory;
     }
 
     public int Port { get; }

@@ -14,10 +14,10 @@ public static class MetaProbe
     /// <summary>The same for a metadata server given by its services (an app a test built itself).</summary>
     public static Task WaitForWaitersAsync(IServiceProvider metaServices, string name, int count)
     {
-        var registry = metaServices.GetRequiredService<FileRegistry>();
+        var names = metaServices.GetRequiredService<Namespace>();
         var locks = metaServices.GetRequiredService<LockTable>();
         return Wait.UntilAsync(
-            () => (registry.Find(name) is { } file ? locks.WaitingCount(file.FileId) : 0) == count,
+            () => locks.WaitingCount(names.Lookup(0, name).Node.Id) == count,
             $"{count} callers wait for the lock of '{name}'");
     }
 }

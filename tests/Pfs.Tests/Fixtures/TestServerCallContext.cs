@@ -12,9 +12,10 @@ internal sealed class TestServerCallContext : ServerCallContext
 {
     private readonly Dictionary<object, object> _userState;
 
-    public TestServerCallContext(CancellationToken cancellationToken = default)
+    public TestServerCallContext(CancellationToken cancellationToken = default, Metadata? requestHeaders = null)
     {
         CancellationTokenCore = cancellationToken;
+        RequestHeadersCore = requestHeaders ?? [];
         HttpContext = new DefaultHttpContext();
         _userState = new Dictionary<object, object> { ["__HttpContext"] = HttpContext };
     }
@@ -29,7 +30,7 @@ internal sealed class TestServerCallContext : ServerCallContext
 
     protected override DateTime DeadlineCore => DateTime.MaxValue;
 
-    protected override Metadata RequestHeadersCore { get; } = [];
+    protected override Metadata RequestHeadersCore { get; }
 
     protected override CancellationToken CancellationTokenCore { get; }
 

@@ -60,6 +60,15 @@ public sealed class HostileInputTests : IAsyncLifetime
         Gen.Const(new string('n', 10_000)),
         Gen.OneOf(Gen.Const(".."), Gen.Const("../../etc/passwd"), Gen.Const("/abs"), Gen.Const("a\0b"), Gen.Const("ok-name")));
 
+    // Paths: separators, dots and bad characters in every arrangement, and the lengths around the limits.
+    private static Gen<string> Paths => Gen.OneOf(
+        Names,
+        Gen.String[Gen.Char["/.ab\\\0"], 0, 12],
+        Gen.Int[1, 40].Select(n => string.Join('/', Enumerable.Repeat(new string('p', 120), n))),
+        Gen.OneOf(Gen.Const("/"), Gen.Const("a//b"), Gen.Const("ok-dir/"), Gen.Const("ok-dir/child"), Gen.Const("ok-dir/../x")));
+
+    private static Gen<ulong> Bases => Gen.OneOf(Gen.Const(0UL), Gen.Const(1UL), Gen.ULong[0, 4], Gen.ULong);
+
     private static Gen<long> Offsets => Gen.OneOf(
         Gen.Long[-4, 4],
         Gen.Long[long.MinValue, long.MaxValue],
@@ -146,6 +155,39 @@ public sealed class HostileInputTests : IAsyncLifetime
             }
 
             await ExpectPrecise(() => meta.DeleteAsync(new DeleteRequest { ClientId = clientId, OpenId = handle + 1, Name = name }, deadline: Soon()).ResponseAsync);
+        }, iter: 300, threads: 1);
+
+        await AssertClusterStillServesAsync();
+    }
+
+    [Fact]
+    public async Task MetadataServerAnswersHostileNamespaceRequestsPrecisely()
+    {
+        var meta = new MetaService.MetaServiceClient(_metaChannel);
+        await meta.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "ok-dir" });
+        var gen = Gen.Select(Paths, Paths, Bases, Bases, Gen.OneOf(Gen.String[0, 20], Gen.Const(new string('t', 5000)), Gen.Const("a\0b")),
+            Gen.Int[int.MinValue, int.MaxValue], Gen.Bool);
+
+        await gen.SampleAsync(async (path, other, @base, otherBase, text, number, flag) =>
+        {
+            if (_hang is not null)
+            {
+                return;
+            }
+
+            await ExpectPrecise(() => meta.MakeDirectoryAsync(new MakeDirectoryRequest { Path = path, Base = @base, Mode = (uint)number }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.CreateAsync(new CreateRequest { Name = other, Base = otherBase, StripeWidth = number & 3, ParityBlocks = number >> 29 }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.ListDirectoryAsync(new ListDirectoryRequest { Path = path, Base = @base, After = text, Limit = number }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.StatAsync(new StatRequest { Name = path, Base = @base }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.SymlinkAsync(new SymlinkRequest { Path = other, Base = otherBase, Target = text }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.LinkAsync(new LinkRequest { Existing = path, ExistingBase = @base, Path = other, Base = otherBase }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.RenameAsync(new RenameRequest { From = path, FromBase = @base, To = other, ToBase = otherBase, NoReplace = flag }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.SetAttributesAsync(new SetAttributesRequest
+            {
+                Path = other, Base = otherBase, Mode = (uint)number, AccessedUnixMs = (long)number * 1_000_000_000_000, ModifiedNow = flag,
+            }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.UnlinkAsync(new UnlinkRequest { Path = other, Base = otherBase }, deadline: Soon()).ResponseAsync);
+            await ExpectPrecise(() => meta.RemoveDirectoryAsync(new RemoveDirectoryRequest { Path = path, Base = @base }, deadline: Soon()).ResponseAsync);
         }, iter: 300, threads: 1);
 
         await AssertClusterStillServesAsync();

@@ -68,8 +68,9 @@ public sealed class MetaServerEndToEndTests(MetaServerFixture server) : IClassFi
 
         await FailsWith(StatusCode.AlreadyExists, _client.CreateAsync(new CreateRequest { Name = "e2e-errors", StripeWidth = 1 }).ResponseAsync);
         await FailsWith(StatusCode.InvalidArgument, _client.CreateAsync(new CreateRequest { Name = "e2e-wide", StripeWidth = 4 }).ResponseAsync);
-        var badName = await FailsWith(StatusCode.InvalidArgument, _client.StatAsync(new StatRequest { Name = "a/b" }).ResponseAsync);
-        Assert.Contains("must not contain", badName.Status.Detail, StringComparison.Ordinal);
+        var badName = await FailsWith(StatusCode.InvalidArgument, _client.StatAsync(new StatRequest { Name = "a//b" }).ResponseAsync);
+        Assert.Contains("empty component", badName.Status.Detail, StringComparison.Ordinal);
+        await FailsWith(StatusCode.NotFound, _client.StatAsync(new StatRequest { Name = "e2e-missing-dir/b" }).ResponseAsync);
         await FailsWith(StatusCode.NotFound, _client.StatAsync(new StatRequest { Name = "e2e-missing" }).ResponseAsync);
     }
 
@@ -122,17 +123,28 @@ public sealed class MetaServerEndToEndTests(MetaServerFixture server) : IClassFi
         Assert.Equal(Notice.KindOneofCase.Invalidate, notice.KindCase);
         Assert.Equal(file.FileId, notice.Invalidate.FileId);
         Assert.Equal((2L, 2L), (notice.Invalidate.Blocks[0].Start, notice.Invalidate.Blocks[0].Count));
-        var reader = await OpenAsync("e2e-sub", "e2e-notice", LockMode.Read).WaitAsync(Timeout);
+        // The subscriber's own open carries its session token, as every call naming its id must.
+        var unbound = await FailsWith(StatusCode.PermissionDenied, OpenAsync("e2e-sub", "e2e-notice", LockMode.Read));
+        var reader = await _client.OpenAsync(
+            new OpenRequest { ClientId = "e2e-sub", OpenId = NextOpenId(), Name = "e2e-notice", Mode = LockMode.Read },
+            new Metadata { { "pfs-session-bin", hello.Hello.SessionToken.ToByteArray() } }).ResponseAsync.WaitAsync(Timeout);
+        Assert.Contains("another session", unbound.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(hello.Hello.SessionId, reader.SessionId);
         Assert.True(reader.NoticeSeq >= notice.Seq);
     }
 
     [Fact]
-    public async Task StartLoadsTheRegistryFromTheStoreBeforeAnswering()
+    public async Task StartLoadsTheNamespaceFromTheStoreBeforeAnswering()
     {
         var store = new InMemoryMetadataStore();
-        var now = FileRecord.Truncate(DateTimeOffset.UtcNow);
-        await store.CreateAsync(new FileRecord("kept", 77, 100, now, now, 512, 1, ["http://localhost:50052"], 3));
+        await store.LoadAsync();
+        var now = Node.Truncate(DateTimeOffset.UtcNow);
+        var kept = new FileNode
+        {
+            Id = 77, Size = 100, Created = now, Modified = now, Changed = now, Accessed = now, BlockSize = 512, StripeWidth = 1,
+            Servers = ["http://localhost:50052"], Version = 3,
+        };
+        await store.ApplyAsync(new StoreChange().SetNode(77, NodeFields.All(kept)).SetEntry(DirectoryNode.RootId, "kept", 77));
         await using var app = MetaServerApp.Build(
             new MetaServerOptions { Port = 0, BindAddress = "127.0.0.1", FileServers = ["localhost:50052"], ClusterKey = Fixtures.TestCaps.Key },
             configure: builder => builder.Services.AddSingleton<IMetadataStore>(store));

@@ -154,8 +154,8 @@ public sealed class RedisDurabilityTests(GarnetProcess garnet)
 
         // Nothing of the failed calls is in Redis: a fresh load sees the kept file and not the other.
         await using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString).WaitAsync(Timeout);
-        var names = (await new RedisMetadataStore(redis, cluster.MetaOptions, NullLogger<RedisMetadataStore>.Instance)
-            .LoadAllAsync().WaitAsync(Timeout)).Select(r => r.Name).ToList();
+        var names = (await new RedisMetadataStore(redis, NullLogger<RedisMetadataStore>.Instance)
+            .LoadAsync().WaitAsync(Timeout)).Entries[Pfs.MetaServer.Registry.DirectoryNode.RootId].Select(entry => entry.Key).ToList();
         Assert.Contains(existing, names);
         Assert.DoesNotContain(during, names);
 

@@ -9,12 +9,11 @@ using StackExchange.Redis;
 
 namespace Pfs.Tests.Integration.MetaServer;
 
-/// <summary>The Redis store against a real Redis-protocol server (Garnet); each test has its own key prefix.</summary>
+/// <summary>The Redis store (layout 2) against a real Redis-protocol server (Garnet); each test has its own key prefix.</summary>
 [Collection(GarnetCollection.Name)]
 public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private static readonly MetaServerOptions Options = new MetaServerOptions { FileServers = ["fs0:1", "fs1:2", "fs2:3"] };
 
     private readonly string _prefix = $"test-{Guid.NewGuid():N}:";
     private ConnectionMultiplexer _redis = null!;
@@ -24,76 +23,114 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 
     [Fact]
-    public async Task CreateNeverOverwritesAnExistingName()
+    public async Task ANewStoreGetsARootDirectoryAndLayoutTwo()
     {
-        var store = Store();
-        var first = Record("a", fileId: 11);
+        var loaded = await Store().LoadAsync().WaitAsync(Timeout);
 
-        Assert.True(await store.CreateAsync(first).WaitAsync(Timeout));
-        Assert.False(await store.CreateAsync(Record("a", fileId: 12) with { Size = 99 }).WaitAsync(Timeout));
-
-        var stored = Assert.Single(await store.LoadAllAsync().WaitAsync(Timeout));
-        AssertSame(first, stored);
+        var root = Assert.IsType<DirectoryNode>(NodeFields.Parse(DirectoryNode.RootId, Assert.Single(loaded.Nodes).Value));
+        Assert.Equal(0x1EDu, root.Mode);
+        Assert.Empty(loaded.Entries);
+        Assert.Equal("2", (string?)await Db.StringGetAsync(_prefix + "layout"));
     }
 
     [Fact]
-    public async Task UpdateAndDeleteApplyOnlyToTheSameFileId()
+    public async Task ChangesApplyAsOneStepAndALoadWalksFromTheRoot()
     {
         var store = Store();
-        var record = Record("b", fileId: 21);
-        await store.CreateAsync(record).WaitAsync(Timeout);
+        await store.LoadAsync().WaitAsync(Timeout);
+        var directory = Directory(10, "d");
+        var file = File(11);
 
-        await store.UpdateAsync(record with { FileId = 22, Size = 1000 }).WaitAsync(Timeout);
-        await store.DeleteAsync("b", fileId: 22).WaitAsync(Timeout);
-        AssertSame(record, Assert.Single(await store.LoadAllAsync().WaitAsync(Timeout)));
+        await store.ApplyAsync(new StoreChange().SetNode(10, NodeFields.All(directory)).SetEntry(DirectoryNode.RootId, "d", 10)).WaitAsync(Timeout);
+        await store.ApplyAsync(new StoreChange().SetNode(11, NodeFields.All(file)).SetEntry(10, "f", 11).SetEntry(DirectoryNode.RootId, "g", 11)).WaitAsync(Timeout);
+        await store.ApplyAsync(new StoreChange().SetNode(11, NodeFields.FileContent(file with { Size = 777, Version = 2 }))).WaitAsync(Timeout);
+        var loaded = await Store().LoadAsync().WaitAsync(Timeout);
 
-        var pending = record with { Size = 2048, Version = 2, PendingCommits = [7, 9] };
-        await store.UpdateAsync(pending).WaitAsync(Timeout);
-        AssertSame(pending, Assert.Single(await store.LoadAllAsync().WaitAsync(Timeout)));
-
-        var updated = record with { Size = 4096, Modified = record.Modified.AddSeconds(5), Version = 3 };
-        await store.UpdateAsync(updated).WaitAsync(Timeout);
-        AssertSame(updated, Assert.Single(await store.LoadAllAsync().WaitAsync(Timeout)));
-
-        await store.DeleteAsync("b", fileId: 21).WaitAsync(Timeout);
-        Assert.Empty(await store.LoadAllAsync().WaitAsync(Timeout));
-        Assert.True(await store.CreateAsync(Record("b", fileId: 23)).WaitAsync(Timeout));
+        Assert.Equal([DirectoryNode.RootId, 10UL, 11UL], loaded.Nodes.Keys.Order());
+        Assert.Equal(["d", "g"], loaded.Entries[DirectoryNode.RootId].Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(KeyValuePair.Create("f", 11UL), Assert.Single(loaded.Entries[10]));
+        var stored = Assert.IsType<FileNode>(NodeFields.Parse(11, loaded.Nodes[11]));
+        Assert.Equal((777L, 2UL, file.Created), (stored.Size, stored.Version, stored.Created));
+        Assert.Empty(loaded.Dangling);
     }
 
     [Fact]
-    public async Task FileIdsKeepGrowingAcrossStoresAndAboveSeededRecords()
+    public async Task OrphansAndReclaimEntriesAreLoaded()
     {
         var store = Store();
-        await store.LoadAllAsync().WaitAsync(Timeout);
-        var first = await store.NextFileIdAsync().WaitAsync(Timeout);
-        await store.CreateAsync(Record("seeded", fileId: first + 1000)).WaitAsync(Timeout);
+        await store.LoadAsync().WaitAsync(Timeout);
+        await store.ApplyAsync(new StoreChange().SetNode(31, NodeFields.All(File(31))).AddOrphan(31).AddReclaim(32, "2 1 gone")).WaitAsync(Timeout);
+
+        var loaded = await store.LoadAsync().WaitAsync(Timeout);
+
+        Assert.Equal([31UL], loaded.Orphans);
+        Assert.True(loaded.Nodes.ContainsKey(31));
+        Assert.Equal("2 1 gone", loaded.Reclaim[32]);
+        Assert.Equal((3, "gone"), NodeFields.ParseReclaim(loaded.Reclaim[32]));
+    }
+
+    [Fact]
+    public async Task InodesKeepGrowingAcrossStoresAndAreNeverHandedOutTwice()
+    {
+        var store = Store();
+        await store.LoadAsync().WaitAsync(Timeout);
+        var first = await store.AllocateIdsAsync(64).WaitAsync(Timeout);
 
         await using var other = await ConnectAsync();
-        var next = await Store(other).NextFileIdAsync().WaitAsync(Timeout);
+        var next = await Store(other).AllocateIdsAsync(64).WaitAsync(Timeout);
 
-        Assert.True(next > first + 1000, $"id {next} after {first} and a seeded {first + 1000}");
+        Assert.True(first > 1UL << 40, $"ids start from the clock, not {first}");
+        Assert.Equal(first + 64, next);
     }
 
     [Fact]
-    public async Task FilesFollowTheirStripePositionWhenTheServersMove()
+    public async Task AVersionOneStoreIsMigratedIntoTheRootEvenAfterAnInterruptedRun()
     {
-        await Store().CreateAsync(Record("moved", fileId: 31)).WaitAsync(Timeout);
-        var elsewhere = new MetaServerOptions { FileServers = ["new0:7", "new1:8", "new2:9"] };
+        // Four version-1 records; the first two were moved by a run that crashed before it finished.
+        var v1 = Enumerable.Range(0, 4).Select(i => (Name: $"old-{i}.bin", Id: 1000UL + (ulong)i)).ToList();
+        foreach (var (name, id) in v1)
+        {
+            await Db.HashSetAsync(_prefix + "file:" + name, [new("id", id), new("size", 100 + (int)id), new("created", 5000), new("modified", 6000),
+                new("block", 4096), new("width", 2), new("servers", "http://a:1 http://b:2"), new("version", 3), new("pending", string.Empty)]);
+            await Db.SetAddAsync(_prefix + "files", name);
+        }
 
-        var loaded = Assert.Single(await Store(options: elsewhere).LoadAllAsync().WaitAsync(Timeout));
+        var interrupted = Store();
+        await Db.HashSetAsync(_prefix + "ino:1", [.. NodeFields.All(NodeFields.NewRoot(DateTimeOffset.UtcNow)).Select(f => new HashEntry(f.Key, f.Value))]);
+        foreach (var (name, id) in v1.Take(2))
+        {
+            var node = File(id) with { Size = 100 + (long)id, Mode = 0x1A4 };
+            await interrupted.ApplyAsync(new StoreChange().SetNode(id, NodeFields.All(node)).SetEntry(DirectoryNode.RootId, name, id));
+            await Db.KeyDeleteAsync(_prefix + "file:" + name);
+            await Db.SetRemoveAsync(_prefix + "files", name);
+        }
 
-        Assert.Equal(["http://new0:7", "http://new1:8"], loaded.Servers);
+        var loaded = await Store().LoadAsync().WaitAsync(Timeout);
+
+        Assert.Equal(v1.Select(f => KeyValuePair.Create(f.Name, f.Id)), loaded.Entries[DirectoryNode.RootId].OrderBy(e => e.Key, StringComparer.Ordinal));
+        foreach (var (_, id) in v1.Skip(2))
+        {
+            var file = Assert.IsType<FileNode>(NodeFields.Parse(id, loaded.Nodes[id]));
+            Assert.Equal((100 + (long)id, 4096, 2, 3UL, 0x1A4u), (file.Size, file.BlockSize, file.StripeWidth, file.Version, file.Mode));
+            Assert.Equal((5000L, 6000L, 6000L, 6000L), (file.Created.ToUnixTimeMilliseconds(), file.Modified.ToUnixTimeMilliseconds(),
+                file.Changed.ToUnixTimeMilliseconds(), file.Accessed.ToUnixTimeMilliseconds()));
+        }
+
+        Assert.Equal(2, loaded.Migrated);
+        Assert.False(await Db.KeyExistsAsync(_prefix + "files"));
+        Assert.False(await Db.KeyExistsAsync(_prefix + "file:old-3.bin"));
+        Assert.Equal("2", (string?)await Db.StringGetAsync(_prefix + "layout"));
     }
 
     [Fact]
-    public async Task AcknowledgedRecordsSurviveAGarnetCrash()
+    public async Task AcknowledgedChangesSurviveAGarnetCrash()
     {
         var store = Store();
-        await store.LoadAllAsync().WaitAsync(Timeout);
-        var records = Enumerable.Range(0, 20).Select(i => Record($"crash-{i}", fileId: 100 + (ulong)i)).ToList();
-        foreach (var record in records)
+        await store.LoadAsync().WaitAsync(Timeout);
+        for (var i = 0; i < 20; i++)
         {
-            Assert.True(await store.CreateAsync(record).WaitAsync(Timeout));
+            var id = 100 + (ulong)i;
+            await store.ApplyAsync(new StoreChange().SetNode(id, NodeFields.All(File(id))).SetEntry(DirectoryNode.RootId, $"crash-{i}", id)).WaitAsync(Timeout);
         }
 
         await _redis.DisposeAsync();
@@ -101,12 +138,9 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
         await garnet.StartAsync();
         _redis = await ConnectAsync();
 
-        var loaded = await Store().LoadAllAsync().WaitAsync(Timeout);
-        Assert.Equal(records.Count, loaded.Count);
-        foreach (var record in records)
-        {
-            AssertSame(record, loaded.Single(r => r.Name == record.Name));
-        }
+        var loaded = await Store().LoadAsync().WaitAsync(Timeout);
+        Assert.Equal(20, loaded.Entries[DirectoryNode.RootId].Count);
+        Assert.Equal(21, loaded.Nodes.Count);
     }
 
     [Fact]
@@ -121,8 +155,10 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
         Assert.True(store.IsDurable);
     }
 
-    private RedisMetadataStore Store(IConnectionMultiplexer? redis = null, MetaServerOptions? options = null) =>
-        new(redis ?? _redis, options ?? Options, NullLogger<RedisMetadataStore>.Instance, _prefix);
+    private IDatabase Db => _redis.GetDatabase();
+
+    private RedisMetadataStore Store(IConnectionMultiplexer? redis = null) =>
+        new(redis ?? _redis, NullLogger<RedisMetadataStore>.Instance, _prefix);
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
@@ -131,16 +167,19 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
         return await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(Timeout);
     }
 
-    private static FileRecord Record(string name, ulong fileId)
+    private static FileNode File(ulong id)
     {
-        var now = FileRecord.Truncate(DateTimeOffset.UtcNow);
-        return new FileRecord(name, fileId, 0, now, now, 512, 2, ["http://fs0:1", "http://fs1:2"], FileRecord.InitialVersion);
+        var now = Node.Truncate(DateTimeOffset.UtcNow);
+        return new FileNode
+        {
+            Id = id, Mode = 0x1A4, Created = now, Modified = now, Changed = now, Accessed = now,
+            BlockSize = 512, StripeWidth = 2, Servers = ["http://fs0:1", "http://fs1:2"],
+        };
     }
 
-    private static void AssertSame(FileRecord expected, FileRecord actual)
+    private static DirectoryNode Directory(ulong id, string name)
     {
-        Assert.Equal(expected with { Servers = [], PendingCommits = [] }, actual with { Servers = [], PendingCommits = [] });
-        Assert.Equal(expected.Servers, actual.Servers);
-        Assert.Equal(expected.PendingCommits, actual.PendingCommits);
+        var now = Node.Truncate(DateTimeOffset.UtcNow);
+        return new DirectoryNode { Id = id, Parent = DirectoryNode.RootId, Name = name, Mode = 0x1ED, Created = now, Modified = now, Changed = now, Accessed = now };
     }
 }

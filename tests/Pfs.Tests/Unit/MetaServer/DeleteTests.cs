@@ -68,9 +68,10 @@ public sealed class DeleteTests
     [Fact]
     public async Task AStoreFailureOnDeleteKeepsTheFileAndReleasesTheLock()
     {
-        var store = new FlakyMetadataStore { FailDeletes = true };
+        var store = new FlakyMetadataStore();
         await using var meta = await MetaServiceHarness.StartAsync(store: store);
         await meta.CreateAsync("f");
+        store.FailChanges = true;
 
         await MetaServiceHarness.ThrowsAsync(StatusCode.Unavailable, meta.DeleteAsync("a", "f"));
 

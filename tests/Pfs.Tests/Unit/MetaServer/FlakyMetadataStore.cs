@@ -1,5 +1,4 @@
 using Pfs.MetaServer.Persistence;
-using Pfs.MetaServer.Registry;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
@@ -7,41 +6,48 @@ namespace Pfs.Tests.Unit.MetaServer;
 internal sealed class FlakyMetadataStore : IMetadataStore
 {
     private readonly InMemoryMetadataStore _inner = new();
-    private int _createCalls;
+    private int _applyCalls;
 
-    public bool FailCreates { get; set; }
+    /// <summary>Every change fails (as a Redis that is down), leaving the store as it was.</summary>
+    public bool FailChanges { get; set; }
 
-    public bool FailUpdates { get; set; }
+    /// <summary>When set, changes this selects wait for <see cref="Gate"/> before reaching the store.</summary>
+    public Func<StoreChange, bool>? Gated { get; set; }
 
-    public bool FailDeletes { get; set; }
+    public Task? Gate { get; set; }
 
-    /// <summary>When set, creates wait for it before going to the store.</summary>
-    public Task? CreateGate { get; set; }
-
-    public int CreateCalls => Volatile.Read(ref _createCalls);
+    /// <summary>Changes that reached the store (gated ones count when they arrive).</summary>
+    public int ApplyCalls => Volatile.Read(ref _applyCalls);
 
     public bool IsDurable => false;
 
-    public Task<IReadOnlyList<FileRecord>> LoadAllAsync(CancellationToken cancellationToken = default) =>
-        _inner.LoadAllAsync(cancellationToken);
+    public Task<StoredNamespace> LoadAsync(CancellationToken cancellationToken = default) => _inner.LoadAsync(cancellationToken);
 
-    public Task<ulong> NextFileIdAsync(CancellationToken cancellationToken = default) =>
-        _inner.NextFileIdAsync(cancellationToken);
+    /// <summary>Ids are handed out from 1 again, as by a store that lost its counter.</summary>
+    public bool LoseIdCounter { get; set; }
 
-    public async Task<bool> CreateAsync(FileRecord record, CancellationToken cancellationToken = default)
+    public Task<ulong> AllocateIdsAsync(int count, CancellationToken cancellationToken = default) =>
+        FailChanges ? throw new IOException("store down")
+        : LoseIdCounter ? Task.FromResult(1UL)
+        : _inner.AllocateIdsAsync(count, cancellationToken);
+
+    public async Task ApplyAsync(StoreChange change, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _createCalls);
-        if (CreateGate is { } gate)
+        Interlocked.Increment(ref _applyCalls);
+        if (Gate is { } gate && (Gated?.Invoke(change) ?? true))
         {
             await gate;
         }
 
-        return FailCreates ? throw new IOException("store down") : await _inner.CreateAsync(record, cancellationToken);
+        if (FailChanges)
+        {
+            throw new IOException("store down");
+        }
+
+        await _inner.ApplyAsync(change, cancellationToken);
     }
 
-    public Task UpdateAsync(FileRecord record, CancellationToken cancellationToken = default) =>
-        FailUpdates ? throw new IOException("store down") : _inner.UpdateAsync(record, cancellationToken);
-
-    public Task DeleteAsync(string name, ulong fileId, CancellationToken cancellationToken = default) =>
-        FailDeletes ? throw new IOException("store down") : _inner.DeleteAsync(name, fileId, cancellationToken);
+    /// <summary>True for a change that adds <paramref name="name"/> to a directory.</summary>
+    public static Func<StoreChange, bool> Adding(string name) =>
+        change => change.Operations.Any(op => op.Kind == StoreOperationKind.SetEntry && op.Name == name);
 }

@@ -40,7 +40,9 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
 
     public LeaseManager Leases => _services.GetRequiredService<LeaseManager>();
 
-    public FileRegistry Registry => _services.GetRequiredService<FileRegistry>();
+    public ClientTokens Tokens => _services.GetRequiredService<ClientTokens>();
+
+    public Namespace Names => _services.GetRequiredService<Namespace>();
 
     public static async Task<MetaServiceHarness> StartAsync(
         int fileServers = 3,
@@ -65,9 +67,11 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
         services.AddSingleton(options);
         services.AddMetaServerCore();
         var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<FileRegistry>().LoadAsync();
+        await provider.GetRequiredService<Namespace>().LoadAsync();
         return new MetaServiceHarness(provider);
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _sessionTokens = new(StringComparer.Ordinal);
 
     public ulong NextOpenId() => Interlocked.Increment(ref _nextOpenId);
 
@@ -98,7 +102,7 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
 
     /// <summary>A Subscribe call through the interceptor, as the server makes it.</summary>
     public Task SubscribeCall(SubscribeRequest request, IServerStreamWriter<Notice> stream, CancellationToken cancellationToken = default) =>
-        _errors.ServerStreamingServerHandler(request, stream, new TestServerCallContext(cancellationToken), Service.Subscribe);
+        _errors.ServerStreamingServerHandler(request, stream, new TestServerCallContext(cancellationToken, SessionHeaders(request)), Service.Subscribe);
 
     /// <summary>Starts a Subscribe call and waits for its Hello.</summary>
     public async Task<TestSubscription> SubscribeAsync(string clientId, int? stallAfterWrites = null)
@@ -109,6 +113,7 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
         Assert.Equal(Notice.KindOneofCase.Hello, hello.KindCase);
         Assert.Equal(0UL, hello.Seq);
         subscription.SessionId = hello.Hello.SessionId;
+        _sessionTokens[clientId] = hello.Hello.SessionToken.ToByteArray();
         return subscription;
     }
 
@@ -128,7 +133,33 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
         Func<TRequest, ServerCallContext, Task<TResponse>> method, TRequest request, CancellationToken cancellationToken = default)
         where TRequest : class
         where TResponse : class =>
-        await _errors.UnaryServerHandler(request, new TestServerCallContext(cancellationToken), (r, c) => method(r, c));
+        await _errors.UnaryServerHandler(request, new TestServerCallContext(cancellationToken, SessionHeaders(request)), (r, c) => method(r, c));
+
+    /// <summary>
+    /// The session token a client id got from its subscription, as a real client sends it on every
+    /// call naming the id; none for ids that never subscribed, or when the test plays another client.
+    /// </summary>
+    private Metadata? SessionHeaders(object request)
+    {
+        var clientId = request switch
+        {
+            OpenRequest open => open.ClientId,
+            CloseRequest close => close.ClientId,
+            ReleaseRequest release => release.ClientId,
+            DeleteRequest delete => delete.ClientId,
+            SubscribeRequest subscribe => subscribe.ClientId,
+            _ => null,
+        };
+        return clientId is not null && _sessionTokens.TryGetValue(clientId, out var token)
+            ? new Metadata { { "pfs-session-bin", token } }
+            : null;
+    }
+
+    /// <summary>The token <paramref name="clientId"/>'s last subscription got.</summary>
+    public byte[] SessionTokenOf(string clientId) => _sessionTokens[clientId];
+
+    /// <summary>Calls as <paramref name="clientId"/> from now on carry no session token (an impostor's calls).</summary>
+    public void ForgetSessionToken(string clientId) => _sessionTokens.TryRemove(clientId, out _);
 
     /// <summary>Expects the call to fail with <paramref name="code"/> within the timeout.</summary>
     public static async Task<RpcException> ThrowsAsync(StatusCode code, Task call)

@@ -17,7 +17,8 @@ public sealed class OpenCloseTests
     [Theory]
     [InlineData("", "f", LockMode.Read, "client_id")]
     [InlineData("a", "f", LockMode.Unspecified, "mode")]
-    [InlineData("a", "a/b", LockMode.Read, "invalid file name")]
+    [InlineData("a", "a//b", LockMode.Read, "invalid path")]
+    [InlineData("a", "", LockMode.Read, "root")]
     public async Task OpenRefusesBadArgumentsAndSaysWhich(string clientId, string name, LockMode mode, string detail)
     {
         await using var meta = await MetaServiceHarness.StartAsync();
@@ -140,7 +141,7 @@ public sealed class OpenCloseTests
         await using var meta = await MetaServiceHarness.StartAsync(store: store);
         var created = await meta.CreateAsync("f");
         var open = await meta.OpenAsync("a", "f", LockMode.Write);
-        store.FailUpdates = true;
+        store.FailChanges = true;
 
         await MetaServiceHarness.ThrowsAsync(StatusCode.Unavailable, meta.CloseAsync("a", open.Handle, 100, (0, 1)));
 
@@ -148,7 +149,7 @@ public sealed class OpenCloseTests
         Assert.Equal(created, (await meta.StatAsync("f")).File);
         Assert.Equal(1, meta.Locks.WaitingCount(created.FileId));
         Assert.False(reader.IsCompleted);
-        store.FailUpdates = false;
+        store.FailChanges = false;
         var closed = await meta.CloseAsync("a", open.Handle, 100, (0, 1));
         Assert.Equal(100, closed.File.Size);
         Assert.Equal(100, (await reader.WaitAsync(MetaServiceHarness.Timeout)).File.Size);

@@ -1,0 +1,114 @@
+using Pfs.MetaServer.Errors;
+using Pfs.MetaServer.Persistence;
+
+namespace Pfs.MetaServer.Registry;
+
+/// <summary>
+/// Changes of a node's own fields: chmod/chown/utimes, and a writer's close. Each reserves the node, writes
+/// only the fields it changes, and applies them to the node as it is then, so a chmod and a writer's
+/// close of one file never undo each other.
+/// </summary>
+internal sealed partial class Namespace
+{
+    /// <summary>Sets the attributes present in <paramref name="changes"/>; ctime becomes now.</summary>
+    public Task<NodeView> SetAttributesAsync(ulong baseId, string path, AttributeChanges changes, string? actor, CancellationToken cancellationToken = default) =>
+        MutateAsync(reservation =>
+        {
+            var target = Resolve(baseId, path);
+            var node = target.Node ?? throw MetaException.NotFound(target.Path);
+            if (_freeing.Contains(node.Id))
+            {
+                throw MetaException.NotFound(target.Path);
+            }
+
+            reservation.Nodes.Add(node.Id);
+            var now = Now();
+            var updated = Changed(node, changes, now);
+            var change = new StoreChange().SetNode(node.Id, NodeFields.Attributes(updated, changes.Mode.HasValue, changes.Uid.HasValue,
+                changes.Gid.HasValue, changes.AccessedNow || changes.Accessed.HasValue, changes.ModifiedNow || changes.Modified.HasValue));
+            return new Plan<NodeView>(change, "set attributes of", target.Path, null, () =>
+            {
+                var current = Changed(_nodes[node.Id], changes, now);
+                _nodes[node.Id] = current;
+                return View(current, target.Path);
+            }, _ => _notices.NodeChanged(node.Id, actor));
+        }, cancellationToken);
+
+    /// <summary>
+    /// Records a writer's close: the size (exactly <paramref name="size"/> if the writer set the length,
+    /// else the larger of old and new), mtime = ctime = atime = now, version + 1, the pending commits.
+    /// The caller holds the file's write lock.
+    /// </summary>
+    public Task<FileNode> CompleteWriteAsync(ulong fileId, long size, bool sizeExact, IReadOnlyList<ulong> pendingCommits, CancellationToken cancellationToken = default) =>
+        MutateAsync(reservation =>
+        {
+            var file = _nodes.GetValueOrDefault(fileId) as FileNode
+                ?? throw new MetaException(MetaErrorCode.Internal, $"file {fileId} vanished while a writer held it");
+            reservation.Nodes.Add(fileId);
+            var now = Now();
+            var written = Written(file, size, sizeExact, pendingCommits, now);
+            var change = new StoreChange()
+                .SetNode(fileId, [.. NodeFields.FileContent(written), .. NodeFields.Times(written)]);
+            return new Plan<FileNode>(change, "update", PathOf(file), null, () =>
+            {
+                var current = Written((FileNode)_nodes[fileId], size, sizeExact, pendingCommits, now);
+                _nodes[fileId] = current;
+                return current;
+            });
+        }, cancellationToken);
+
+    /// <summary>
+    /// Forgets committed epochs that every file server has now applied, in memory only: the store keeps
+    /// naming them until the next write of the node, which is harmless (a server with nothing staged for
+    /// an epoch ignores it). The caller holds the file's write lock.
+    /// </summary>
+    public FileNode ForgetApplied(FileNode current, IReadOnlyCollection<ulong> applied)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(applied);
+        if (applied.Count == 0 || current.PendingCommits.Count == 0)
+        {
+            return current;
+        }
+
+        lock (_gate)
+        {
+            if (_nodes.GetValueOrDefault(current.Id) is not FileNode inMap)
+            {
+                return current;
+            }
+
+            var updated = inMap with { PendingCommits = [.. inMap.PendingCommits.Where(epoch => !applied.Contains(epoch))] };
+            _nodes[current.Id] = updated;
+            return updated;
+        }
+    }
+
+    private static FileNode Written(FileNode file, long size, bool sizeExact, IReadOnlyList<ulong> pendingCommits, DateTimeOffset now)
+    {
+        var modified = Later(file.Modified, now);
+        return file with
+        {
+            Size = sizeExact ? size : Math.Max(file.Size, size),
+            Modified = modified,
+            Changed = Later(file.Changed, modified),
+            Accessed = modified,
+            Version = file.Version + 1,
+            PendingCommits = pendingCommits,
+        };
+    }
+
+    private static Node Changed(Node node, AttributeChanges changes, DateTimeOffset now) => node with
+    {
+        Mode = changes.Mode is { } mode ? mode & Node.ModeMask : node.Mode,
+        Uid = changes.Uid ?? node.Uid,
+        Gid = changes.Gid ?? node.Gid,
+        Accessed = changes.AccessedNow ? now : changes.Accessed is { } accessed ? Node.Truncate(accessed) : node.Accessed,
+        Modified = changes.ModifiedNow ? now : changes.Modified is { } modified ? Node.Truncate(modified) : node.Modified,
+        Changed = Later(node.Changed, now),
+    };
+}
+
+/// <summary>What a SetAttributes request changes (null: unchanged; *Now: utimensat's UTIME_NOW).</summary>
+internal sealed record AttributeChanges(uint? Mode, uint? Uid, uint? Gid, DateTimeOffset? Accessed, DateTimeOffset? Modified,
+                                        bool AccessedNow, bool ModifiedNow);

@@ -1,0 +1,195 @@
+using Pfs.MetaServer.Errors;
+using Pfs.MetaServer.Persistence;
+
+namespace Pfs.MetaServer.Registry;
+
+/// <summary>Names that go: unlink, rmdir, and the version-1 Delete.</summary>
+internal sealed partial class Namespace
+{
+    /// <summary>
+    /// unlink(2) of a file or symbolic link: the name goes at once. A file whose last name goes is freed
+    /// now if nobody has it open, or else becomes an orphan that lives until its last handle goes.
+    /// </summary>
+    /// <returns>The node as it was.</returns>
+    public Task<NodeView> UnlinkAsync(ulong baseId, string path, string? actor, CancellationToken cancellationToken = default) =>
+        MutateAsync(reservation =>
+        {
+            var target = ResolveEntry(baseId, path, "unlinked");
+            return target.Node switch
+            {
+                null => throw MetaException.NotFound(target.Path),
+                DirectoryNode => throw MetaException.IsADirectory(target.Path),
+                LinkedNode node => PlanUnlink(reservation, target, node, forceFree: false, actor, CrashPoints.UnlinkStored),
+                _ => throw new InvalidOperationException("a node that is neither linked nor a directory"),
+            };
+        }, cancellationToken);
+
+    /// <summary>
+    /// The version-1 Delete, once its caller holds the file's write lock: unlinks <paramref name="path"/>
+    /// if it still names file <paramref name="fileId"/>, and frees the file if that was its last name,
+    /// whoever waits for it (the caller fails those waiters).
+    /// </summary>
+    /// <returns>The file as it was and whether it was freed; null if the path now names another node (start over).</returns>
+    /// <exception cref="MetaException">NotFound if the path names nothing any more.</exception>
+    public Task<(NodeView Before, bool Freed)?> DeleteFileAsync(ulong baseId, string path, ulong fileId, string? actor, CancellationToken cancellationToken = default) =>
+        MutateAsync<(NodeView, bool)?>(reservation =>
+        {
+            var target = ResolveEntry(baseId, path, "deleted");
+            if (target.Node is null)
+            {
+                throw MetaException.NotFound(target.Path);
+            }
+
+            if (target.Node is not FileNode file || file.Id != fileId)
+            {
+                return new Plan<(NodeView, bool)?>(null, "delete", target.Path, null, () => null);
+            }
+
+            var plan = PlanUnlink(reservation, target, file, forceFree: true, actor, CrashPoints.UnlinkStored);
+            var freed = file.Links.Count == 1;
+            return new Plan<(NodeView, bool)?>(plan.Change, plan.What, plan.Name, plan.CrashPoint,
+                () => (plan.Apply(), freed), result => plan.Publish?.Invoke(result!.Value.Item1));
+        }, cancellationToken);
+
+    /// <summary>rmdir(2): removes an empty directory.</summary>
+    /// <returns>The directory as it was.</returns>
+    public Task<NodeView> RemoveDirectoryAsync(ulong baseId, string path, string? actor, CancellationToken cancellationToken = default) =>
+        MutateAsync(reservation =>
+        {
+            var target = ResolveEntry(baseId, path, "removed");
+            var directory = target.Node switch
+            {
+                null => throw MetaException.NotFound(target.Path),
+                DirectoryNode found => found,
+                _ => throw MetaException.NotADirectory(target.Path),
+            };
+            if (directory.Entries.Count > 0)
+            {
+                throw MetaException.DirectoryNotEmpty(target.Path);
+            }
+
+            var parent = target.Parent!;
+            reservation.Names.Add((parent.Entries, target.Name));
+            reservation.Nodes.Add(directory.Id);
+            reservation.Removes = directory.Entries;
+            var now = Now();
+            var before = View(directory, target.Path);
+            var change = new StoreChange()
+                .RemoveEntry(parent.Id, target.Name)
+                .DeleteNode(directory.Id)
+                .DeleteDirectory(directory.Id)
+                .SetNode(parent.Id, EntryTimes(parent, now));
+            return new Plan<NodeView>(change, "remove directory", target.Path, CrashPoints.RemoveDirectoryStored, () =>
+            {
+                parent.Entries.Remove(target.Name);
+                parent.Entries.Subdirectories--;
+                _nodes.Remove(directory.Id);
+                TouchDirectory(parent.Id, now);
+                return before;
+            }, _ => _notices.EntryChanged(parent.Id, target.Name, directory.Id, actor));
+        }, cancellationToken);
+
+    /// <summary>
+    /// Under the gate: the plan that takes one name of a file or symbolic link away. If it is the last name
+    /// of a file, the file is freed in the same change (nobody has it open, or <paramref name="forceFree"/>),
+    /// or orphaned.
+    /// </summary>
+    private Plan<NodeView> PlanUnlink(Reservation reservation, Resolved target, LinkedNode node, bool forceFree, string? actor, string crashPoint)
+    {
+        var parent = target.Parent!;
+        reservation.Names.Add((parent.Entries, target.Name));
+        reservation.Nodes.Add(node.Id);
+        var now = Now();
+        var before = View(node, target.Path);
+        var change = new StoreChange()
+            .RemoveEntry(parent.Id, target.Name)
+            .SetNode(parent.Id, EntryTimes(parent, now));
+        var fate = AddLastNameGone(change, reservation, node, target.Path, now, forceFree);
+        return new Plan<NodeView>(change, "unlink", target.Path, crashPoint, () =>
+        {
+            parent.Entries.Remove(target.Name);
+            TouchDirectory(parent.Id, now);
+            ApplyNameGone(node.Id, new NodeLink(parent.Id, target.Name), fate, target.Path, now);
+            return before;
+        }, _ =>
+        {
+            _notices.EntryChanged(parent.Id, target.Name, node.Id, actor);
+            PublishNameGone(node.Id, fate, target.Path, actor);
+        });
+    }
+
+    /// <summary>What becomes of a node when one of its names goes.</summary>
+    private enum NameGoneFate
+    {
+        /// <summary>It keeps other names (or is a directory replaced by a rename).</summary>
+        Kept,
+
+        /// <summary>A symbolic link, or a file nobody holds: deleted now (a file's objects are reclaimed).</summary>
+        Freed,
+
+        /// <summary>A file still open: it lives on without a name until its last handle goes.</summary>
+        Orphaned,
+    }
+
+    /// <summary>Under the gate, planning: adds to <paramref name="change"/> what the loss of one name of <paramref name="node"/> stores.</summary>
+    private NameGoneFate AddLastNameGone(StoreChange change, Reservation reservation, LinkedNode node, string path, DateTimeOffset now, bool forceFree)
+    {
+        if (node.Links.Count > 1)
+        {
+            change.SetNode(node.Id, NodeFields.ChangedTime(node with { Changed = Later(node.Changed, now) }));
+            return NameGoneFate.Kept;
+        }
+
+        if (node is FileNode file && !forceFree && References(file.Id) > 0)
+        {
+            change.SetNode(file.Id, NodeFields.ChangedTime(file with { Changed = Later(file.Changed, now) })).AddOrphan(file.Id);
+            return NameGoneFate.Orphaned;
+        }
+
+        change.DeleteNode(node.Id);
+        if (node is FileNode freed)
+        {
+            change.AddReclaim(freed.Id, NodeFields.ReclaimValue(freed, path));
+            reservation.Frees = freed.Id;
+        }
+
+        return NameGoneFate.Freed;
+    }
+
+    /// <summary>Under the gate, applying: the node without that name.</summary>
+    private void ApplyNameGone(ulong id, NodeLink link, NameGoneFate fate, string path, DateTimeOffset now)
+    {
+        var current = (LinkedNode)_nodes[id];
+        if (fate == NameGoneFate.Freed)
+        {
+            _nodes.Remove(id);
+            if (current is FileNode file)
+            {
+                _reclaimer.Enqueue(id, NodeFields.ReclaimValue(file, path));
+            }
+
+            return;
+        }
+
+        var links = current.Links.ToList();
+        links.Remove(link);
+        _nodes[id] = current with { Changed = Later(current.Changed, now), Links = links };
+        if (fate == NameGoneFate.Orphaned)
+        {
+            // Its last handle may have gone while the store was written.
+            FreeIfUnreferenced(id);
+        }
+    }
+
+    private void PublishNameGone(ulong id, NameGoneFate fate, string path, string? actor)
+    {
+        if (fate == NameGoneFate.Freed)
+        {
+            _notices.FileDeleted(path, id, actor);
+        }
+        else
+        {
+            _notices.NodeChanged(id, actor);
+        }
+    }
+}

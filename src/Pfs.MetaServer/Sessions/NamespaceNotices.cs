@@ -1,0 +1,30 @@
+using Pfs.Protocol.Meta;
+
+namespace Pfs.MetaServer.Sessions;
+
+/// <summary>
+/// The notices a namespace change sends: EntryChanged and NodeChanged only to subscribers that asked for
+/// them, FileDeleted (drop every cached block) to all; never to the client that made the change. Each is
+/// queued before the call that caused it answers, in order with the other notices of each stream.
+/// </summary>
+internal sealed class NamespaceNotices(SessionManager sessions)
+{
+    public void EntryChanged(ulong parent, string name, ulong oldInode, string? actor)
+    {
+        var change = new EntryChanged { Parent = parent, Name = name, Inode = oldInode };
+        sessions.Broadcast(() => new Notice { EntryChanged = change }, actor, namespaceOnly: true);
+    }
+
+    public void NodeChanged(ulong inode, string? actor)
+    {
+        var change = new NodeChanged { Inode = inode };
+        sessions.Broadcast(() => new Notice { NodeChanged = change }, actor, namespaceOnly: true);
+    }
+
+    /// <summary>A file is gone for good: every client drops its cached blocks. Returns how many were told.</summary>
+    public int FileDeleted(string name, ulong fileId, string? actor)
+    {
+        var deleted = new FileDeleted { Name = name, FileId = fileId };
+        return sessions.Broadcast(() => new Notice { Deleted = deleted }, actor);
+    }
+}

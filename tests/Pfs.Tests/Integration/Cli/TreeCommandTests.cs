@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Pfs.Client;
+using Pfs.Tests.Fixtures;
+
+namespace Pfs.Tests.Integration.Cli;
+
+/// <summary>The tool's directory commands end to end against an in-process cluster (issue 11 item 9).</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Collection(ClusterCollection.Name)]
+public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
+{
+    private readonly LocalFiles _local = new();
+
+    public void Dispose() => _local.Dispose();
+
+    [Fact]
+    public async Task MkdirWithParentsMakesEveryLevelAndLsRecursiveShowsThemParentsFirst()
+    {
+        var root = fixture.UniqueName("tree");
+
+        var mkdir = await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/a/b", $"{root}/c");
+        var again = await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/a/b");
+        var ls = await CliRunner.RunAsync(fixture.Cluster, "ls", "-R", root);
+
+        Assert.True(mkdir.ExitCode == 0, mkdir.ToString());
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        var names = ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(' ')[0]);
+        Assert.Equal([$"{root}/a/", $"{root}/a/b/", $"{root}/c/"], names);
+    }
+
+    [Fact]
+    public async Task MkdirRefusesAnExistingNameAMissingParentAndAFileOnThePathInOneLine()
+    {
+        var root = fixture.UniqueName("mkdir-bad");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", root);
+        await CreateFileAsync($"{root}/file", 10);
+
+        CliRunner.AssertFailed(await CliRunner.RunAsync(fixture.Cluster, "mkdir", root), 1, "exists");
+        CliRunner.AssertFailed(await CliRunner.RunAsync(fixture.Cluster, "mkdir", $"{root}/missing/x"), 1, "missing");
+        CliRunner.AssertFailed(await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/file/x"), 1, "not a directory");
+        CliRunner.AssertFailed(await CliRunner.RunAsync(fixture.Cluster, "mkdir", $"{root}//x"), 1, "");
+    }
+
+    [Fact]
+    public async Task RmdirRemovesOnlyAnEmptyDirectoryAndRmNeedsRecursiveForOne()
+    {
+        var root = fixture.UniqueName("rm-tree");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/empty", $"{root}/full/deeper");
+        await CreateFileAsync($"{root}/full/deeper/data", 5000);
+        await CreateFileAsync($"{root}/full/top", 10);
+
+        var rmdirEmpty = await CliRunner.RunAsync(fixture.Cluster, "rmdir", $"{root}/empty");
+        var rmdirFull = await CliRunner.RunAsync(fixture.Cluster, "rmdir", $"{root}/full");
+        var rmPlain = await CliRunner.RunAsync(fixture.Cluster, "rm", $"{root}/full");
+        var fullAfterRefusals = await CliRunner.RunAsync(fixture.Cluster, "ls", "-R", $"{root}/full");
+        var rmRecursive = await CliRunner.RunAsync(fixture.Cluster, "rm", "-r", $"{root}/full");
+        var rmRoot = await CliRunner.RunAsync(fixture.Cluster, "rm", "-r", "/");
+
+        Assert.True(rmdirEmpty.ExitCode == 0, rmdirEmpty.ToString());
+        CliRunner.AssertFailed(rmdirFull, 1, "not empty");
+        CliRunner.AssertFailed(rmPlain, 1, "rm -r");
+        Assert.Equal(3, fullAfterRefusals.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1);
+        Assert.True(rmRecursive.ExitCode == 0, rmRecursive.ToString());
+        CliRunner.AssertFailed(rmRoot, 2, "root");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.Empty(await client.ListAsync(root).ToListAsync());
+    }
+
+    [Fact]
+    public async Task MvRenamesAndMovesIntoAnExistingDirectoryAndRefusesANonEmptyTarget()
+    {
+        var root = fixture.UniqueName("mv");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/into", $"{root}/dir/sub", $"{root}/busy/x");
+        await CreateFileAsync($"{root}/file", 1234);
+
+        var intoDirectory = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/file", $"{root}/into");
+        var rename = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/into/file", $"{root}/into/renamed");
+        var directory = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/dir", $"{root}/moved");
+        var intoItself = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/moved", $"{root}/moved/sub/x");
+
+        Assert.True(intoDirectory.ExitCode == 0, intoDirectory.ToString());
+        Assert.True(rename.ExitCode == 0, rename.ToString());
+        Assert.True(directory.ExitCode == 0, directory.ToString());
+        CliRunner.AssertFailed(intoItself, 1, "");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.Equal(1234, (await client.StatAsync($"{root}/into/renamed")).Size);
+        Assert.Equal(PfsEntryKind.Directory, (await client.StatAsync($"{root}/moved/sub")).Kind);
+        var names = await client.ListAsync(root).Select(entry => entry.Name).Order().ToListAsync();
+        Assert.Equal([$"{root}/busy", $"{root}/into", $"{root}/moved"], names);
+    }
+
+    [Fact]
+    public async Task LnMakesSymbolicAndHardLinksThatStatAndLsLongShow()
+    {
+        var root = fixture.UniqueName("ln");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", root);
+        await CreateFileAsync($"{root}/file", 300);
+
+        var symbolic = await CliRunner.RunAsync(fixture.Cluster, "ln", "-s", "../elsewhere/x", $"{root}/link");
+        var hard = await CliRunner.RunAsync(fixture.Cluster, "ln", $"{root}/file", $"{root}/hard");
+        var stat = await CliRunner.RunAsync(fixture.Cluster, "stat", $"{root}/link");
+        var ls = await CliRunner.RunAsync(fixture.Cluster, "ls", "-l", root);
+
+        Assert.True(symbolic.ExitCode == 0, symbolic.ToString());
+        Assert.True(hard.ExitCode == 0, hard.ToString());
+        Assert.Contains("kind:          symbolic link", stat.Stdout);
+        Assert.Contains("target:        ../elsewhere/x", stat.Stdout);
+        var rows = ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var file = Assert.Single(rows, row => row[^1] == $"{root}/file");
+        Assert.Equal(("-", "2", "300"), (file[0][..1], file[1], file[4]));
+        var link = Assert.Single(rows, row => row.Contains($"{root}/link"));
+        Assert.Equal(("l", "../elsewhere/x"), (link[0][..1], link[^1]));
+    }
+
+    [Fact]
+    public async Task TruncateCutsAndExtendsAndStatOfADirectorySaysSo()
+    {
+        var root = fixture.UniqueName("truncate");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", root);
+        await CreateFileAsync($"{root}/file", 10_000);
+
+        var cut = await CliRunner.RunAsync(fixture.Cluster, "truncate", "-s", "1000", $"{root}/file");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        var afterCut = (await client.StatAsync($"{root}/file")).Size;
+        var extend = await CliRunner.RunAsync(fixture.Cluster, "truncate", "--size", "8K", $"{root}/file");
+        var bad = await CliRunner.RunAsync(fixture.Cluster, "truncate", "-s", "-5", $"{root}/file");
+        var stat = await CliRunner.RunAsync(fixture.Cluster, "stat", root);
+
+        Assert.True(cut.ExitCode == 0, cut.ToString());
+        Assert.Equal(1000, afterCut);
+        Assert.True(extend.ExitCode == 0, extend.ToString());
+        await using (var file = await client.OpenAsync($"{root}/file", PfsOpenMode.Read))
+        {
+            var bytes = new byte[8192];
+            Assert.Equal(8192, await file.ReadAsync(bytes, 0));
+            Assert.Equal(TestData.Bytes(10_000, seed: 7)[..1000], bytes[..1000]);
+            Assert.All(bytes[1000..], b => Assert.Equal(0, b));
+        }
+
+        CliRunner.AssertFailed(bad, 2, "--size");
+        Assert.Contains("kind:          directory", stat.Stdout);
+        Assert.Contains("mode:          d", stat.Stdout);
+    }
+
+    [Fact]
+    public async Task PutRecursiveThenGetRecursiveGivesBackTheSameTreeModesAndLinks()
+    {
+        // Arrange: a local tree with nested and empty directories, an empty file, a link and modes
+        var source = Directory.CreateDirectory(_local.PathOf("src"));
+        Directory.CreateDirectory(Path.Join(source.FullName, "docs", "deep"));
+        Directory.CreateDirectory(Path.Join(source.FullName, "empty"));
+        var files = new Dictionary<string, byte[]>
+        {
+            ["top.bin"] = TestData.Bytes(3 * 1024 * 1024 + 17, seed: 1),
+            ["docs/readme.txt"] = TestData.Bytes(1000, seed: 2),
+            ["docs/deep/zero"] = [],
+        };
+        foreach (var (path, contents) in files)
+        {
+            await File.WriteAllBytesAsync(Path.Join(source.FullName, path), contents);
+        }
+
+        File.SetUnixFileMode(Path.Join(source.FullName, "docs/readme.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        File.CreateSymbolicLink(Path.Join(source.FullName, "docs", "link"), "../top.bin");
+        var name = fixture.UniqueName("tree-copy");
+        var back = _local.PathOf("back");
+
+        // Act
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", source.FullName, name, "-b", "64K");
+        var putAgain = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", source.FullName, name);
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", "-r", name, back);
+
+        // Assert
+        Assert.True(put.ExitCode == 0, put.ToString());
+        Assert.Contains($"put -r {name} (7 entries): {files.Values.Sum(f => f.Length)} bytes", put.Stdout);
+        CliRunner.AssertFailed(putAgain, 1, "already exists");
+        Assert.True(get.ExitCode == 0, get.ToString());
+        foreach (var (path, contents) in files)
+        {
+            Assert.Equal(SHA256.HashData(contents), SHA256.HashData(await File.ReadAllBytesAsync(Path.Join(back, path))));
+        }
+
+        Assert.True(Directory.Exists(Path.Join(back, "empty")));
+        Assert.Equal("../top.bin", new FileInfo(Path.Join(back, "docs", "link")).LinkTarget);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(Path.Join(back, "docs/readme.txt")));
+        Assert.Equal(File.GetLastWriteTimeUtc(Path.Join(source.FullName, "top.bin")), File.GetLastWriteTimeUtc(Path.Join(back, "top.bin")), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(["back", "src"], Directory.GetFileSystemEntries(_local.Root).Select(Path.GetFileName).Order());
+        var ls = await CliRunner.RunAsync(fixture.Cluster, "ls", "--json", name);
+        Assert.Equal([$"{name}/docs", $"{name}/empty", $"{name}/top.bin"],
+            JsonDocument.Parse(ls.Stdout).RootElement.EnumerateArray().Select(entry => entry.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task PutRecursiveRefusesAFifoBeforeWritingAnything()
+    {
+        var source = Directory.CreateDirectory(_local.PathOf("with-fifo"));
+        await File.WriteAllBytesAsync(Path.Join(source.FullName, "a"), [1, 2, 3]);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Join(source.FullName, "pipe")))
+        {
+            await mkfifo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var name = fixture.UniqueName("fifo-tree");
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", source.FullName, name);
+
+        CliRunner.AssertFailed(put, 2, "not a regular file");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.ListAsync(), entry => entry.Name.Contains("fifo-tree", StringComparison.Ordinal));
+    }
+
+    private async Task CreateFileAsync(string path, int size)
+    {
+        await using var client = await fixture.Cluster.ConnectAsync();
+        await client.CreateAsync(path, new PfsCreateOptions { StripeWidth = 2, BlockSize = 4096 });
+        await using var file = await client.OpenAsync(path, PfsOpenMode.Write);
+        await file.WriteAsync(TestData.Bytes(size, seed: 7), 0);
+    }
+}
