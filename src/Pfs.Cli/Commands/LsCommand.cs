@@ -16,7 +16,7 @@ internal static class LsCommand
             var files = await client.ListAsync(cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                host.Console.WriteJson(files);
+                host.Console.WriteJson(files, CliJson.Default.IReadOnlyListPfsFileInfo);
                 return ExitCodes.Ok;
             }
 
