@@ -199,6 +199,19 @@ internal sealed partial class MacroRunner
         _table.Add("metadata", new Figure("writer close p99 (512 B write, 16 others subscribed)", $"{p99:0.00} ms"));
     }
 
+    private async Task MeasureRandomAsync(ProcessCluster cluster, CancellationToken cancellationToken)
+    {
+        var results = await new RandomIoBenchmark(cluster, settings).RunAsync(cancellationToken);
+        foreach (var r in results)
+        {
+            var perOp = (r.Cpu.Client + r.Cpu.Servers).TotalMicroseconds / Math.Max(1, r.Operations);
+            Progress($"{r.What}: {Number(r.OpsPerSecond)}/s, {perOp:0} us CPU per op; cache: {r.Stats}");
+            _table.Add("random", new Figure(r.What, $"{Number(r.OpsPerSecond)}/s",
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Cpu.Client.TotalMicroseconds / Math.Max(1, r.Operations):0} + {r.Cpu.Servers.TotalMicroseconds / Math.Max(1, r.Operations):0} us CPU per op; {r.Stats.ReadHits} read hits")));
+        }
+    }
+
     private async Task MeasureFanOutAsync(ProcessCluster cluster, CancellationToken cancellationToken)
     {
         var fanOut = new FanOutBenchmark(cluster, settings);
