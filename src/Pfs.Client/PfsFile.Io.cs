@@ -15,6 +15,10 @@ public sealed partial class PfsFile
     {
         var (first, last) = StripeMath.BlocksOf(offset, destination.Length, _layout.BlockSize);
         await _writer.WaitForRangeAsync(first, last).ConfigureAwait(false);
+        if (_readAhead is not null)
+        {
+            await _readAhead.BeforeReadAsync(offset, destination.Length, first, last, size).ConfigureAwait(false);
+        }
 
         var misses = new List<long>();
         _client.Cache.ReadCached(_layout, offset, destination.Span, first, last, misses);
