@@ -71,6 +71,32 @@ public sealed class IntervalSet
         _intervals.Insert(first, (mergedStart, mergedEnd));
     }
 
+    /// <summary>Removes every member at or past <paramref name="value"/> (a file cut to that length).</summary>
+    public void RemoveFrom(long value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        if (value == long.MaxValue)
+        {
+            // No member can be that large: an interval ends at long.MaxValue at most.
+            return;
+        }
+
+        // The first interval that reaches past value: it keeps what lies below value, the rest go.
+        var first = FirstEndingAtOrAfter(value + 1);
+        if (first == _intervals.Count)
+        {
+            return;
+        }
+
+        var keep = _intervals[first].Start < value ? first + 1 : first;
+        if (keep > first)
+        {
+            _intervals[first] = (_intervals[first].Start, value);
+        }
+
+        _intervals.RemoveRange(keep, _intervals.Count - keep);
+    }
+
     /// <summary>The intervals in ascending order.</summary>
     public IEnumerable<(long Start, long Length)> Ranges()
     {

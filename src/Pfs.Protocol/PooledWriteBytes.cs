@@ -63,6 +63,7 @@ public sealed class PooledWriteBytes : IDisposable
     private static readonly ulong SegmentTag = ProtoWire.Tag(2, ProtoWire.LengthDelimited);
     private static readonly ulong SyncTag = ProtoWire.Tag(3, 0);
     private static readonly ulong CapabilityTag = ProtoWire.Tag(4, ProtoWire.LengthDelimited);
+    private static readonly ulong TruncateTag = ProtoWire.Tag(5, 0);
     private static readonly ulong OffsetTag = ProtoWire.Tag(1, 0);
     private static readonly ulong DataTag = ProtoWire.Tag(2, ProtoWire.LengthDelimited);
 
@@ -95,6 +96,11 @@ public sealed class PooledWriteBytes : IDisposable
                 var start = ProtoWire.ReadLengthDelimited(message, ref at, out var size);
                 request.Capability ??= new Capability();
                 request.Capability.MergeFrom(buffer, start, size);
+            }
+            else if (tag == TruncateTag)
+            {
+                // int64 travels as its two's complement in a varint, so a negative value is 10 bytes.
+                request.Truncate = (long)ProtoWire.ReadVarint(message, ref at);
             }
             else
             {

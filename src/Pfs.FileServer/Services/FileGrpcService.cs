@@ -17,6 +17,8 @@ namespace Pfs.FileServer.Services;
 [BindServiceMethod(typeof(FileService), nameof(FileService.BindServiceWithPooledWrites))]
 internal sealed class FileGrpcService : FileService.FileServiceBase
 {
+    private const int MaxLoggedName = 1024;
+
     private readonly BlockStore _store;
     private readonly CapabilitySigner _signer;
     private readonly StagedObjects _staged;
@@ -79,6 +81,14 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
+
+        // The header's capability admitted the call (WriteAdmissionMiddleware); the message must carry the same.
+        if (context.GetHttpContext().Items.TryGetValue(WriteAdmissionMiddleware.CapabilityItem, out var admitted)
+            && !Equals(admitted, request.Capability))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "the capability in the message is not the one in the header"));
+        }
+
         var access = Authorize(key, request.Capability, write: true);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
@@ -89,7 +99,8 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
             segments[i] = new ObjectSegment(request.Segments[i].Offset, request.Segments[i].Data.Memory);
         }
 
-        var written = await _staged.WriteAsync(key, access, segments, request.Sync, context.CancellationToken).ConfigureAwait(false);
+        var truncate = request.HasTruncate ? request.Truncate : (long?)null;
+        var written = await _staged.WriteAsync(key, access, segments, request.Sync, truncate, context.CancellationToken).ConfigureAwait(false);
         return new WriteBytesReply { BytesWritten = written };
     }
 
@@ -118,8 +129,23 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         return new CommitObjectReply { Applied = await _staged.CommitAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
     }
 
-    // The object id is checked first (a bad name is InvalidArgument whoever asks), then that the
-    // caller holds a lock on exactly this generation of this file, in the mode the call needs.
+    public override async Task<AbortObjectReply> AbortObject(AbortObjectRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = ToKey(request.Object);
+        Verify(key, request.Capability);
+        if (!request.Capability.Commit)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "only the metadata server's commit capability may drop staged writes"));
+        }
+
+        return new AbortObjectReply { Dropped = await _staged.AbortAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
+    }
+
+    // The object id is checked first (generation 0 is InvalidArgument whoever asks), then that the
+    // caller holds a lock on exactly this generation, in the mode the call needs. The name plays no
+    // part: a rename changes the file's path, not its generation or its capabilities' worth.
     private ObjectAccess Authorize(ObjectKey key, Capability? capability, bool write)
     {
         Verify(key, capability);
@@ -145,7 +171,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the call carries no valid capability for this file"));
         }
 
-        if (capability!.Name != key.Name || capability.Generation != key.Generation)
+        if (capability!.Generation != key.Generation)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the capability is for another file"));
         }
@@ -154,8 +180,9 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
     private Task DelayAsync(CancellationToken cancellationToken) =>
         _delay > TimeSpan.Zero ? Task.Delay(_delay, cancellationToken) : Task.CompletedTask;
 
+    // The name is for logs only, so a long one is cut short rather than refused.
     private static ObjectKey ToKey(ObjectId? id) =>
         id is null
             ? throw new RpcException(new Status(StatusCode.InvalidArgument, "the request names no object"))
-            : new ObjectKey(id.Name, id.Generation);
+            : new ObjectKey(id.Name.Length <= MaxLoggedName ? id.Name : id.Name[..MaxLoggedName], id.Generation);
 }

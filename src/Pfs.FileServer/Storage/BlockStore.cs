@@ -6,7 +6,9 @@ using Pfs.Protocol;
 namespace Pfs.FileServer.Storage;
 
 /// <summary>
-/// The committed bytes of stripe objects, as plain files under <c>&lt;data-dir&gt;/objects</c>. Nothing
+/// The committed bytes of stripe objects, as plain files under <c>&lt;data-dir&gt;/stripes</c> (see
+/// <see cref="ObjectPath"/>; a data directory in the v1 layout is moved there first by
+/// <see cref="LayoutMigration"/>). Nothing
 /// here writes an object: writers' bytes reach it only through a stage (see
 /// <see cref="Staging.StagedObjects"/>). Every call opens its own handle and uses positional I/O, so
 /// calls on different objects never wait for each other.
@@ -24,16 +26,21 @@ public sealed class BlockStore
 
     private readonly ILogger<BlockStore> _logger;
 
-    /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
+    /// <summary>
+    /// Opens (creating if needed) the store in <paramref name="dataDirectory"/>, moving objects a v1
+    /// server left in it into their places first.
+    /// </summary>
     public BlockStore(string dataDirectory, ILogger<BlockStore> logger, bool syncWrites = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         ArgumentNullException.ThrowIfNull(logger);
         DataDirectory = Path.GetFullPath(dataDirectory);
-        ObjectsRoot = Path.Join(DataDirectory, "objects");
+        StripesRoot = Path.Join(DataDirectory, "stripes");
         _logger = logger;
         SyncWrites = syncWrites;
-        Directory.CreateDirectory(ObjectsRoot);
+        Directory.CreateDirectory(StripesRoot);
+        LayoutMigration.Run(DataDirectory, StripesRoot, logger);
+        Deleted = new DeletedGenerations(DataDirectory);
     }
 
     /// <summary>True when every write is flushed to stable storage before it is acknowledged.</summary>
@@ -42,8 +49,11 @@ public sealed class BlockStore
     /// <summary>The data directory as a full path.</summary>
     public string DataDirectory { get; }
 
-    /// <summary>The directory that holds one subdirectory per file name.</summary>
-    public string ObjectsRoot { get; }
+    /// <summary>The generations deleted here, for good.</summary>
+    internal DeletedGenerations Deleted { get; }
+
+    /// <summary>The directory that holds the objects, in 256 subdirectories by their generation's last two hex digits.</summary>
+    public string StripesRoot { get; }
 
     /// <summary>
     /// Reads <paramref name="ranges"/> of an object. A range past the end comes back short or empty and a
@@ -52,7 +62,7 @@ public sealed class BlockStore
     public async ValueTask<ObjectReadResult> ReadAsync(ObjectKey key, IReadOnlyList<ObjectRange> ranges, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ranges);
-        var path = ObjectPath.Resolve(ObjectsRoot, key);
+        var path = ObjectPath.Resolve(StripesRoot, key);
         ObjectRequests.ValidateRanges(ranges);
 
         SafeFileHandle handle;
@@ -113,17 +123,17 @@ public sealed class BlockStore
         }
     }
 
-    /// <summary>Throws <see cref="BlockStoreException"/> (InvalidArgument) if <paramref name="key"/> cannot name an object here.</summary>
-    public void Validate(ObjectKey key) => _ = ObjectPath.Resolve(ObjectsRoot, key);
+    /// <summary>Throws <see cref="BlockStoreException"/> (InvalidArgument) if <paramref name="key"/> cannot name an object (generation 0).</summary>
+    public void Validate(ObjectKey key) => _ = ObjectPath.Resolve(StripesRoot, key);
 
     /// <summary>
-    /// Removes an object, and its name's directory if that was the last thing in it; removing a missing
-    /// object succeeds. Files kept beside the object (a stage, epoch marks) are their owner's to remove first.
+    /// Removes an object; removing a missing object succeeds. Files kept beside the object (a stage,
+    /// epoch marks) are their owner's to remove first. The 256 directories stay.
     /// </summary>
     /// <returns>Whether the object existed.</returns>
     public bool Delete(ObjectKey key)
     {
-        var path = ObjectPath.Resolve(ObjectsRoot, key);
+        var path = ObjectPath.Resolve(StripesRoot, key);
         bool existed;
         try
         {
@@ -139,7 +149,6 @@ public sealed class BlockStore
             throw IoErrors.Failure(_logger, "delete", key, ex);
         }
 
-        ObjectFiles.TryRemoveEmptyDirectory(path.Directory);
         return existed;
     }
 

@@ -9,7 +9,8 @@ namespace Pfs.FileServer.Storage;
 /// </summary>
 internal static class ObjectFiles
 {
-    // A concurrent delete can remove the object's directory between our CreateDirectory and open.
+    // Something outside the server (an operator tidying up) can remove an object's directory between
+    // our CreateDirectory and open; the server itself never removes one once made.
     private const int MaxOpenAttempts = 10;
 
     private const FileShare SharedAccess = FileShare.ReadWrite | FileShare.Delete;
@@ -21,8 +22,8 @@ internal static class ObjectFiles
     /// <summary>Opens <paramref name="file"/> in <paramref name="directory"/> (making the directory if needed) for writing.</summary>
     public static SafeFileHandle OpenForWrite(string directory, string file, FileMode mode, FileAccess access)
     {
-        // A delete of the last other generation may remove objects/<name> at any moment; whichever step
-        // notices, make the directory again. Real failures (no space, no permission) repeat and surface.
+        // Whichever step notices the directory gone, make it again. Real failures (no space, no
+        // permission) repeat and surface.
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -108,10 +109,12 @@ internal static class ObjectFiles
     }
 
     /// <summary>
-    /// Replaces <paramref name="file"/> with <paramref name="bytes"/> so that a reader (or a crash) sees
-    /// the old contents or the new, never part of either: written beside it, then renamed over it.
+    /// Replaces <paramref name="file"/> with <paramref name="bytes"/> so that a reader (or a process
+    /// crash) sees the old contents or the new, never part of either: written beside it, then renamed
+    /// over it. With <paramref name="durable"/> the same holds across a power cut: the new contents and
+    /// the rename are flushed to stable storage before this returns.
     /// </summary>
-    public static void ReplaceAtomically(string directory, string file, ReadOnlySpan<byte> bytes)
+    public static void ReplaceAtomically(string directory, string file, ReadOnlySpan<byte> bytes, bool durable = false)
     {
         var temp = $"{file}.{Guid.NewGuid():N}.tmp";
         try
@@ -119,10 +122,17 @@ internal static class ObjectFiles
             using (var handle = OpenForWrite(directory, temp, FileMode.CreateNew, FileAccess.Write))
             {
                 RandomAccess.Write(handle, bytes, 0);
+                if (durable)
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
             }
 
-            // The temporary file keeps the directory from being removed as empty, so the rename finds it.
             File.Move(temp, file, overwrite: true);
+            if (durable)
+            {
+                DirectorySync.Flush(directory);
+            }
         }
         catch
         {
@@ -166,8 +176,7 @@ internal static class ObjectFiles
         }
         catch (IOException)
         {
-            // Not empty (other generations, or a writer just created an object) or already gone:
-            // either way the directory is someone else's to keep or remove.
+            // Not empty, or already gone: either way it is someone else's to keep or remove.
         }
         catch (UnauthorizedAccessException)
         {

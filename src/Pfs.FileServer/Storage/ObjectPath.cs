@@ -1,38 +1,29 @@
 using System.Globalization;
-using Pfs.Protocol;
 
 namespace Pfs.FileServer.Storage;
 
-/// <summary>Where a stripe object lives: <c>objects/&lt;name&gt;/&lt;generation as 16 hex digits&gt;</c>.</summary>
+/// <summary>
+/// Where a stripe object lives: <c>stripes/&lt;last two hex digits&gt;/&lt;generation as 16 hex digits&gt;</c>.
+/// The generation alone names it (a rename of the file changes nothing here), and its hex digits are
+/// the only thing a request puts into a path, so no request can reach outside the stripes root. The
+/// last two digits pick one of 256 directories: generations are handed out in sequence, so the low
+/// digits spread a server's objects evenly.
+/// </summary>
 internal readonly record struct ObjectPath(string Directory, string File)
 {
-    /// <summary>Maps <paramref name="key"/> under <paramref name="objectsRoot"/> (a full path), or refuses it.</summary>
-    public static ObjectPath Resolve(string objectsRoot, ObjectKey key)
+    /// <summary>Maps <paramref name="generation"/> under <paramref name="stripesRoot"/> (a full path), or refuses it.</summary>
+    public static ObjectPath Resolve(string stripesRoot, ulong generation)
     {
-        if (PfsNames.Validate(key.Name) is { } why)
-        {
-            throw new BlockStoreException(BlockStoreError.InvalidArgument, why);
-        }
-
-        if (key.Generation == 0)
+        if (generation == 0)
         {
             throw new BlockStoreException(BlockStoreError.InvalidArgument, "an object's generation must not be 0");
         }
 
-        var directory = Path.Join(objectsRoot, key.Name);
-        var file = Path.Join(directory, key.Generation.ToString("x16", CultureInfo.InvariantCulture));
-
-        // PfsNames already rules out separators and dot names; this catches whatever a platform's
-        // path rules would still rewrite (trailing dots on Windows, say), so no name can ever
-        // reach outside the objects root or alias another object.
-        var full = Path.GetFullPath(file);
-        if (!string.Equals(full, file, StringComparison.Ordinal)
-            || !string.Equals(Path.GetDirectoryName(full), directory, StringComparison.Ordinal)
-            || !string.Equals(Path.GetDirectoryName(directory), objectsRoot, StringComparison.Ordinal))
-        {
-            throw new BlockStoreException(BlockStoreError.InvalidArgument, "the file name cannot be stored on this server");
-        }
-
-        return new ObjectPath(directory, file);
+        var hex = generation.ToString("x16", CultureInfo.InvariantCulture);
+        var directory = Path.Join(stripesRoot, hex[^2..]);
+        return new ObjectPath(directory, Path.Join(directory, hex));
     }
+
+    /// <summary>The path of <paramref name="key"/>'s object (its name plays no part).</summary>
+    public static ObjectPath Resolve(string stripesRoot, ObjectKey key) => Resolve(stripesRoot, key.Generation);
 }

@@ -5,24 +5,32 @@ using Pfs.Protocol;
 namespace Pfs.FileServer.Storage.Staging;
 
 /// <summary>
-/// The on-disk record of which ranges of a stage's shadow hold staged bytes, beside the object as
-/// <c>&lt;object&gt;.stage.log</c>: a 16-byte header (the magic "PFSSTG01", then the writer's epoch) and
-/// one 16-byte record (offset, length; little-endian) per run of bytes. A record is appended only after
-/// its bytes are in the shadow, so whatever the log names exists there; calls appending at once take
-/// disjoint slots.
+/// The on-disk record of what a stage changes, beside the object as <c>&lt;object&gt;.stage.log</c>: a
+/// 16-byte header (the magic "PFSSTG01", then the writer's epoch) and 16-byte records (two little-endian
+/// 64-bit numbers) in the order they were made, of two kinds:
+/// <list type="bullet">
+/// <item>(offset, length &gt; 0): a run of staged bytes. Appended only after its bytes are in the shadow,
+/// so whatever the log names exists there; calls appending at once take disjoint slots.</item>
+/// <item>(length, -1): a cut (truncate) of the writer's view to that length. A cut runs alone in its
+/// stage (see <see cref="Stage.Enter"/>), so it lies between the runs staged before it and after it.
+/// Logs written before truncates existed have none, and load as they always did.</item>
+/// </list>
 /// </summary>
-internal sealed class StageLog : IDisposable
+internal sealed class StageLog
 {
     private const string Suffix = ".stage.log";
     private const int HeaderBytes = 16;
     private const int RecordBytes = 16;
     private const ulong Magic = 0x3130_4754_5353_4650; // "PFSSTG01" little-endian
+    private const long CutMark = -1;
 
     private readonly string _file;
-    private readonly SafeFileHandle _handle;
+
+    // Open only while the stage's calls run (see Stage.OpenHandles); opened and closed under its lock.
+    private SafeFileHandle? _handle;
     private long _length;
 
-    private StageLog(string file, SafeFileHandle handle, long length)
+    private StageLog(string file, SafeFileHandle? handle, long length)
     {
         _file = file;
         _handle = handle;
@@ -53,12 +61,12 @@ internal sealed class StageLog : IDisposable
     }
 
     /// <summary>
-    /// Reopens the log an earlier run left for the object at <paramref name="path"/>, adding the ranges it
-    /// records to <paramref name="extents"/>.
+    /// Reopens the log an earlier run left for the object at <paramref name="path"/>, replaying what it
+    /// records into <paramref name="changes"/>.
     /// </summary>
     /// <returns>The log, or null if there is none or it is not a stage log (the caller removes it).</returns>
     /// <exception cref="FileNotFoundException">The log vanished while being read.</exception>
-    public static StageLog? Reopen(ObjectPath path, out ulong epoch, IntervalSet extents)
+    public static StageLog? Reopen(ObjectPath path, out ulong epoch, StagedChanges changes)
     {
         var file = FileOf(path);
         epoch = 0;
@@ -79,13 +87,16 @@ internal sealed class StageLog : IDisposable
             // A record slot a crash left unwritten reads as zeros; anything out of range is damage.
             if (length > 0 && start >= 0 && start <= PfsLimits.MaxObjectBytes - length)
             {
-                extents.Add(start, length);
+                changes.Add(start, length);
+            }
+            else if (length == CutMark && start is >= 0 and <= PfsLimits.MaxObjectBytes)
+            {
+                changes.Cut(start);
             }
         }
 
         // Appends go after the last whole record, over any torn one.
-        var handle = ObjectFiles.OpenExisting(file, FileAccess.ReadWrite);
-        return new StageLog(file, handle, HeaderBytes + (records * RecordBytes));
+        return new StageLog(file, handle: null, HeaderBytes + (records * RecordBytes));
     }
 
     /// <summary>True if the object at <paramref name="path"/> has a stage log.</summary>
@@ -123,15 +134,35 @@ internal sealed class StageLog : IDisposable
         }
 
         var at = Interlocked.Add(ref _length, bytes.Length) - bytes.Length;
-        await RandomAccess.WriteAsync(_handle, bytes, at, cancellationToken).ConfigureAwait(false);
+        await RandomAccess.WriteAsync(Handle, bytes, at, cancellationToken).ConfigureAwait(false);
         return runs;
     }
 
-    /// <summary>Puts what was appended on stable storage.</summary>
-    public void Flush() => RandomAccess.FlushToDisk(_handle);
+    /// <summary>Appends a cut of the writer's view to <paramref name="length"/> bytes.</summary>
+    public async ValueTask AppendCutAsync(long length, CancellationToken cancellationToken)
+    {
+        var record = new byte[RecordBytes];
+        BinaryPrimitives.WriteInt64LittleEndian(record, length);
+        BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(8), CutMark);
+        var at = Interlocked.Add(ref _length, RecordBytes) - RecordBytes;
+        await RandomAccess.WriteAsync(Handle, record, at, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <summary>Removes the log file; the stage it recorded is settled. Dispose first.</summary>
+    /// <summary>Puts what was appended on stable storage.</summary>
+    public void Flush() => RandomAccess.FlushToDisk(Handle);
+
+    /// <summary>Removes the log file; the stage it recorded is settled. Close first.</summary>
     public void Delete() => File.Delete(_file);
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Opens the log for appending, unless it is open.</summary>
+    public void Open() => _handle ??= ObjectFiles.OpenExisting(_file, FileAccess.ReadWrite);
+
+    /// <summary>Closes the log, if open.</summary>
+    public void Close()
+    {
+        _handle?.Dispose();
+        _handle = null;
+    }
+
+    private SafeFileHandle Handle => _handle ?? throw new InvalidOperationException("the stage log is not open");
 }

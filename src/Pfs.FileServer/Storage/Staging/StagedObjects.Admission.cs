@@ -5,24 +5,52 @@ namespace Pfs.FileServer.Storage.Staging;
 public sealed partial class StagedObjects
 {
     // Admits a call of writer `access`: refuses a stale epoch, settles an older stage, raises the floor.
-    // Returns the writer's own stage with the call counted in (made if `create`), or null.
-    private async ValueTask<Stage?> AdmitAsync(ObjectState state, ObjectAccess access, bool create, CancellationToken cancellationToken)
+    // Returns the writer's own stage with the call counted in (made if `create`), or null. An `exclusive`
+    // call (one that cuts) runs alone in the stage: it waits for the calls inside, later ones wait for it.
+    private async ValueTask<Stage?> AdmitAsync(ObjectState state, ObjectAccess access, bool create, bool exclusive, CancellationToken cancellationToken)
     {
-        lock (state)
+        while (true)
         {
-            ThrowIfStale(state, access.Epoch);
-            if (state.Stage is { Closing: false } current && current.Epoch == access.Epoch)
+            Task? wait = null;
+            Stage? own = null;
+            lock (state)
             {
-                current.InFlight++;
-                return current;
+                ThrowIfStale(state, access.Epoch);
+                if (state.Stage is { Closing: false } current && current.Epoch == access.Epoch)
+                {
+                    wait = current.Enter(exclusive, out var entered);
+                    own = entered ? current : null;
+                }
+                else if (state.Stage is null && access.Epoch == state.Floor && !create)
+                {
+                    return null;
+                }
             }
 
-            if (state.Stage is null && access.Epoch == state.Floor && !create)
+            if (own is null && wait is null)
             {
-                return null;
+                (own, wait) = await AdmitUnderGateAsync(state, access, create, exclusive, cancellationToken).ConfigureAwait(false);
+                if (own is null && wait is null)
+                {
+                    return null;
+                }
             }
+
+            if (own is not null)
+            {
+                return await WaitForQuietAsync(state, own, wait, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A call that runs alone is inside the stage: wait for it to finish, then try again.
+            await wait!.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    // The slow path of admission, under the gate: settles an older stage, raises the floor, makes the
+    // stage. Returns the stage entered (with what it must wait for before it may go on), or no stage and
+    // the call running alone to wait for, or neither (nothing to enter).
+    private async ValueTask<(Stage? Stage, Task? Wait)> AdmitUnderGateAsync(ObjectState state, ObjectAccess access, bool create, bool exclusive, CancellationToken cancellationToken)
+    {
         using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
         {
             Stage? older;
@@ -37,8 +65,8 @@ public sealed partial class StagedObjects
                         throw Stale(access.Epoch, "its writes are being committed or dropped");
                     }
 
-                    staged.InFlight++;
-                    return staged;
+                    var wait = staged.Enter(exclusive, out var entered);
+                    return (entered ? staged : null, wait);
                 }
 
                 // The floor rises first, so no write of the older epoch is admitted from here on.
@@ -58,35 +86,54 @@ public sealed partial class StagedObjects
 
             if (!create)
             {
-                return null;
+                return (null, null);
             }
 
             var stage = CreateStage(state, access.Epoch);
             lock (state)
             {
                 state.Stage = stage;
-                stage.InFlight++;
+
+                // The stage is new, so nothing is inside it to wait for.
+                _ = stage.Enter(exclusive, out _);
             }
 
-            return stage;
+            return (stage, null);
         }
     }
 
-    private static void Leave(ObjectState state, Stage stage)
+    // An exclusive call that got in waits for the calls already inside; if it gives up, it leaves.
+    private static async ValueTask<Stage> WaitForQuietAsync(ObjectState state, Stage stage, Task? quiet, CancellationToken cancellationToken)
+    {
+        if (quiet is null)
+        {
+            return stage;
+        }
+
+        try
+        {
+            await quiet.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Leave(state, stage, exclusive: true);
+            throw;
+        }
+
+        return stage;
+    }
+
+    private static void Leave(ObjectState state, Stage stage, bool exclusive = false)
     {
         lock (state)
         {
-            stage.InFlight--;
-            if (stage.InFlight == 0 && stage.Drained is { } drained)
-            {
-                stage.Drained = null;
-                drained.TrySetResult();
-            }
+            stage.Leave(exclusive);
         }
     }
 
     private static void ThrowIfStale(ObjectState state, ulong epoch)
     {
+        ThrowIfDeleted(state);
         if (epoch < state.Floor)
         {
             throw Stale(epoch, "a newer writer has written this object");
@@ -98,17 +145,34 @@ public sealed partial class StagedObjects
         }
     }
 
+    // Under the state's lock.
+    private static void ThrowIfDeleted(ObjectState state)
+    {
+        if (state.Deleted)
+        {
+            throw new BlockStoreException(BlockStoreError.Deleted, $"generation {state.Key.Generation} was deleted on this file server");
+        }
+    }
+
     private static BlockStoreException Stale(ulong epoch, string why) =>
         new(BlockStoreError.StaleEpoch, $"stale writer: epoch {epoch} is finished on this server ({why})");
 
+    // Makes a stage, unless the server holds as many as it may.
     private Stage CreateStage(ObjectState state, ulong epoch)
     {
+        if (Interlocked.Increment(ref _liveStages) > _maxStages)
+        {
+            Interlocked.Decrement(ref _liveStages);
+            throw new BlockStoreException(BlockStoreError.Busy, $"too many writers in progress on this file server ({_maxStages}); retry");
+        }
+
         try
         {
             return Stage.Create(state.Path, epoch);
         }
         catch (Exception ex) when (IoErrors.IsIo(ex))
         {
+            Interlocked.Decrement(ref _liveStages);
             throw IoErrors.Failure(_logger, "write", state.Key, ex);
         }
     }

@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Pfs.FileServer.Storage.Staging;
 
-// Applying a stage: its bytes become the object's, on stable storage, before the stage's log goes.
+// Applying a stage: its cuts and bytes become the object's, on stable storage, before the stage's log goes.
 public sealed partial class StagedObjects
 {
     private const int CopyChunkBytes = 1024 * 1024;
@@ -24,21 +24,23 @@ public sealed partial class StagedObjects
 
         using (shadow)
         {
-            RandomAccess.FlushToDisk(shadow);
             if (!await CopyUnlessCoveredAsync(path, stage, shadow).ConfigureAwait(false))
             {
                 return;
             }
+
+            RandomAccess.FlushToDisk(shadow);
         }
 
-        // Every old byte was rewritten: the shadow is the new object. rename(2) is atomic, and the
+        // The shadow holds the whole new object. rename(2) is atomic, and the
         // directory is flushed so the new name survives a power cut, not only a process kill.
         File.Move(stage.ShadowPath, path.File, overwrite: true);
         DirectorySync.Flush(path.Directory);
     }
 
-    // Copies the staged ranges into the object and removes the shadow, unless the stage covers every byte
-    // the object has (then returns true: renaming is cheaper and just as safe).
+    // Cuts the object where the writer cut it and copies the staged ranges into it, then removes the
+    // shadow; unless the shadow holds the writer's whole view of the object (then returns true: renaming
+    // is cheaper and just as safe, and the shadow has been cut to the view's length).
     private static async ValueTask<bool> CopyUnlessCoveredAsync(ObjectPath path, Stage stage, SafeFileHandle shadow)
     {
         long objectLength;
@@ -51,8 +53,15 @@ public sealed partial class StagedObjects
             objectLength = 0;
         }
 
-        if (stage.Extents.CoversPrefix(objectLength))
+        var changes = stage.Changes;
+        if (changes.ShadowHoldsView(objectLength))
         {
+            if (changes.CutBase is not null)
+            {
+                // A crash between logging a cut and cutting the shadow leaves bytes past the view in it.
+                RandomAccess.SetLength(shadow, changes.ViewLength(objectLength));
+            }
+
             return true;
         }
 
@@ -61,7 +70,14 @@ public sealed partial class StagedObjects
         {
             using (var target = ObjectFiles.OpenForWrite(path.Directory, path.File, FileMode.OpenOrCreate, FileAccess.Write))
             {
-                foreach (var (start, length) in stage.Extents.Ranges())
+                // Cut (or extend with zeros) first, so bytes the writer cut away never come back. Run again
+                // after a failure, this cuts copied ranges too, and the copy below puts them back.
+                if (changes.CutBase is { } cut)
+                {
+                    RandomAccess.SetLength(target, cut);
+                }
+
+                foreach (var (start, length) in changes.Extents.Ranges())
                 {
                     var end = start + length;
                     for (var at = start; at < end;)
@@ -77,6 +93,12 @@ public sealed partial class StagedObjects
                         await RandomAccess.WriteAsync(target, buffer.AsMemory(0, chunk), at).ConfigureAwait(false);
                         at += chunk;
                     }
+                }
+
+                // A later cut past the first one extends the view with zeros.
+                if (changes.CutBase is not null && RandomAccess.GetLength(target) < changes.CutLength)
+                {
+                    RandomAccess.SetLength(target, changes.CutLength);
                 }
 
                 RandomAccess.FlushToDisk(target);

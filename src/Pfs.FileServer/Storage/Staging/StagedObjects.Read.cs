@@ -7,37 +7,52 @@ public sealed partial class StagedObjects
 {
     /// <summary>
     /// Reads ranges of an object as <paramref name="access"/> may see it: the writer holding the
-    /// object's stage sees its staged bytes over the object's; everyone else sees committed bytes only
+    /// object's stage sees the object as its staged bytes and cuts changed it (see
+    /// <see cref="StagedChanges"/>); everyone else sees committed bytes only
     /// (after the stage is settled, if their capability shows it to be finished).
     /// </summary>
     public async ValueTask<ObjectReadResult> ReadAsync(ObjectKey key, ObjectAccess access, IReadOnlyList<ObjectRange> ranges, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ranges);
-        var path = ObjectPath.Resolve(_store.ObjectsRoot, key);
+        var path = ObjectPath.Resolve(_store.StripesRoot, key);
         ObjectRequests.ValidateRanges(ranges);
         var state = await GetStateAsync(key, path, cancellationToken).ConfigureAwait(false);
 
-        Stage? own = null;
-        var settle = false;
-        lock (state)
+        Stage? own;
+        while (true)
         {
-            if (state.Stage is { } stage)
+            Task? wait = null;
+            own = null;
+            var settle = false;
+            lock (state)
             {
-                if (access.Write && stage.Epoch == access.Epoch && !stage.Closing)
+                ThrowIfDeleted(state);
+                if (state.Stage is { } stage)
                 {
-                    own = stage;
-                    stage.InFlight++;
-                }
-                else
-                {
-                    settle = IsFinishedFor(stage, access);
+                    if (access.Write && stage.Epoch == access.Epoch && !stage.Closing)
+                    {
+                        wait = stage.Enter(exclusive: false, out var entered);
+                        own = entered ? stage : null;
+                    }
+                    else
+                    {
+                        settle = IsFinishedFor(stage, access);
+                    }
                 }
             }
-        }
 
-        if (settle)
-        {
-            await SettleFinishedAsync(state, access, cancellationToken).ConfigureAwait(false);
+            if (settle)
+            {
+                await SettleFinishedAsync(state, access, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (wait is null)
+            {
+                break;
+            }
+
+            // The writer's own cut is running: read what it leaves.
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (own is null)
@@ -58,25 +73,40 @@ public sealed partial class StagedObjects
     private async ValueTask<ObjectReadResult> ReadThroughStageAsync(ObjectState state, Stage stage, IReadOnlyList<ObjectRange> ranges, CancellationToken cancellationToken)
     {
         var staged = new List<(long Start, long Length)>[ranges.Count];
-        long stagedEnd;
+        long viewEnd;
+        long? cutBase;
         lock (state)
         {
-            stagedEnd = stage.Extents.End;
+            viewEnd = Math.Max(stage.Changes.CutLength, stage.Changes.Extents.End);
+            cutBase = stage.Changes.CutBase;
             for (var i = 0; i < ranges.Count; i++)
             {
-                staged[i] = stage.Extents.Intersect(ranges[i].Offset, ranges[i].Length);
+                staged[i] = stage.Changes.Extents.Intersect(ranges[i].Offset, ranges[i].Length);
             }
         }
 
         using var committed = await _store.ReadAsync(state.Key, ranges, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            stage.OpenHandles();
+        }
+        catch (Exception ex) when (IoErrors.IsIo(ex))
+        {
+            throw IoErrors.Failure(_logger, "read", state.Key, ex);
+        }
 
-        // A range sees as far as the longer of the object and the stage; what neither holds reads as zeros.
+        // A range sees as far as the longer of the object (as far as the writer did not cut it) and the
+        // stage (its bytes and its cuts); what neither holds reads as zeros.
+        var visible = new int[ranges.Count];
         var lengths = new int[ranges.Count];
         long total = 0;
         for (var i = 0; i < ranges.Count; i++)
         {
-            var throughStage = Math.Clamp(stagedEnd - ranges[i].Offset, 0, ranges[i].Length);
-            lengths[i] = (int)Math.Max(committed.Data[i].Length, throughStage);
+            visible[i] = cutBase is { } cut
+                ? (int)Math.Clamp(cut - ranges[i].Offset, 0, committed.Data[i].Length)
+                : committed.Data[i].Length;
+            var throughStage = Math.Clamp(viewEnd - ranges[i].Offset, 0, ranges[i].Length);
+            lengths[i] = (int)Math.Max(visible[i], throughStage);
             total += lengths[i];
         }
 
@@ -88,8 +118,8 @@ public sealed partial class StagedObjects
             for (var i = 0; i < ranges.Count; i++)
             {
                 var slot = buffer.AsMemory(position, lengths[i]);
-                committed.Data[i].CopyTo(slot);
-                slot.Span[committed.Data[i].Length..].Clear();
+                committed.Data[i][..visible[i]].CopyTo(slot);
+                slot.Span[visible[i]..].Clear();
                 foreach (var (start, length) in staged[i])
                 {
                     var part = slot.Slice((int)(start - ranges[i].Offset), (int)length);

@@ -1,5 +1,3 @@
-using Pfs.Protocol;
-
 namespace Pfs.FileServer.Storage.Staging;
 
 // What a previous run of this server left beside an object: its marks, and a stage if one was being
@@ -9,6 +7,14 @@ public sealed partial class StagedObjects
     private void Recover(ObjectState state)
     {
         var path = state.Path;
+        if (_store.Deleted.Contains(state.Key.Generation))
+        {
+            // Whatever a crash in the middle of its delete left goes now.
+            state.Deleted = true;
+            RemoveFiles(state);
+            return;
+        }
+
         var marks = EpochMarks.Read(path);
         (state.Floor, state.Sealed) = (marks.Floor, marks.Sealed);
 
@@ -27,8 +33,8 @@ public sealed partial class StagedObjects
             return;
         }
 
-        var extents = new IntervalSet();
-        var log = StageLog.Reopen(path, out var epoch, extents);
+        var changes = new StagedChanges();
+        var log = StageLog.Reopen(path, out var epoch, changes);
         if (log is null)
         {
             Log.Unreadable(_logger, state.Key.Name, state.Key.Generation);
@@ -37,8 +43,9 @@ public sealed partial class StagedObjects
             return;
         }
 
-        state.Stage = Stage.Reopen(path, epoch, log, extents);
+        state.Stage = Stage.Reopen(path, epoch, log, changes);
+        Interlocked.Increment(ref _liveStages);
         state.Floor = Math.Max(state.Floor, epoch);
-        Log.Recovered(_logger, state.Key.Name, state.Key.Generation, epoch, extents.Count);
+        Log.Recovered(_logger, state.Key.Name, state.Key.Generation, epoch, changes.Extents.Count);
     }
 }

@@ -33,23 +33,54 @@ namespace Pfs.FileServer.Storage.Staging;
 /// </summary>
 public sealed partial class StagedObjects
 {
+    /// <summary>Default for the most stages one server keeps at once (<see cref="FileServerOptions.MaxStages"/>).</summary>
+    public const int DefaultMaxStages = 4096;
+
     private readonly BlockStore _store;
     private readonly ILogger<StagedObjects> _logger;
-    private readonly ConcurrentDictionary<ObjectKey, ObjectState> _states = new();
+    private readonly int _maxStages;
 
-    public StagedObjects(BlockStore store, ILogger<StagedObjects> logger)
+    // By generation: the name in a key is only what its caller called the file.
+    private readonly ConcurrentDictionary<ulong, ObjectState> _states = new();
+
+    // Stages in memory: made, or found at load, and not yet settled.
+    private int _liveStages;
+
+    /// <param name="store">The committed objects.</param>
+    /// <param name="logger">Where settling and recovery are logged.</param>
+    /// <param name="maxStages">Most stages kept at once: a new writer beyond it is refused as busy (retry later).</param>
+    public StagedObjects(BlockStore store, ILogger<StagedObjects> logger, int maxStages = DefaultMaxStages)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxStages, 1);
         _store = store;
         _logger = logger;
+        _maxStages = maxStages;
+    }
+
+    /// <summary>Stages held now (each one writer's staged bytes of one object).</summary>
+    public int LiveStages => Volatile.Read(ref _liveStages);
+
+    // For tests: the object's stage, if it is loaded and has one.
+    internal Stage? StageOf(ObjectKey key)
+    {
+        if (!_states.TryGetValue(key.Generation, out var state))
+        {
+            return null;
+        }
+
+        lock (state)
+        {
+            return state.Stage;
+        }
     }
 
     // The object's state, loaded from disk on first use. `path` is the key's, already resolved (and so
     // the key validated): nothing is kept for a key that names no object.
     private async ValueTask<ObjectState> GetStateAsync(ObjectKey key, ObjectPath path, CancellationToken cancellationToken)
     {
-        var state = _states.GetOrAdd(key, static (key, path) => new ObjectState(key, path), path);
+        var state = _states.GetOrAdd(key.Generation, static (_, arg) => new ObjectState(arg.key, arg.path), (key, path));
         if (state.Loaded)
         {
             return state;

@@ -129,18 +129,18 @@ public sealed class LockingTests(ClusterFixture fixture)
             await file.WriteAsync(TestData.Bytes(4000, seed: 3), 0);
         }
 
-        Assert.Equal(3, StripeObjects(name).Count);
+        var fileId = await StripeObjectFiles.FileIdAsync(fixture.Cluster, name);
+        Assert.Equal(3, StripeObjects(fileId).Count);
         await client.DeleteAsync(name);
 
-        Assert.Empty(StripeObjects(name));
+        Assert.Empty(StripeObjects(fileId));
         Assert.DoesNotContain(await client.ListAsync(), f => f.Name == name);
     }
 
-    private List<string> StripeObjects(string name) =>
+    // What the servers keep of the generation's bytes: the objects and any stage.
+    private List<string> StripeObjects(ulong fileId) =>
         Enumerable.Range(0, 3)
-            .Select(i => Path.Combine(fixture.Cluster.DataRoot, $"fs{i}"))
-            .Where(Directory.Exists)
-            .SelectMany(dir => Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".epoch", StringComparison.Ordinal)))
-            .Where(p => p.Contains(Path.DirectorySeparatorChar + name + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .SelectMany(i => new[] { string.Empty, ".stage", ".stage.log" }.Select(suffix => StripeObjectFiles.PathOf(fixture.Cluster, i, fileId) + suffix))
+            .Where(File.Exists)
             .ToList();
 }

@@ -80,13 +80,10 @@ public sealed class ReadWriteTests(ClusterFixture fixture, ITestOutputHelper out
         }
 
         // Server k holds blocks k, k+3, k+6, in that order, and nothing else.
+        var fileId = await StripeObjectFiles.FileIdAsync(fixture.Cluster, name);
         for (var server = 0; server < 3; server++)
         {
-            var objects = Directory.GetFiles(Path.Combine(fixture.Cluster.DataRoot, $"fs{server}"), "*", SearchOption.AllDirectories)
-                .Where(p => !p.EndsWith(".epoch", StringComparison.Ordinal))
-                .Where(p => p.Contains(Path.DirectorySeparatorChar + name + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                .ToList();
-            var stripe = await File.ReadAllBytesAsync(Assert.Single(objects));
+            var stripe = await File.ReadAllBytesAsync(StripeObjectFiles.PathOf(fixture.Cluster, server, fileId));
             Assert.Equal(3 * 512, stripe.Length);
             for (var row = 0; row < 3; row++)
             {

@@ -21,7 +21,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
     public FileServerEndToEndTests(FileServerFixture server)
     {
         _server = server;
-        _client = new FileService.FileServiceClient(server.Channel);
+        _client = new FileService.FileServiceClient(server.Channel.WithCapabilityHeader());
     }
 
     private static DateTime Deadline => DateTime.UtcNow.Add(TestTimeout);
@@ -80,19 +80,20 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
     [Fact]
     public async Task ConcurrentLargeReadsEachGetTheirOwnBytes()
     {
-        // Arrange: distinct contents, so a pooled buffer handed back too early would show up as wrong bytes
+        // Arrange: distinct contents (and generations, which alone name objects), so a pooled buffer
+        // handed back too early would show up as wrong bytes
         const int Objects = 8;
         const int Size = 2 * 1024 * 1024;
         for (var i = 0; i < Objects; i++)
         {
             await _client.WriteBytesAsync(
-                new WriteBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = $"e2e-large-{i}", Generation = 1 }), Object = new ObjectId { Name = $"e2e-large-{i}", Generation = 1 }, Segments = { new WriteSegment { Data = ByteString.CopyFrom(Pattern(Size, seed: i)) } } },
+                new WriteBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = $"e2e-large-{i}", Generation = 0x1000 + (ulong)i }), Object = new ObjectId { Name = $"e2e-large-{i}", Generation = 0x1000 + (ulong)i }, Segments = { new WriteSegment { Data = ByteString.CopyFrom(Pattern(Size, seed: i)) } } },
                 deadline: Deadline);
         }
 
         // Act
         var replies = await Task.WhenAll(Enumerable.Range(0, Objects * 4).Select(n => _client.ReadBytesAsync(
-            new ReadBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = $"e2e-large-{n % Objects}", Generation = 1 }), Object = new ObjectId { Name = $"e2e-large-{n % Objects}", Generation = 1 }, Ranges = { new ByteRange { Offset = 0, Length = Size } } },
+            new ReadBytesRequest { Capability = TestCaps.Write(new ObjectId { Name = $"e2e-large-{n % Objects}", Generation = 0x1000 + (ulong)(n % Objects) }), Object = new ObjectId { Name = $"e2e-large-{n % Objects}", Generation = 0x1000 + (ulong)(n % Objects) }, Ranges = { new ByteRange { Offset = 0, Length = Size } } },
             deadline: Deadline).ResponseAsync));
 
         // Assert
@@ -106,7 +107,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
     public async Task LargestBlockRoundTripsInOneCall()
     {
         // Arrange
-        var id = new ObjectId { Name = "e2e-largest-block", Generation = 1 };
+        var id = new ObjectId { Name = "e2e-largest-block", Generation = 0xB10C };
         var block = Pattern(BlockSizes.Max, seed: 9);
 
         // Act
@@ -127,34 +128,106 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         // Act
         var first = await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = TestCaps.Write(id ), Object = id }, deadline: Deadline);
         var second = await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = TestCaps.Write(id ), Object = id }, deadline: Deadline);
-        var read = await _client.ReadBytesAsync(new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = 3 } } }, deadline: Deadline);
+        var read = await Assert.ThrowsAsync<RpcException>(() => _client.ReadBytesAsync(new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = 3 } } }, deadline: Deadline).ResponseAsync);
 
         // Assert
         Assert.True(first.Existed);
         Assert.False(second.Existed);
-        Assert.True(read.Data[0].IsEmpty);
+        Assert.Equal(StatusCode.NotFound, read.StatusCode);
     }
 
     [Fact]
-    public async Task BadRequestsGetPreciseStatusCodesOverTheWire()
+    public async Task BadRequestsGetPreciseStatusCodesOverTheWireAndANameIsNeverAPath()
     {
         // Arrange: the whole tree around the data directory, wherever an escape would land
-        var escape = new ObjectId { Name = "../escape", Generation = 1 };
-        var far = new ObjectId { Name = "e2e-far", Generation = 1 };
+        var escape = new ObjectId { Name = "../escape", Generation = 0xE5CA9E };
+        var far = new ObjectId { Name = "e2e-far", Generation = 0xFA7 };
         var before = _server.Tree();
 
         // Act
-        var badName = await Record.ExceptionAsync(() => _client.WriteBytesAsync(
+        await _client.WriteBytesAsync(
             new WriteBytesRequest { Capability = TestCaps.Write(escape), Object = escape, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
+            deadline: Deadline);
+        var generationZero = await Assert.ThrowsAsync<RpcException>(() => _client.WriteBytesAsync(
+            new WriteBytesRequest { Capability = TestCaps.Write(new ObjectId()), Object = new ObjectId(), Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
             deadline: Deadline).ResponseAsync);
-        var farOffset = await Record.ExceptionAsync(() => _client.ReadBytesAsync(
+        var farOffset = await Assert.ThrowsAsync<RpcException>(() => _client.ReadBytesAsync(
             new ReadBytesRequest { Capability = TestCaps.Write(far), Object = far, Ranges = { new ByteRange { Offset = long.MaxValue, Length = 1 } } },
             deadline: Deadline).ResponseAsync);
 
-        // Assert: nothing written anywhere, then the codes
-        Assert.Equal(before, _server.Tree());
-        Assert.Equal(StatusCode.InvalidArgument, Assert.IsType<RpcException>(badName).StatusCode);
-        Assert.Equal(StatusCode.OutOfRange, Assert.IsType<RpcException>(farOffset).StatusCode);
+        // Assert
+        Assert.Equal(StatusCode.InvalidArgument, generationZero.StatusCode);
+        Assert.Equal(StatusCode.OutOfRange, farOffset.StatusCode);
+        // The name is only a label: the write landed under its generation and nowhere else.
+        var stripeDirectory = Path.GetRelativePath(Path.GetDirectoryName(_server.DataDirectory)!, Path.Join(_server.DataDirectory, "stripes", "9e")).Replace('\\', '/');
+        var added = _server.Tree().Except(before).ToList();
+        Assert.NotEmpty(added);
+        Assert.All(added, path => Assert.StartsWith(stripeDirectory, path, StringComparison.Ordinal));
+        Assert.Contains(stripeDirectory + "/0000000000e5ca9e.stage", added);
+        Assert.False(Directory.Exists(Path.Join(_server.DataDirectory, "stripes", "a7")));
+    }
+
+    [Fact]
+    public async Task AStagedTruncateCutsTheObjectAtTheCommitAndAHoleReadsAsZeros()
+    {
+        // Arrange: a committed object of 1 MiB
+        var id = new ObjectId { Name = "dir/e2e-truncate", Generation = 0x7C };
+        var original = Pattern(1024 * 1024, seed: 3);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = TestCaps.Write(id, epoch: 1), Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFrom(original) } } }, deadline: Deadline);
+        await _client.CommitObjectAsync(new CommitObjectRequest { Capability = TestCaps.Commit(id, epoch: 1), Object = id }, deadline: Deadline);
+
+        // Act: the next writer writes, cuts to 1000 bytes, then writes beyond the old end, and closes
+        var writer = TestCaps.Write(id, epoch: 2);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = writer, Object = id, Segments = { new WriteSegment { Offset = 500, Data = ByteString.CopyFromUtf8("staged") } } }, deadline: Deadline);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = writer, Object = id, Truncate = 1000 }, deadline: Deadline);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = writer, Object = id, Sync = true, Segments = { new WriteSegment { Offset = 2_000_000, Data = ByteString.CopyFromUtf8("tail") } } }, deadline: Deadline);
+        // A holder from before the writer (epoch 1), whose capability names the file as it was called then.
+        var earlier = TestCaps.Signer.Sign("renamed meanwhile", 0x7C, write: false, epoch: 1, "tests");
+        var othersBefore = await _client.ReadBytesAsync(new ReadBytesRequest { Capability = earlier, Object = id, Ranges = { new ByteRange { Offset = 1000, Length = 10 } } }, deadline: Deadline);
+        var commit = await _client.CommitObjectAsync(new CommitObjectRequest { Capability = TestCaps.Commit(id, epoch: 2), Object = id }, deadline: Deadline);
+        var read = await _client.ReadBytesAsync(
+            new ReadBytesRequest
+            {
+                Capability = TestCaps.Read(id, 1, 2),
+                Object = id,
+                Ranges = { new ByteRange { Offset = 0, Length = 1000 }, new ByteRange { Offset = 1000, Length = 4096 }, new ByteRange { Offset = 1_999_998, Length = 100 } },
+            },
+            deadline: Deadline);
+
+        // Assert
+        Assert.Equal(original.AsSpan(1000, 10).ToArray(), othersBefore.Data[0].ToByteArray());
+        Assert.True(commit.Applied);
+        byte[] head = [.. original.AsSpan(0, 500), .. Bytes("staged"), .. original.AsSpan(506, 494)];
+        Assert.Equal(head, read.Data[0].ToByteArray());
+        Assert.Equal(new byte[4096], read.Data[1].ToByteArray());
+        Assert.Equal([0, 0, .. Bytes("tail")], read.Data[2].ToByteArray());
+        Assert.Equal(2_000_004, new FileInfo(Path.Join(_server.DataDirectory, "stripes", "7c", "000000000000007c")).Length);
+    }
+
+    [Fact]
+    public async Task TheCapabilityADeleteUsedIsAcceptedForNothingAfterwardsAndLeavesNothingOnDisk()
+    {
+        // Arrange (issue 16, row 5): a file written and closed, then deleted with a write capability
+        var id = new ObjectId { Name = "e2e-deleted", Generation = 0xDE1E7E };
+        var capability = TestCaps.Write(id, epoch: 3);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = capability, Object = id, Sync = true, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("was here") } } }, deadline: Deadline);
+        await _client.CommitObjectAsync(new CommitObjectRequest { Capability = TestCaps.Commit(id, epoch: 3), Object = id }, deadline: Deadline);
+        await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = capability, Object = id }, deadline: Deadline);
+
+        // Act: a 1 MiB write with that capability, and with a newer one a forger could not make anyway
+        var write = await Assert.ThrowsAsync<RpcException>(() => _client.WriteBytesAsync(
+            new WriteBytesRequest { Capability = capability, Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFrom(Pattern(1024 * 1024, 5)) } } },
+            deadline: Deadline).ResponseAsync);
+        var newer = await Assert.ThrowsAsync<RpcException>(() => _client.WriteBytesAsync(
+            new WriteBytesRequest { Capability = TestCaps.Write(id, epoch: 4), Object = id, Truncate = 0 },
+            deadline: Deadline).ResponseAsync);
+        var commit = await _client.CommitObjectAsync(new CommitObjectRequest { Capability = TestCaps.Commit(id, epoch: 3), Object = id }, deadline: Deadline);
+
+        // Assert
+        Assert.Equal(StatusCode.NotFound, write.StatusCode);
+        Assert.Equal(StatusCode.NotFound, newer.StatusCode);
+        Assert.False(commit.Applied);
+        Assert.Empty(Directory.GetFiles(Path.Join(_server.DataDirectory, "stripes", "7e"), "0000000000de1e7e*"));
     }
 
     [Fact]
@@ -169,7 +242,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
             builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync().WaitAsync(TestTimeout);
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.GetListenAddress());
-        var client = new FileService.FileServiceClient(channel);
+        var client = new FileService.FileServiceClient(channel.WithCapabilityHeader());
 
         // Act
         await client.WriteBytesAsync(
@@ -181,6 +254,6 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         await app.StopAsync().WaitAsync(TestTimeout);
 
         // Assert
-        Assert.True(File.Exists(Path.Join(configured, "objects", "configured", "0000000000000001")));
+        Assert.True(File.Exists(Path.Join(configured, "stripes", "01", "0000000000000001")));
     }
 }

@@ -73,10 +73,10 @@ public sealed class HostileInputTests : IAsyncLifetime
     [Fact]
     public async Task FileServerAnswersHostileRequestsPreciselyAndWritesOnlyUnderItsDataDirectory()
     {
-        var files = new FileService.FileServiceClient(_fileChannel);
-        var gen = Gen.Select(Names, Gen.ULong[0, 3], Gen.Select(Offsets, Lengths).Array[0, 6], Gen.Int[0, 3]);
+        var files = new FileService.FileServiceClient(_fileChannel.WithCapabilityHeader());
+        var gen = Gen.Select(Names, Gen.ULong[0, 3], Gen.Select(Offsets, Lengths).Array[0, 6], Gen.Int[0, 3], Gen.Select(Gen.Bool, Offsets));
 
-        await gen.SampleAsync(async (name, generation, ranges, capabilityKind) =>
+        await gen.SampleAsync(async (name, generation, ranges, capabilityKind, truncate) =>
         {
             if (_hang is not null)
             {
@@ -93,6 +93,11 @@ public sealed class HostileInputTests : IAsyncLifetime
             };
             var read = new ReadBytesRequest { Object = id, Capability = capability };
             var write = new WriteBytesRequest { Object = id, Capability = capability };
+            if (truncate.Item1)
+            {
+                write.Truncate = truncate.Item2;
+            }
+
             foreach (var (offset, length) in ranges)
             {
                 read.Ranges.Add(new ByteRange { Offset = offset, Length = length });
@@ -149,7 +154,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     [Fact]
     public async Task OversizedMessagesAreRefusedAndTheServerKeepsServing()
     {
-        var files = new FileService.FileServiceClient(_fileChannel);
+        var files = new FileService.FileServiceClient(_fileChannel.WithCapabilityHeader());
         var id = new ObjectId { Name = "huge", Generation = 1 };
         var write = new WriteBytesRequest
         {
@@ -219,7 +224,9 @@ public sealed class HostileInputTests : IAsyncLifetime
         foreach (var path in Directory.EnumerateFileSystemEntries(_cluster.DataRoot, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(_cluster.DataRoot, path);
-            Assert.True(relative.Split(Path.DirectorySeparatorChar) is [_] or [_, "objects", ..], $"'{relative}' is outside a data directory's objects");
+            Assert.True(
+                relative.Split(Path.DirectorySeparatorChar) is [_] or [_, "stripes", ..] or [_, "deleted-generations"],
+                $"'{relative}' is outside a data directory's stripes and tombstones");
         }
 
         var parent = Directory.GetParent(_cluster.DataRoot)!.FullName;

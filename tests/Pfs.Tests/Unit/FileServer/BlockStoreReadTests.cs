@@ -30,7 +30,7 @@ public sealed class BlockStoreReadTests : IDisposable
         // Assert
         Assert.Equal(2, data.Length);
         Assert.All(data, Assert.Empty);
-        Assert.Equal(["data", "data/objects"], _directory.Tree());
+        Assert.Equal(["data", "data/stripes"], _directory.Tree());
     }
 
     [Fact]

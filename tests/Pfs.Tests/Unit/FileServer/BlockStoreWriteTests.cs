@@ -139,7 +139,7 @@ public sealed class BlockStoreWriteTests : IDisposable
 
         // Assert
         Assert.Equal(BlockStoreError.OutOfRange, ex.Error);
-        Assert.Equal(["data", "data/objects"], _directory.Tree());
+        Assert.Equal(["data", "data/stripes"], _directory.Tree());
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class BlockStoreWriteTests : IDisposable
 
         // Assert
         Assert.Equal(BlockStoreError.InvalidArgument, ex.Error);
-        Assert.Equal(["data", "data/objects"], _directory.Tree());
+        Assert.Equal(["data", "data/stripes"], _directory.Tree());
     }
 
     [Fact]
@@ -167,6 +167,6 @@ public sealed class BlockStoreWriteTests : IDisposable
         // Assert: nothing staged, so nothing to apply; the object is still missing, which reads as empty
         Assert.Equal(0, written);
         Assert.False(applied);
-        Assert.Equal(["data", "data/objects", "data/objects/empty", "data/objects/empty/0000000000000001.epoch"], _directory.Tree());
+        Assert.Equal(["data", "data/stripes", "data/stripes/01", "data/stripes/01/0000000000000001.epoch"], _directory.Tree());
     }
 }

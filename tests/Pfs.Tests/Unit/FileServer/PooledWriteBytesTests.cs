@@ -13,8 +13,9 @@ public sealed class PooledWriteBytesTests
             Gen.ULong,
             Gen.Select(Gen.Long, Gen.Byte.Array[0, 600]).Array[0, 5],
             Gen.Bool,
-            Gen.ULong.Array[0, 3])
-        .Select((name, generation, segments, sync, committed) =>
+            Gen.ULong.Array[0, 3],
+            Gen.Select(Gen.Bool, Gen.OneOf(Gen.Long, Gen.Long[-2, 2], Gen.Const(long.MinValue), Gen.Const(long.MaxValue))))
+        .Select((name, generation, segments, sync, committed, truncate) =>
         {
             var request = new WriteBytesRequest
             {
@@ -22,6 +23,12 @@ public sealed class PooledWriteBytesTests
                 Sync = sync,
                 Capability = new Capability { Name = name, Generation = generation, Write = true, Epoch = generation ^ 7, ClientId = "c", Mac = ByteString.CopyFrom(1, 2, 3), Committed = { committed } },
             };
+
+            // Optional: absent and 0 are different requests (no cut, a cut to nothing).
+            if (truncate.Item1)
+            {
+                request.Truncate = truncate.Item2;
+            }
             foreach (var (offset, data) in segments)
             {
                 request.Segments.Add(new WriteSegment { Offset = offset, Data = ByteString.CopyFrom(data) });
@@ -39,6 +46,7 @@ public sealed class PooledWriteBytesTests
             using var pooled = PooledWriteBytes.Parse(new ReadOnlySequence<byte>(bytes));
             Assert.Equal(request, pooled.Message);
             Assert.Equal(WriteBytesRequest.Parser.ParseFrom(bytes), pooled.Message);
+            Assert.Equal(request.HasTruncate, pooled.Message.HasTruncate);
         });
     }
 
@@ -58,6 +66,23 @@ public sealed class PooledWriteBytesTests
         Assert.Equal(generated.Segments, pooled.Message.Segments);
         Assert.Equal(new ObjectId { Name = "n", Generation = 4 }, pooled.Message.Object);
         Assert.Equal("abc", pooled.Message.Segments[0].Data.ToStringUtf8());
+    }
+
+    [Fact]
+    public void ATruncateToZeroIsPresentAndADefaultRequestHasNone()
+    {
+        // Arrange
+        var cut = new WriteBytesRequest { Truncate = 0 }.ToByteArray();
+        var none = new WriteBytesRequest { Sync = true }.ToByteArray();
+
+        // Act
+        using var parsedCut = PooledWriteBytes.Parse(new ReadOnlySequence<byte>(cut));
+        using var parsedNone = PooledWriteBytes.Parse(new ReadOnlySequence<byte>(none));
+
+        // Assert
+        Assert.True(parsedCut.Message.HasTruncate);
+        Assert.Equal(0, parsedCut.Message.Truncate);
+        Assert.False(parsedNone.Message.HasTruncate);
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public sealed class StagedObjectsTests : IDisposable
     public async Task AStageSurvivesARestartAndIsAppliedWhenNamedOrDroppedWhenNot()
     {
         // Arrange: two objects staged by writers, then the server restarts.
-        var other = new ObjectKey("other", 1);
+        var other = new ObjectKey("other", 2);
         await WriteAsync(Writer(5), (0, Bytes("kept")));
         await _staged.WriteAsync(other, Writer(5), [new ObjectSegment(0, Bytes("lost"))], sync: true);
         _staged = NewStaged();
@@ -173,7 +173,7 @@ public sealed class StagedObjectsTests : IDisposable
     {
         // Arrange: a commit that got as far as the rename, as a crash would leave it.
         await WriteAsync(Writer(5), (0, Bytes("renamed")));
-        var objectFile = Path.Join(_store.ObjectsRoot, "staged", "0000000000000001");
+        var objectFile = Path.Join(_store.StripesRoot, "01", "0000000000000001");
         File.Copy(objectFile + ".stage", objectFile);
         File.Delete(objectFile + ".stage");
         _staged = NewStaged();
@@ -198,7 +198,7 @@ public sealed class StagedObjectsTests : IDisposable
 
         // Assert
         Assert.True(existed);
-        Assert.Equal(string.Empty, await ReadAsync(Reader(4), 0, 3));
+        Assert.Equal(BlockStoreError.Deleted, (await Assert.ThrowsAsync<BlockStoreException>(() => ReadAsync(Reader(4), 0, 3))).Error);
         Assert.Empty(ObjectFiles());
     }
 
@@ -255,7 +255,7 @@ public sealed class StagedObjectsTests : IDisposable
 
     private string[] ObjectFiles()
     {
-        var directory = Path.Join(_store.ObjectsRoot, "staged");
+        var directory = Path.Join(_store.StripesRoot, "01");
         return Directory.Exists(directory)
             ? [.. Directory.GetFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal)!]
             : [];

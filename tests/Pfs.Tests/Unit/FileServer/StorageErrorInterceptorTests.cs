@@ -20,6 +20,9 @@ public sealed class StorageErrorInterceptorTests : IDisposable
     [InlineData(BlockStoreError.NoSpace, StatusCode.ResourceExhausted)]
     [InlineData(BlockStoreError.Io, StatusCode.Internal)]
     [InlineData(BlockStoreError.StaleEpoch, StatusCode.FailedPrecondition)]
+    [InlineData(BlockStoreError.Deleted, StatusCode.NotFound)]
+    [InlineData(BlockStoreError.Busy, StatusCode.Unavailable)]
+    [InlineData(BlockStoreError.OutOfHandles, StatusCode.ResourceExhausted)]
     public async Task EachStorageErrorBecomesItsStatusCodeWithItsMessage(BlockStoreError error, StatusCode expected)
     {
         // Act
@@ -38,7 +41,7 @@ public sealed class StorageErrorInterceptorTests : IDisposable
         var service = FileServiceUnderTest.Create(_directory);
         var id = new ObjectId { Name = "full", Generation = 1 };
         await service.WriteBytes(new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id }, new TestServerCallContext()).WaitAsync(TestTimeout);
-        File.CreateSymbolicLink(Path.Join(_directory.FullPath, "data", "objects", "full", "0000000000000001.stage"), "/dev/full");
+        File.CreateSymbolicLink(Path.Join(_directory.FullPath, "data", "stripes", "01", "0000000000000001.stage"), "/dev/full");
         var request = new WriteBytesRequest
         {
             Capability = TestCaps.Write(id),

@@ -81,19 +81,52 @@ public sealed class IntervalSetTests
     }
 
     [Fact]
-    public void MatchesABitmapModelForRandomAdds()
+    public void RemoveFromCutsTheIntervalItFallsInAndDropsEveryLaterOne()
     {
-        Gen.Select(Gen.Int[0, 200], Gen.Int[0, 40]).Array[1, 30].Sample(adds =>
+        // Arrange
+        var set = new IntervalSet();
+        set.Add(0, 10);
+        set.Add(20, 10);
+        set.Add(40, 10);
+
+        // Act
+        set.RemoveFrom(25);
+        var afterMiddle = set.Ranges().ToList();
+        set.RemoveFrom(10);
+        var atAnEnd = set.Ranges().ToList();
+        set.RemoveFrom(long.MaxValue);
+        set.RemoveFrom(0);
+
+        // Assert
+        Assert.Equal([(0L, 10L), (20L, 5L)], afterMiddle);
+        Assert.Equal([(0L, 10L)], atAnEnd);
+        Assert.Equal(0, set.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => set.RemoveFrom(-1));
+    }
+
+    [Fact]
+    public void MatchesABitmapModelForRandomAddsAndCuts()
+    {
+        // Each step adds (start, length), or with a negative length cuts at start, as a staged truncate does.
+        Gen.Select(Gen.Int[0, 200], Gen.Int[-10, 40]).Array[1, 30].Sample(steps =>
         {
             // Arrange
             var set = new IntervalSet();
             var model = new bool[260];
 
             // Act
-            foreach (var (start, length) in adds)
+            foreach (var (start, length) in steps)
             {
-                set.Add(start, length);
-                Array.Fill(model, true, start, length);
+                if (length < 0)
+                {
+                    set.RemoveFrom(start);
+                    Array.Fill(model, false, start, model.Length - start);
+                }
+                else
+                {
+                    set.Add(start, length);
+                    Array.Fill(model, true, start, length);
+                }
             }
 
             // Assert: sorted, neither touching nor overlapping, and exactly the model's members
