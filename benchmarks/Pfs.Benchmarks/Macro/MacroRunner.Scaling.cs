@@ -55,7 +55,7 @@ internal sealed partial class MacroRunner
                     var r = await scaling.RunAsync(width, bytesOf(width), cancellationToken);
                     results.Add(r);
                     Progress($"#{repeat + 1} w={width} {BenchSettings.Describe(r.Bytes)}: write wire {MBps(r.WireWrite)}, Pfs {MBps(r.LibraryWrite)}, "
-                             + $"pfs put {MBps(r.ToolPut)}; read wire {MBps(r.WireRead)}, Pfs {MBps(r.LibraryRead)}, pfs get {MBps(r.ToolGet)}");
+                             + $"pfs put {MBps(r.ToolPut)}; read wire {MBps(r.WireRead)}, Pfs {MBps(r.LibraryRead)}, no read-ahead {MBps(r.LibraryReadNoAhead)}, pfs get {MBps(r.ToolGet)}");
                 }
             }
 
@@ -86,6 +86,9 @@ internal sealed partial class MacroRunner
             var (wireWrite, wireRead) = (M(r => r.WireWrite), M(r => r.WireRead));
             var (libWrite, libRead) = (M(r => r.LibraryWrite), M(r => r.LibraryRead));
             var (put, get) = (M(r => r.ToolPut), M(r => r.ToolGet));
+            var noAhead = M(r => r.LibraryReadNoAhead);
+            var (idleWrite, idleRead) = (M(r => r.LibraryWriteCpu.MachineIdleFraction), M(r => r.LibraryReadCpu.MachineIdleFraction));
+            var clientNoAhead = PerMiB(r => r.LibraryReadNoAheadCpu.Client);
             var (clientWrite, clientRead) = (PerMiB(r => r.LibraryWriteCpu.Client), PerMiB(r => r.LibraryReadCpu.Client));
             var (serversWrite, serversRead) = (PerMiB(r => r.LibraryWriteCpu.Servers), PerMiB(r => r.LibraryReadCpu.Servers));
             var (toolPut, toolGet) = (PerMiB(r => r.ToolPutCpu), PerMiB(r => r.ToolGetCpu));
@@ -100,16 +103,19 @@ internal sealed partial class MacroRunner
                 width.ToString(CultureInfo.InvariantCulture),
                 linkTotal is { } t ? string.Create(CultureInfo.InvariantCulture, $"{t:0}") : "-",
                 Cell(wireWrite, wireWrite), Cell(libWrite, wireWrite), Cell(put, wireWrite),
-                Cell(wireRead, wireRead), Cell(libRead, wireRead), Cell(get, wireRead),
+                Cell(wireRead, wireRead), Cell(libRead, wireRead), Cell(noAhead, wireRead), Cell(get, wireRead),
                 string.Create(CultureInfo.InvariantCulture, $"{clientWrite:0.00} / {clientRead:0.00}"),
                 string.Create(CultureInfo.InvariantCulture, $"{toolPut:0.00} / {toolGet:0.00}"),
                 string.Create(CultureInfo.InvariantCulture, $"{serversWrite:0.00} / {serversRead:0.00}"),
                 string.Create(CultureInfo.InvariantCulture, $"{Bound(clientWrite + serversWrite):0} / {Bound(clientRead + serversRead):0}"),
+                string.Create(CultureInfo.InvariantCulture, $"{idleWrite * 100:0}% / {idleRead * 100:0}%"),
             ]);
 
             var section = "scaling";
-            var cpu = string.Create(CultureInfo.InvariantCulture, $"client {clientWrite:0.00} ms/MiB, CPU bound {Bound(clientWrite + serversWrite):0} MB/s");
-            var cpuRead = string.Create(CultureInfo.InvariantCulture, $"client {clientRead:0.00} ms/MiB, CPU bound {Bound(clientRead + serversRead):0} MB/s");
+            var cpu = string.Create(CultureInfo.InvariantCulture,
+                $"client {clientWrite:0.00} ms/MiB, CPU bound {Bound(clientWrite + serversWrite):0} MB/s, machine {idleWrite * 100:0}% idle");
+            var cpuRead = string.Create(CultureInfo.InvariantCulture,
+                $"client {clientRead:0.00} ms/MiB, CPU bound {Bound(clientRead + serversRead):0} MB/s, machine {idleRead * 100:0}% idle");
             if (linkTotal is { } total)
             {
                 var of = string.Create(CultureInfo.InvariantCulture, $"of {width} x {link!.BytesPerSecond / 1e6:0.#} MB/s");
@@ -119,6 +125,8 @@ internal sealed partial class MacroRunner
                     ">= 90% of width x link", libWrite / total >= 0.9 ? Verdict.Pass : Verdict.Miss));
                 _table.Add(section, new Figure($"Pfs read w={width}, 1 MiB blocks", MBps(libRead), $"{Percent(libRead / total)} {of}; {cpuRead}",
                     ">= 90% of width x link", libRead / total >= 0.9 ? Verdict.Pass : Verdict.Miss));
+                _table.Add(section, new Figure($"Pfs read w={width}, 1 MiB blocks, read-ahead off (before)", MBps(noAhead),
+                    string.Create(CultureInfo.InvariantCulture, $"{Percent(noAhead / total)} {of}; client {clientNoAhead:0.00} ms/MiB")));
             }
             else
             {
@@ -129,6 +137,8 @@ internal sealed partial class MacroRunner
                     $"{Percent(libWrite / wireWrite)} of wire; {cpu}", ">= 50% of wire", libWrite / wireWrite >= 0.5 ? Verdict.Pass : Verdict.Miss));
                 _table.Add("wire", new Figure($"Pfs read w={width}, 1 MiB blocks, against the wire", MBps(libRead),
                     $"{Percent(libRead / wireRead)} of wire; {cpuRead}", ">= 50% of wire", libRead / wireRead >= 0.5 ? Verdict.Pass : Verdict.Miss));
+                _table.Add("wire", new Figure($"Pfs read w={width}, 1 MiB blocks, read-ahead off (before)", MBps(noAhead),
+                    string.Create(CultureInfo.InvariantCulture, $"{Percent(noAhead / wireRead)} of wire; client {clientNoAhead:0.00} ms/MiB")));
             }
 
             _table.Add("tool", new Figure($"pfs put w={width}, 1 MiB blocks (a process)", MBps(put),
@@ -153,8 +163,9 @@ internal sealed partial class MacroRunner
             writer.WriteLine();
             WriteMatrix(writer,
             [
-                "width", "link MB/s", "wire write", "Pfs write", "pfs put", "wire read", "Pfs read", "pfs get",
+                "width", "link MB/s", "wire write", "Pfs write", "pfs put", "wire read", "Pfs read", "Pfs read, no read-ahead", "pfs get",
                 "client ms/MiB write / read", "tool ms/MiB put / get", "servers ms/MiB write / read", "CPU bound MB/s write / read",
+                "machine idle write / read",
             ], rows);
             writer.WriteLine();
         };

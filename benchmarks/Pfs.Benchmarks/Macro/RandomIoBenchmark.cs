@@ -37,6 +37,8 @@ internal sealed class RandomIoBenchmark(ProcessCluster cluster, BenchSettings se
         {
             await ReadAsync(Name, threads: 1, cancellationToken),
             await ReadAsync(Name, threads: 8, cancellationToken),
+            await ReadAsync(Name, threads: 1, cancellationToken, readAhead: false),
+            await ReadAsync(Name, threads: 8, cancellationToken, readAhead: false),
             await WriteAsync(Name, cancellationToken),
         };
         await using (var admin = await cluster.ConnectAsync(cancellationToken: cancellationToken))
@@ -47,9 +49,9 @@ internal sealed class RandomIoBenchmark(ProcessCluster cluster, BenchSettings se
         return results;
     }
 
-    private async Task<RandomResult> ReadAsync(string name, int threads, CancellationToken cancellationToken)
+    private async Task<RandomResult> ReadAsync(string name, int threads, CancellationToken cancellationToken, bool readAhead = true)
     {
-        await using var client = await cluster.ConnectAsync(cancellationToken: cancellationToken);
+        await using var client = await cluster.ConnectAsync(readAhead ? null : options => options with { ReadAheadBytes = 0 }, cancellationToken);
         await using var file = await client.OpenAsync(name, PfsOpenMode.Read, cancellationToken);
         var blocks = settings.RandomFileBytes / Io;
         long operations = 0;
@@ -72,7 +74,8 @@ internal sealed class RandomIoBenchmark(ProcessCluster cluster, BenchSettings se
         }, cancellationToken)));
         var elapsed = Stopwatch.GetElapsedTime(started);
         var used = CpuSnapshot.Take(cluster.ServerPids) - cpu;
-        return new RandomResult($"random 4 KiB reads, {threads} thread{(threads == 1 ? string.Empty : "s")}", operations / elapsed.TotalSeconds, used,
+        return new RandomResult($"random 4 KiB reads, {threads} thread{(threads == 1 ? string.Empty : "s")}{(readAhead ? string.Empty : ", read-ahead off (before)")}",
+            operations / elapsed.TotalSeconds, used,
             operations, client.Stats);
     }
 

@@ -8,7 +8,13 @@ internal sealed record ScalingResult(int Width, long Bytes,
                                      double WireWrite, double WireRead, CpuSnapshot WireWriteCpu, CpuSnapshot WireReadCpu,
                                      double LibraryWrite, double LibraryRead, CpuSnapshot LibraryWriteCpu, CpuSnapshot LibraryReadCpu,
                                      double ToolPut, double ToolGet, TimeSpan ToolPutCpu, TimeSpan ToolGetCpu,
-                                     long? FileServerPeakRss, long? ClientRssGrowth);
+                                     long? FileServerPeakRss, long? ClientRssGrowth)
+{
+    /// <summary>The library's read of the same file with read-ahead off (as before it existed), in the same run.</summary>
+    public double LibraryReadNoAhead { get; init; }
+
+    public CpuSnapshot LibraryReadNoAheadCpu { get; init; }
+}
 
 /// <summary>
 /// Sequential write and read of a file striped in 1 MiB blocks at one width, three ways: the bare
@@ -40,7 +46,7 @@ internal sealed class ScalingBenchmark(ProcessCluster cluster, BenchSettings set
             (wireWriteCpu, wireReadCpu) = (cpu1 - cpu0, cpu2 - cpu1);
         }
 
-        var library = await _sequential.RunAsync(width, MiB, bytes, cancellationToken);
+        var library = await _sequential.RunAsync(width, MiB, bytes, cancellationToken, alsoWithoutReadAhead: true);
 
         var local = await LocalFileAsync(bytes, cancellationToken);
         var name = $"tool-w{width}-{Interlocked.Increment(ref _files)}";
@@ -57,7 +63,11 @@ internal sealed class ScalingBenchmark(ProcessCluster cluster, BenchSettings set
         return new ScalingResult(width, bytes, wireWrite, wireRead, wireWriteCpu, wireReadCpu,
             library.WriteMBps, library.ReadMBps, library.WriteCpu, library.ReadCpu,
             Rate(bytes, put.Wall), Rate(bytes, get.Wall), put.Cpu, get.Cpu,
-            library.FileServerPeakRss, library.ClientRssGrowth);
+            library.FileServerPeakRss, library.ClientRssGrowth)
+        {
+            LibraryReadNoAhead = library.ReadNoAheadMBps ?? 0,
+            LibraryReadNoAheadCpu = library.ReadNoAheadCpu ?? default,
+        };
     }
 
     private static double Rate(long bytes, TimeSpan wall) => bytes / wall.TotalSeconds / 1e6;
