@@ -65,6 +65,11 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
             Console.Fail("cancelled");
             return ExitCodes.Cancelled;
         }
+        catch (ReaderGoneException)
+        {
+            // Nobody reads what would be printed: stop without a word, like cat under `| head`.
+            return ExitCodes.ReaderGone;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // PfsException is an IOException: server-side and local file failures read the same.

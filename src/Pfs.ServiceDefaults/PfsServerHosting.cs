@@ -11,6 +11,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pfs.Protocol;
+using Pfs.ServiceDefaults.Connections;
 using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.ServiceDefaults;
@@ -62,6 +63,7 @@ public static class PfsServerHosting
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<TOptions>();
+        _ = app.Services.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
         _ = app.Services.GetRequiredService<CapabilitySigner>();
         return options;
     }
@@ -77,11 +79,27 @@ public static class PfsServerHosting
         // ASP.NET Core logs four lines per request at Information: on a block server that is more
         // CPU than the call itself. Warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        PfsConnectionLimits.Register(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            var limits = kestrel.ApplicationServices.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
             kestrel.AddServerHeader = false;
-            // Cleartext gRPC needs HTTP/2-only endpoints: with Http1AndHttp2 an h2c call gets an empty reply.
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            kestrel.ConfigureEndpointDefaults(endpoint =>
+            {
+                // Cleartext gRPC needs HTTP/2-only endpoints: with Http1AndHttp2 an h2c call gets an empty reply.
+                endpoint.Protocols = HttpProtocols.Http2;
+                endpoint.Use(next => HandshakeGuard.Wrap(next, limits.HandshakeTimeout));
+            });
+
+            // No peer may hold more than a bounded share of the server: connections are counted and
+            // closed at accept beyond the limit, a silent one goes after the handshake timeout, an idle
+            // one (no call in flight) after the idle timeout. Requests carry a few small headers
+            // (the capability is under 200 bytes), so the header bounds sit well below Kestrel's defaults.
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConnections;
+            kestrel.Limits.KeepAliveTimeout = limits.IdleTimeout;
+            kestrel.Limits.MaxRequestHeaderCount = 64;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 8 * 1024;
             // The .NET defaults (1 MiB / 768 KiB) cost bulk uploads up to a quarter of their throughput.
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;

@@ -45,7 +45,7 @@ internal sealed class CliConsole(TextWriter stdout, TextWriter stderr, bool inte
         return Out switch
         {
             StreamWriter { BaseStream: var stream } => new NonClosingStream(stream),
-            _ when ReferenceEquals(Out, Console.Out) => Console.OpenStandardOutput(),
+            _ when ReferenceEquals(Out, Console.Out) => StandardOutput.Open(),
             _ => new TextWriterStream(Out),
         };
     }

@@ -42,6 +42,9 @@ public static class PfsChannel
 
     private const int StreamWindowBytes = 8 * 1024 * 1024;
 
+    /// <summary>How long a pooled connection with no call in flight is kept.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>A channel to <paramref name="address"/>; the caller disposes it (which disposes its handler).</summary>
     public static GrpcChannel Create(Uri address, PfsChannelOptions? options = null)
     {
@@ -51,7 +54,9 @@ public static class PfsChannel
         {
             // Many calls in flight to one server (opens wait server-side for locks) spill onto more connections.
             EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            // Below the servers' idle timeout (Pfs:IdleSeconds, 120 s), so the client lets an idle
+            // connection go before the server would.
+            PooledConnectionIdleTimeout = IdleTimeout,
             ConnectTimeout = options.ConnectTimeout,
         };
         if (options.KeepAlivePing is { } ping)

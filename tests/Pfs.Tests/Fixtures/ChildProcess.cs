@@ -41,6 +41,24 @@ public sealed class ChildProcess : IDisposable
         return Run(start);
     }
 
+    /// <summary>As <see cref="Start"/>, with <paramref name="environment"/> added to the child's environment (configuration keys as <c>Pfs__Key</c>).</summary>
+    public static ChildProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, string assembly, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly + ".dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return Run(start);
+    }
+
     /// <summary>
     /// As <see cref="Start"/>, with the process's open-file limit (<c>ulimit -n</c>) lowered to
     /// <paramref name="openFiles"/>: a shell sets it and then becomes dotnet (exec), so <see cref="Pid"/> is the server's.

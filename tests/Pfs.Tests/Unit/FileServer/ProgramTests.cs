@@ -21,6 +21,7 @@ public sealed class ProgramTests
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "--max-stages", "0")]
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "--write-budget-mib", "64")]
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "--write-budget-mib", "-1")]
+    [InlineData("--port", "0", "--data-dir", "/tmp/x", "--max-connections", "0")]
     public async Task BadCommandLinesPrintOneLineAndExitTwo(params string[] args)
     {
         // Arrange
@@ -114,6 +115,28 @@ public sealed class ProgramTests
 
         // Assert
         Assert.Contains(key, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Pfs:MaxConnections", "-3")]
+    [InlineData("Pfs:HandshakeSeconds", "0")]
+    [InlineData("Pfs:IdleSeconds", "-1")]
+    public async Task BadConnectionLimitsInConfigurationStopTheStartInOneLine(string key, string value)
+    {
+        // Arrange
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var data = Directory.CreateTempSubdirectory("pfs-limits-").FullName;
+
+        // Act
+        var exitCode = await Program.RunAsync(["--port", "0", "--data-dir", data], Configuration((key, value)), output, error)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Assert
+        Directory.Delete(data, recursive: true);
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(key, line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,6 +37,8 @@ public sealed class ProgramTests
     [InlineData("--file-servers", "a:1,,b:2")]
     [InlineData("--file-servers", "a:1", "--lease-seconds", "0")]
     [InlineData("--file-servers", "a:1", "--bind", "not-an-ip")]
+    [InlineData("--port", "0", "--file-servers", "a:1", "--max-connections", "0")]
+    [InlineData("--port", "0", "--file-servers", "a:1", "--max-connections", "many")]
     public async Task BadFlagsExitWithTwoAndOneLineOnStderr(params string[] args)
     {
         using var error = new StringWriter();
