@@ -29,7 +29,7 @@ public sealed partial class PfsFile
         }
 
         var victims = new List<CachedBlock>();
-        await _client.Transport.ReadAsync(_layout, misses, (call, data) =>
+        await _writer.ReadThenWriteBackAsync(victims, token => _client.Transport.ReadAsync(_layout, misses, (call, data) =>
         {
             var fetched = new List<(long Index, ReadOnlyMemory<byte> Bytes)>(call.BlockCount);
             for (var run = 0; run < call.Runs.Count; run++)
@@ -48,9 +48,7 @@ public sealed partial class PfsFile
             {
                 victims.AddRange(found);
             }
-        }, cancellationToken).ConfigureAwait(false);
-
-        await _writer.WriteBackAsync(victims, cancellationToken).ConfigureAwait(false);
+        }, token), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WriteCoreAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)

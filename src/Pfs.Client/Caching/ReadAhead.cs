@@ -134,7 +134,7 @@ internal sealed class ReadAhead : IAsyncDisposable
             await Task.Yield();
             var blocks = _cache.Missing(_layout.FileId, Range(from, to));
             var victims = new List<CachedBlock>();
-            await _transport.ReadAsync(_layout, blocks, (call, data) =>
+            await _writer.ReadThenWriteBackAsync(victims, token => _transport.ReadAsync(_layout, blocks, (call, data) =>
             {
                 var fetched = new List<(long Index, ReadOnlyMemory<byte> Bytes)>(call.BlockCount);
                 for (var run = 0; run < call.Runs.Count; run++)
@@ -151,8 +151,7 @@ internal sealed class ReadAhead : IAsyncDisposable
                 {
                     victims.AddRange(found);
                 }
-            }, _closing.Token).ConfigureAwait(false);
-            await _writer.WriteBackAsync(victims, _closing.Token).ConfigureAwait(false);
+            }, token), _closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is PfsException or OperationCanceledException or ObjectDisposedException)
         {
