@@ -5,7 +5,7 @@ using Pfs.Benchmarks.Macro;
 namespace Pfs.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project benchmarks/Pfs.Benchmarks -- [--quick | --smoke] [--repeat N]</c>, or <c>-- --micro [BenchmarkDotNet args]</c>.
+/// <c>dotnet run -c Release --project benchmarks/Pfs.Benchmarks -- [--quick | --smoke] [--repeat N] [--link-mbit R]</c>, or <c>-- --micro [BenchmarkDotNet args]</c>.
 /// </summary>
 public static class Program
 {
@@ -27,6 +27,13 @@ public static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
+        // SIGTERM (kill, a CI timeout) likewise: cancel, and let the finally blocks stop the servers
+        // and take the shaping off lo, instead of the runtime exiting at once.
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        });
         try
         {
             return await RunMacroAsync(args, Console.Out, cancel.Token);
@@ -53,6 +60,9 @@ public static class Program
         int? repeats = null;
         int? ioMiB = null;
         int? delayMs = null;
+        int? linkMbit = null;
+        int? linkMiB = null;
+        var native = (bool?)null;
         var only = new HashSet<string>();
         var fileServerEnvironment = new Dictionary<string, string>();
         for (var i = 0; i < args.Length; i++)
@@ -80,18 +90,32 @@ public static class Program
                 delayMs = delay;
                 i++;
             }
+            else if (args[i] == "--link-mbit" && i + 1 < args.Length && int.TryParse(args[i + 1], out var mbit) && mbit is > 0 and <= 100_000)
+            {
+                linkMbit = mbit;
+                i++;
+            }
+            else if (args[i] == "--link-mib" && i + 1 < args.Length && int.TryParse(args[i + 1], out var perServer) && perServer is > 0 and <= 4096)
+            {
+                linkMiB = perServer;
+                i++;
+            }
+            else if (args[i] == "--jit")
+            {
+                native = false;
+            }
             else if (args[i] == "--fs-env" && i + 1 < args.Length && args[i + 1].IndexOf('=', StringComparison.Ordinal) > 0)
             {
                 var pair = args[++i];
                 fileServerEnvironment[pair[..pair.IndexOf('=', StringComparison.Ordinal)]] = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
             }
-            else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1] is "throughput" or "metadata" or "fanout" or "namespace")
+            else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1] is "throughput" or "metadata" or "fanout" or "namespace" or "scaling" or "random")
             {
                 only.Add(args[++i]);
             }
             else
             {
-                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--fs-env K=V] [--only throughput|metadata|fanout|namespace], or --micro [BenchmarkDotNet args]");
+                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random], or --micro [BenchmarkDotNet args]");
                 return 2;
             }
         }
@@ -101,6 +125,10 @@ public static class Program
             Repeats = repeats ?? settings.Repeats,
             IoBytes = ioMiB is { } io ? io * 1024 * 1024 : settings.IoBytes,
             DelayMs = delayMs ?? settings.DelayMs,
+            LinkMbit = linkMbit,
+            FileServers = linkMbit is null ? settings.FileServers : 8,
+            ScalingBytesPerServer = linkMiB is { } perServerMiB ? perServerMiB * 1024L * 1024 : settings.ScalingBytesPerServer,
+            Native = native ?? settings.Native,
             Only = only,
             FileServerEnvironment = fileServerEnvironment,
         };

@@ -14,4 +14,14 @@ namespace Pfs.Client;
 /// Blocks dropped for any other reason (delete, lost session), whatever the name says: not only at close.
 /// </param>
 public sealed record PfsCacheStats(long ReadHits, long WriteHits, long Evictions, long Writebacks,
-                                   long Invalidations, long CloseWritebacks, long CloseEvictions);
+                                   long Invalidations, long CloseWritebacks, long CloseEvictions)
+{
+    /// <summary>
+    /// Blocks fetched by read-ahead (a sequential reader's next blocks, fetched before it asked).
+    /// A read that then finds one counts it in <see cref="ReadHits"/>.
+    /// </summary>
+    public long ReadAheadBlocks { get; init; }
+
+    /// <summary>Blocks fetched by read-ahead that left the cache before any read asked for them: the guesses that missed.</summary>
+    public long ReadAheadUnused { get; init; }
+}

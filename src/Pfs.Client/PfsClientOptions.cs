@@ -60,9 +60,20 @@ public sealed record PfsClientOptions
     /// waits, and the close waits for all of them. The blocks stay in the cache meanwhile, on top of
     /// <see cref="CacheBlocks"/>. A failed write-back is reported by a later <c>WriteAsync</c>, and
     /// its blocks stay dirty for the close to write. 0 makes every write wait for its write-backs.
+    /// To keep every server of a stripe busy it should cover two full calls per server (the default
+    /// does, for stripes of up to 8 servers and 1 MiB calls).
     /// </summary>
     [AtLeast(0)]
     public long WriteBehindBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Read-ahead for files open for reading, in bytes per file server of the file's stripe: a
+    /// sequential reader's next blocks are fetched before it asks, in a window that starts at one
+    /// stripe and doubles with each sequential read up to this many bytes times the stripe width
+    /// (and at most half of <see cref="CacheBlocks"/>). Random reads fetch nothing ahead. 0 turns it off.
+    /// </summary>
+    [AtLeast(0)]
+    public int ReadAheadBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>The service-discovery name <c>AddPfsClient</c> finds the metadata server by when <see cref="MetaServer"/> is not set.</summary>
     public string ServiceName { get; init; } = DefaultServiceName;

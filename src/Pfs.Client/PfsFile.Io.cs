@@ -15,6 +15,10 @@ public sealed partial class PfsFile
     {
         var (first, last) = StripeMath.BlocksOf(offset, destination.Length, _layout.BlockSize);
         await _writer.WaitForRangeAsync(first, last).ConfigureAwait(false);
+        if (_readAhead is not null)
+        {
+            await _readAhead.BeforeReadAsync(offset, destination.Length, first, last, size).ConfigureAwait(false);
+        }
 
         var misses = new List<long>();
         _client.Cache.ReadCached(_layout, offset, destination.Span, first, last, misses);
@@ -25,7 +29,7 @@ public sealed partial class PfsFile
         }
 
         var victims = new List<CachedBlock>();
-        await _client.Transport.ReadAsync(_layout, misses, (call, data) =>
+        await _writer.ReadThenWriteBackAsync(victims, token => _client.Transport.ReadAsync(_layout, misses, (call, data) =>
         {
             var fetched = new List<(long Index, ReadOnlyMemory<byte> Bytes)>(call.BlockCount);
             for (var run = 0; run < call.Runs.Count; run++)
@@ -44,9 +48,7 @@ public sealed partial class PfsFile
             {
                 victims.AddRange(found);
             }
-        }, cancellationToken).ConfigureAwait(false);
-
-        await _writer.WriteBackAsync(victims, cancellationToken).ConfigureAwait(false);
+        }, token), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WriteCoreAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)

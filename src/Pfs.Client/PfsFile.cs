@@ -22,6 +22,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IntervalSet _dirtied = new();
     private readonly BlockWriter _writer;
+    private readonly ReadAhead? _readAhead;
     private long _size;
     private int _closed;
     private int _lost;
@@ -34,6 +35,9 @@ public sealed partial class PfsFile : IAsyncDisposable
         _mode = mode;
         _size = size;
         _writer = client.CreateWriter(layout);
+        _readAhead = mode == PfsOpenMode.Read && ReadAhead.Applies(layout, client.Cache, client.Options)
+            ? new ReadAhead(layout, client.Cache, client.Transport, _writer, client.Options)
+            : null;
     }
 
     /// <summary>The file's path as it was opened (a rename or unlink since does not change it).</summary>
@@ -176,6 +180,12 @@ public sealed partial class PfsFile : IAsyncDisposable
                 return;
             }
 
+            if (_readAhead is not null)
+            {
+                // Before the lock goes: a block fetched ahead that lands after a writer got in could be stale.
+                await _readAhead.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (Volatile.Read(ref _lost) != 0)
             {
                 MarkClosed();
@@ -184,6 +194,7 @@ public sealed partial class PfsFile : IAsyncDisposable
 
             using var activity = PfsTelemetry.Source.StartActivity("pfs.close");
             activity?.SetTag("pfs.file", Name);
+
             var request = new CloseRequest { ClientId = _client.Options.ClientId, Handle = _handle };
             if (_mode == PfsOpenMode.Write)
             {
@@ -295,7 +306,7 @@ public sealed partial class PfsFile : IAsyncDisposable
         activity?.SetTag("pfs.stripe.width", _layout.Width);
     }
 
-    private static (long Index, ReadOnlyMemory<byte> Bytes) BlockOf(FileLayout layout, ServerCall call, int run, int k, ReadOnlyMemory<byte> data, long size)
+    internal static (long Index, ReadOnlyMemory<byte> Bytes) BlockOf(FileLayout layout, ServerCall call, int run, int k, ReadOnlyMemory<byte> data, long size)
     {
         var index = call.Runs[run].FirstBlock + ((long)k * layout.Width);
         var start = k * layout.BlockSize;

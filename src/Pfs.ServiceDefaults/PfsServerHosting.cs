@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -27,7 +28,8 @@ public static class PfsServerHosting
     /// the service defaults; gRPC with health; <typeparamref name="TOptions"/> bound (see
     /// <see cref="PfsServerSettings.AddPfsServerOptions"/>) and checked by <typeparamref name="TValidator"/>; the cluster key.
     /// </summary>
-    public static WebApplicationBuilder AddPfsServer<TOptions, TValidator>(
+    public static WebApplicationBuilder AddPfsServer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TOptions,
+                                                     [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(
         this WebApplicationBuilder builder,
         IEnumerable<KeyValuePair<string, string?>> settings,
         IConfiguration? configuration,

@@ -51,9 +51,17 @@ internal sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Process ids of the file servers, for RSS sampling.</summary>
     public IReadOnlyList<int> FileServerPids => FileServers.Select(s => s.Pid).ToList();
 
+    /// <summary>No-op file servers (<c>Pfs.WireServer</c>) started beside the cluster by <see cref="StartWireServersAsync"/>.</summary>
+    public IReadOnlyList<ServerProcess> WireServers { get; private set; } = [];
+
+    /// <summary>
+    /// Starts the cluster; <paramref name="fileServerPorts"/>, if given, are the file servers' ports
+    /// (shaped ones), else each gets a free port.
+    /// </summary>
     public static async Task<ProcessCluster> StartAsync(ServerBinaries binaries, int fileServers, int delayMs, string label,
                                                         TextWriter log, CancellationToken cancellationToken,
-                                                        IReadOnlyDictionary<string, string>? fileServerEnvironment = null)
+                                                        IReadOnlyDictionary<string, string>? fileServerEnvironment = null,
+                                                        IReadOnlyList<int>? fileServerPorts = null)
     {
         var root = Path.Combine(Path.GetTempPath(), $"pfs-bench-{label}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         Directory.CreateDirectory(root);
@@ -69,7 +77,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
                     args.AddRange(["--delay-ms", delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
                 }
 
-                servers.Add(cluster.Track(ServerProcess.Start($"{label}-fs{i}", binaries.FileServerDll, args, root, fileServerEnvironment)));
+                servers.Add(cluster.Track(ServerProcess.Start($"{label}-fs{i}", binaries.FileServer, args, root, fileServerEnvironment,
+                    fileServerPorts?[i])));
             }
 
             cluster.FileServers = servers;
@@ -109,6 +118,22 @@ internal sealed class ProcessCluster : IAsyncDisposable
             await client.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts no-op file servers (they discard writes and serve reads from memory) on
+    /// <paramref name="ports"/> (free ones if null), for the wire's own ceiling.
+    /// </summary>
+    public async Task StartWireServersAsync(ServerBinaries binaries, int count, IReadOnlyList<int>? ports, CancellationToken cancellationToken)
+    {
+        var servers = new List<ServerProcess>();
+        for (var i = 0; i < count; i++)
+        {
+            servers.Add(Track(ServerProcess.Start($"wire{i}", binaries.WireServerDll, [], _root, port: ports?[i])));
+        }
+
+        WireServers = servers;
+        await Task.WhenAll(servers.Select(s => s.WaitHealthyAsync(StartTimeout, cancellationToken)));
     }
 
     public ValueTask DisposeAsync()

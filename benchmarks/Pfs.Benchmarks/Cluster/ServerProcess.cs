@@ -38,16 +38,21 @@ internal sealed class ServerProcess : IDisposable
 
     /// <summary>Starts <paramref name="dll"/> with <paramref name="args"/> plus <c>--port</c> and <c>--bind 127.0.0.1</c>.</summary>
     public static ServerProcess Start(string name, string dll, IEnumerable<string> args, string logDirectory,
-                                      IReadOnlyDictionary<string, string>? environment = null) =>
-        StartRaw(name, "dotnet", port => [dll, "--port", port, "--bind", "127.0.0.1", .. args], logDirectory, environment);
+                                      IReadOnlyDictionary<string, string>? environment = null, int? port = null) =>
+        dll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? StartRaw(name, "dotnet", p => [dll, "--port", p, "--bind", "127.0.0.1", .. args], logDirectory, environment, port)
+            : StartRaw(name, dll, p => ["--port", p, "--bind", "127.0.0.1", .. args], logDirectory, environment, port);
 
-    /// <summary>Starts <paramref name="program"/> on a free port with the arguments <paramref name="args"/> makes for it.</summary>
+    /// <summary>
+    /// Starts <paramref name="program"/> on <paramref name="port"/> (a free one if null) with the
+    /// arguments <paramref name="args"/> makes for it.
+    /// </summary>
     public static ServerProcess StartRaw(string name, string program, Func<string, IEnumerable<string>> args, string logDirectory,
-                                         IReadOnlyDictionary<string, string>? environment = null)
+                                         IReadOnlyDictionary<string, string>? environment = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var logFile = Path.Combine(logDirectory, name + ".log");
-        var all = args(port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var all = args(port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
         ProcessStartInfo info;
         if (OperatingSystem.IsWindows())
@@ -76,7 +81,7 @@ internal sealed class ServerProcess : IDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
-        return new ServerProcess(name, process, port, logFile);
+        return new ServerProcess(name, process, port.Value, logFile);
     }
 
     /// <summary>Waits until the port accepts connections (for servers that speak no gRPC).</summary>
@@ -177,5 +182,46 @@ internal sealed class ServerProcess : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// Free ports below the kernel's ephemeral range, for servers whose ports are shaped: no
+    /// client's own end of a connection (an ephemeral port) can then fall into a shaped class.
+    /// </summary>
+    public static IReadOnlyList<int> ShapeablePorts(int count)
+    {
+        var low = 32768;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            low = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+        }
+
+        var ports = new List<int>();
+        var random = new Random();
+        for (var attempt = 0; ports.Count < count && attempt < 10_000; attempt++)
+        {
+            var port = random.Next(Math.Max(1024, low - 12_000), low);
+            if (ports.Contains(port))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                ports.Add(port);
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        return ports.Count == count ? ports : throw new InvalidOperationException($"found only {ports.Count} free ports below {low}");
     }
 }

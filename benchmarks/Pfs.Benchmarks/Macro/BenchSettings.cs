@@ -39,6 +39,27 @@ internal sealed record BenchSettings
 
     public int FileServers { get; init; } = 4;
 
+    /// <summary>
+    /// <c>--link-mbit R</c>: each file server's port gets a link of R Mbit/s each way (an htb class on
+    /// lo per direction), and the run measures scaling over widths 1, 2, 4 and 8 (8 file servers).
+    /// </summary>
+    public int? LinkMbit { get; init; }
+
+    /// <summary>Bytes per file server of the scaling runs' file: a width-w file is w times this.</summary>
+    public long ScalingBytesPerServer { get; init; } = 48L * MiB;
+
+    /// <summary>Whether the file server and the pfs tool run as Native AOT executables (published on first use); <c>--jit</c> turns it off.</summary>
+    public bool Native { get; init; } = true;
+
+    /// <summary>Runs of <c>pfs stat</c> timed (after one untimed).</summary>
+    public int StatRuns { get; init; } = 10;
+
+    /// <summary>How long each random 4 KiB read or write figure runs.</summary>
+    public TimeSpan RandomTime { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The random 4 KiB I/O file (4 KiB blocks, width 4).</summary>
+    public long RandomFileBytes { get; init; } = 64L * MiB;
+
     /// <summary>Extra environment for the file servers only (<c>--fs-env K=V</c>), for experiments such as GC settings.</summary>
     public IReadOnlyDictionary<string, string> FileServerEnvironment { get; init; } = new Dictionary<string, string>();
 
@@ -59,6 +80,9 @@ internal sealed record BenchSettings
         OpenCloseTime = TimeSpan.FromSeconds(2),
         CloseSamples = 200,
         FanOutRepeats = 3,
+        ScalingBytesPerServer = 24L * MiB,
+        RandomTime = TimeSpan.FromSeconds(2),
+        RandomFileBytes = 32L * MiB,
     };
 
     public static BenchSettings Smoke { get; } = new()
@@ -73,6 +97,11 @@ internal sealed record BenchSettings
         FanOutBlocks = 32,
         FanOutRepeats = 1,
         Repeats = 1,
+        ScalingBytesPerServer = 1L * MiB,
+        Native = false,
+        StatRuns = 2,
+        RandomTime = TimeSpan.FromSeconds(0.3),
+        RandomFileBytes = 2L * MiB,
     };
 
     public static string Describe(long bytes) =>

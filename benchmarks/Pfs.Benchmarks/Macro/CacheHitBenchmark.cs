@@ -30,10 +30,11 @@ internal static class CacheHitBenchmark
 
     private const int Offset = 512;
 
-    public static async Task<CacheHitResult> RunAsync(ProcessCluster cluster, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<CacheHitResult> RunAsync(ProcessCluster cluster, TimeSpan duration, CancellationToken cancellationToken,
+                                                      Func<PfsClientOptions, PfsClientOptions>? configure = null)
     {
-        const string name = "cache-hit";
-        await using var client = await cluster.ConnectAsync(cancellationToken: cancellationToken);
+        var name = $"cache-hit-{Guid.NewGuid():N}";
+        await using var client = await cluster.ConnectAsync(configure, cancellationToken);
         await client.CreateAsync(name, stripeWidth: 4, cancellationToken);
         var content = new byte[4096];
         new Random(7).NextBytes(content);

@@ -182,6 +182,9 @@ internal sealed partial class MacroRunner
         _table.Add("cache", new Figure("cache-hit 512 B reads, one thread", $"{Number(cacheHit.OpsPerSecond)}/s",
             cacheHit.Fault ?? $"{Number(cacheHit.OpsPerCpuSecond)} per CPU-s",
             ">= 2,000,000/s", cacheHit.Fault is null && cacheHit.OpsPerSecond >= 2_000_000 ? Verdict.Pass : Verdict.Miss));
+        var cacheHitOff = await CacheHitBenchmark.RunAsync(cluster, settings.CacheHitTime, cancellationToken, options => options with { ReadAheadBytes = 0 });
+        _table.Add("cache", new Figure("cache-hit 512 B reads, one thread, read-ahead off (before)", $"{Number(cacheHitOff.OpsPerSecond)}/s",
+            cacheHitOff.Fault ?? $"{Number(cacheHitOff.OpsPerCpuSecond)} per CPU-s"));
 
         await using var openClose = new OpenCloseBenchmark(cluster, settings);
         var (one, _) = await openClose.PairsPerSecondAsync(1, cancellationToken);
@@ -197,6 +200,19 @@ internal sealed partial class MacroRunner
             string.Create(CultureInfo.InvariantCulture, $"bound {2e6 / (pairCpu.Client + pairCpu.Servers).TotalMicroseconds:N0}/s on 2 cores")));
         _table.Add("metadata", new Figure("writer close p50 (512 B write, 16 others subscribed)", $"{p50:0.00} ms"));
         _table.Add("metadata", new Figure("writer close p99 (512 B write, 16 others subscribed)", $"{p99:0.00} ms"));
+    }
+
+    private async Task MeasureRandomAsync(ProcessCluster cluster, CancellationToken cancellationToken)
+    {
+        var results = await new RandomIoBenchmark(cluster, settings).RunAsync(cancellationToken);
+        foreach (var r in results)
+        {
+            var perOp = (r.Cpu.Client + r.Cpu.Servers).TotalMicroseconds / Math.Max(1, r.Operations);
+            Progress($"{r.What}: {Number(r.OpsPerSecond)}/s, {perOp:0} us CPU per op; cache: {r.Stats}");
+            _table.Add("random", new Figure(r.What, $"{Number(r.OpsPerSecond)}/s",
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Cpu.Client.TotalMicroseconds / Math.Max(1, r.Operations):0} + {r.Cpu.Servers.TotalMicroseconds / Math.Max(1, r.Operations):0} us CPU per op; {r.Stats.ReadHits} read hits, {r.Stats.ReadAheadBlocks} blocks read ahead")));
+        }
     }
 
     private async Task MeasureFanOutAsync(ProcessCluster cluster, CancellationToken cancellationToken)

@@ -18,13 +18,38 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
 
     private readonly ResultTable _table = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private Action<TextWriter>? _scalingMatrix;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         WriteHeader();
-        var binaries = await ServerBinaries.LocateAsync(output, cancellationToken);
+        var binaries = await ServerBinaries.LocateAsync(settings.Native, output, cancellationToken);
+        Progress($"file server: {ServerBinaries.Describe(binaries.FileServer)}; pfs tool: {ServerBinaries.Describe(binaries.Cli)}");
         var metadataStore = "not used";
-        if (settings.Runs("throughput") || settings.Runs("metadata"))
+        if (settings.LinkMbit is { } mbit)
+        {
+            metadataStore = await RunShapedAsync(binaries, mbit, cancellationToken);
+        }
+        else
+        {
+            metadataStore = await RunUnshapedAsync(binaries, cancellationToken);
+        }
+
+        output.WriteLine();
+        output.WriteLine($"Pfs benchmark results ({settings.Mode}; metadata {metadataStore}; file server {ServerBinaries.Describe(binaries.FileServer)}; "
+                         + $"pfs tool {ServerBinaries.Describe(binaries.Cli)}; {_clock.Elapsed.TotalSeconds:0} s; load average {LoadAverage()})");
+        output.WriteLine();
+        _scalingMatrix?.Invoke(output);
+        _table.Write(output);
+        output.WriteLine();
+        output.WriteLine($"{_table.Misses} target(s) missed, {_table.Unmeasured} not measured.");
+        return 0;
+    }
+
+    private async Task<string> RunUnshapedAsync(ServerBinaries binaries, CancellationToken cancellationToken)
+    {
+        var metadataStore = "not used";
+        if (settings.Runs("throughput") || settings.Runs("metadata") || settings.Runs("scaling") || settings.Runs("random"))
         {
             await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "main", cancellationToken);
             metadataStore = cluster.MetadataStore;
@@ -32,6 +57,17 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             if (settings.Runs("throughput"))
             {
                 await MeasureThroughputAsync(cluster, cancellationToken);
+            }
+
+            if (settings.Runs("scaling"))
+            {
+                await cluster.StartWireServersAsync(binaries, settings.FileServers, ports: null, cancellationToken);
+                await MeasureScalingAsync(cluster, binaries, [settings.FileServers], _ => settings.FileBytes, link: null, cancellationToken);
+            }
+
+            if (settings.Runs("random"))
+            {
+                await MeasureRandomAsync(cluster, cancellationToken);
             }
 
             if (settings.Runs("metadata"))
@@ -55,13 +91,29 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             await MeasureFanOutAsync(delayed, cancellationToken);
         }
 
-        output.WriteLine();
-        output.WriteLine($"Pfs benchmark results ({settings.Mode}; metadata {metadataStore}; {_clock.Elapsed.TotalSeconds:0} s)");
-        output.WriteLine();
-        _table.Write(output);
-        output.WriteLine();
-        output.WriteLine($"{_table.Misses} target(s) missed, {_table.Unmeasured} not measured.");
-        return 0;
+        return metadataStore;
+    }
+
+    // The shaped test bed: the links first (refused if lo already has a qdisc), checked with bare
+    // TCP before any server listens on them; then the cluster on those ports, and the scaling runs.
+    // The shaping comes off lo on every way out: the using below, and the shaper's process-exit hook.
+    private async Task<string> RunShapedAsync(ServerBinaries binaries, int mbit, CancellationToken cancellationToken)
+    {
+        var ports = ServerProcess.ShapeablePorts(2 * settings.FileServers);
+        var fileServerPorts = ports.Take(settings.FileServers).ToList();
+        var wirePorts = ports.Skip(settings.FileServers).ToList();
+        using var shaper = LinkShaper.Install(mbit, ports);
+        Progress($"lo shaped: {ports.Count} ports at {mbit} Mbit/s ({shaper.BytesPerSecond / 1e6:0.#} MB/s) each way; checking with bare TCP ...");
+        var alone = settings.Mode == "smoke" ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(0.8);
+        var check = await LinkCheck.RunAsync([fileServerPorts, wirePorts], shaper.BytesPerSecond, alone, alone * 2, cancellationToken);
+        AddLinkCheck(check, shaper);
+
+        await using var cluster = await ProcessCluster.StartAsync(binaries, settings.FileServers, 0, "link", output, cancellationToken,
+            settings.FileServerEnvironment, fileServerPorts);
+        await cluster.StartWireServersAsync(binaries, settings.FileServers, wirePorts, cancellationToken);
+        Progress($"cluster up: {settings.FileServers} file servers and {settings.FileServers} no-op servers on shaped ports ({cluster.MetadataStore})");
+        await MeasureScalingAsync(cluster, binaries, ScalingWidths, width => width * settings.ScalingBytesPerServer, shaper, cancellationToken);
+        return cluster.MetadataStore;
     }
 
     private async Task<ProcessCluster> StartClusterAsync(ServerBinaries binaries, int delayMs, string label, CancellationToken cancellationToken)
@@ -84,7 +136,8 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
     private void WriteHeader()
     {
         output.WriteLine($"Pfs benchmark, mode {settings.Mode}: sequential file {BenchSettings.Describe(settings.FileBytes)}, "
-                         + $"I/O calls of {BenchSettings.Describe(settings.IoBytes)}, {settings.FileServers} file servers");
+                         + $"I/O calls of {BenchSettings.Describe(settings.IoBytes)}, {settings.FileServers} file servers"
+                         + (settings.LinkMbit is { } mbit ? $", each on a shaped link of {mbit} Mbit/s each way (scaling runs only)" : string.Empty));
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, {TotalMemoryGiB():0.#} GiB memory, {RuntimeInformation.OSDescription}, "
                          + $".NET {Environment.Version}, server GC {GCSettings.IsServerGC}");
     }
@@ -111,4 +164,16 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
         bytes is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value / 1e6:0} MB") : Figure.NotMeasured;
 
     private static string Number(double value, string format = "N0") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
 }

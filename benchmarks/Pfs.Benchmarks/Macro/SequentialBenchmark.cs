@@ -13,7 +13,13 @@ namespace Pfs.Benchmarks.Macro;
 /// <param name="ClientRetained">The client's RSS after the run and another full GC, minus the same baseline: what the run kept.</param>
 internal sealed record SequentialResult(int Width, int BlockSize, long Bytes, double WriteMBps, double ReadMBps,
                                         long? ClientPeakRss, long? ClientRssGrowth, long? ClientRetained, long? FileServerPeakRss,
-                                        CpuSnapshot WriteCpu, CpuSnapshot ReadCpu);
+                                        CpuSnapshot WriteCpu, CpuSnapshot ReadCpu)
+{
+    /// <summary>A second read of the same file by a client with read-ahead off (the read before it existed), when asked for.</summary>
+    public double? ReadNoAheadMBps { get; init; }
+
+    public CpuSnapshot? ReadNoAheadCpu { get; init; }
+}
 
 /// <summary>
 /// Pfs sequential write then read of one file through the public client API: the writer opens,
@@ -29,7 +35,9 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
     private readonly byte[] _target = new byte[settings.IoBytes];
     private int _files;
 
-    public async Task<SequentialResult> RunAsync(int width, int blockSize, long bytes, CancellationToken cancellationToken)
+    /// <param name="alsoWithoutReadAhead">Read the file a second time with <c>ReadAheadBytes = 0</c>, for the side-by-side figure.</param>
+    public async Task<SequentialResult> RunAsync(int width, int blockSize, long bytes, CancellationToken cancellationToken,
+                                                 bool alsoWithoutReadAhead = false)
     {
         var name = $"seq-w{width}-b{blockSize}-{Interlocked.Increment(ref _files)}";
         await using var admin = await cluster.ConnectAsync(cancellationToken: cancellationToken);
@@ -62,31 +70,40 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
                 writeCpu = CpuSnapshot.Take(pids) - cpu;
             }
 
-            await using (var reader = await cluster.ConnectAsync(cancellationToken: cancellationToken))
-            {
-                var cpu = CpuSnapshot.Take(pids);
-                var started = Stopwatch.GetTimestamp();
-                await using (var file = await reader.OpenAsync(name, Client.PfsOpenMode.Read, cancellationToken))
-                {
-                    for (long offset = 0; offset < bytes; offset += _target.Length)
-                    {
-                        var count = (int)Math.Min(_target.Length, bytes - offset);
-                        var got = await file.ReadAsync(_target.AsMemory(0, count), offset, cancellationToken);
-                        Check(_target.AsSpan(0, got), offset, count, first: offset == 0);
-                    }
-                }
-
-                read = CeilingBenchmark.MegabytesPerSecond(bytes, started);
-                readCpu = CpuSnapshot.Take(pids) - cpu;
-            }
-
+            (read, readCpu) = await ReadAsync(name, bytes, configure: null, cancellationToken);
             var peak = sampler.Peak(Environment.ProcessId);
             var result = new SequentialResult(width, blockSize, bytes, write, read,
                 peak, peak - baseline, CollectAndReadRss() - baseline,
                 sampler.MaxPeak(cluster.FileServerPids), writeCpu, readCpu);
+            if (alsoWithoutReadAhead)
+            {
+                var (noAhead, noAheadCpu) = await ReadAsync(name, bytes, options => options with { ReadAheadBytes = 0 }, cancellationToken);
+                result = result with { ReadNoAheadMBps = noAhead, ReadNoAheadCpu = noAheadCpu };
+            }
+
             await admin.DeleteAsync(name, cancellationToken);
             return result;
         }
+    }
+
+    private async Task<(double MBps, CpuSnapshot Cpu)> ReadAsync(string name, long bytes, Func<Client.PfsClientOptions, Client.PfsClientOptions>? configure,
+                                                              CancellationToken cancellationToken)
+    {
+        var pids = cluster.ServerPids;
+        await using var reader = await cluster.ConnectAsync(configure, cancellationToken);
+        var cpu = CpuSnapshot.Take(pids);
+        var started = Stopwatch.GetTimestamp();
+        await using (var file = await reader.OpenAsync(name, Client.PfsOpenMode.Read, cancellationToken))
+        {
+            for (long offset = 0; offset < bytes; offset += _target.Length)
+            {
+                var count = (int)Math.Min(_target.Length, bytes - offset);
+                var got = await file.ReadAsync(_target.AsMemory(0, count), offset, cancellationToken);
+                Check(_target.AsSpan(0, got), offset, count, first: offset == 0);
+            }
+        }
+
+        return (CeilingBenchmark.MegabytesPerSecond(bytes, started), CpuSnapshot.Take(pids) - cpu);
     }
 
     private static long? CollectAndReadRss()

@@ -8,8 +8,6 @@ namespace Pfs.Cli.Commands;
 /// <summary><c>pfs get NAME [LOCAL]</c>: copies a Pfs file to a local file, or to stdout with <c>-</c>.</summary>
 internal static class GetCommand
 {
-    private const int ChunkBytes = 4 * 1024 * 1024;
-
     public static Command Create(CliHost host)
     {
         var name = new Argument<string>("NAME") { Description = "The file in Pfs" };
@@ -46,12 +44,14 @@ internal static class GetCommand
         }
 
         var partial = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.part");
+        var info = await file.StatAsync(cancellationToken).ConfigureAwait(false);
+        var chunk = Transfer.ChunkBytes(info.StripeWidth, info.BlockSize);
         try
         {
             await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
             {
                 await TransferProgress.RunAsync(console, $"get {name}", source.Length, show: true,
-                    report => CopyAsync(source, output, report, cancellationToken)).ConfigureAwait(false);
+                    report => CopyAsync(source, output, chunk, report, cancellationToken)).ConfigureAwait(false);
             }
 
             File.Move(partial, target, overwrite: true);
@@ -64,14 +64,14 @@ internal static class GetCommand
         return ExitCodes.Ok;
     }
 
-    internal static async Task<long> CopyAsync(Stream source, Stream output, Action<long> report, CancellationToken cancellationToken)
+    internal static async Task<long> CopyAsync(Stream source, Stream output, int chunk, Action<long> report, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         long copied = 0;
         try
         {
             int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false)) > 0)
             {
                 await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 copied += read;

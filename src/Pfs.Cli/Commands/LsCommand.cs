@@ -29,7 +29,7 @@ internal static class LsCommand
             var entries = await CollectAsync(client, parse.GetValue(path) ?? string.Empty, parse.GetValue(recursive), cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                host.Console.WriteJson(entries);
+                host.Console.WriteJson<IReadOnlyList<PfsFileInfo>>(entries, CliJson.Default.IReadOnlyListPfsFileInfo);
             }
             else if (entries.Count > 0)
             {

@@ -13,8 +13,6 @@ internal static class PutCommand
 {
     public const int DefaultBlockSize = 1024 * 1024;
 
-    // Large writes keep every server of the stripe busy; a few MiB is plenty for that.
-    private const int ChunkBytes = 4 * 1024 * 1024;
 
     public static Command Create(CliHost host)
     {
@@ -75,8 +73,9 @@ internal static class PutCommand
         await CreateAsync(client, name, stripeWidth, blockSize, force, cancellationToken).ConfigureAwait(false);
         try
         {
+            var chunk = Transfer.ChunkBytes(stripeWidth, blockSize);
             await TransferProgress.RunAsync(console, $"put {name}", total, show: true,
-                report => CopyAsync(client, source, name, report, cancellationToken)).ConfigureAwait(false);
+                report => CopyAsync(client, source, name, chunk, report, cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
@@ -106,15 +105,16 @@ internal static class PutCommand
         }
     }
 
-    internal static async Task<long> CopyAsync(PfsClient client, Stream source, string name, Action<long> report, CancellationToken cancellationToken)
+    internal static async Task<long> CopyAsync(PfsClient client, Stream source, string name, int chunk, Action<long> report,
+                                              CancellationToken cancellationToken)
     {
         await using var file = await client.OpenAsync(name, PfsOpenMode.Write, cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         long offset = 0;
         try
         {
             int read;
-            while ((read = await source.ReadAtLeastAsync(buffer.AsMemory(0, ChunkBytes), ChunkBytes,
+            while ((read = await source.ReadAtLeastAsync(buffer.AsMemory(0, chunk), chunk,
                        throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 await file.WriteAsync(buffer.AsMemory(0, read), offset, cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,7 @@ internal static class StatCommand
             var info = await client.StatAsync(parse.GetRequiredValue(name), cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                host.Console.WriteJson(info);
+                host.Console.WriteJson(info, CliJson.Default.PfsFileInfo);
                 return ExitCodes.Ok;
             }
 

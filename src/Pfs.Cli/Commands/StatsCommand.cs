@@ -27,7 +27,8 @@ internal static class StatsCommand
             var servers = status.FileServers.Select((address, i) => new ServerHealth(i, address, health[i])).ToList();
             if (parse.GetValue(json))
             {
-                host.Console.WriteJson(new { status.FileCount, status.TotalBytes, status.OpenForRead, status.OpenForWrite, status.LocksHeld, status.LocksWaiting, status.SubscribedClients, FileServers = servers });
+                host.Console.WriteJson(new ClusterStatsJson(status.FileCount, status.TotalBytes, status.OpenForRead, status.OpenForWrite,
+                    status.LocksHeld, status.LocksWaiting, status.SubscribedClients, servers), CliJson.Default.ClusterStatsJson);
                 return ExitCodes.Ok;
             }
 
@@ -73,5 +74,4 @@ internal static class StatsCommand
         }
     }
 
-    private sealed record ServerHealth(int Server, string Address, string Health);
 }

@@ -18,15 +18,8 @@ internal static class StripeCommand
             var shares = StripeMap.Compute(layout);
             if (parse.GetValue(json))
             {
-                host.Console.WriteJson(new
-                {
-                    layout.Name,
-                    layout.Size,
-                    layout.BlockSize,
-                    layout.StripeWidth,
-                    layout.BlockCount,
-                    Servers = shares,
-                });
+                host.Console.WriteJson(new StripeJson(layout.Name, layout.Size, layout.BlockSize, layout.StripeWidth, layout.BlockCount, shares),
+                    CliJson.Default.StripeJson);
                 return ExitCodes.Ok;
             }
 

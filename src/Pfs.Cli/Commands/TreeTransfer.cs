@@ -52,7 +52,7 @@ internal static class TreeTransfer
                         await client.CreateAsync(path, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize }, cancellationToken).ConfigureAwait(false);
                         await using var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
                             FileOptions.Asynchronous | FileOptions.SequentialScan);
-                        moved += await PutCommand.CopyAsync(client, source, path, report, cancellationToken).ConfigureAwait(false);
+                        moved += await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize), report, cancellationToken).ConfigureAwait(false);
                         await KeepAttributesAsync(client, path, info, cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -130,7 +130,7 @@ internal static class TreeTransfer
                             await using (var source = file.AsStream())
                             await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
                             {
-                                moved += await GetCommand.CopyAsync(source, output, report, cancellationToken).ConfigureAwait(false);
+                                moved += await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize), report, cancellationToken).ConfigureAwait(false);
                             }
 
                             KeepAttributes(path, entry);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Spectre.Console;
 
 namespace Pfs.Cli.Output;
@@ -10,8 +11,6 @@ namespace Pfs.Cli.Output;
 /// </summary>
 internal sealed class CliConsole(TextWriter stdout, TextWriter stderr, bool interactive)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     private IAnsiConsole? _ansi;
 
     public TextWriter Out { get; } = stdout;
@@ -33,7 +32,8 @@ internal sealed class CliConsole(TextWriter stdout, TextWriter stderr, bool inte
     public void Fail(string message) =>
         Error.WriteLine("pfs: " + message.ReplaceLineEndings(" ").Trim());
 
-    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, Json));
+    /// <summary>Writes <paramref name="value"/> as indented camelCase JSON (see <see cref="CliJson"/>).</summary>
+    public void WriteJson<T>(T value, JsonTypeInfo<T> type) => Out.WriteLine(JsonSerializer.Serialize(value, type));
 
     /// <summary>
     /// A byte stream onto stdout that keeps order with text written before it: the writer's own

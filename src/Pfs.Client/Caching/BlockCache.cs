@@ -28,6 +28,18 @@ internal sealed partial class BlockCache
 
     public int Capacity { get; }
 
+    /// <summary>Blocks held now (pinned ones over the capacity included).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _blocks.Count;
+            }
+        }
+    }
+
     /// <summary>What the cache counts itself (hits, clean evictions, invalidations, drops); write-backs are counted by <see cref="BlockWriter"/>.</summary>
     public PfsCacheStats Stats
     {
@@ -56,6 +68,7 @@ internal sealed partial class BlockCache
                     BlockCopy.CopyOut(block.Data.AsSpan(0, block.Length), index, layout.BlockSize, offset, destination);
                     Touch(block);
                     _counters.ReadHits++;
+                    block.ReadAhead = false;
                 }
                 else
                 {
@@ -110,7 +123,8 @@ internal sealed partial class BlockCache
     /// are cached already keep the cached copy. Dirty blocks pushed out are added to
     /// <paramref name="victims"/> for the caller to write back.
     /// </summary>
-    public void InsertClean(FileLayout layout, IReadOnlyList<(long Index, ReadOnlyMemory<byte> Bytes)> fetched, List<CachedBlock> victims)
+    public void InsertClean(FileLayout layout, IReadOnlyList<(long Index, ReadOnlyMemory<byte> Bytes)> fetched, List<CachedBlock> victims,
+                            bool readAhead = false)
     {
         lock (_gate)
         {
@@ -122,7 +136,8 @@ internal sealed partial class BlockCache
                     continue;
                 }
 
-                var block = new CachedBlock(key, layout) { Source = bytes, Length = bytes.Length };
+                var block = new CachedBlock(key, layout) { Source = bytes, Length = bytes.Length, ReadAhead = readAhead };
+                _counters.ReadAheadBlocks += readAhead ? 1 : 0;
                 InsertLocked(block, victims);
             }
 
@@ -221,6 +236,12 @@ internal sealed partial class BlockCache
 
     private void RemoveLocked(CachedBlock block)
     {
+        if (block.ReadAhead)
+        {
+            // Fetched ahead and dropped before any read wanted it: a wrong guess.
+            _counters.ReadAheadUnused++;
+        }
+
         _blocks.Remove(block.Key);
         _lru.Remove(block);
         if (block.Data is { } data)

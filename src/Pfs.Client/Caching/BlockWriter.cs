@@ -52,6 +52,36 @@ internal sealed partial class BlockWriter
     }
 
     /// <summary>
+    /// Runs a fetch whose cache inserts may push dirty blocks out into <paramref name="victims"/>,
+    /// then writes those back as <see cref="WriteBackAsync"/> does. If the fetch fails part-way (an
+    /// error, a cancellation), the victims it pushed out before that are still written back, without
+    /// the cancellation: they stay pinned until their write-back ends, and a close of their file would
+    /// wait for them. The fetch's failure is what is reported then.
+    /// </summary>
+    public async Task ReadThenWriteBackAsync(List<CachedBlock> victims, Func<CancellationToken, Task> fetch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await fetch(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await WriteBackAsync(victims, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PfsException or OperationCanceledException)
+            {
+                // Its blocks stay dirty in the cache for their close; the fetch's failure is the one to report.
+            }
+
+            throw;
+        }
+
+        await WriteBackAsync(victims, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Writes every dirty block of this file and makes all that this open wrote durable on the
     /// servers of <paramref name="writtenServers"/> (every server that got any of its blocks, now
     /// or earlier). A small flush (one call per server) syncs in its write calls; a larger one

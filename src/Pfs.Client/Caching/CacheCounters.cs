@@ -12,7 +12,13 @@ internal sealed class CacheCounters
     public long Evictions;
     public long Invalidations;
     public long CloseEvictions;
+    public long ReadAheadBlocks;
+    public long ReadAheadUnused;
 
     public PfsCacheStats Snapshot() =>
-        new(ReadHits, WriteHits, Evictions, Writebacks: 0, Invalidations, CloseWritebacks: 0, CloseEvictions);
+        new(ReadHits, WriteHits, Evictions, Writebacks: 0, Invalidations, CloseWritebacks: 0, CloseEvictions)
+        {
+            ReadAheadBlocks = ReadAheadBlocks,
+            ReadAheadUnused = ReadAheadUnused,
+        };
 }

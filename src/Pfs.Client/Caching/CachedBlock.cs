@@ -30,6 +30,9 @@ internal sealed class CachedBlock(BlockKey key, FileLayout layout)
 
     public bool Dirty { get; set; }
 
+    /// <summary>Fetched by read-ahead and not read since.</summary>
+    public bool ReadAhead { get; set; }
+
     /// <summary>Bumped on every change, so a write-back that raced a write can tell.</summary>
     public int Version { get; set; }
 

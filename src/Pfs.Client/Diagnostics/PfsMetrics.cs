@@ -40,6 +40,9 @@ public static class PfsMetrics
         Meter.CreateObservableCounter("pfs.client.cache.writebacks", () => Observe(static (stats, tags) =>
             [new(stats.Writebacks, [.. tags, new("pfs.cache.reason", "eviction")]), new(stats.CloseWritebacks, [.. tags, new("pfs.cache.reason", "close")])]),
             "{block}", "Dirty blocks written back to the file servers, on eviction or at close");
+        Meter.CreateObservableCounter("pfs.client.cache.readahead", () => Observe(static (stats, tags) =>
+            [new(stats.ReadAheadBlocks, [.. tags, new("pfs.readahead.outcome", "fetched")]), new(stats.ReadAheadUnused, [.. tags, new("pfs.readahead.outcome", "unused")])]),
+            "{block}", "Blocks read ahead for sequential readers, and those of them dropped unread");
         Meter.CreateObservableCounter("pfs.client.cache.invalidations", () => Observe(static (stats, tags) =>
             [new(stats.Invalidations, tags)]),
             "{block}", "Cached blocks dropped because another client's writer changed them");

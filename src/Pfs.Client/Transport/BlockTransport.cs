@@ -211,7 +211,10 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
 
         var callBytes = (long)largest * layout.BlockSize;
-        var budget = (long)options.MaxConcurrentCalls * Math.Max(options.MaxCallBytes, BudgetCallBytes) / layout.Width;
+        // A wide stripe still gets two full calls in flight to every server (one on the wire, one
+        // queued behind it), else each server's link idles while its next call is being asked for.
+        var total = Math.Max((long)options.MaxConcurrentCalls * Math.Max(options.MaxCallBytes, BudgetCallBytes), 2L * layout.Width * callBytes);
+        var budget = total / layout.Width;
         return (int)Math.Clamp(budget / Math.Max(callBytes, 1), 1, options.MaxConcurrentCalls);
     }
 

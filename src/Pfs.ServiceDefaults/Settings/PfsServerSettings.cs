@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
@@ -86,7 +87,10 @@ public static class PfsServerSettings
     /// must not take for its own. Non-public properties are bound too: an options record keeps a
     /// setting's configuration form (a comma-separated list, seconds) in a private property beside its typed one.
     /// </remarks>
-    public static OptionsBuilder<TOptions> AddPfsServerOptions<TOptions, TValidator>(
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = OptionsKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = OptionsKept)]
+    public static OptionsBuilder<TOptions> AddPfsServerOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TOptions,
+                                                               [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(
         this IServiceCollection services, string section, params (string Key, string Property)[] elsewhere)
         where TOptions : class, IPfsServerOptions
         where TValidator : class, IValidateOptions<TOptions>
@@ -107,6 +111,11 @@ public static class PfsServerSettings
         services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<TOptions>>().Value);
         return builder.ValidateOnStart();
     }
+
+    // Why binding by reflection is safe in a trimmed (Native AOT) server: the annotation keeps every
+    // member of the options type, and options hold scalars and strings only, so the binder creates
+    // no collection type at run time.
+    private const string OptionsKept = "TOptions keeps all its members (DynamicallyAccessedMembers.All) and has scalar and string properties only.";
 
     /// <summary>Explicit settings as the last (winning) configuration source.</summary>
     public static IConfigurationBuilder AddSettings(this IConfigurationBuilder configuration, IEnumerable<KeyValuePair<string, string?>> settings) =>
