@@ -43,7 +43,11 @@ public static class FileServerApp
             var options = services.GetRequiredService<FileServerOptions>();
             return new BlockStore(options.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), options.SyncWrites);
         });
-        builder.Services.AddSingleton<StagedObjects>();
+        builder.Services.AddSingleton(services => FileServerLimits.From(services.GetRequiredService<FileServerOptions>()));
+        builder.Services.AddSingleton(services => new StagedObjects(
+            services.GetRequiredService<BlockStore>(), services.GetRequiredService<ILogger<StagedObjects>>(),
+            services.GetRequiredService<FileServerLimits>().MaxStages));
+        builder.Services.AddSingleton(services => new WriteBudget(services.GetRequiredService<FileServerLimits>().WriteBudgetBytes));
         builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
         configure?.Invoke(builder);
 
@@ -58,6 +62,8 @@ public static class FileServerApp
             throw new IOException($"cannot use the data directory: {ex.Message}", ex);
         }
 
+        // Before the gRPC endpoint, so that a write is admitted (or refused) before its payload is read.
+        app.UseMiddleware<WriteAdmissionMiddleware>();
         app.MapGrpcService<FileGrpcService>();
         app.MapPfsHealth();
         app.MapDefaultEndpoints();

@@ -33,6 +33,21 @@ public sealed record FileServerOptions : IPfsServerOptions
     /// <inheritdoc/>
     public string? ClusterKeyFile { get; init; }
 
+    /// <summary>
+    /// Most stages (writers with staged bytes) kept at once; at the bound a new writer's first write
+    /// gets Unavailable (<c>FileServer:MaxStages</c>, <c>--max-stages</c>).
+    /// </summary>
+    public int MaxStages { get; init; } = FileServerLimits.DefaultMaxStages;
+
+    /// <summary>
+    /// MiB of WriteBytes payloads taken in at once; beyond it calls wait, then get ResourceExhausted
+    /// (<c>FileServer:WriteBudgetMiB</c>, <c>--write-budget-mib</c>).
+    /// </summary>
+    public int WriteBudgetMiB { get; init; } = FileServerLimits.DefaultWriteBudgetMiB;
+
+    /// <summary>How long a WriteBytes call waits for room in the write budget (<c>FileServer:WriteBudgetWait</c>).</summary>
+    public TimeSpan WriteBudgetWait { get; init; } = FileServerLimits.DefaultWriteBudgetWait;
+
     /// <summary>These options as configuration keys, so explicit options take the path flags and Aspire take.</summary>
     internal IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
     {
@@ -48,5 +63,8 @@ public sealed record FileServerOptions : IPfsServerOptions
 
         yield return new(FileServerSettings.DelayMs.Key, DelayMs.ToString(CultureInfo.InvariantCulture));
         yield return new($"{FileServerSettings.Section}:{nameof(SyncWrites)}", SyncWrites ? "true" : "false");
+        yield return new(FileServerSettings.MaxStages.Key, MaxStages.ToString(CultureInfo.InvariantCulture));
+        yield return new(FileServerSettings.WriteBudgetMiB.Key, WriteBudgetMiB.ToString(CultureInfo.InvariantCulture));
+        yield return new($"{FileServerSettings.Section}:{nameof(WriteBudgetWait)}", WriteBudgetWait.ToString("c", CultureInfo.InvariantCulture));
     }
 }

@@ -18,10 +18,16 @@ public static class FileServerSettings
     public static readonly ServerFlag DelayMs = new("--delay-ms", "FileServer:DelayMs",
         "Delay added to every call, for benchmarks (default 0)", FlagKind.Integer);
 
+    public static readonly ServerFlag MaxStages = new("--max-stages", "FileServer:MaxStages",
+        $"Most writers with staged bytes at once; beyond it a new writer is told to retry (default {FileServerLimits.DefaultMaxStages})", FlagKind.Integer);
+
+    public static readonly ServerFlag WriteBudgetMiB = new("--write-budget-mib", "FileServer:WriteBudgetMiB",
+        $"MiB of write payloads taken in at once; beyond it calls wait, then are refused (default {FileServerLimits.DefaultWriteBudgetMiB})", FlagKind.Integer);
+
     public static ServerCommandLine CommandLine { get; } = new(
         "Pfs.FileServer",
         "Pfs file server: stores stripe objects on local disk and serves them over gRPC.",
-        [PfsServerSettings.Port, DataDirectory, PfsServerSettings.BindAddress, DelayMs, PfsServerSettings.ClusterKeyFile]);
+        [PfsServerSettings.Port, DataDirectory, PfsServerSettings.BindAddress, DelayMs, PfsServerSettings.ClusterKeyFile, MaxStages, WriteBudgetMiB]);
 }
 
 /// <summary>Checks <see cref="FileServerOptions"/> once, whichever source each setting came from.</summary>
@@ -39,6 +45,21 @@ internal sealed class FileServerOptionsValidator : IValidateOptions<FileServerOp
         if (options.DelayMs < 0)
         {
             failures.Add($"{FileServerSettings.DelayMs} must not be negative");
+        }
+
+        if (options.MaxStages < 1)
+        {
+            failures.Add($"{FileServerSettings.MaxStages} must be at least 1, not {options.MaxStages}");
+        }
+
+        if (options.WriteBudgetMiB < FileServerLimits.MinWriteBudgetMiB)
+        {
+            failures.Add($"{FileServerSettings.WriteBudgetMiB} must be at least {FileServerLimits.MinWriteBudgetMiB} (one largest message), not {options.WriteBudgetMiB}");
+        }
+
+        if (options.WriteBudgetWait < TimeSpan.Zero)
+        {
+            failures.Add("FileServer:WriteBudgetWait must not be negative");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

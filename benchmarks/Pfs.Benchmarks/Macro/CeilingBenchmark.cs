@@ -93,6 +93,7 @@ internal sealed class CeilingBenchmark : IDisposable
     {
         private readonly ObjectId _id = file.Layout.ObjectId;
         private readonly Capability? _capability = file.Layout.Capability;
+        private readonly Grpc.Core.Metadata _headers = Pfs.Protocol.CapabilityHeader.For(file.Layout.Capability!);
 
         /// <summary>Writes <paramref name="totalBytes"/>, then syncs and commits on every server; returns MB/s (10^6 bytes per second).</summary>
         public async Task<double> WriteAsync(long totalBytes, CancellationToken cancellationToken)
@@ -104,10 +105,10 @@ internal sealed class CeilingBenchmark : IDisposable
                 var (server, local) = owner.Place(k);
                 var request = new WriteBytesRequest { Object = _id, Capability = _capability };
                 request.Segments.Add(new WriteSegment { Offset = local, Data = UnsafeByteOperations.UnsafeWrap(owner._payload) });
-                await owner._servers[server].Client.WriteBytesAsync(request, cancellationToken: cancellationToken);
+                await owner._servers[server].Client.WriteBytesAsync(request, _headers, cancellationToken: cancellationToken);
             });
             await Task.WhenAll(owner._servers.Select(s => s.Client.WriteBytesAsync(
-                new WriteBytesRequest { Object = _id, Sync = true, Capability = _capability }, cancellationToken: cancellationToken).ResponseAsync));
+                new WriteBytesRequest { Object = _id, Sync = true, Capability = _capability }, _headers, cancellationToken: cancellationToken).ResponseAsync));
             var commit = signer.SignCommit(_id.Name, _id.Generation, _capability!.Epoch, "ceiling");
             await Task.WhenAll(owner._servers.Select(s => s.Client.CommitObjectAsync(
                 new CommitObjectRequest { Object = _id, Capability = commit }, cancellationToken: cancellationToken).ResponseAsync));

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Pfs.Client.Diagnostics;
 using Pfs.Client.Striping;
+using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 
 namespace Pfs.Client.Transport;
@@ -217,7 +218,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
         {
             try
             {
-                var callOptions = new CallOptions(deadline: deadline, cancellationToken: cancellationToken).WithWaitForReady();
+                var callOptions = new CallOptions(CapabilityHeader.For(request.Capability), deadline, cancellationToken).WithWaitForReady();
                 return await client.WriteBytesAsync(request, callOptions).ResponseAsync.ConfigureAwait(false);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < FileServerPool.RetryAttempts)

@@ -81,6 +81,14 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var key = ToKey(request.Object);
+
+        // The header's capability admitted the call (WriteAdmissionMiddleware); the message must carry the same.
+        if (context.GetHttpContext().Items.TryGetValue(WriteAdmissionMiddleware.CapabilityItem, out var admitted)
+            && !Equals(admitted, request.Capability))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "the capability in the message is not the one in the header"));
+        }
+
         var access = Authorize(key, request.Capability, write: true);
         await DelayAsync(context.CancellationToken).ConfigureAwait(false);
 
@@ -119,6 +127,20 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         }
 
         return new CommitObjectReply { Applied = await _staged.CommitAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
+    }
+
+    public override async Task<AbortObjectReply> AbortObject(AbortObjectRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = ToKey(request.Object);
+        Verify(key, request.Capability);
+        if (!request.Capability.Commit)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "only the metadata server's commit capability may drop staged writes"));
+        }
+
+        return new AbortObjectReply { Dropped = await _staged.AbortAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
     }
 
     // The object id is checked first (generation 0 is InvalidArgument whoever asks), then that the

@@ -36,6 +36,9 @@ internal sealed class StorageErrorInterceptor : Interceptor
         BlockStoreError.OutOfRange => StatusCode.OutOfRange,
         BlockStoreError.NoSpace => StatusCode.ResourceExhausted,
         BlockStoreError.StaleEpoch => StatusCode.FailedPrecondition,
+        BlockStoreError.Deleted => StatusCode.NotFound,
+        BlockStoreError.Busy => StatusCode.Unavailable,
+        BlockStoreError.OutOfHandles => StatusCode.ResourceExhausted,
         _ => StatusCode.Internal,
     };
 }

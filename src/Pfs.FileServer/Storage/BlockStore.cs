@@ -40,6 +40,7 @@ public sealed class BlockStore
         SyncWrites = syncWrites;
         Directory.CreateDirectory(StripesRoot);
         LayoutMigration.Run(DataDirectory, StripesRoot, logger);
+        Deleted = new DeletedGenerations(DataDirectory);
     }
 
     /// <summary>True when every write is flushed to stable storage before it is acknowledged.</summary>
@@ -47,6 +48,9 @@ public sealed class BlockStore
 
     /// <summary>The data directory as a full path.</summary>
     public string DataDirectory { get; }
+
+    /// <summary>The generations deleted here, for good.</summary>
+    internal DeletedGenerations Deleted { get; }
 
     /// <summary>The directory that holds the objects, in 256 subdirectories by their generation's last two hex digits.</summary>
     public string StripesRoot { get; }

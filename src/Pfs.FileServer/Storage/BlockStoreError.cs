@@ -17,4 +17,13 @@ public enum BlockStoreError
 
     /// <summary>A writer epoch that a newer writer has superseded, or whose writes were already committed or dropped.</summary>
     StaleEpoch,
+
+    /// <summary>The generation was deleted here; it is never used again, so nothing may touch it.</summary>
+    Deleted,
+
+    /// <summary>The server holds as many stages as it may: a new writer should retry later.</summary>
+    Busy,
+
+    /// <summary>The server has no file handles left (its own limit or the system's).</summary>
+    OutOfHandles,
 }

@@ -21,14 +21,17 @@ internal static partial class DirectorySync
         var fd = Open(directory, ReadOnly);
         if (fd < 0)
         {
-            throw new IOException($"cannot open directory for fsync (errno {Marshal.GetLastPInvokeError()})");
+            // The errno as HResult, as .NET's own I/O exceptions carry it on Unix (see IoErrors).
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"cannot open directory for fsync (errno {errno})", errno);
         }
 
         try
         {
             if (Fsync(fd) != 0)
             {
-                throw new IOException($"fsync of a directory failed (errno {Marshal.GetLastPInvokeError()})");
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"fsync of a directory failed (errno {errno})", errno);
             }
         }
         finally

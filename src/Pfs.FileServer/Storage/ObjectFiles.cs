@@ -109,10 +109,12 @@ internal static class ObjectFiles
     }
 
     /// <summary>
-    /// Replaces <paramref name="file"/> with <paramref name="bytes"/> so that a reader (or a crash) sees
-    /// the old contents or the new, never part of either: written beside it, then renamed over it.
+    /// Replaces <paramref name="file"/> with <paramref name="bytes"/> so that a reader (or a process
+    /// crash) sees the old contents or the new, never part of either: written beside it, then renamed
+    /// over it. With <paramref name="durable"/> the same holds across a power cut: the new contents and
+    /// the rename are flushed to stable storage before this returns.
     /// </summary>
-    public static void ReplaceAtomically(string directory, string file, ReadOnlySpan<byte> bytes)
+    public static void ReplaceAtomically(string directory, string file, ReadOnlySpan<byte> bytes, bool durable = false)
     {
         var temp = $"{file}.{Guid.NewGuid():N}.tmp";
         try
@@ -120,10 +122,17 @@ internal static class ObjectFiles
             using (var handle = OpenForWrite(directory, temp, FileMode.CreateNew, FileAccess.Write))
             {
                 RandomAccess.Write(handle, bytes, 0);
+                if (durable)
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
             }
 
-            // The temporary file keeps the directory from being removed as empty, so the rename finds it.
             File.Move(temp, file, overwrite: true);
+            if (durable)
+            {
+                DirectorySync.Flush(directory);
+            }
         }
         catch
         {

@@ -23,6 +23,9 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>The process id (of dotnet itself, also when started through a shell).</summary>
+    public int Pid => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <c>dotnet ASSEMBLY.dll args</c> from the test's own output folder.</summary>
@@ -31,12 +34,7 @@ public sealed class ChildProcess : IDisposable
     /// <summary>The same with extra environment variables (configuration keys, as <c>Section__Key</c>).</summary>
     public static ChildProcess Start(string assembly, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("dotnet");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
@@ -47,6 +45,35 @@ public sealed class ChildProcess : IDisposable
         {
             start.ArgumentList.Add(arg);
         }
+
+        return Run(start);
+    }
+
+    /// <summary>
+    /// As <see cref="Start"/>, with the process's open-file limit (<c>ulimit -n</c>) lowered to
+    /// <paramref name="openFiles"/>: a shell sets it and then becomes dotnet (exec), so <see cref="Pid"/> is the server's.
+    /// </summary>
+    public static ChildProcess StartWithOpenFileLimit(int openFiles, string assembly, params string[] args)
+    {
+        // The arguments reach the script as $1.. ("$@"), never as shell text.
+        var start = new ProcessStartInfo("bash");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"ulimit -n {openFiles} && exec dotnet \"$@\"");
+        start.ArgumentList.Add("bash");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly + ".dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Run(start);
+    }
+
+    private static ChildProcess Run(ProcessStartInfo start)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var child = new ChildProcess(process);

@@ -31,6 +31,9 @@ internal sealed class ObjectState(ObjectKey key, ObjectPath path)
 
     public Stage? Stage { get; set; }
 
+    /// <summary>The generation was deleted here: nothing may touch it again.</summary>
+    public bool Deleted { get; set; }
+
     /// <summary>Waits for the gate; disposing the result lets the next one in.</summary>
     public async ValueTask<GateHeld> EnterGateAsync(CancellationToken cancellationToken)
     {

@@ -11,6 +11,10 @@ namespace Pfs.FileServer.Storage.Staging;
 /// stage waits for them. Writes and reads run side by side; a call that cuts runs alone, in the order
 /// it came: it waits for the calls already inside, and calls that come after it wait for it.
 /// </para>
+/// <para>
+/// The shadow and log are open only while calls are inside (<see cref="OpenHandles"/>; the last call
+/// out closes them), so a stage nobody is writing, a dead writer's included, holds no file handle.
+/// </para>
 /// </summary>
 internal sealed class Stage
 {
@@ -18,15 +22,19 @@ internal sealed class Stage
 
     private readonly StageLog _log;
 
+    // Guards opening and closing the shadow; the log's handle opens and closes with it.
+    private readonly Lock _handles = new();
+    private SafeFileHandle? _shadow;
+
     // Under the owning ObjectState's lock: the call running alone, if any, and what it waits for.
     private TaskCompletionSource? _exclusive;
     private TaskCompletionSource? _quiet;
 
-    private Stage(ulong epoch, string shadowPath, SafeFileHandle shadow, StageLog log, StagedChanges changes)
+    private Stage(ulong epoch, string shadowPath, SafeFileHandle? shadow, StageLog log, StagedChanges changes)
     {
         Epoch = epoch;
         ShadowPath = shadowPath;
-        Shadow = shadow;
+        _shadow = shadow;
         _log = log;
         Changes = changes;
     }
@@ -36,7 +44,8 @@ internal sealed class Stage
 
     public string ShadowPath { get; }
 
-    public SafeFileHandle Shadow { get; }
+    /// <summary>The shadow's handle; only while a call is inside, after <see cref="OpenHandles"/>.</summary>
+    public SafeFileHandle Shadow => _shadow ?? throw new InvalidOperationException("the stage's files are not open");
 
     /// <summary>The staged ranges and cuts; read and changed under the owning <see cref="ObjectState"/>'s lock.</summary>
     public StagedChanges Changes { get; }
@@ -65,22 +74,60 @@ internal sealed class Stage
         catch
         {
             shadow.Dispose();
+            ObjectFiles.TryDelete(shadowPath);
             throw;
         }
     }
 
-    /// <summary>Takes up a stage an earlier run left: its shadow and a <paramref name="log"/> already reopened.</summary>
-    public static Stage Reopen(ObjectPath path, ulong epoch, StageLog log, StagedChanges changes)
+    /// <summary>Takes up a stage an earlier run left (its log already read into <paramref name="changes"/>); nothing is opened.</summary>
+    public static Stage Reopen(ObjectPath path, ulong epoch, StageLog log, StagedChanges changes) =>
+        new(epoch, ShadowOf(path), shadow: null, log, changes);
+
+    /// <summary>Opens the shadow and the log unless they are open; a call inside the stage does this before it uses them.</summary>
+    public void OpenHandles()
     {
-        var shadowPath = ShadowOf(path);
-        try
+        lock (_handles)
         {
-            return new Stage(epoch, shadowPath, ObjectFiles.OpenExisting(shadowPath, FileAccess.ReadWrite), log, changes);
+            if (_shadow is not null)
+            {
+                return;
+            }
+
+            var shadow = ObjectFiles.OpenExisting(ShadowPath, FileAccess.ReadWrite);
+            try
+            {
+                _log.Open();
+            }
+            catch
+            {
+                shadow.Dispose();
+                throw;
+            }
+
+            _shadow = shadow;
         }
-        catch
+    }
+
+    /// <summary>True while the shadow and log are open.</summary>
+    public bool HandlesOpen
+    {
+        get
         {
-            log.Dispose();
-            throw;
+            lock (_handles)
+            {
+                return _shadow is not null;
+            }
+        }
+    }
+
+    /// <summary>Closes the shadow and the log, if open; the next call opens them again.</summary>
+    public void CloseHandles()
+    {
+        lock (_handles)
+        {
+            _shadow?.Dispose();
+            _shadow = null;
+            _log.Close();
         }
     }
 
@@ -115,10 +162,15 @@ internal sealed class Stage
         return _quiet.Task;
     }
 
-    /// <summary>Lets a call out, under the owner's lock, and wakes whoever waits for that.</summary>
+    /// <summary>Lets a call out, under the owner's lock, and wakes whoever waits for that. The last one out closes the files.</summary>
     public void Leave(bool exclusive)
     {
         InFlight--;
+        if (InFlight == 0)
+        {
+            CloseHandles();
+        }
+
         if (exclusive && _exclusive is { } alone)
         {
             _exclusive = null;
@@ -170,12 +222,6 @@ internal sealed class Stage
     {
         RandomAccess.FlushToDisk(Shadow);
         _log.Flush();
-    }
-
-    public void CloseHandles()
-    {
-        Shadow.Dispose();
-        _log.Dispose();
     }
 
     /// <summary>Removes the log: the last step of settling, after which nothing of the stage is left.</summary>

@@ -16,7 +16,7 @@ namespace Pfs.FileServer.Storage.Staging;
 /// Logs written before truncates existed have none, and load as they always did.</item>
 /// </list>
 /// </summary>
-internal sealed class StageLog : IDisposable
+internal sealed class StageLog
 {
     private const string Suffix = ".stage.log";
     private const int HeaderBytes = 16;
@@ -25,10 +25,12 @@ internal sealed class StageLog : IDisposable
     private const long CutMark = -1;
 
     private readonly string _file;
-    private readonly SafeFileHandle _handle;
+
+    // Open only while the stage's calls run (see Stage.OpenHandles); opened and closed under its lock.
+    private SafeFileHandle? _handle;
     private long _length;
 
-    private StageLog(string file, SafeFileHandle handle, long length)
+    private StageLog(string file, SafeFileHandle? handle, long length)
     {
         _file = file;
         _handle = handle;
@@ -94,8 +96,7 @@ internal sealed class StageLog : IDisposable
         }
 
         // Appends go after the last whole record, over any torn one.
-        var handle = ObjectFiles.OpenExisting(file, FileAccess.ReadWrite);
-        return new StageLog(file, handle, HeaderBytes + (records * RecordBytes));
+        return new StageLog(file, handle: null, HeaderBytes + (records * RecordBytes));
     }
 
     /// <summary>True if the object at <paramref name="path"/> has a stage log.</summary>
@@ -133,7 +134,7 @@ internal sealed class StageLog : IDisposable
         }
 
         var at = Interlocked.Add(ref _length, bytes.Length) - bytes.Length;
-        await RandomAccess.WriteAsync(_handle, bytes, at, cancellationToken).ConfigureAwait(false);
+        await RandomAccess.WriteAsync(Handle, bytes, at, cancellationToken).ConfigureAwait(false);
         return runs;
     }
 
@@ -144,14 +145,24 @@ internal sealed class StageLog : IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(record, length);
         BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(8), CutMark);
         var at = Interlocked.Add(ref _length, RecordBytes) - RecordBytes;
-        await RandomAccess.WriteAsync(_handle, record, at, cancellationToken).ConfigureAwait(false);
+        await RandomAccess.WriteAsync(Handle, record, at, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Puts what was appended on stable storage.</summary>
-    public void Flush() => RandomAccess.FlushToDisk(_handle);
+    public void Flush() => RandomAccess.FlushToDisk(Handle);
 
-    /// <summary>Removes the log file; the stage it recorded is settled. Dispose first.</summary>
+    /// <summary>Removes the log file; the stage it recorded is settled. Close first.</summary>
     public void Delete() => File.Delete(_file);
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Opens the log for appending, unless it is open.</summary>
+    public void Open() => _handle ??= ObjectFiles.OpenExisting(_file, FileAccess.ReadWrite);
+
+    /// <summary>Closes the log, if open.</summary>
+    public void Close()
+    {
+        _handle?.Dispose();
+        _handle = null;
+    }
+
+    private SafeFileHandle Handle => _handle ?? throw new InvalidOperationException("the stage log is not open");
 }

@@ -133,6 +133,7 @@ public sealed partial class StagedObjects
 
     private static void ThrowIfStale(ObjectState state, ulong epoch)
     {
+        ThrowIfDeleted(state);
         if (epoch < state.Floor)
         {
             throw Stale(epoch, "a newer writer has written this object");
@@ -144,17 +145,34 @@ public sealed partial class StagedObjects
         }
     }
 
+    // Under the state's lock.
+    private static void ThrowIfDeleted(ObjectState state)
+    {
+        if (state.Deleted)
+        {
+            throw new BlockStoreException(BlockStoreError.Deleted, $"generation {state.Key.Generation} was deleted on this file server");
+        }
+    }
+
     private static BlockStoreException Stale(ulong epoch, string why) =>
         new(BlockStoreError.StaleEpoch, $"stale writer: epoch {epoch} is finished on this server ({why})");
 
+    // Makes a stage, unless the server holds as many as it may.
     private Stage CreateStage(ObjectState state, ulong epoch)
     {
+        if (Interlocked.Increment(ref _liveStages) > _maxStages)
+        {
+            Interlocked.Decrement(ref _liveStages);
+            throw new BlockStoreException(BlockStoreError.Busy, $"too many writers in progress on this file server ({_maxStages}); retry");
+        }
+
         try
         {
             return Stage.Create(state.Path, epoch);
         }
         catch (Exception ex) when (IoErrors.IsIo(ex))
         {
+            Interlocked.Decrement(ref _liveStages);
             throw IoErrors.Failure(_logger, "write", state.Key, ex);
         }
     }

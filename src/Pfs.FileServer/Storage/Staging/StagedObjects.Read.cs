@@ -26,6 +26,7 @@ public sealed partial class StagedObjects
             var settle = false;
             lock (state)
             {
+                ThrowIfDeleted(state);
                 if (state.Stage is { } stage)
                 {
                     if (access.Write && stage.Epoch == access.Epoch && !stage.Closing)
@@ -85,6 +86,14 @@ public sealed partial class StagedObjects
         }
 
         using var committed = await _store.ReadAsync(state.Key, ranges, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            stage.OpenHandles();
+        }
+        catch (Exception ex) when (IoErrors.IsIo(ex))
+        {
+            throw IoErrors.Failure(_logger, "read", state.Key, ex);
+        }
 
         // A range sees as far as the longer of the object (as far as the writer did not cut it) and the
         // stage (its bytes and its cuts); what neither holds reads as zeros.

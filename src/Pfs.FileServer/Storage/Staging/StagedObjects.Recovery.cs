@@ -7,6 +7,14 @@ public sealed partial class StagedObjects
     private void Recover(ObjectState state)
     {
         var path = state.Path;
+        if (_store.Deleted.Contains(state.Key.Generation))
+        {
+            // Whatever a crash in the middle of its delete left goes now.
+            state.Deleted = true;
+            RemoveFiles(state);
+            return;
+        }
+
         var marks = EpochMarks.Read(path);
         (state.Floor, state.Sealed) = (marks.Floor, marks.Sealed);
 
@@ -36,6 +44,7 @@ public sealed partial class StagedObjects
         }
 
         state.Stage = Stage.Reopen(path, epoch, log, changes);
+        Interlocked.Increment(ref _liveStages);
         state.Floor = Math.Max(state.Floor, epoch);
         Log.Recovered(_logger, state.Key.Name, state.Key.Generation, epoch, changes.Extents.Count);
     }

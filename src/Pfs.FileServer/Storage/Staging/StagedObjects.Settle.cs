@@ -9,7 +9,69 @@ public sealed partial class StagedObjects
     /// with nothing of that epoch staged (already applied, or it wrote nothing here) nothing changes.
     /// </summary>
     /// <returns>True if staged bytes were applied by this call.</returns>
-    public async ValueTask<bool> CommitAsync(ObjectKey key, ulong epoch, CancellationToken cancellationToken = default)
+    public ValueTask<bool> CommitAsync(ObjectKey key, ulong epoch, CancellationToken cancellationToken = default) =>
+        EndEpochAsync(key, epoch, apply: true, cancellationToken);
+
+    /// <summary>
+    /// Drops what writer <paramref name="epoch"/> staged and seals the epoch, so its late writes are refused:
+    /// the metadata server's answer to a writer whose lease ended without a close. Idempotent.
+    /// </summary>
+    /// <returns>True if staged bytes were dropped by this call.</returns>
+    public ValueTask<bool> AbortAsync(ObjectKey key, ulong epoch, CancellationToken cancellationToken = default) =>
+        EndEpochAsync(key, epoch, apply: false, cancellationToken);
+
+    /// <summary>
+    /// Removes an object with whatever is staged for it, and records its generation as deleted for good
+    /// (on stable storage before anything is removed), so nothing of it is accepted again. Writer
+    /// <paramref name="access"/> must not be stale. Deleting again succeeds, and removes whatever a crash
+    /// left behind.
+    /// </summary>
+    /// <returns>Whether the object (or a stage of it) existed.</returns>
+    public async ValueTask<bool> DeleteAsync(ObjectKey key, ObjectAccess access, CancellationToken cancellationToken = default)
+    {
+        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.StripesRoot, key), cancellationToken).ConfigureAwait(false);
+        using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lock (state)
+            {
+                // Only the floor: deleting again (a retry) with the same capability is fine.
+                if (!state.Deleted && access.Epoch < state.Floor)
+                {
+                    throw Stale(access.Epoch, "a newer writer has written this object");
+                }
+
+                state.Floor = Math.Max(state.Floor, access.Epoch);
+            }
+
+            try
+            {
+                await _store.Deleted.AddAsync(key.Generation).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IoErrors.IsIo(ex))
+            {
+                throw IoErrors.Failure(_logger, "delete", key, ex);
+            }
+
+            Stage? stage;
+            lock (state)
+            {
+                // From here on no call is admitted; calls inside the stage finish before it is dropped.
+                state.Deleted = true;
+                stage = state.Stage;
+            }
+
+            if (stage is not null)
+            {
+                await SettleAsync(state, stage, apply: false).ConfigureAwait(false);
+            }
+
+            return RemoveFiles(state) | stage is not null;
+        }
+    }
+
+    // Applies (commit) or drops (abort) writer `epoch`'s stage, or only seals the epoch if nothing of it
+    // is staged here.
+    private async ValueTask<bool> EndEpochAsync(ObjectKey key, ulong epoch, bool apply, CancellationToken cancellationToken)
     {
         var state = await GetStateAsync(key, ObjectPath.Resolve(_store.StripesRoot, key), cancellationToken).ConfigureAwait(false);
         using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
@@ -17,12 +79,18 @@ public sealed partial class StagedObjects
             Stage? stage;
             lock (state)
             {
+                if (state.Deleted)
+                {
+                    // Nothing of a deleted generation is kept, not even its marks.
+                    return false;
+                }
+
                 stage = state.Stage is { } staged && staged.Epoch == epoch ? staged : null;
             }
 
             if (stage is not null)
             {
-                await SettleAsync(state, stage, apply: true).ConfigureAwait(false);
+                await SettleAsync(state, stage, apply).ConfigureAwait(false);
                 return true;
             }
 
@@ -42,43 +110,20 @@ public sealed partial class StagedObjects
         }
     }
 
-    /// <summary>Removes an object with whatever is staged for it; writer <paramref name="access"/> must not be stale.</summary>
-    /// <returns>Whether the object existed.</returns>
-    public async ValueTask<bool> DeleteAsync(ObjectKey key, ObjectAccess access, CancellationToken cancellationToken = default)
+    // Removes every file of a deleted generation: object, marks, and what a stage left. The caller
+    // holds the gate, and the generation is recorded as deleted, so none of them comes back.
+    private bool RemoveFiles(ObjectState state)
     {
-        var state = await GetStateAsync(key, ObjectPath.Resolve(_store.StripesRoot, key), cancellationToken).ConfigureAwait(false);
-        using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            Stage? stage;
-            lock (state)
-            {
-                // Only the floor: deleting again (a retry) with the same capability is fine.
-                if (access.Epoch < state.Floor)
-                {
-                    throw Stale(access.Epoch, "a newer writer has written this object");
-                }
-
-                state.Floor = access.Epoch;
-                stage = state.Stage;
-            }
-
-            if (stage is not null)
-            {
-                await SettleAsync(state, stage, apply: false).ConfigureAwait(false);
-            }
-
-            // The floor stays in memory (a late write of an older holder is still refused while this
-            // process lives); on disk it goes with the object, as the generation is never used again.
-            try
-            {
-                EpochMarks.Delete(state.Path);
-            }
-            catch (Exception ex) when (IoErrors.IsIo(ex))
-            {
-                throw IoErrors.Failure(_logger, "delete", key, ex);
-            }
-
-            return _store.Delete(key) | stage is not null;
+            ObjectFiles.Delete(Stage.ShadowOf(state.Path));
+            ObjectFiles.Delete(StageLog.FileOf(state.Path));
+            EpochMarks.Delete(state.Path);
+            return _store.Delete(state.Key);
+        }
+        catch (Exception ex) when (IoErrors.IsIo(ex))
+        {
+            throw IoErrors.Failure(_logger, "delete", state.Key, ex);
         }
     }
 
@@ -144,7 +189,14 @@ public sealed partial class StagedObjects
                 state.Sealed = Math.Max(state.Sealed, stage.Epoch);
             }
 
-            WriteMarks(state);
+            Interlocked.Decrement(ref _liveStages);
+
+            // A deleted generation keeps no marks: the tombstone refuses every epoch.
+            if (!state.Deleted)
+            {
+                WriteMarks(state);
+            }
+
             stage.DeleteLog();
         }
         catch (Exception ex) when (IoErrors.IsIo(ex))

@@ -32,6 +32,7 @@ public sealed partial class StagedObjects
 
         try
         {
+            stage.OpenHandles();
             if (truncate is { } cutAt)
             {
                 await stage.RecordCutAsync(cutAt).ConfigureAwait(false);

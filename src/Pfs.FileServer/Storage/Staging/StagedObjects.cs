@@ -33,17 +33,47 @@ namespace Pfs.FileServer.Storage.Staging;
 /// </summary>
 public sealed partial class StagedObjects
 {
+    /// <summary>Default for the most stages one server keeps at once (<see cref="FileServerOptions.MaxStages"/>).</summary>
+    public const int DefaultMaxStages = 4096;
+
     private readonly BlockStore _store;
     private readonly ILogger<StagedObjects> _logger;
+    private readonly int _maxStages;
+
     // By generation: the name in a key is only what its caller called the file.
     private readonly ConcurrentDictionary<ulong, ObjectState> _states = new();
 
-    public StagedObjects(BlockStore store, ILogger<StagedObjects> logger)
+    // Stages in memory: made, or found at load, and not yet settled.
+    private int _liveStages;
+
+    /// <param name="store">The committed objects.</param>
+    /// <param name="logger">Where settling and recovery are logged.</param>
+    /// <param name="maxStages">Most stages kept at once: a new writer beyond it is refused as busy (retry later).</param>
+    public StagedObjects(BlockStore store, ILogger<StagedObjects> logger, int maxStages = DefaultMaxStages)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxStages, 1);
         _store = store;
         _logger = logger;
+        _maxStages = maxStages;
+    }
+
+    /// <summary>Stages held now (each one writer's staged bytes of one object).</summary>
+    public int LiveStages => Volatile.Read(ref _liveStages);
+
+    // For tests: the object's stage, if it is loaded and has one.
+    internal Stage? StageOf(ObjectKey key)
+    {
+        if (!_states.TryGetValue(key.Generation, out var state))
+        {
+            return null;
+        }
+
+        lock (state)
+        {
+            return state.Stage;
+        }
     }
 
     // The object's state, loaded from disk on first use. `path` is the key's, already resolved (and so

@@ -40,7 +40,7 @@ public sealed class FencingTests : IAsyncLifetime
 
         var fileId = await FileIdAsync("secret");
         using var channel = GrpcChannel.ForAddress(_cluster.FileServerAddresses[0]);
-        var server = new FileService.FileServiceClient(channel);
+        var server = new FileService.FileServiceClient(channel.WithCapabilityHeader());
         var id = new ObjectId { Name = "secret", Generation = fileId };
         var forged = new CapabilitySigner(new byte[32]).Sign("secret", fileId, write: true, ulong.MaxValue, "mallory");
         var tampered = forged.Clone();
@@ -69,7 +69,7 @@ public sealed class FencingTests : IAsyncLifetime
         var meta = new MetaService.MetaServiceClient(_metaChannel);
         var open = await meta.OpenAsync(new OpenRequest { ClientId = "raw", OpenId = 1, Name = "a", Mode = LockMode.Read });
         using var channel = GrpcChannel.ForAddress(_cluster.FileServerAddresses[0]);
-        var server = new FileService.FileServiceClient(channel);
+        var server = new FileService.FileServiceClient(channel.WithCapabilityHeader());
 
         var write = await Assert.ThrowsAsync<RpcException>(() => server.WriteBytesAsync(new WriteBytesRequest
         {
@@ -108,7 +108,7 @@ public sealed class FencingTests : IAsyncLifetime
         for (var server = 0; server < 2; server++)
         {
             using var channel = GrpcChannel.ForAddress(_cluster.FileServerAddresses[server]);
-            var files = new FileService.FileServiceClient(channel);
+            var files = new FileService.FileServiceClient(channel.WithCapabilityHeader());
             var refused = await Assert.ThrowsAsync<RpcException>(() => files.WriteBytesAsync(new WriteBytesRequest
             {
                 Object = new ObjectId { Name = "contended", Generation = fileId },
@@ -141,7 +141,7 @@ public sealed class FencingTests : IAsyncLifetime
         await _cluster.StartFileServerAsync(0);
 
         using var channel = GrpcChannel.ForAddress(_cluster.FileServerAddresses[0]);
-        var refused = await Assert.ThrowsAsync<RpcException>(() => new FileService.FileServiceClient(channel).WriteBytesAsync(new WriteBytesRequest
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new FileService.FileServiceClient(channel.WithCapabilityHeader()).WriteBytesAsync(new WriteBytesRequest
         {
             Object = new ObjectId { Name = "floor", Generation = old.File.FileId },
             Capability = old.Capability,

@@ -134,7 +134,11 @@ public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDispo
             {
                 ClientId = "survivor",
                 MetaServer = meta.GetListenAddress(),
-                OperationTimeout = TimeSpan.FromSeconds(5),
+                // Long enough for a cold, restarted server on a busy machine; no assertion is about time.
+                OperationTimeout = TimeSpan.FromSeconds(10),
+                // WriteAsync returns only once the servers hold every byte, so the write below is
+                // provably still running when the server dies (write-behind would let it return early).
+                WriteBehindBytes = 0,
             });
             var committed = TestData.Bytes(3 * 1024 * 1024, seed: 11);
             await client.CreateAsync("committed", 1);

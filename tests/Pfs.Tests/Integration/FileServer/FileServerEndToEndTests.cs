@@ -21,7 +21,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
     public FileServerEndToEndTests(FileServerFixture server)
     {
         _server = server;
-        _client = new FileService.FileServiceClient(server.Channel);
+        _client = new FileService.FileServiceClient(server.Channel.WithCapabilityHeader());
     }
 
     private static DateTime Deadline => DateTime.UtcNow.Add(TestTimeout);
@@ -128,12 +128,12 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         // Act
         var first = await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = TestCaps.Write(id ), Object = id }, deadline: Deadline);
         var second = await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = TestCaps.Write(id ), Object = id }, deadline: Deadline);
-        var read = await _client.ReadBytesAsync(new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = 3 } } }, deadline: Deadline);
+        var read = await Assert.ThrowsAsync<RpcException>(() => _client.ReadBytesAsync(new ReadBytesRequest { Capability = TestCaps.Write(id), Object = id, Ranges = { new ByteRange { Offset = 0, Length = 3 } } }, deadline: Deadline).ResponseAsync);
 
         // Assert
         Assert.True(first.Existed);
         Assert.False(second.Existed);
-        Assert.True(read.Data[0].IsEmpty);
+        Assert.Equal(StatusCode.NotFound, read.StatusCode);
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
         var stripeDirectory = Path.GetRelativePath(Path.GetDirectoryName(_server.DataDirectory)!, Path.Join(_server.DataDirectory, "stripes", "9e")).Replace('\\', '/');
         var added = _server.Tree().Except(before).ToList();
         Assert.NotEmpty(added);
-        Assert.All(added, path => Assert.StartsWith(stripeDirectory + "/", path, StringComparison.Ordinal));
+        Assert.All(added, path => Assert.StartsWith(stripeDirectory, path, StringComparison.Ordinal));
         Assert.Contains(stripeDirectory + "/0000000000e5ca9e.stage", added);
         Assert.False(Directory.Exists(Path.Join(_server.DataDirectory, "stripes", "a7")));
     }
@@ -205,6 +205,32 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
     }
 
     [Fact]
+    public async Task TheCapabilityADeleteUsedIsAcceptedForNothingAfterwardsAndLeavesNothingOnDisk()
+    {
+        // Arrange (issue 16, row 5): a file written and closed, then deleted with a write capability
+        var id = new ObjectId { Name = "e2e-deleted", Generation = 0xDE1E7E };
+        var capability = TestCaps.Write(id, epoch: 3);
+        await _client.WriteBytesAsync(new WriteBytesRequest { Capability = capability, Object = id, Sync = true, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("was here") } } }, deadline: Deadline);
+        await _client.CommitObjectAsync(new CommitObjectRequest { Capability = TestCaps.Commit(id, epoch: 3), Object = id }, deadline: Deadline);
+        await _client.DeleteObjectAsync(new DeleteObjectRequest { Capability = capability, Object = id }, deadline: Deadline);
+
+        // Act: a 1 MiB write with that capability, and with a newer one a forger could not make anyway
+        var write = await Assert.ThrowsAsync<RpcException>(() => _client.WriteBytesAsync(
+            new WriteBytesRequest { Capability = capability, Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFrom(Pattern(1024 * 1024, 5)) } } },
+            deadline: Deadline).ResponseAsync);
+        var newer = await Assert.ThrowsAsync<RpcException>(() => _client.WriteBytesAsync(
+            new WriteBytesRequest { Capability = TestCaps.Write(id, epoch: 4), Object = id, Truncate = 0 },
+            deadline: Deadline).ResponseAsync);
+        var commit = await _client.CommitObjectAsync(new CommitObjectRequest { Capability = TestCaps.Commit(id, epoch: 3), Object = id }, deadline: Deadline);
+
+        // Assert
+        Assert.Equal(StatusCode.NotFound, write.StatusCode);
+        Assert.Equal(StatusCode.NotFound, newer.StatusCode);
+        Assert.False(commit.Applied);
+        Assert.Empty(Directory.GetFiles(Path.Join(_server.DataDirectory, "stripes", "7e"), "0000000000de1e7e*"));
+    }
+
+    [Fact]
     public async Task DataDirectoryComesFromConfigurationWhenOptionsLeaveItEmpty()
     {
         // Arrange
@@ -216,7 +242,7 @@ public sealed class FileServerEndToEndTests : IClassFixture<FileServerFixture>
             builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync().WaitAsync(TestTimeout);
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.GetListenAddress());
-        var client = new FileService.FileServiceClient(channel);
+        var client = new FileService.FileServiceClient(channel.WithCapabilityHeader());
 
         // Act
         await client.WriteBytesAsync(

@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Pfs.LocalCluster;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.Hostile;
 
@@ -19,7 +20,7 @@ public sealed class HostileAllocationTests
     {
         await using var cluster = await PfsCluster.StartAsync(fileServers: 1);
         using var channel = GrpcChannel.ForAddress(cluster.FileServerAddresses[0]);
-        var files = new FileService.FileServiceClient(channel);
+        var files = new FileService.FileServiceClient(channel.WithCapabilityHeader());
         var signer = new CapabilitySigner(Convert.FromBase64String(cluster.ClusterKey));
         var id = new ObjectId { Name = "small", Generation = 7 };
         var capability = signer.Sign("small", 7, write: true, 1, "fuzz");

@@ -82,7 +82,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     [Fact]
     public async Task FileServerAnswersHostileRequestsPreciselyAndWritesOnlyUnderItsDataDirectory()
     {
-        var files = new FileService.FileServiceClient(_fileChannel);
+        var files = new FileService.FileServiceClient(_fileChannel.WithCapabilityHeader());
         var gen = Gen.Select(Names, Gen.ULong[0, 3], Gen.Select(Offsets, Lengths).Array[0, 6], Gen.Int[0, 3], Gen.Select(Gen.Bool, Offsets));
 
         await gen.SampleAsync(async (name, generation, ranges, capabilityKind, truncate) =>
@@ -196,7 +196,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     [Fact]
     public async Task OversizedMessagesAreRefusedAndTheServerKeepsServing()
     {
-        var files = new FileService.FileServiceClient(_fileChannel);
+        var files = new FileService.FileServiceClient(_fileChannel.WithCapabilityHeader());
         var id = new ObjectId { Name = "huge", Generation = 1 };
         var write = new WriteBytesRequest
         {
@@ -266,7 +266,9 @@ public sealed class HostileInputTests : IAsyncLifetime
         foreach (var path in Directory.EnumerateFileSystemEntries(_cluster.DataRoot, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(_cluster.DataRoot, path);
-            Assert.True(relative.Split(Path.DirectorySeparatorChar) is [_] or [_, "stripes", ..], $"'{relative}' is outside a data directory's stripes");
+            Assert.True(
+                relative.Split(Path.DirectorySeparatorChar) is [_] or [_, "stripes", ..] or [_, "deleted-generations"],
+                $"'{relative}' is outside a data directory's stripes and tombstones");
         }
 
         var parent = Directory.GetParent(_cluster.DataRoot)!.FullName;

@@ -4,6 +4,7 @@ using Pfs.Client;
 using Pfs.LocalCluster;
 using Pfs.Protocol.FileServer;
 using Pfs.Protocol.Meta;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.MetaServer;
 
@@ -68,7 +69,7 @@ public sealed class StagedCommitTests
     private static async Task WriteAsync(Uri server, Capability capability, byte[] block)
     {
         using var channel = GrpcChannel.ForAddress(server);
-        var files = new FileService.FileServiceClient(channel);
+        var files = new FileService.FileServiceClient(channel.WithCapabilityHeader());
         var request = new WriteBytesRequest
         {
             Object = new ObjectId { Name = capability.Name, Generation = capability.Generation },

@@ -71,14 +71,15 @@ public sealed class BlockStoreConcurrencyTests : IDisposable
     [Fact]
     public async Task WritesRacingDeletesOfSiblingGenerationsNeverFail()
     {
-        // Arrange: three generations of one name, each written and deleted over and over
+        // Arrange: three writers of one name, each writing and deleting generation after generation,
+        // the three of them always in the same directory
         const int Rounds = 300;
 
-        async Task Churn(ulong generation)
+        async Task Churn(ulong writer)
         {
-            var key = new ObjectKey("contended", generation);
             for (var i = 0; i < Rounds; i++)
             {
+                var key = new ObjectKey("contended", ((ulong)i << 16) | (writer << 8) | 1);
                 await _staged.WriteBytesAsync(key, (0, Bytes("payload")));
                 await _staged.DeleteObjectAsync(key);
             }
@@ -90,6 +91,7 @@ public sealed class BlockStoreConcurrencyTests : IDisposable
 
         // Assert
         Assert.True(churn.IsCompletedSuccessfully);
-        Assert.Equal(["data", "data/stripes", "data/stripes/01", "data/stripes/02", "data/stripes/03"], _directory.Tree());
+        Assert.Equal(["data", "data/deleted-generations", "data/stripes", "data/stripes/01"], _directory.Tree());
+        Assert.Equal(3 * Rounds, Enumerable.Range(0, Rounds).SelectMany(i => new ulong[] { 1, 2, 3 }.Select(w => ((ulong)i << 16) | (w << 8) | 1)).Count(_store.Deleted.Contains));
     }
 }

@@ -57,24 +57,59 @@ public sealed class BlockStoreDeleteTests : IDisposable
         var afterFirst = _directory.Tree();
         await _staged.DeleteObjectAsync(new ObjectKey("tidy", 2));
 
-        // Assert: each generation goes with its epoch marks; the directories by last hex digits stay
-        Assert.Equal(["data", "data/stripes", "data/stripes/01", "data/stripes/02", "data/stripes/02/0000000000000002", "data/stripes/02/0000000000000002.epoch"], afterFirst);
-        Assert.Equal(["data", "data/stripes", "data/stripes/01", "data/stripes/02"], _directory.Tree());
+        // Assert: each generation goes with its epoch marks, leaving its tombstone; the directories by
+        // last hex digits stay
+        Assert.Equal(["data", "data/deleted-generations", "data/stripes", "data/stripes/01", "data/stripes/02", "data/stripes/02/0000000000000002", "data/stripes/02/0000000000000002.epoch"], afterFirst);
+        Assert.Equal(["data", "data/deleted-generations", "data/stripes", "data/stripes/01", "data/stripes/02"], _directory.Tree());
     }
 
     [Fact]
-    public async Task DeleteThenWriteStartsAFreshObject()
+    public async Task ADeletedGenerationIsRefusedForEverythingButDeleteAlsoAfterARestart()
     {
-        // Arrange
-        var key = new ObjectKey("again", 1);
-        await _staged.WriteBytesAsync(key, (0, Bytes("long old content")));
-        await _staged.DeleteObjectAsync(key);
+        // Arrange: a writer with a stage when the delete comes
+        var key = new ObjectKey("deleted", 0x31);
+        var writer = NewWriter();
+        await _staged.WriteAsync(key, writer, [new ObjectSegment(0, Bytes("staged"))], sync: false).AsTask().WaitAsync(TestTimeout);
 
         // Act
-        await _staged.WriteBytesAsync(key, (0, Bytes("new")));
-        var data = await _store.ReadBytesAsync(key, new ObjectRange(0, 100));
+        await _staged.DeleteObjectAsync(key);
+        var write = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.WriteAsync(key, writer, [new ObjectSegment(0, new byte[1024 * 1024])], sync: false).AsTask());
+        var newerWrite = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.WriteAsync(key, NewWriter(), [new ObjectSegment(0, Bytes("x"))], sync: false, truncate: 0).AsTask());
+        var read = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.ReadAsync(key, NewWriter(), [new ObjectRange(0, 1)]).AsTask());
+        var committed = await _staged.CommitAsync(key, writer.Epoch);
+        var aborted = await _staged.AbortAsync(key, writer.Epoch);
+        var restarted = NewStaged(NewStore(_directory));
+        var afterRestart = await Assert.ThrowsAsync<BlockStoreException>(() => restarted.WriteAsync(key, NewWriter(), [new ObjectSegment(0, Bytes("x"))], sync: true).AsTask());
+        var deletedAgain = await restarted.DeleteObjectAsync(key);
+
+        // Assert: refused as deleted, and nothing of the generation on disk but its tombstone
+        Assert.All([write, newerWrite, read, afterRestart], ex => Assert.Equal(BlockStoreError.Deleted, ex.Error));
+        Assert.False(committed);
+        Assert.False(aborted);
+        Assert.False(deletedAgain);
+        Assert.Equal(["data", "data/deleted-generations", "data/stripes", "data/stripes/31"], _directory.Tree());
+    }
+
+    [Fact]
+    public async Task FilesACrashLeftInTheMiddleOfADeleteGoWhenTheGenerationIsNextUsed()
+    {
+        // Arrange: the tombstone is written, then the server died before removing the files
+        var key = new ObjectKey("half-deleted", 0x32);
+        await _staged.WriteBytesAsync(key, (0, Bytes("content")));
+        var leftovers = Directory.GetFiles(Path.Join(_store.StripesRoot, "32")).ToDictionary(f => f, File.ReadAllBytes);
+        await _staged.DeleteObjectAsync(key);
+        foreach (var (file, bytes) in leftovers)
+        {
+            await File.WriteAllBytesAsync(file, bytes);
+        }
+
+        // Act
+        var restarted = NewStaged(NewStore(_directory));
+        var read = await Assert.ThrowsAsync<BlockStoreException>(() => restarted.ReadAsync(key, NewWriter(), [new ObjectRange(0, 7)]).AsTask());
 
         // Assert
-        Assert.Equal(Bytes("new"), data[0]);
+        Assert.Equal(BlockStoreError.Deleted, read.Error);
+        Assert.NotEmpty(leftovers);
+        Assert.Empty(Directory.GetFiles(Path.Join(_store.StripesRoot, "32")));
     }
 }

@@ -184,5 +184,48 @@ public sealed class FileGrpcServiceTests : IDisposable
         Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
     }
 
+    [Fact]
+    public async Task AbortObjectDropsTheWritersStageAndNeedsTheMetadataServersCapability()
+    {
+        // Arrange
+        var service = NewService();
+        var id = new ObjectId { Name = "aborted", Generation = 0xAB };
+        await service.WriteBytes(new WriteBytesRequest { Capability = TestCaps.Write(id, epoch: 4), Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("lost") } } }, new TestServerCallContext()).WaitAsync(TestTimeout);
+
+        // Act
+        var byWriter = await Assert.ThrowsAsync<RpcException>(() => service.AbortObject(new AbortObjectRequest { Capability = TestCaps.Write(id, epoch: 4), Object = id }, new TestServerCallContext()));
+        var first = await service.AbortObject(new AbortObjectRequest { Capability = TestCaps.Commit(id, epoch: 4), Object = id }, new TestServerCallContext()).WaitAsync(TestTimeout);
+        var second = await service.AbortObject(new AbortObjectRequest { Capability = TestCaps.Commit(id, epoch: 4), Object = id }, new TestServerCallContext()).WaitAsync(TestTimeout);
+        var late = await Assert.ThrowsAsync<RpcException>(() => service.WriteBytes(
+            new WriteBytesRequest { Capability = TestCaps.Write(id, epoch: 4), Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("late") } } },
+            new TestServerCallContext()));
+
+        // Assert
+        Assert.Equal(StatusCode.PermissionDenied, byWriter.StatusCode);
+        Assert.True(first.Dropped);
+        Assert.False(second.Dropped);
+        Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
+        Assert.Equal(["data", "data/stripes", "data/stripes/ab", "data/stripes/ab/00000000000000ab.epoch"], _directory.Tree());
+    }
+
+    [Fact]
+    public async Task AWriteWhoseMessageCarriesAnotherCapabilityThanItsHeaderIsPermissionDenied()
+    {
+        // Arrange: the header admitted a capability of another file
+        var service = NewService();
+        var id = new ObjectId { Name = "mine", Generation = 0xAC };
+        var context = new TestServerCallContext();
+        context.HttpContext.Items[Pfs.FileServer.Services.WriteAdmissionMiddleware.CapabilityItem] = TestCaps.Write(new ObjectId { Name = "other", Generation = 0xAD });
+
+        // Act
+        var ex = await Assert.ThrowsAsync<RpcException>(() => service.WriteBytes(
+            new WriteBytesRequest { Capability = TestCaps.Write(id), Object = id, Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("x") } } },
+            context));
+
+        // Assert
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
+        Assert.Equal(["data", "data/stripes"], _directory.Tree());
+    }
+
     private FileServiceUnderTest NewService(int delayMs = 0) => FileServiceUnderTest.Create(_directory, delayMs);
 }

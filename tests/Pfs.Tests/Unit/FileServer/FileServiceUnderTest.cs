@@ -34,4 +34,7 @@ internal sealed class FileServiceUnderTest(FileGrpcService service)
 
     public Task<CommitObjectReply> CommitObject(CommitObjectRequest request, ServerCallContext context) =>
         Interceptor.UnaryServerHandler(request, context, service.CommitObject);
+
+    public Task<AbortObjectReply> AbortObject(AbortObjectRequest request, ServerCallContext context) =>
+        Interceptor.UnaryServerHandler(request, context, service.AbortObject);
 }

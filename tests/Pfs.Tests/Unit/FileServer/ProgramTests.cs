@@ -18,6 +18,9 @@ public sealed class ProgramTests
     [InlineData("--port", "0", "--data-dir")]
     [InlineData("--port", "0", "--data-dir", "/tmp/x", "stray")]
     [InlineData("--port", "0", "--bind", "127.0.0.1")]
+    [InlineData("--port", "0", "--data-dir", "/tmp/x", "--max-stages", "0")]
+    [InlineData("--port", "0", "--data-dir", "/tmp/x", "--write-budget-mib", "64")]
+    [InlineData("--port", "0", "--data-dir", "/tmp/x", "--write-budget-mib", "-1")]
     public async Task BadCommandLinesPrintOneLineAndExitTwo(params string[] args)
     {
         // Arrange
@@ -83,6 +86,34 @@ public sealed class ProgramTests
 
         // Assert
         Assert.Equal(new FileServerOptions { Port = 7000, DataDirectory = "/srv/pfs", BindAddress = "127.0.0.1", DelayMs = 5 }, options);
+    }
+
+    [Fact]
+    public void LimitsComeFromFlagsOverConfigurationElseTheirDefaults()
+    {
+        // Act
+        var configuration = Configuration(("FileServer:MaxStages", "7"), ("FileServer:WriteBudgetMiB", "1000"));
+        var fromFlags = FileServerLimits.From(Bind(["--data-dir", "/srv/pfs", "--max-stages", "100", "--write-budget-mib", "256"], configuration));
+        var fromConfiguration = FileServerLimits.From(Bind(["--data-dir", "/srv/pfs"], configuration));
+        var defaults = FileServerLimits.From(Bind(["--data-dir", "/srv/pfs"], Configuration()));
+
+        // Assert
+        Assert.Equal((100, 256L << 20), (fromFlags.MaxStages, fromFlags.WriteBudgetBytes));
+        Assert.Equal((7, 1000L << 20), (fromConfiguration.MaxStages, fromConfiguration.WriteBudgetBytes));
+        Assert.Equal((4096, 512L << 20), (defaults.MaxStages, defaults.WriteBudgetBytes));
+    }
+
+    [Theory]
+    [InlineData("FileServer:MaxStages", "0")]
+    [InlineData("FileServer:WriteBudgetMiB", "1")]
+    [InlineData("FileServer:WriteBudgetWait", "-00:00:01")]
+    public void BadLimitsInConfigurationAreRefusedAtStart(string key, string value)
+    {
+        // Act
+        var ex = Assert.Throws<OptionsValidationException>(() => Bind(["--data-dir", "/srv/pfs"], Configuration((key, value))));
+
+        // Assert
+        Assert.Contains(key, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -198,7 +198,7 @@ public sealed class StagedObjectsTests : IDisposable
 
         // Assert
         Assert.True(existed);
-        Assert.Equal(string.Empty, await ReadAsync(Reader(4), 0, 3));
+        Assert.Equal(BlockStoreError.Deleted, (await Assert.ThrowsAsync<BlockStoreException>(() => ReadAsync(Reader(4), 0, 3))).Error);
         Assert.Empty(ObjectFiles());
     }
 

@@ -20,6 +20,9 @@ public sealed class StorageErrorInterceptorTests : IDisposable
     [InlineData(BlockStoreError.NoSpace, StatusCode.ResourceExhausted)]
     [InlineData(BlockStoreError.Io, StatusCode.Internal)]
     [InlineData(BlockStoreError.StaleEpoch, StatusCode.FailedPrecondition)]
+    [InlineData(BlockStoreError.Deleted, StatusCode.NotFound)]
+    [InlineData(BlockStoreError.Busy, StatusCode.Unavailable)]
+    [InlineData(BlockStoreError.OutOfHandles, StatusCode.ResourceExhausted)]
     public async Task EachStorageErrorBecomesItsStatusCodeWithItsMessage(BlockStoreError error, StatusCode expected)
     {
         // Act
