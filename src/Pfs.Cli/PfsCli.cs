@@ -86,6 +86,7 @@ public static class PfsCli
             RmCommand.Create(host),
             StripeCommand.Create(host),
             StatsCommand.Create(host),
+            MountCommand.Create(host),
         };
         return root;
     }

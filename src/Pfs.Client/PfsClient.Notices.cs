@@ -67,7 +67,11 @@ public sealed partial class PfsClient
         {
             try
             {
-                using var call = Meta.Subscribe(new SubscribeRequest { ClientId = Options.ClientId }, cancellationToken: stopping);
+                using var call = Meta.Subscribe(new SubscribeRequest
+                {
+                    ClientId = Options.ClientId,
+                    NamespaceNotices = Options.NoticeObserver?.WantsNamespaceNotices ?? false,
+                }, cancellationToken: stopping);
                 await foreach (var notice in call.ResponseStream.ReadAllAsync(stopping).ConfigureAwait(false))
                 {
                     Apply(notice);
@@ -140,6 +144,7 @@ public sealed partial class PfsClient
                     }
                 }
 
+                Options.NoticeObserver?.OnNotice(notice);
                 _firstHello.TrySetResult();
                 return;
             case Notice.KindOneofCase.Invalidate:
@@ -152,6 +157,8 @@ public sealed partial class PfsClient
                 break;
         }
 
+        // Before the waiters below are let go: an open that caught up sees the observer's effects too.
+        Options.NoticeObserver?.OnNotice(notice);
         List<TaskCompletionSource<bool>>? caughtUp = null;
         lock (_noticeGate)
         {
@@ -185,6 +192,7 @@ public sealed partial class PfsClient
         }
 
         Cache.DropAllClean();
+        Options.NoticeObserver?.OnSessionLost();
         waiters.ForEach(w => w.TrySetResult(false));
     }
 

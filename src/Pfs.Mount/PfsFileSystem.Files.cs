@@ -1,0 +1,318 @@
+using Pfs.Client;
+using Pfs.Fuse;
+
+namespace Pfs.Mount;
+
+internal sealed partial class PfsFileSystem
+{
+    private const int AccessModeMask = 3;
+    private const int ReadOnly = 0;
+    private const int Truncate = 0x200;
+    private const int Exclusive = 0x80;
+    private static readonly TimeSpan InvalidationWait = TimeSpan.FromSeconds(5);
+
+    public override async ValueTask<FuseOpenResult> OpenAsync(FuseContext context, ulong nodeId, int flags)
+    {
+        using var activity = Start("open", nodeId);
+        var node = NodeFor(nodeId);
+        if (node.Kind == PfsEntryKind.Directory)
+        {
+            throw new FuseException(Errno.EISDIR);
+        }
+
+        var writable = (flags & AccessModeMask) != ReadOnly;
+        var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0, context.CancellationToken).ConfigureAwait(false);
+        return new FuseOpenResult(handle, await CacheFlagsAsync(node, opened).ConfigureAwait(false));
+    }
+
+    public override async ValueTask<FuseCreateResult> CreateAsync(FuseContext context, ulong parent, string name, uint mode, uint umask, int flags)
+    {
+        CheckName(name);
+        using var activity = Start("create", parent);
+        PfsFileInfo info;
+        try
+        {
+            info = await _client.CreateAtAsync(parent, name, new PfsCreateOptions
+            {
+                StripeWidth = StripeWidth,
+                BlockSize = _options.BlockSize,
+                Mode = mode & FuseMode.PermissionMask,
+                Uid = context.Uid,
+                Gid = context.Gid,
+            }, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (PfsException ex) when (ex.Code == PfsErrorCode.AlreadyExists && (flags & Exclusive) == 0)
+        {
+            // Another client made it since the kernel's lookup: open(2) without O_EXCL opens that one.
+            info = await Errors.Map(() => _client.StatAtAsync(parent, name, context.CancellationToken)).ConfigureAwait(false);
+            if (info.Kind == PfsEntryKind.Directory)
+            {
+                throw new FuseException(Errno.EISDIR);
+            }
+        }
+        catch (PfsException ex)
+        {
+            throw Errors.ToFuse(ex);
+        }
+
+        var entry = Entry(info);
+        var node = NodeFor(info.Inode);
+        var writable = (flags & AccessModeMask) != ReadOnly;
+        try
+        {
+            var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0 && info.Size > 0, context.CancellationToken)
+                .ConfigureAwait(false);
+            return new FuseCreateResult(entry, handle, await CacheFlagsAsync(node, opened).ConfigureAwait(false));
+        }
+        catch
+        {
+            // The kernel never sees this entry: give its lookup back.
+            Forget(info.Inode, 1);
+            throw;
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(FuseContext context, ulong nodeId, ulong handle, long offset, Memory<byte> buffer)
+    {
+        using var activity = Start("read", nodeId);
+        activity?.SetTag("pfs.offset", offset);
+        activity?.SetTag("pfs.bytes", buffer.Length);
+        var open = HandleOf(handle).Open;
+        while (true)
+        {
+            var (file, _) = await Errors.Map(async () => await open.ForReadAsync(context.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            try
+            {
+                return await file.ReadAsync(buffer, offset, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed && !ReferenceEquals(open.Current, file))
+            {
+                // Moved to Write or committed by another descriptor meanwhile: read through the new open.
+            }
+            catch (PfsException ex)
+            {
+                throw Errors.ToFuse(ex);
+            }
+        }
+    }
+
+    public override async ValueTask<int> WriteAsync(FuseContext context, ulong nodeId, ulong handle, long offset, ReadOnlyMemory<byte> data, FuseWriteFlags flags)
+    {
+        using var activity = Start("write", nodeId);
+        activity?.SetTag("pfs.offset", offset);
+        activity?.SetTag("pfs.bytes", data.Length);
+        var open = HandleOf(handle).Open;
+        while (true)
+        {
+            var (file, _) = await Errors.Map(async () => await open.ForWriteAsync(context.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            try
+            {
+                open.MarkDirty();
+                await file.WriteAsync(data, offset, context.CancellationToken).ConfigureAwait(false);
+                return data.Length;
+            }
+            catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed && !ReferenceEquals(open.Current, file))
+            {
+                // Committed by another descriptor's close meanwhile: write through a new Write open.
+            }
+            catch (PfsException ex)
+            {
+                throw Errors.ToFuse(ex);
+            }
+        }
+    }
+
+    public override async ValueTask FlushAsync(FuseContext context, ulong nodeId, ulong handle, ulong lockOwner)
+    {
+        var file = HandleOf(handle);
+        if (file.Writable && file.Open.Dirty)
+        {
+            // close(2) of a descriptor that wrote: publish, so every later open anywhere reads the new bytes.
+            using var activity = Start("flush", nodeId);
+            await Errors.Map(file.Open.CommitAsync).ConfigureAwait(false);
+        }
+    }
+
+    public override async ValueTask FsyncAsync(FuseContext context, ulong nodeId, ulong handle, bool dataOnly)
+    {
+        var file = HandleOf(handle);
+        if (file.Open.Dirty)
+        {
+            using var activity = Start("fsync", nodeId);
+            await Errors.Map(file.Open.CommitAsync).ConfigureAwait(false);
+        }
+    }
+
+    public override async ValueTask ReleaseAsync(FuseContext context, ulong nodeId, ulong handle, int flags)
+    {
+        if (!_handles.TryRemove(handle, out var file))
+        {
+            return;
+        }
+
+        bool last;
+        lock (_nodeLock)
+        {
+            file.Open.Handles--;
+            last = file.Open.Handles == 0;
+            if (last && ReferenceEquals(file.Node.Open, file.Open))
+            {
+                file.Node.Open = null;
+                if (file.Node.Lookups <= 0 && file.Node.Inode != RootId)
+                {
+                    _nodes.Remove(file.Node.Inode);
+                }
+            }
+        }
+
+        if (last)
+        {
+            try
+            {
+                await file.Open.CloseAsync().ConfigureAwait(false);
+            }
+            catch (PfsException ex)
+            {
+                Log.CloseFailed(_logger, nodeId, ex);
+            }
+        }
+    }
+
+    public override async ValueTask<FuseAttrReply> SetAttrAsync(FuseContext context, ulong nodeId, FuseSetAttr changes)
+    {
+        using var activity = Start("setattr", nodeId);
+        var node = NodeFor(nodeId);
+        var handle = changes.Has(FuseSetAttrFields.Handle) && _handles.TryGetValue(changes.Handle, out var h) ? h : null;
+        if (changes.Has(FuseSetAttrFields.Size))
+        {
+            await SetSizeAsync(node, handle, (long)changes.Size, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        var attributes = new PfsAttributeChanges
+        {
+            Mode = changes.Has(FuseSetAttrFields.Mode) ? changes.Mode & FuseMode.PermissionMask : null,
+            Uid = changes.Has(FuseSetAttrFields.Uid) ? changes.Uid : null,
+            Gid = changes.Has(FuseSetAttrFields.Gid) ? changes.Gid : null,
+            Accessed = changes.Has(FuseSetAttrFields.AccessTime) ? changes.AccessTime.ToDateTimeOffset() : null,
+            Modified = changes.Has(FuseSetAttrFields.ModifyTime) ? changes.ModifyTime.ToDateTimeOffset() : null,
+            AccessedNow = changes.Has(FuseSetAttrFields.AccessTimeNow),
+            ModifiedNow = changes.Has(FuseSetAttrFields.ModifyTimeNow),
+        };
+        if (attributes.Mode is not null || attributes.Uid is not null || attributes.Gid is not null || attributes.Accessed is not null
+            || attributes.Modified is not null || attributes.AccessedNow || attributes.ModifiedNow)
+        {
+            if (node.Open is { Dirty: true } open && (attributes.Modified is not null || attributes.ModifiedNow))
+            {
+                // A writer's close sets mtime: publish the writes first, so futimens before close(2) (cp -a) sticks.
+                await Errors.Map(open.CommitAsync).ConfigureAwait(false);
+            }
+
+            var info = await Errors.Map(() => _client.SetAttributesAtAsync(nodeId, string.Empty, attributes, context.CancellationToken)).ConfigureAwait(false);
+            if (node.Open?.Current is null)
+            {
+                return new FuseAttrReply(ToAttr(info), Timeout);
+            }
+        }
+
+        var after = await StatNodeAsync(nodeId, context.CancellationToken).ConfigureAwait(false);
+        return new FuseAttrReply(ToAttr(after), Timeout);
+    }
+
+    private async Task SetSizeAsync(MountNode node, FileHandle? handle, long length, CancellationToken cancellationToken)
+    {
+        if (handle is not null)
+        {
+            // ftruncate: like a write of the descriptor, published at its close.
+            await Errors.Map(async () =>
+            {
+                var (file, _) = await handle.Open.ForWriteAsync(cancellationToken).ConfigureAwait(false);
+                handle.Open.MarkDirty();
+                await Truncation.SetLengthAsync(file, length, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            return;
+        }
+
+        // truncate(2) by path: a write of its own, published before it returns.
+        var (extra, _) = await OpenHandleAsync(node, writable: true, truncate: false, cancellationToken).ConfigureAwait(false);
+        var temporary = HandleOf(extra);
+        try
+        {
+            await Errors.Map(async () =>
+            {
+                var (file, _) = await temporary.Open.ForWriteAsync(cancellationToken).ConfigureAwait(false);
+                temporary.Open.MarkDirty();
+                await Truncation.SetLengthAsync(file, length, cancellationToken).ConfigureAwait(false);
+                await temporary.Open.CommitAsync().ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ReleaseAsync(default, node.Inode, extra, 0).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A new descriptor on the node's shared open: opens it in Pfs (waiting, cancellably, for other clients' writers) as the mode needs.</summary>
+    private async Task<(ulong Handle, bool Opened)> OpenHandleAsync(MountNode node, bool writable, bool truncate, CancellationToken cancellationToken)
+    {
+        SharedOpen open;
+        lock (_nodeLock)
+        {
+            open = node.Open ??= new SharedOpen(_client, node.Inode);
+            open.Handles++;
+        }
+
+        var handle = (ulong)Interlocked.Increment(ref _nextHandle);
+        var file = new FileHandle(node, open, writable);
+        _handles[handle] = file;
+        try
+        {
+            bool opened;
+            if (writable)
+            {
+                (var writer, opened) = await open.ForWriteAsync(cancellationToken).ConfigureAwait(false);
+                if (truncate)
+                {
+                    open.MarkDirty();
+                    await Truncation.SetLengthAsync(writer, 0, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                (_, opened) = await open.ForReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return (handle, opened);
+        }
+        catch (PfsException ex)
+        {
+            await ReleaseAsync(default, node.Inode, handle, 0).ConfigureAwait(false);
+            throw Errors.ToFuse(ex);
+        }
+        catch
+        {
+            await ReleaseAsync(default, node.Inode, handle, 0).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// KEEP_CACHE when the kernel's pages of the file are known to match Pfs: a new Pfs open caught up
+    /// on the notices and the kernel has dropped every range they named, with no notice lost since
+    /// the pages were last trusted. Otherwise the kernel drops the file's pages at this open.
+    /// </summary>
+    private async Task<FuseOpenFlags> CacheFlagsAsync(MountNode node, bool opened)
+    {
+        var epoch = Notices.Epoch;
+        var keep = node.TrustedEpoch == epoch;
+        if (opened && !await Notices.WaitAppliedAsync(InvalidationWait).ConfigureAwait(false))
+        {
+            keep = false;
+        }
+
+        node.TrustedEpoch = Notices.Epoch == epoch ? epoch : 0;
+        return keep ? FuseOpenFlags.KeepCache : FuseOpenFlags.None;
+    }
+
+    private FileHandle HandleOf(ulong handle) =>
+        _handles.TryGetValue(handle, out var file) ? file : throw new FuseException(Errno.EBADF);
+}
