@@ -83,7 +83,9 @@ internal sealed partial class PfsFileSystem
             var (file, _) = await Errors.Map(async () => await open.ForReadAsync(context.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             try
             {
-                return await file.ReadAsync(buffer, offset, context.CancellationToken).ConfigureAwait(false);
+                var read = await file.ReadAsync(buffer, offset, context.CancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesRead, read);
+                return read;
             }
             catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed && !ReferenceEquals(open.Current, file))
             {

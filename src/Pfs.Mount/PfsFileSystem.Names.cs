@@ -32,7 +32,54 @@ internal sealed partial class PfsFileSystem
     {
         using var activity = Start("unlink", parent);
         // The name goes; descriptors keep the node through its open by inode until the last RELEASE.
-        await Errors.Map(() => _client.UnlinkAtAsync(parent, name, context.CancellationToken)).ConfigureAwait(false);
+        var pinned = await PinBeforeRemovalAsync(parent, name, context.CancellationToken).ConfigureAwait(false);
+        var info = await Errors.Map(() => _client.UnlinkAtAsync(parent, name, context.CancellationToken)).ConfigureAwait(false);
+        if (pinned is not null && info.LinkCount <= 1)
+        {
+            pinned.Orphan = true;
+        }
+    }
+
+    /// <summary>
+    /// Before a name of a file open here goes (unlink, or rename over it): makes sure its shared open
+    /// holds a Pfs open in the mode its descriptors need, since the file is freed when it has no name
+    /// and no open, and a Read open could not be moved to Write afterwards without such a gap.
+    /// </summary>
+    private async Task<SharedOpen?> PinBeforeRemovalAsync(ulong parent, string name, CancellationToken cancellationToken)
+    {
+        if (_handles.IsEmpty)
+        {
+            return null;
+        }
+
+        PfsFileInfo target;
+        try
+        {
+            target = await _client.StatAtAsync(parent, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PfsException)
+        {
+            return null;
+        }
+
+        if (target.Kind != PfsEntryKind.File || FindNode(target.Inode)?.Open is not { } open)
+        {
+            return null;
+        }
+
+        var writable = _handles.Values.Any(h => ReferenceEquals(h.Open, open) && h.Writable);
+        await Errors.Map(async () =>
+        {
+            if (writable)
+            {
+                await open.ForWriteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await open.ForReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+        return open;
     }
 
     public override async ValueTask RenameAsync(FuseContext context, ulong parent, string name, ulong newParent, string newName, FuseRenameFlags flags)
@@ -44,8 +91,13 @@ internal sealed partial class PfsFileSystem
         }
 
         using var activity = Start("rename", parent);
-        await Errors.Map(() => _client.RenameAtAsync(parent, name, newParent, newName, (flags & FuseRenameFlags.NoReplace) != 0,
+        var pinned = await PinBeforeRemovalAsync(newParent, newName, context.CancellationToken).ConfigureAwait(false);
+        var (_, replaced) = await Errors.Map(() => _client.RenameAtAsync(parent, name, newParent, newName, (flags & FuseRenameFlags.NoReplace) != 0,
             context.CancellationToken)).ConfigureAwait(false);
+        if (pinned is not null && replaced is { LinkCount: <= 1 })
+        {
+            pinned.Orphan = true;
+        }
     }
 
     public override async ValueTask<FuseEntry> SymlinkAsync(FuseContext context, ulong parent, string name, string target)

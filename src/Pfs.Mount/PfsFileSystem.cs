@@ -25,6 +25,7 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
     private readonly ConcurrentDictionary<ulong, FileHandle> _handles = new();
     private readonly ConcurrentDictionary<ulong, DirectoryListing> _listings = new();
     private long _nextHandle;
+    private long _bytesRead;
 
     public PfsFileSystem(PfsClient client, NoticeBridge notices, PfsMountOptions options, int stripeWidth, ILogger logger)
     {
@@ -38,6 +39,9 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
     public NoticeBridge Notices { get; }
 
     public int StripeWidth { get; }
+
+    /// <summary>Bytes answered to READ requests so far.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     private TimeSpan Timeout => _options.CacheTimeout;
 

@@ -33,6 +33,9 @@ public sealed class PfsMount : IAsyncDisposable
     /// <summary>The kernel's readahead window in bytes, where it can be read.</summary>
     public long? Readahead => _mount.Readahead;
 
+    /// <summary>Bytes answered to READ requests since the mount: what the kernel's page cache did not serve.</summary>
+    internal long BytesRead => _fileSystem.BytesRead;
+
     /// <summary>The client the mount serves through (its cache counters, for tests and benchmarks).</summary>
     public PfsClient Client => _client;
 

@@ -84,11 +84,23 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
     public void MarkDirty() => Volatile.Write(ref _dirty, 1);
 
     /// <summary>
+    /// The file has no name any more (unlinked here while open). Pfs frees an unlinked file when its
+    /// last handle closes, so from now on the open is never closed before the last descriptor goes:
+    /// commits do nothing (no one can open it by name anyway).
+    /// </summary>
+    public bool Orphan { get; set; }
+
+    /// <summary>
     /// Publishes the writes: closes the Write open (dirty blocks to the file servers, invalidations
     /// to the other clients, the lock released). A Read open stays.
     /// </summary>
     public async Task CommitAsync()
     {
+        if (Orphan)
+        {
+            return;
+        }
+
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {

@@ -35,7 +35,14 @@ internal static class MountCommand
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // SIGINT as well as SIGTERM: a mount started in the background of a script has SIGINT
+            // ignored for Console.CancelKeyPress, and `kill -INT` should still stop it cleanly.
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
             {
                 context.Cancel = true;
                 stop.Cancel();
