@@ -30,6 +30,9 @@ public sealed class PfsMount : IAsyncDisposable
     /// <summary>Completes when the FUSE session is over (an outside <c>umount</c>, or <see cref="DisposeAsync"/>).</summary>
     public Task Completion => _mount.Completion;
 
+    /// <summary>The largest WRITE (and READ) request the kernel sends, as INIT settled it.</summary>
+    public uint MaxWrite => _mount.Kernel.MaxWrite;
+
     /// <summary>The kernel's readahead window in bytes, where it can be read.</summary>
     public long? Readahead => _mount.Readahead;
 
@@ -83,6 +86,8 @@ public sealed class PfsMount : IAsyncDisposable
                 FsName = "pfs",
                 Subtype = "pfs",
                 AllowOther = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root",
+                // Sequential reads then keep up to 16 READs of 1 MiB in flight, each fanned out over the stripe.
+                MaxReadahead = 16 << 20,
             }, loggerFactory.CreateLogger<FuseMount>(), cancellationToken).ConfigureAwait(false);
             notices.Attach(mount);
             Log.Serving(logger, options.MetaServer, mount.MountPoint);
