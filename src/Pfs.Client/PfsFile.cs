@@ -133,6 +133,7 @@ public sealed partial class PfsFile : IAsyncDisposable
             ThrowIfClosed();
             using var activity = PfsTelemetry.Source.StartActivity("pfs.write");
             Tag(activity, offset, buffer.Length);
+            await SendUnsentCutAsync(cancellationToken).ConfigureAwait(false);
             await WriteCoreAsync(buffer, offset, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -152,7 +153,7 @@ public sealed partial class PfsFile : IAsyncDisposable
             new StatRequest { Base = _layout.FileId }, _client.Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         var info = PfsClient.ToInfo(reply.File);
-        return _mode == PfsOpenMode.Write ? info with { Size = Math.Max(info.Size, Size) } : info;
+        return _mode == PfsOpenMode.Write ? info with { Size = _lengthSet ? Size : Math.Max(info.Size, Size) } : info;
     }
 
     /// <summary>
@@ -202,14 +203,16 @@ public sealed partial class PfsFile : IAsyncDisposable
                     throw Lost();
                 }
 
-                await _writer.FlushAsync(DirtiedServers()).ConfigureAwait(false);
+                await SendUnsentCutAsync(CancellationToken.None).ConfigureAwait(false);
+                await _writer.FlushAsync(WrittenServers()).ConfigureAwait(false);
                 request.Size = Size;
+                request.SizeExact = _lengthSet;
                 foreach (var (start, count) in _dirtied.Ranges())
                 {
                     request.Dirty.Add(new BlockRange { Start = start, Count = count });
                 }
 
-                request.WrittenServers.AddRange(DirtiedServers());
+                request.WrittenServers.AddRange(WrittenServers());
                 activity?.SetTag("pfs.block.dirtied", _dirtied.TotalLength);
             }
 

@@ -76,9 +76,17 @@ internal sealed class PfsFileStream : Stream
         return target;
     }
 
-    /// <summary>Pfs files cannot be truncated; growing happens by writing past the end.</summary>
-    public override void SetLength(long value) =>
-        throw new NotSupportedException("a Pfs file cannot be truncated or resized; write past its end to grow it");
+    /// <summary>Cuts or extends the file (<see cref="PfsFile.SetLengthAsync"/>); the position stays where it is.</summary>
+    public override void SetLength(long value)
+    {
+        ThrowIfDisposed();
+        if (!_writable)
+        {
+            throw new NotSupportedException($"'{_file.Name}' is open for reading; its length cannot be changed through this stream");
+        }
+
+        _file.SetLengthAsync(value).GetAwaiter().GetResult();
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {

@@ -71,6 +71,15 @@ internal sealed class BlockTransport(PfsClientOptions options)
             WriteBytesAsync(layout.Servers[server].Client,
                 new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability }, cancellationToken))));
 
+    /// <summary>
+    /// Stages a cut of every server's stripe object at its length in <paramref name="lengths"/> (one per
+    /// server of the stripe), ordered after this writer's earlier writes there and before its later ones.
+    /// </summary>
+    public Task TruncateAsync(FileLayout layout, IReadOnlyList<long> lengths, CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.truncate", activity =>
+            WriteBytesAsync(layout.Servers[server].Client,
+                new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability, Truncate = lengths[server] }, cancellationToken))));
+
     /// <summary>Removes the file's stripe object from every server of its stripe.</summary>
     public Task DeleteAsync(FileLayout layout, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.delete", activity =>

@@ -24,7 +24,6 @@ public interface IMetadataStore
     /// </summary>
     Task<ulong> AllocateIdsAsync(int count, CancellationToken cancellationToken = default);
 
-    /// <summary>Applies <paramref name="change"/> atomically.</summary>
-    /// <exception cref="StoreConflictException">A condition of the change did not hold; nothing was applied.</exception>
+    /// <summary>Applies <paramref name="change"/> atomically: all of it or none of it.</summary>
     Task ApplyAsync(StoreChange change, CancellationToken cancellationToken = default);
 }

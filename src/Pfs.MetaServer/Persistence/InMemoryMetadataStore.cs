@@ -4,7 +4,7 @@ namespace Pfs.MetaServer.Persistence;
 
 /// <summary>
 /// The store without Redis: the same layout and the same semantics as <see cref="RedisMetadataStore"/>
-/// (node hashes, directory hashes, orphans, reclaim; each change atomic, conditions checked), kept in
+/// (node hashes, directory hashes, orphans, reclaim; each change atomic), kept in
 /// this process, so everything is lost on restart. A second load of the same instance reads what the
 /// first left, as a restarted server would from Redis (tests use that).
 /// </summary>
@@ -83,17 +83,6 @@ public sealed class InMemoryMetadataStore : IMetadataStore
         ArgumentNullException.ThrowIfNull(change);
         lock (_gate)
         {
-            foreach (var condition in change.Conditions)
-            {
-                var found = _directories.TryGetValue(condition.Directory, out var entries) && entries.TryGetValue(condition.Name, out var child)
-                    ? child
-                    : 0;
-                if (found != condition.Child)
-                {
-                    throw new StoreConflictException("a directory entry in the store is not what the metadata server holds");
-                }
-            }
-
             foreach (var operation in change.Operations)
             {
                 Apply(operation);

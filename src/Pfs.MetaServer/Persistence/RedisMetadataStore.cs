@@ -74,14 +74,6 @@ public sealed partial class RedisMetadataStore : IMetadataStore
     {
         ArgumentNullException.ThrowIfNull(change);
         var transaction = Db.CreateTransaction();
-        foreach (var condition in change.Conditions)
-        {
-            var key = DirectoryKey(condition.Directory);
-            transaction.AddCondition(condition.Child == 0
-                ? Condition.HashNotExists(key, condition.Name)
-                : Condition.HashEqual(key, condition.Name, NodeFields.Text(condition.Child)));
-        }
-
         foreach (var operation in change.Operations)
         {
             _ = Queue(transaction, operation);
@@ -90,7 +82,7 @@ public sealed partial class RedisMetadataStore : IMetadataStore
         // Not cancellable once sent: a change the store may have applied is worse than a late answer.
         if (!await transaction.ExecuteAsync().ConfigureAwait(false))
         {
-            throw new StoreConflictException("a directory entry in the store is not what the metadata server holds; something else wrote the store");
+            throw new InvalidOperationException("the store refused the transaction");
         }
     }
 

@@ -37,24 +37,17 @@ public readonly record struct StoreOperation(
     IReadOnlyList<KeyValuePair<string, string>>? Fields = null, string? Value = null);
 
 /// <summary>
-/// What must hold in the store for a change to apply: a directory entry is free (<see cref="Child"/> 0)
-/// or names <see cref="Child"/>. The namespace's memory is authoritative; a condition that fails means
-/// something else wrote the store, and the change is refused rather than applied over it.
-/// </summary>
-public readonly record struct StoreCondition(ulong Directory, string Name, ulong Child);
-
-/// <summary>
 /// One namespace mutation as the store sees it: applied atomically (one MULTI/EXEC in Redis), in order,
-/// or not at all. The same change applies the same way to every store.
+/// or not at all. The same change applies the same way to every store. It carries no condition (no
+/// WATCH): the metadata server's memory is authoritative and it is the store's only writer, and on
+/// Garnet a WATCHed transaction runs at an eighth of the rate of a plain one (1,600 against 13,200 a
+/// second, 16 loops on one machine), which would bound every create by it.
 /// </summary>
 public sealed class StoreChange
 {
     private readonly List<StoreOperation> _operations = [];
-    private readonly List<StoreCondition> _conditions = [];
 
     public IReadOnlyList<StoreOperation> Operations => _operations;
-
-    public IReadOnlyList<StoreCondition> Conditions => _conditions;
 
     public StoreChange SetNode(ulong id, IReadOnlyList<KeyValuePair<string, string>> fields) =>
         Add(new(StoreOperationKind.SetNode, id, Fields: fields));
@@ -76,26 +69,9 @@ public sealed class StoreChange
 
     public StoreChange RemoveReclaim(ulong id) => Add(new(StoreOperationKind.RemoveReclaim, id));
 
-    /// <summary>Applies only if <paramref name="name"/> is free in <paramref name="directory"/>.</summary>
-    public StoreChange RequireFree(ulong directory, string name)
-    {
-        _conditions.Add(new(directory, name, 0));
-        return this;
-    }
-
-    /// <summary>Applies only if <paramref name="name"/> in <paramref name="directory"/> names <paramref name="child"/>.</summary>
-    public StoreChange RequireEntry(ulong directory, string name, ulong child)
-    {
-        _conditions.Add(new(directory, name, child));
-        return this;
-    }
-
     private StoreChange Add(StoreOperation operation)
     {
         _operations.Add(operation);
         return this;
     }
 }
-
-/// <summary>A change whose condition did not hold: the store was written by something else, and nothing was applied.</summary>
-public sealed class StoreConflictException(string message) : Exception(message);

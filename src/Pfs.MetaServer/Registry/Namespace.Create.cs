@@ -126,8 +126,7 @@ internal sealed partial class Namespace
             var change = new StoreChange()
                 .SetEntry(parent.Id, target.Name, node.Id)
                 .SetNode(node.Id, NodeFields.ChangedTime(changed))
-                .SetNode(parent.Id, EntryTimes(parent, now))
-                .RequireFree(parent.Id, target.Name);
+                .SetNode(parent.Id, EntryTimes(parent, now));
             return new Plan<NodeView>(change, "link", target.Path, CrashPoints.CreateStored, () =>
             {
                 parent.Entries.Add(target.Name, node.Id);
@@ -161,8 +160,7 @@ internal sealed partial class Namespace
             var change = new StoreChange()
                 .SetNode(node.Id, NodeFields.All(node))
                 .SetEntry(parent.Id, target.Name, node.Id)
-                .SetNode(parent.Id, EntryTimes(parent, now))
-                .RequireFree(parent.Id, target.Name);
+                .SetNode(parent.Id, EntryTimes(parent, now));
             return new Plan<NodeView>(change, "create", target.Path, CrashPoints.CreateStored, () =>
             {
                 _nodes.Add(node.Id, node);

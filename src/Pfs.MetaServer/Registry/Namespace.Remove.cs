@@ -78,8 +78,7 @@ internal sealed partial class Namespace
                 .RemoveEntry(parent.Id, target.Name)
                 .DeleteNode(directory.Id)
                 .DeleteDirectory(directory.Id)
-                .SetNode(parent.Id, EntryTimes(parent, now))
-                .RequireEntry(parent.Id, target.Name, directory.Id);
+                .SetNode(parent.Id, EntryTimes(parent, now));
             return new Plan<NodeView>(change, "remove directory", target.Path, CrashPoints.RemoveDirectoryStored, () =>
             {
                 parent.Entries.Remove(target.Name);
@@ -104,8 +103,7 @@ internal sealed partial class Namespace
         var before = View(node, target.Path);
         var change = new StoreChange()
             .RemoveEntry(parent.Id, target.Name)
-            .SetNode(parent.Id, EntryTimes(parent, now))
-            .RequireEntry(parent.Id, target.Name, node.Id);
+            .SetNode(parent.Id, EntryTimes(parent, now));
         var fate = AddLastNameGone(change, reservation, node, target.Path, now, forceFree);
         return new Plan<NodeView>(change, "unlink", target.Path, crashPoint, () =>
         {

@@ -90,8 +90,7 @@ internal sealed partial class Namespace
         var change = new StoreChange()
             .RemoveEntry(fromParent.Id, source.Name)
             .SetEntry(toParent.Id, target.Name, moved.Id)
-            .SetNode(fromParent.Id, EntryTimes(fromParent, now))
-            .RequireEntry(fromParent.Id, source.Name, moved.Id);
+            .SetNode(fromParent.Id, EntryTimes(fromParent, now));
         if (toParent.Id != fromParent.Id)
         {
             change.SetNode(toParent.Id, EntryTimes(toParent, now));
@@ -107,7 +106,6 @@ internal sealed partial class Namespace
         {
             replacedView = View(replaced, target.Path);
             reservation.Nodes.Add(replaced.Id);
-            change.RequireEntry(toParent.Id, target.Name, replaced.Id);
             if (replaced is DirectoryNode gone)
             {
                 reservation.Removes = gone.Entries;
@@ -117,10 +115,6 @@ internal sealed partial class Namespace
             {
                 fate = AddLastNameGone(change, reservation, (LinkedNode)replaced, target.Path, now, forceFree: false);
             }
-        }
-        else
-        {
-            change.RequireFree(toParent.Id, target.Name);
         }
 
         var newPath = target.Path;

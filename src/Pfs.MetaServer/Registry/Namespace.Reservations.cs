@@ -118,11 +118,6 @@ internal sealed partial class Namespace
             // Not cancellable: a change the store may have half-received is worse than a late answer.
             await _store.ApplyAsync(change, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (StoreConflictException ex)
-        {
-            LogStoreFailed(_logger, what, name, ex);
-            throw MetaException.Unavailable($"the metadata store does not hold what this server holds for '{name}' (was it written by something else?); restart the metadata server to reload it", ex);
-        }
         catch (Exception ex) when (ex is not MetaException and not OperationCanceledException)
         {
             LogStoreFailed(_logger, what, name, ex);

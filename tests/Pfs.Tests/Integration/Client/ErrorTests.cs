@@ -6,14 +6,14 @@ namespace Pfs.Tests.Integration.Client;
 [Collection(ClusterCollection.Name)]
 public sealed class ErrorTests(ClusterFixture fixture)
 {
+    // Since version 2 a name is a path: "a/b" and "/abs" are valid (see the namespace tests), "" is the root.
     public static TheoryData<string> BadNames => new()
     {
-        string.Empty,
         ".",
         "..",
-        "a/b",
+        "a//b",
+        "trailing/",
         "../etc/passwd",
-        "/abs",
         "back\\slash",
         "nul\0byte",
         new string('x', 256),
@@ -30,6 +30,17 @@ public sealed class ErrorTests(ClusterFixture fixture)
         await AssertCode(PfsErrorCode.InvalidArgument, () => client.OpenAsync(name, PfsOpenMode.Read));
         await AssertCode(PfsErrorCode.InvalidArgument, () => client.DeleteAsync(name));
         await AssertCode(PfsErrorCode.InvalidArgument, () => client.StatAsync(name));
+    }
+
+    [Fact]
+    public async Task TheRootIsNoFileToCreateOpenOrDeleteButCanBeStated()
+    {
+        await using var client = await fixture.Cluster.ConnectAsync();
+
+        await AssertCode(PfsErrorCode.InvalidArgument, () => client.CreateAsync(string.Empty, 1));
+        await AssertCode(PfsErrorCode.InvalidArgument, () => client.OpenAsync(string.Empty, PfsOpenMode.Read));
+        await AssertCode(PfsErrorCode.InvalidArgument, () => client.DeleteAsync(string.Empty));
+        Assert.Equal(PfsEntryKind.Directory, (await client.StatAsync(string.Empty)).Kind);
     }
 
     [Fact]

@@ -55,23 +55,6 @@ public sealed class RedisMetadataStoreTests(GarnetProcess garnet) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task AChangeWhoseConditionFailsAppliesNothing()
-    {
-        var store = Store();
-        await store.LoadAsync().WaitAsync(Timeout);
-        await store.ApplyAsync(new StoreChange().SetNode(21, NodeFields.All(File(21))).SetEntry(DirectoryNode.RootId, "taken", 21)).WaitAsync(Timeout);
-
-        var taken = new StoreChange().SetNode(22, NodeFields.All(File(22))).SetEntry(DirectoryNode.RootId, "taken", 22).RequireFree(DirectoryNode.RootId, "taken");
-        var other = new StoreChange().RemoveEntry(DirectoryNode.RootId, "taken").RequireEntry(DirectoryNode.RootId, "taken", 99);
-
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.ApplyAsync(taken).WaitAsync(Timeout));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.ApplyAsync(other).WaitAsync(Timeout));
-        var loaded = await store.LoadAsync().WaitAsync(Timeout);
-        Assert.Equal(KeyValuePair.Create("taken", 21UL), Assert.Single(loaded.Entries[DirectoryNode.RootId]));
-        Assert.False(await Db.KeyExistsAsync(_prefix + "ino:22"));
-    }
-
-    [Fact]
     public async Task OrphansAndReclaimEntriesAreLoaded()
     {
         var store = Store();
