@@ -10,6 +10,7 @@ internal sealed partial class PfsFileSystem
     private const int Truncate = 0x200;
     private const int Exclusive = 0x80;
     private static readonly TimeSpan InvalidationWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromMilliseconds(300);
 
     public override async ValueTask<FuseOpenResult> OpenAsync(FuseContext context, ulong nodeId, int flags)
     {
@@ -21,7 +22,8 @@ internal sealed partial class PfsFileSystem
         }
 
         var writable = (flags & AccessModeMask) != ReadOnly;
-        var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0, context.CancellationToken).ConfigureAwait(false);
+        using var interrupt = InterruptAfterGrace(context);
+        var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0, interrupt.Token).ConfigureAwait(false);
         return new FuseOpenResult(handle, await CacheFlagsAsync(node, opened).ConfigureAwait(false));
     }
 
@@ -39,12 +41,12 @@ internal sealed partial class PfsFileSystem
                 Mode = mode & FuseMode.PermissionMask,
                 Uid = context.Uid,
                 Gid = context.Gid,
-            }, context.CancellationToken).ConfigureAwait(false);
+            }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (PfsException ex) when (ex.Code == PfsErrorCode.AlreadyExists && (flags & Exclusive) == 0)
         {
             // Another client made it since the kernel's lookup: open(2) without O_EXCL opens that one.
-            info = await Errors.Map(() => _client.StatAtAsync(parent, name, context.CancellationToken)).ConfigureAwait(false);
+            info = await Errors.Map(() => _client.StatAtAsync(parent, name, CancellationToken.None)).ConfigureAwait(false);
             if (info.Kind == PfsEntryKind.Directory)
             {
                 throw new FuseException(Errno.EISDIR);
@@ -60,7 +62,8 @@ internal sealed partial class PfsFileSystem
         var writable = (flags & AccessModeMask) != ReadOnly;
         try
         {
-            var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0 && info.Size > 0, context.CancellationToken)
+            using var interrupt = InterruptAfterGrace(context);
+            var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0 && info.Size > 0, interrupt.Token)
                 .ConfigureAwait(false);
             return new FuseCreateResult(entry, handle, await CacheFlagsAsync(node, opened).ConfigureAwait(false));
         }
@@ -80,10 +83,10 @@ internal sealed partial class PfsFileSystem
         var open = HandleOf(handle).Open;
         while (true)
         {
-            var (file, _) = await Errors.Map(async () => await open.ForReadAsync(context.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            var (file, _) = await Errors.Map(async () => await open.ForReadAsync(CancellationToken.None).ConfigureAwait(false)).ConfigureAwait(false);
             try
             {
-                var read = await file.ReadAsync(buffer, offset, context.CancellationToken).ConfigureAwait(false);
+                var read = await file.ReadAsync(buffer, offset, CancellationToken.None).ConfigureAwait(false);
                 Interlocked.Add(ref _bytesRead, read);
                 return read;
             }
@@ -106,11 +109,11 @@ internal sealed partial class PfsFileSystem
         var open = HandleOf(handle).Open;
         while (true)
         {
-            var (file, _) = await Errors.Map(async () => await open.ForWriteAsync(context.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            var (file, _) = await Errors.Map(async () => await open.ForWriteAsync(CancellationToken.None).ConfigureAwait(false)).ConfigureAwait(false);
             try
             {
                 open.MarkDirty();
-                await file.WriteAsync(data, offset, context.CancellationToken).ConfigureAwait(false);
+                await file.WriteAsync(data, offset, CancellationToken.None).ConfigureAwait(false);
                 return data.Length;
             }
             catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed && !ReferenceEquals(open.Current, file))
@@ -187,7 +190,7 @@ internal sealed partial class PfsFileSystem
         var handle = changes.Has(FuseSetAttrFields.Handle) && _handles.TryGetValue(changes.Handle, out var h) ? h : null;
         if (changes.Has(FuseSetAttrFields.Size))
         {
-            await SetSizeAsync(node, handle, (long)changes.Size, context.CancellationToken).ConfigureAwait(false);
+            await SetSizeAsync(node, handle, (long)changes.Size, CancellationToken.None).ConfigureAwait(false);
         }
 
         var attributes = new PfsAttributeChanges
@@ -209,14 +212,14 @@ internal sealed partial class PfsFileSystem
                 await Errors.Map(open.CommitAsync).ConfigureAwait(false);
             }
 
-            var info = await Errors.Map(() => _client.SetAttributesAtAsync(nodeId, string.Empty, attributes, context.CancellationToken)).ConfigureAwait(false);
+            var info = await Errors.Map(() => _client.SetAttributesAtAsync(nodeId, string.Empty, attributes, CancellationToken.None)).ConfigureAwait(false);
             if (node.Open?.Current is null)
             {
                 return new FuseAttrReply(ToAttr(info), Timeout);
             }
         }
 
-        var after = await StatNodeAsync(nodeId, context.CancellationToken).ConfigureAwait(false);
+        var after = await StatNodeAsync(nodeId, CancellationToken.None).ConfigureAwait(false);
         return new FuseAttrReply(ToAttr(after), Timeout);
     }
 
@@ -272,7 +275,7 @@ internal sealed partial class PfsFileSystem
             if (writable)
             {
                 (var writer, opened) = await open.ForWriteAsync(cancellationToken).ConfigureAwait(false);
-                if (truncate)
+                if (truncate && writer.Size != 0)
                 {
                     open.MarkDirty();
                     await Truncation.SetLengthAsync(writer, 0, cancellationToken).ConfigureAwait(false);
@@ -313,6 +316,29 @@ internal sealed partial class PfsFileSystem
 
         node.TrustedEpoch = Notices.Epoch == epoch ? epoch : 0;
         return keep ? FuseOpenFlags.KeepCache : FuseOpenFlags.None;
+    }
+
+    /// <summary>
+    /// A token for waiting on another client's lock: FUSE_INTERRUPT (Ctrl+C, any signal the caller
+    /// handles) cancels it, but only if the wait is still going on <see cref="InterruptGrace"/> later.
+    /// Other operations finish regardless: a signal that merely arrives during a quick call (as
+    /// stress-ng's alarm does) must not turn it into EINTR, which no local file system returns there.
+    /// </summary>
+    private static CancellationTokenSource InterruptAfterGrace(FuseContext context)
+    {
+        var grace = new CancellationTokenSource();
+        context.CancellationToken.UnsafeRegister(static state =>
+        {
+            try
+            {
+                ((CancellationTokenSource)state!).CancelAfter(InterruptGrace);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The open finished first.
+            }
+        }, grace);
+        return grace;
     }
 
     private FileHandle HandleOf(ulong handle) =>

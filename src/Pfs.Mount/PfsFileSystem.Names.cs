@@ -9,7 +9,7 @@ internal sealed partial class PfsFileSystem
     {
         CheckName(name);
         using var activity = Start("lookup", parent);
-        var info = await Errors.Map(() => _client.StatAtAsync(parent, name, context.CancellationToken)).ConfigureAwait(false);
+        var info = await Errors.Map(() => _client.StatAtAsync(parent, name, CancellationToken.None)).ConfigureAwait(false);
         return Entry(info);
     }
 
@@ -18,22 +18,23 @@ internal sealed partial class PfsFileSystem
         CheckName(name);
         using var activity = Start("mkdir", parent);
         var info = await Errors.Map(() => _client.CreateDirectoryAtAsync(parent, name, mode & FuseMode.PermissionMask, context.Uid, context.Gid,
-            context.CancellationToken)).ConfigureAwait(false);
+            CancellationToken.None)).ConfigureAwait(false);
         return Entry(info);
     }
 
     public override async ValueTask RmdirAsync(FuseContext context, ulong parent, string name)
     {
         using var activity = Start("rmdir", parent);
-        await Errors.Map(() => _client.DeleteDirectoryAtAsync(parent, name, context.CancellationToken)).ConfigureAwait(false);
+        await Errors.Map(() => _client.DeleteDirectoryAtAsync(parent, name, CancellationToken.None)).ConfigureAwait(false);
     }
 
     public override async ValueTask UnlinkAsync(FuseContext context, ulong parent, string name)
     {
         using var activity = Start("unlink", parent);
         // The name goes; descriptors keep the node through its open by inode until the last RELEASE.
-        var pinned = await PinBeforeRemovalAsync(parent, name, context.CancellationToken).ConfigureAwait(false);
-        var info = await Errors.Map(() => _client.UnlinkAtAsync(parent, name, context.CancellationToken)).ConfigureAwait(false);
+        using var interrupt = InterruptAfterGrace(context);
+        var pinned = await PinBeforeRemovalAsync(parent, name, interrupt.Token).ConfigureAwait(false);
+        var info = await Errors.Map(() => _client.UnlinkAtAsync(parent, name, CancellationToken.None)).ConfigureAwait(false);
         if (pinned is not null && info.LinkCount <= 1)
         {
             pinned.Orphan = true;
@@ -91,9 +92,10 @@ internal sealed partial class PfsFileSystem
         }
 
         using var activity = Start("rename", parent);
-        var pinned = await PinBeforeRemovalAsync(newParent, newName, context.CancellationToken).ConfigureAwait(false);
+        using var interrupt = InterruptAfterGrace(context);
+        var pinned = await PinBeforeRemovalAsync(newParent, newName, interrupt.Token).ConfigureAwait(false);
         var (_, replaced) = await Errors.Map(() => _client.RenameAtAsync(parent, name, newParent, newName, (flags & FuseRenameFlags.NoReplace) != 0,
-            context.CancellationToken)).ConfigureAwait(false);
+            CancellationToken.None)).ConfigureAwait(false);
         if (pinned is not null && replaced is { LinkCount: <= 1 })
         {
             pinned.Orphan = true;
@@ -105,13 +107,13 @@ internal sealed partial class PfsFileSystem
         CheckName(name);
         using var activity = Start("symlink", parent);
         var info = await Errors.Map(() => _client.CreateSymbolicLinkAtAsync(parent, name, target, context.Uid, context.Gid,
-            context.CancellationToken)).ConfigureAwait(false);
+            CancellationToken.None)).ConfigureAwait(false);
         return Entry(info);
     }
 
     public override async ValueTask<string> ReadLinkAsync(FuseContext context, ulong nodeId)
     {
-        var info = await Errors.Map(() => _client.StatAtAsync(nodeId, string.Empty, context.CancellationToken)).ConfigureAwait(false);
+        var info = await Errors.Map(() => _client.StatAtAsync(nodeId, string.Empty, CancellationToken.None)).ConfigureAwait(false);
         return info.Target ?? throw new FuseException(Errno.EINVAL);
     }
 
@@ -119,7 +121,7 @@ internal sealed partial class PfsFileSystem
     {
         CheckName(newName);
         using var activity = Start("link", nodeId);
-        var info = await Errors.Map(() => _client.CreateHardLinkAtAsync(nodeId, string.Empty, newParent, newName, context.CancellationToken))
+        var info = await Errors.Map(() => _client.CreateHardLinkAtAsync(nodeId, string.Empty, newParent, newName, CancellationToken.None))
             .ConfigureAwait(false);
         return Entry(info);
     }
@@ -142,7 +144,7 @@ internal sealed partial class PfsFileSystem
         {
             // The whole listing once per opendir (and on rewinddir), so offsets are stable indexes.
             using var activity = Start("readdir", nodeId);
-            listing.Entries = await Errors.Map(() => ListAsync(nodeId, context.CancellationToken)).ConfigureAwait(false);
+            listing.Entries = await Errors.Map(() => ListAsync(nodeId, CancellationToken.None)).ConfigureAwait(false);
         }
 
         var entries = listing.Entries;

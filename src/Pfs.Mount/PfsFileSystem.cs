@@ -15,7 +15,7 @@ namespace Pfs.Mount;
 /// </summary>
 internal sealed partial class PfsFileSystem : FuseFileSystem
 {
-    internal static readonly ActivitySource Source = new("Pfs.Mount");
+    internal static readonly ActivitySource Source = new(PfsMount.ActivitySourceName);
     private const int MaxNameBytes = 255;
     private readonly PfsClient _client;
     private readonly PfsMountOptions _options;
@@ -71,13 +71,13 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
 
     public override async ValueTask<FuseAttrReply> GetAttrAsync(FuseContext context, ulong nodeId, ulong? handle)
     {
-        var info = await StatNodeAsync(nodeId, context.CancellationToken).ConfigureAwait(false);
+        var info = await StatNodeAsync(nodeId, CancellationToken.None).ConfigureAwait(false);
         return new FuseAttrReply(ToAttr(info), Timeout);
     }
 
     public override async ValueTask<FuseStatFs> StatFsAsync(FuseContext context, ulong nodeId)
     {
-        var capacity = await Errors.Map(() => _client.GetCapacityAsync(context.CancellationToken)).ConfigureAwait(false);
+        var capacity = await Errors.Map(() => _client.GetCapacityAsync(CancellationToken.None)).ConfigureAwait(false);
         const uint unit = 4096;
         return new FuseStatFs
         {

@@ -12,6 +12,9 @@ namespace Pfs.Mount;
 /// </summary>
 public sealed class PfsMount : IAsyncDisposable
 {
+    /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/> of the FUSE operations (<c>pfs.fuse.read</c>, ...).</summary>
+    public const string ActivitySourceName = "Pfs.Mount";
+
     private readonly PfsClient _client;
     private readonly PfsFileSystem _fileSystem;
     private readonly FuseMount _mount;

@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Pfs.Client;
+using Pfs.Client.Diagnostics;
 using Pfs.Fuse;
 using Pfs.Mount;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Pfs.Cli.Commands;
 
@@ -34,6 +38,7 @@ internal static class MountCommand
                 return ExitCodes.Usage;
             }
 
+            using var tracing = StartTracing();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // SIGINT as well as SIGTERM: a mount started in the background of a script has SIGINT
             // ignored for Console.CancelKeyPress, and `kill -INT` should still stop it cleanly.
@@ -89,5 +94,25 @@ internal static class MountCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// With OTEL_EXPORTER_OTLP_ENDPOINT set (as Aspire sets it for its resources, or by hand to the
+    /// dashboard's OTLP port), every FUSE operation is a trace: pfs.fuse.read, under it the client's
+    /// pfs.read and its gRPC calls to each file server of the stripe.
+    /// </summary>
+    private static TracerProvider? StartTracing()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            return null;
+        }
+
+        return Sdk.CreateTracerProviderBuilder()
+            .ConfigureResource(resource => resource.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "pfs-mount"))
+            .AddSource(PfsMount.ActivitySourceName, PfsTelemetry.SourceName)
+            .AddGrpcClientInstrumentation()
+            .AddOtlpExporter()
+            .Build();
     }
 }

@@ -38,6 +38,23 @@ public sealed class PosixTests(MountFixture fixture)
     }
 
     [Fact]
+    public async Task TruncateOnOpenAndFtruncateCutAndExtend()
+    {
+        var output = await Programs.PythonAsync("""
+            import os
+            with open('t', 'wb') as f: f.write(b'x' * 300_000)
+            fd = os.open('t', os.O_WRONLY | os.O_TRUNC); print(os.fstat(fd).st_size); os.write(fd, b'short'); os.close(fd)
+            print(open('t', 'rb').read())
+            fd = os.open('t', os.O_RDWR)
+            os.ftruncate(fd, 2); print(os.fstat(fd).st_size, os.pread(fd, 10, 0))
+            os.ftruncate(fd, 600_000); print(os.fstat(fd).st_size, os.pread(fd, 4, 0), os.pread(fd, 3, 599_997))
+            os.close(fd)
+            os.truncate('t', 1); print(os.stat('t').st_size, open('t', 'rb').read())
+            """, Dir("trunc"));
+        Assert.Equal("0\nb'short'\n2 b'sh'\n600000 b'sh\\x00\\x00' b'\\x00\\x00\\x00'\n1 b's'\n", output);
+    }
+
+    [Fact]
     public async Task PreadAndPwriteWorkAtAnyOffset()
     {
         var output = await Programs.PythonAsync("""

@@ -166,7 +166,7 @@ public sealed class RealProgramTests(MountFixture fixture)
         var dir = Path.Combine(fixture.A.MountPoint, fixture.NewDirectory("stress"));
         var result = await Programs.RunAsync("stress-ng", [
             "--temp-path", dir, "--dir", "2", "--rename", "2", "--hdd", "2", "--hdd-bytes", "8M", "--dentry", "1",
-            "--timeout", "15s", "--verify", "--metrics-brief",
+            "--timeout", "10s", "--verify", "--metrics-brief",
         ], dir, timeout: Slow);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("successful run completed", result.Output + result.Error, StringComparison.Ordinal);
