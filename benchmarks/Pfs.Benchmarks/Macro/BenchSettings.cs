@@ -42,7 +42,7 @@ internal sealed record BenchSettings
     /// <summary>Extra environment for the file servers only (<c>--fs-env K=V</c>), for experiments such as GC settings.</summary>
     public IReadOnlyDictionary<string, string> FileServerEnvironment { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Phases to run (throughput, metadata, fanout); all when empty. For profiling one part.</summary>
+    /// <summary>Phases to run (throughput, metadata, fanout); all when empty. For profiling one part. "namespace" runs only when named.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     /// <summary>Whether a phase is to run.</summary>

@@ -157,6 +157,13 @@ internal sealed partial class Namespace
             reservation.Into.Add(parent.Entries);
             var now = Now();
             var node = build(now, new NodeLink(parent.Id, target.Name));
+            if (_nodes.ContainsKey(node.Id))
+            {
+                // Never write over a live node: the store lost its inode counter (a Garnet run as a cache evicts keys).
+                throw MetaException.Unavailable(
+                    $"the metadata store handed out inode {node.Id}, which is in use: it has lost its inode counter (data evicted or reset?); nothing was written");
+            }
+
             var change = new StoreChange()
                 .SetNode(node.Id, NodeFields.All(node))
                 .SetEntry(parent.Id, target.Name, node.Id)

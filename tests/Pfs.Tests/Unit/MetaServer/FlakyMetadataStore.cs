@@ -23,8 +23,13 @@ internal sealed class FlakyMetadataStore : IMetadataStore
 
     public Task<StoredNamespace> LoadAsync(CancellationToken cancellationToken = default) => _inner.LoadAsync(cancellationToken);
 
+    /// <summary>Ids are handed out from 1 again, as by a store that lost its counter.</summary>
+    public bool LoseIdCounter { get; set; }
+
     public Task<ulong> AllocateIdsAsync(int count, CancellationToken cancellationToken = default) =>
-        FailChanges ? throw new IOException("store down") : _inner.AllocateIdsAsync(count, cancellationToken);
+        FailChanges ? throw new IOException("store down")
+        : LoseIdCounter ? Task.FromResult(1UL)
+        : _inner.AllocateIdsAsync(count, cancellationToken);
 
     public async Task ApplyAsync(StoreChange change, CancellationToken cancellationToken = default)
     {

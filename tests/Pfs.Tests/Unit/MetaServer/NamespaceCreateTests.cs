@@ -107,6 +107,22 @@ public sealed class NamespaceCreateTests
     }
 
     [Fact]
+    public async Task AnInodeTheStoreHandsOutAgainIsRefusedBeforeAnythingIsWritten()
+    {
+        // A store that lost its counter (a Garnet run as a cache evicts keys) hands out 1, the root's inode.
+        var store = new FlakyMetadataStore { LoseIdCounter = true };
+        await using var ns = await StartAsync(store);
+        var writes = store.ApplyCalls;
+
+        await FailsWith(MetaErrorCode.Unavailable, () => ns.FileAsync("f"));
+
+        Assert.Equal(writes, store.ApplyCalls);
+        await using var restarted = await ns.RestartAsync();
+        Assert.IsType<DirectoryNode>(restarted.Find(string.Empty)?.Node);
+        Assert.Empty(restarted.Tree());
+    }
+
+    [Fact]
     public async Task CreatingNeedsAnExistingParentDirectory()
     {
         await using var ns = await StartAsync();

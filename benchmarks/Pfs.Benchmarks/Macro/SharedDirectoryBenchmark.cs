@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Pfs.Benchmarks.Cluster;
+using Pfs.Client;
+
+namespace Pfs.Benchmarks.Macro;
+
+/// <summary>
+/// Creates per second of 16 clients (each its own PfsClient) creating files in one shared
+/// directory, starting empty, and in one holding <see cref="FullEntries"/> entries. A create must
+/// cost the same at any directory size (one O(1) store transaction, no scan of the directory). The
+/// full directory is filled first (which warms everything up); then a run in a new empty directory
+/// and one in the full directory follow each other, so a drift of the machine's load hits both alike.
+/// </summary>
+internal sealed class SharedDirectoryBenchmark(ProcessCluster cluster, TimeSpan duration, Action<string> progress) : IAsyncDisposable
+{
+    public const int Clients = 16;
+    public const int FullEntries = 100_000;
+    // One, and short: Pfs.Garnet (--memory 256m, no storage tier) loses keys near 131,000 files.
+    private const int Rounds = 1;
+    private const string Full = "full";
+
+    private readonly List<PfsClient> _clients = [];
+    private long _entries;
+
+    public async Task<(double Empty, double Full, TimeSpan FillTime)> RunAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < Clients; i++)
+        {
+            _clients.Add(await cluster.ConnectAsync(cancellationToken: cancellationToken));
+        }
+
+        await _clients[0].CreateDirectoryAsync(Full, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        for (var size = FullEntries / 10; size <= FullEntries; size += FullEntries / 10)
+        {
+            var at = clock.Elapsed;
+            var from = Interlocked.Read(ref _entries);
+            await CreateAsync(Full, long.MaxValue, size, cancellationToken);
+            progress($"  filling: {from:N0} to {size:N0} entries at {(size - from) / (clock.Elapsed - at).TotalSeconds:N0} creates/s");
+        }
+
+        var fill = clock.Elapsed;
+        double empty = 0, full = 0;
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var directory = $"empty-{round}";
+            await _clients[0].CreateDirectoryAsync(directory, cancellationToken);
+            var emptyRate = await CreatesPerSecondAsync(directory, cancellationToken);
+            var fullRate = await CreatesPerSecondAsync(Full, cancellationToken);
+            progress($"  round {round}: {emptyRate:N0} creates/s from empty, {fullRate:N0} creates/s in the full directory");
+            empty += emptyRate / Rounds;
+            full += fullRate / Rounds;
+        }
+
+        return (empty, full, fill);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    private async Task<double> CreatesPerSecondAsync(string directory, CancellationToken cancellationToken)
+    {
+        var before = Interlocked.Read(ref _entries);
+        var clock = Stopwatch.StartNew();
+        await CreateAsync(directory, duration.Ticks, long.MaxValue, cancellationToken);
+        return (Interlocked.Read(ref _entries) - before) / clock.Elapsed.TotalSeconds;
+    }
+
+    // Every client creates until the time (in ticks from now) is up or `until` files were created in all.
+    private Task CreateAsync(string directory, long ticks, long until, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        return Task.WhenAll(_clients.Select(async (client, i) =>
+        {
+            while (clock.Elapsed.Ticks < ticks)
+            {
+                var entry = Interlocked.Increment(ref _entries);
+                if (entry > until)
+                {
+                    Interlocked.Decrement(ref _entries);
+                    return;
+                }
+
+                await client.CreateAsync($"{directory}/c{i}-{entry}", new PfsCreateOptions { StripeWidth = 1 }, cancellationToken);
+            }
+        }));
+    }
+}
