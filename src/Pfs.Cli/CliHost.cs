@@ -78,7 +78,7 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
         }
     }
 
-    private Uri MetaServer(ParseResult parse)
+    public Uri MetaServer(ParseResult parse)
     {
         var (text, source) = parse.GetValue(Meta) is { Length: > 0 } flag
             ? (flag, "--meta")

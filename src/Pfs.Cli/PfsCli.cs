@@ -91,6 +91,7 @@ public static class PfsCli
             TruncateCommand.Create(host),
             StripeCommand.Create(host),
             StatsCommand.Create(host),
+            MountCommand.Create(host),
         };
         return root;
     }

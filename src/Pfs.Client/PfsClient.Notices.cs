@@ -67,7 +67,11 @@ public sealed partial class PfsClient
         {
             try
             {
-                using var call = Meta.Subscribe(new SubscribeRequest { ClientId = Options.ClientId }, headers: _callHeaders, cancellationToken: stopping);
+                using var call = Meta.Subscribe(new SubscribeRequest
+                {
+                    ClientId = Options.ClientId,
+                    NamespaceNotices = Options.NoticeObserver?.WantsNamespaceNotices ?? false,
+                }, headers: _callHeaders, cancellationToken: stopping);
                 await foreach (var notice in call.ResponseStream.ReadAllAsync(stopping).ConfigureAwait(false))
                 {
                     Apply(notice);
@@ -145,6 +149,7 @@ public sealed partial class PfsClient
                     }
                 }
 
+                Options.NoticeObserver?.OnNotice(notice);
                 _firstHello.TrySetResult();
                 return;
             case Notice.KindOneofCase.Invalidate:
@@ -157,6 +162,8 @@ public sealed partial class PfsClient
                 break;
         }
 
+        // Before the waiters below are let go: an open that caught up sees the observer's effects too.
+        Options.NoticeObserver?.OnNotice(notice);
         List<TaskCompletionSource<bool>>? caughtUp = null;
         lock (_noticeGate)
         {
@@ -190,6 +197,7 @@ public sealed partial class PfsClient
         }
 
         Cache.DropAllClean();
+        Options.NoticeObserver?.OnSessionLost();
         waiters.ForEach(w => w.TrySetResult(false));
     }
 

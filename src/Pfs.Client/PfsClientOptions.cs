@@ -80,4 +80,7 @@ public sealed record PfsClientOptions
 
     /// <summary>Where the client logs (reconnects, failed write-backs); none by default, the host's through <c>AddPfsClient</c>.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Sees the notice stream (the FUSE mount); set only through InternalsVisibleTo.</summary>
+    internal IPfsNoticeObserver? NoticeObserver { get; init; }
 }

@@ -84,6 +84,13 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             await MeasureSharedDirectoryAsync(cluster, cancellationToken);
         }
 
+        if (settings.Only.Contains("mount") || (settings.Only.Count == 0 && settings.Mode != "smoke"))
+        {
+            await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "mount", cancellationToken);
+            Progress($"mount cluster up: {settings.FileServers} file servers");
+            await MeasureMountAsync(cluster, cancellationToken);
+        }
+
         if (settings.Runs("fanout"))
         {
             await using var delayed = await StartClusterAsync(binaries, settings.DelayMs, "fanout", cancellationToken);

@@ -34,6 +34,18 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         _delay = TimeSpan.FromMilliseconds(options.DelayMs);
     }
 
+    public override Task<CapacityReply> Capacity(CapacityRequest request, ServerCallContext context)
+    {
+        // DriveInfo reads statvfs(2) of the file system the data directory is on.
+        var drive = new DriveInfo(_store.DataDirectory);
+        return Task.FromResult(new CapacityReply
+        {
+            TotalBytes = drive.TotalSize,
+            FreeBytes = drive.TotalFreeSpace,
+            AvailableBytes = drive.AvailableFreeSpace,
+        });
+    }
+
     public override async Task<ReadBytesReply> ReadBytes(ReadBytesRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

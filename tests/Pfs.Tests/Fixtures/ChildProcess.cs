@@ -28,6 +28,9 @@ public sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once it has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Starts <c>dotnet ASSEMBLY.dll args</c> from the test's own output folder.</summary>
     public static ChildProcess Start(string assembly, params string[] args) => Start(assembly, environment: null, args);
 

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Pfs.Client;
+using Pfs.Client.Diagnostics;
+using Pfs.Fuse;
+using Pfs.Mount;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Pfs.Cli.Commands;
+
+/// <summary>
+/// <c>pfs mount MOUNTPOINT</c>: the cluster's root directory through FUSE, served in the foreground
+/// until SIGINT, SIGTERM or an outside unmount; then every open file is flushed and closed, the
+/// mount goes, and the exit code is 0. A mount that cannot be made is one line and exit code 1.
+/// </summary>
+internal static class MountCommand
+{
+    public static Command Create(CliHost host)
+    {
+        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing, empty directory" };
+        var command = new Command("mount", "Mount the cluster's root directory at MOUNTPOINT through FUSE and serve it until Ctrl+C, SIGTERM or umount")
+        {
+            mountPoint,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = host.Console;
+            Uri meta;
+            try
+            {
+                meta = host.MetaServer(parse);
+            }
+            catch (UsageException ex)
+            {
+                console.Fail(ex.Message);
+                return ExitCodes.Usage;
+            }
+
+            using var tracing = StartTracing();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // SIGINT as well as SIGTERM: a mount started in the background of a script has SIGINT
+            // ignored for Console.CancelKeyPress, and `kill -INT` should still stop it cleanly.
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            PfsMount mount;
+            try
+            {
+                mount = await PfsMount.MountAsync(parse.GetValue(mountPoint)!, new PfsMountOptions
+                {
+                    MetaServer = meta,
+                    OperationTimeout = TimeSpan.FromSeconds(parse.GetValue(host.Timeout)),
+                }, cancellationToken: stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FuseMountException or PfsException or IOException or UnauthorizedAccessException)
+            {
+                console.Fail($"cannot mount: {ex.Message}");
+                return ExitCodes.Error;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                console.Fail("cancelled");
+                return ExitCodes.Cancelled;
+            }
+
+            await using (mount.ConfigureAwait(false))
+            {
+                await console.Out.WriteLineAsync($"mounted {meta} at {mount.MountPoint} (Ctrl+C or umount to stop)").ConfigureAwait(false);
+                await console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await mount.Completion.WaitAsync(stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // SIGINT or SIGTERM: flush, close and unmount below.
+                }
+                catch (Exception ex) when (ex is IOException or FuseException)
+                {
+                    console.Fail($"the FUSE session failed: {ex.Message}");
+                }
+            }
+
+            await console.Out.WriteLineAsync($"unmounted {mount.MountPoint}").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// With OTEL_EXPORTER_OTLP_ENDPOINT set (as Aspire sets it for its resources, or by hand to the
+    /// dashboard's OTLP port), every FUSE operation is a trace: pfs.fuse.read, under it the client's
+    /// pfs.read and its gRPC calls to each file server of the stripe.
+    /// </summary>
+    private static TracerProvider? StartTracing()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            return null;
+        }
+
+        return Sdk.CreateTracerProviderBuilder()
+            .ConfigureResource(resource => resource.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "pfs-mount"))
+            .AddSource(PfsMount.ActivitySourceName, PfsTelemetry.SourceName)
+            .AddGrpcClientInstrumentation()
+            .AddOtlpExporter()
+            .Build();
+    }
+}

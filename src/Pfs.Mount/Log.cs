@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pfs.Mount;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "MountNotifyFailed", Level = LogLevel.Warning, Message = "A kernel invalidation failed with errno {Errno}")]
+    public static partial void NotifyFailed(ILogger logger, int errno);
+
+    [LoggerMessage(EventId = 2, EventName = "MountCloseFailed", Level = LogLevel.Warning, Message = "Closing the Pfs open of inode {Inode} failed")]
+    public static partial void CloseFailed(ILogger logger, ulong inode, Exception exception);
+
+    [LoggerMessage(EventId = 3, EventName = "MountServing", Level = LogLevel.Information, Message = "Serving {MetaServer} at {MountPoint}")]
+    public static partial void Serving(ILogger logger, Uri metaServer, string mountPoint);
+
+    [LoggerMessage(EventId = 4, EventName = "MountStopping", Level = LogLevel.Information, Message = "Unmounting {MountPoint}: {Reason}")]
+    public static partial void Stopping(ILogger logger, string mountPoint, string reason);
+}

@@ -1,0 +1,273 @@
+using Pfs.Client;
+using Pfs.Fuse;
+
+namespace Pfs.Mount;
+
+internal sealed partial class PfsFileSystem
+{
+    private const int AccessModeMask = 3;
+    private const int ReadOnly = 0;
+    private const int Truncate = 0x200;
+    private const int Exclusive = 0x80;
+    private static readonly TimeSpan InvalidationWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromMilliseconds(300);
+
+    public override async ValueTask<FuseOpenResult> OpenAsync(FuseContext context, ulong nodeId, int flags)
+    {
+        using var activity = Start("open", nodeId);
+        var node = NodeFor(nodeId);
+        if (node.Kind == PfsEntryKind.Directory)
+        {
+            throw new FuseException(Errno.EISDIR);
+        }
+
+        var writable = (flags & AccessModeMask) != ReadOnly;
+        using var interrupt = InterruptAfterGrace(context);
+        var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0, interrupt.Token).ConfigureAwait(false);
+        return new FuseOpenResult(handle, await CacheFlagsAsync(node, opened).ConfigureAwait(false));
+    }
+
+    public override async ValueTask<FuseCreateResult> CreateAsync(FuseContext context, ulong parent, string name, uint mode, uint umask, int flags)
+    {
+        CheckName(name);
+        using var activity = Start("create", parent);
+        PfsFileInfo info;
+        try
+        {
+            info = await _client.CreateAtAsync(parent, name, new PfsCreateOptions
+            {
+                StripeWidth = StripeWidth,
+                BlockSize = _options.BlockSize,
+                Mode = mode & FuseMode.PermissionMask,
+                Uid = context.Uid,
+                Gid = context.Gid,
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PfsException ex) when (ex.Code == PfsErrorCode.AlreadyExists && (flags & Exclusive) == 0)
+        {
+            // Another client made it since the kernel's lookup: open(2) without O_EXCL opens that one.
+            info = await Errors.Map(() => _client.StatAtAsync(parent, name, CancellationToken.None)).ConfigureAwait(false);
+            if (info.Kind == PfsEntryKind.Directory)
+            {
+                throw new FuseException(Errno.EISDIR);
+            }
+        }
+        catch (PfsException ex)
+        {
+            throw Errors.ToFuse(ex);
+        }
+
+        var entry = Entry(info);
+        var node = NodeFor(info.Inode);
+        var writable = (flags & AccessModeMask) != ReadOnly;
+        try
+        {
+            using var interrupt = InterruptAfterGrace(context);
+            var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0 && info.Size > 0, interrupt.Token)
+                .ConfigureAwait(false);
+            return new FuseCreateResult(entry, handle, await CacheFlagsAsync(node, opened).ConfigureAwait(false));
+        }
+        catch
+        {
+            // The kernel never sees this entry: give its lookup back.
+            Forget(info.Inode, 1);
+            throw;
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(FuseContext context, ulong nodeId, ulong handle, long offset, Memory<byte> buffer)
+    {
+        using var activity = Start("read", nodeId);
+        activity?.SetTag("pfs.offset", offset);
+        activity?.SetTag("pfs.bytes", buffer.Length);
+        var open = HandleOf(handle).Open;
+        while (true)
+        {
+            var (file, _) = await Errors.Map(async () => await open.ForReadAsync(CancellationToken.None).ConfigureAwait(false)).ConfigureAwait(false);
+            try
+            {
+                var read = await file.ReadAsync(buffer, offset, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesRead, read);
+                return read;
+            }
+            catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed && !ReferenceEquals(open.Current, file))
+            {
+                // Moved to Write or committed by another descriptor meanwhile: read through the new open.
+            }
+            catch (PfsException ex)
+            {
+                throw Errors.ToFuse(ex);
+            }
+        }
+    }
+
+    public override async ValueTask<int> WriteAsync(FuseContext context, ulong nodeId, ulong handle, long offset, ReadOnlyMemory<byte> data, FuseWriteFlags flags)
+    {
+        using var activity = Start("write", nodeId);
+        activity?.SetTag("pfs.offset", offset);
+        activity?.SetTag("pfs.bytes", data.Length);
+        var open = HandleOf(handle).Open;
+        while (true)
+        {
+            var (file, _) = await Errors.Map(async () => await open.ForWriteAsync(CancellationToken.None).ConfigureAwait(false)).ConfigureAwait(false);
+            try
+            {
+                open.MarkDirty();
+                await file.WriteAsync(data, offset, CancellationToken.None).ConfigureAwait(false);
+                return data.Length;
+            }
+            catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed && !ReferenceEquals(open.Current, file))
+            {
+                // Committed by another descriptor's close meanwhile: write through a new Write open.
+            }
+            catch (PfsException ex)
+            {
+                throw Errors.ToFuse(ex);
+            }
+        }
+    }
+
+    public override async ValueTask FlushAsync(FuseContext context, ulong nodeId, ulong handle, ulong lockOwner)
+    {
+        var file = HandleOf(handle);
+        if (file.Writable && file.Open.Dirty)
+        {
+            // close(2) of a descriptor that wrote: publish, so every later open anywhere reads the new bytes.
+            using var activity = Start("flush", nodeId);
+            await Errors.Map(file.Open.CommitAsync).ConfigureAwait(false);
+        }
+    }
+
+    public override async ValueTask FsyncAsync(FuseContext context, ulong nodeId, ulong handle, bool dataOnly)
+    {
+        var file = HandleOf(handle);
+        if (file.Open.Dirty)
+        {
+            using var activity = Start("fsync", nodeId);
+            await Errors.Map(file.Open.CommitAsync).ConfigureAwait(false);
+        }
+    }
+
+    public override async ValueTask ReleaseAsync(FuseContext context, ulong nodeId, ulong handle, int flags)
+    {
+        if (!_handles.TryRemove(handle, out var file))
+        {
+            return;
+        }
+
+        bool last;
+        lock (_nodeLock)
+        {
+            file.Open.Handles--;
+            last = file.Open.Handles == 0;
+            if (last && ReferenceEquals(file.Node.Open, file.Open))
+            {
+                file.Node.Open = null;
+                if (file.Node.Lookups <= 0 && file.Node.Inode != RootId)
+                {
+                    _nodes.Remove(file.Node.Inode);
+                }
+            }
+        }
+
+        if (last)
+        {
+            try
+            {
+                await file.Open.CloseAsync().ConfigureAwait(false);
+            }
+            catch (PfsException ex)
+            {
+                Log.CloseFailed(_logger, nodeId, ex);
+            }
+        }
+    }
+
+    /// <summary>A new descriptor on the node's shared open: opens it in Pfs (waiting, cancellably, for other clients' writers) as the mode needs.</summary>
+    private async Task<(ulong Handle, bool Opened)> OpenHandleAsync(MountNode node, bool writable, bool truncate, CancellationToken cancellationToken)
+    {
+        SharedOpen open;
+        lock (_nodeLock)
+        {
+            open = node.Open ??= new SharedOpen(_client, node.Inode);
+            open.Handles++;
+        }
+
+        var handle = (ulong)Interlocked.Increment(ref _nextHandle);
+        var file = new FileHandle(node, open, writable);
+        _handles[handle] = file;
+        try
+        {
+            bool opened;
+            if (writable)
+            {
+                (var writer, opened) = await open.ForWriteAsync(cancellationToken).ConfigureAwait(false);
+                if (truncate && writer.Size != 0)
+                {
+                    open.MarkDirty();
+                    await Truncation.SetLengthAsync(writer, 0, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                (_, opened) = await open.ForReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return (handle, opened);
+        }
+        catch (PfsException ex)
+        {
+            await ReleaseAsync(default, node.Inode, handle, 0).ConfigureAwait(false);
+            throw Errors.ToFuse(ex);
+        }
+        catch
+        {
+            await ReleaseAsync(default, node.Inode, handle, 0).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// KEEP_CACHE when the kernel's pages of the file are known to match Pfs: a new Pfs open caught up
+    /// on the notices and the kernel has dropped every range they named, with no notice lost since
+    /// the pages were last trusted. Otherwise the kernel drops the file's pages at this open.
+    /// </summary>
+    private async Task<FuseOpenFlags> CacheFlagsAsync(MountNode node, bool opened)
+    {
+        var epoch = Notices.Epoch;
+        var keep = node.TrustedEpoch == epoch;
+        if (opened && !await Notices.WaitAppliedAsync(InvalidationWait).ConfigureAwait(false))
+        {
+            keep = false;
+        }
+
+        node.TrustedEpoch = Notices.Epoch == epoch ? epoch : 0;
+        return keep ? FuseOpenFlags.KeepCache : FuseOpenFlags.None;
+    }
+
+    /// <summary>
+    /// A token for waiting on another client's lock: FUSE_INTERRUPT (Ctrl+C, any signal the caller
+    /// handles) cancels it, but only if the wait is still going on <see cref="InterruptGrace"/> later.
+    /// Other operations finish regardless: a signal that merely arrives during a quick call (as
+    /// stress-ng's alarm does) must not turn it into EINTR, which no local file system returns there.
+    /// </summary>
+    private static CancellationTokenSource InterruptAfterGrace(FuseContext context)
+    {
+        var grace = new CancellationTokenSource();
+        context.CancellationToken.UnsafeRegister(static state =>
+        {
+            try
+            {
+                ((CancellationTokenSource)state!).CancelAfter(InterruptGrace);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The open finished first.
+            }
+        }, grace);
+        return grace;
+    }
+
+    private FileHandle HandleOf(ulong handle) =>
+        _handles.TryGetValue(handle, out var file) ? file : throw new FuseException(Errno.EBADF);
+}

@@ -1,0 +1,29 @@
+namespace Pfs.Mount;
+
+/// <summary>How a Pfs cluster is served through FUSE.</summary>
+public sealed record PfsMountOptions
+{
+    /// <summary>The metadata server, e.g. <c>http://127.0.0.1:50051</c>.</summary>
+    public required Uri MetaServer { get; init; }
+
+    /// <summary>
+    /// How long the kernel may keep names and attributes without asking. Other clients' changes
+    /// arrive as notices that drop them at once, so this only bounds the damage of a lost notice.
+    /// </summary>
+    public TimeSpan CacheTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Stripe width of files created through the mount; 0 means every file server (at most 4).</summary>
+    public int StripeWidth { get; init; }
+
+    /// <summary>Block size (stripe unit) of files created through the mount.</summary>
+    public int BlockSize { get; init; } = 256 * 1024;
+
+    /// <summary>The client's block cache, in blocks (the kernel's page cache sits in front of it).</summary>
+    public int CacheBlocks { get; init; } = 128;
+
+    /// <summary>How long a call to an unreachable server may take before it fails with EIO.</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The client id shown to the metadata server; null makes one from the host and process.</summary>
+    public string? ClientId { get; init; }
+}

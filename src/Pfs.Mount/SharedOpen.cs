@@ -1,0 +1,150 @@
+using Pfs.Client;
+
+namespace Pfs.Mount;
+
+/// <summary>
+/// The one Pfs open of a file that all of its descriptors on this mount share. It is a Read open
+/// while only readers need it and moves to a Write open when a descriptor must write (closing the
+/// Read open first, then waiting for other clients' writers, cancellably). A commit closes the
+/// Write open, which publishes the writes; the next use opens again.
+/// </summary>
+internal sealed class SharedOpen(PfsClient client, ulong inode)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private PfsFile? _file;
+    private int _dirty;
+
+    /// <summary>Descriptors (FUSE file handles) using this open; guarded by the node lock.</summary>
+    public int Handles { get; set; }
+
+    /// <summary>Whether writes since the last commit wait to be published.</summary>
+    public bool Dirty => Volatile.Read(ref _dirty) != 0;
+
+    /// <summary>The open now (any mode), if there is one.</summary>
+    public PfsFile? Current => Volatile.Read(ref _file);
+
+    /// <summary>An open to read through: the current one of either mode, or a new Read open. Answers whether it opened one.</summary>
+    public async ValueTask<(PfsFile File, bool Opened)> ForReadAsync(CancellationToken cancellationToken)
+    {
+        if (Current is { } file)
+        {
+            return (file, false);
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_file is { } again)
+            {
+                return (again, false);
+            }
+
+            var opened = await client.OpenAtAsync(inode, string.Empty, PfsOpenMode.Read, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _file, opened);
+            return (opened, true);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A Write open, moving a Read open to Write (which waits for other clients' writers). Answers whether it opened one.</summary>
+    public async ValueTask<(PfsFile File, bool Opened)> ForWriteAsync(CancellationToken cancellationToken)
+    {
+        if (Current is { Mode: PfsOpenMode.Write } file)
+        {
+            return (file, false);
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_file is { Mode: PfsOpenMode.Write } again)
+            {
+                return (again, false);
+            }
+
+            if (_file is { } reader)
+            {
+                Volatile.Write(ref _file, null);
+                await CloseQuietlyAsync(reader).ConfigureAwait(false);
+            }
+
+            var opened = await client.OpenAtAsync(inode, string.Empty, PfsOpenMode.Write, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _file, opened);
+            return (opened, true);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void MarkDirty() => Volatile.Write(ref _dirty, 1);
+
+    /// <summary>
+    /// The file has no name any more (unlinked here while open). Pfs frees an unlinked file when its
+    /// last handle closes, so from now on the open is never closed before the last descriptor goes:
+    /// commits do nothing (no one can open it by name anyway).
+    /// </summary>
+    public bool Orphan { get; set; }
+
+    /// <summary>
+    /// Publishes the writes: closes the Write open (dirty blocks to the file servers, invalidations
+    /// to the other clients, the lock released). A Read open stays.
+    /// </summary>
+    public async Task CommitAsync()
+    {
+        if (Orphan)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_file is { Mode: PfsOpenMode.Write } writer)
+            {
+                Volatile.Write(ref _dirty, 0);
+                Volatile.Write(ref _file, null);
+                await writer.CloseAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes the open, whatever its mode (the last descriptor went).</summary>
+    public async Task CloseAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_file is { } file)
+            {
+                Volatile.Write(ref _dirty, 0);
+                Volatile.Write(ref _file, null);
+                await file.CloseAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static async Task CloseQuietlyAsync(PfsFile file)
+    {
+        try
+        {
+            await file.CloseAsync().ConfigureAwait(false);
+        }
+        catch (PfsException)
+        {
+            // A Read open that cannot be closed cleanly holds nothing its lease will not free.
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+using Pfs.Client;
+using Pfs.LocalCluster;
+using Pfs.Tests.Fixtures;
+
+namespace Pfs.Tests.Integration.Mount;
+
+/// <summary>
+/// <c>pfs mount</c> as a real process (CONTRACT.md "Mount"): its refusals, its clean ends (SIGTERM,
+/// SIGINT, an outside umount) and a SIGKILL (issue 12, item 6). Every test unmounts on every path.
+/// </summary>
+public sealed class MountCommandTests : IAsyncLifetime
+{
+    private static readonly TimeSpan MountWait = TimeSpan.FromSeconds(60);
+    private readonly List<string> _mountPoints = [];
+    private PfsCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await PfsCluster.StartAsync(fileServers: 2, leaseTimeout: TimeSpan.FromSeconds(3));
+
+    public async Task DisposeAsync()
+    {
+        _mountPoints.ForEach(MountAt.CleanUp);
+        await _cluster.DisposeAsync();
+    }
+
+    private string NewMountPoint()
+    {
+        var root = Directory.CreateTempSubdirectory("pfs-cmd-").FullName;
+        _mountPoints.Add(root);
+        return root;
+    }
+
+    private ChildProcess StartMount(string mountPoint, string? meta = null, params string[] extra) =>
+        ChildProcess.Start("Pfs.Cli", ["mount", mountPoint, "--meta", meta ?? _cluster.MetaServerAddress.ToString(), .. extra]);
+
+    private static async Task<string> RefusalAsync(ChildProcess mount)
+    {
+        await mount.WaitForExitAsync(MountWait);
+        Assert.NotEqual(0, mount.ExitCode);
+        var lines = mount.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        return lines[0];
+    }
+
+    [Fact]
+    public async Task RefusesAMissingMountpointInOneLine()
+    {
+        using var mount = StartMount("/nonexistent/pfs-mountpoint");
+        Assert.Contains("does not exist", await RefusalAsync(mount), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefusesANonEmptyMountpointInOneLine()
+    {
+        var root = NewMountPoint();
+        await File.WriteAllTextAsync(Path.Combine(root, "occupied"), "x");
+        using var mount = StartMount(root);
+        Assert.Contains("not empty", await RefusalAsync(mount), StringComparison.Ordinal);
+        File.Delete(Path.Combine(root, "occupied"));
+    }
+
+    [Fact]
+    public async Task RefusesAClusterItCannotReachInOneLine()
+    {
+        using var mount = StartMount(NewMountPoint(), "http://127.0.0.1:1", "--timeout", "2");
+        Assert.Contains("cannot mount", await RefusalAsync(mount), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task ASignalFlushesOpenFilesUnmountsAndExitsZero(string signal)
+    {
+        var root = NewMountPoint();
+        using var mount = StartMount(root);
+        await mount.WaitForAsync("mounted", MountWait);
+
+        // A process writes and keeps the file open (nothing committed yet), then the mount is told to stop.
+        var holder = Programs.RunAsync("python3", ["-c", """
+            import os, sys, time
+            fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
+            os.write(fd, b'unflushed bytes'); print('written', flush=True)
+            time.sleep(20)
+            """, Path.Combine(root, "open-" + signal)], timeout: TimeSpan.FromSeconds(60));
+        await using var client = await _cluster.ConnectAsync();
+        await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).OpenForWrite > 0, "the writer is open");
+        await Programs.RunAsync("kill", [$"-{signal}", mount.Pid.ToString(CultureInfo.InvariantCulture)]);
+
+        await mount.WaitForExitAsync(MountWait);
+        Assert.Equal(0, mount.ExitCode);
+        Assert.False(MountAt.IsMounted(root));
+        await using var file = await client.OpenAsync("open-" + signal, PfsOpenMode.Read);
+        var buffer = new byte[64];
+        Assert.Equal("unflushed bytes", Programs.Utf8(buffer[..await file.ReadAsync(buffer, 0)]));
+        await holder;
+    }
+
+    [Fact]
+    public async Task AnOutsideUmountEndsTheCommandWithZero()
+    {
+        var root = NewMountPoint();
+        using var mount = StartMount(root);
+        await mount.WaitForAsync("mounted", MountWait);
+        await File.WriteAllTextAsync(Path.Combine(root, "outside"), "kept");
+        var umount = await Programs.RunAsync("umount", [root]);
+        Assert.Equal(0, umount.ExitCode);
+        await mount.WaitForExitAsync(MountWait);
+        Assert.Equal(0, mount.ExitCode);
+        await using var client = await _cluster.ConnectAsync();
+        Assert.Equal(4, (await client.StatAsync("outside")).Size);
+    }
+
+    [Fact]
+    public async Task AfterSigkillUmountLazyClearsTheMountpointAndANewMountWorks()
+    {
+        var root = NewMountPoint();
+        using (var doomed = StartMount(root))
+        {
+            await doomed.WaitForAsync("mounted", MountWait);
+            await File.WriteAllTextAsync(Path.Combine(root, "closed"), "intact");
+
+            // A writer left open when the mount dies: its lock must pass on within the lease.
+            var holder = Programs.RunAsync("python3", ["-c", """
+                import os, sys, time
+                fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
+                os.write(fd, b'never committed'); print('open', flush=True)
+                while True:  # until the mount is dead (ENOTCONN), holding the descriptor
+                    try: os.stat(sys.argv[1])
+                    except OSError: break
+                    time.sleep(0.1)
+                """, Path.Combine(root, "held")], timeout: TimeSpan.FromSeconds(60));
+            await using var probe = await _cluster.ConnectAsync();
+            await Wait.UntilAsync(async () => (await probe.GetClusterStatusAsync()).OpenForWrite > 0, "the writer is open");
+            await doomed.KillAsync();
+            await holder;
+        }
+
+        // The dead mount answers ENOTCONN until it is cleared.
+        var stat = await Programs.RunAsync("stat", [root]);
+        Assert.NotEqual(0, stat.ExitCode);
+        Assert.Equal(0, (await Programs.RunAsync("umount", ["-l", root])).ExitCode);
+
+        using var again = StartMount(root);
+        await again.WaitForAsync("mounted", MountWait);
+        Assert.Equal("intact", await File.ReadAllTextAsync(Path.Combine(root, "closed")));
+
+        // The dead mount's writer lock passes on within the lease: a writer through the new mount gets it.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using (var writer = new FileStream(Path.Combine(root, "held"), FileMode.Open, FileAccess.Write))
+        {
+            await writer.WriteAsync("after"u8.ToArray(), timeout.Token);
+        }
+
+        Assert.Equal("after", await File.ReadAllTextAsync(Path.Combine(root, "held")));
+        await Programs.RunAsync("kill", ["-TERM", again.Pid.ToString(CultureInfo.InvariantCulture)]);
+        await again.WaitForExitAsync(MountWait);
+        Assert.Equal(0, again.ExitCode);
+    }
+}
