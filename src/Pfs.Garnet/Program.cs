@@ -162,6 +162,11 @@ internal static class Program
             "--recover",
             // The default device needs liburing or libaio, which a fresh machine lacks.
             "--device-type", "RandomAccess",
+            // Records beyond --memory go to disk under the data directory. Without the storage tier
+            // Garnet is a cache: it drops the oldest records once its log memory is full (at about
+            // 130,000 Pfs files with 256m), which for a metadata store is losing the namespace.
+            "--storage-tier",
+            "--logdir", Path.Combine(directory, "log"),
             // Pfs metadata is small; Garnet's defaults (16 GiB log, 128 MiB index) are sized for caches.
             "--memory", parsed.GetValue(memory) ?? "256m",
             "--index", "16m",

@@ -16,6 +16,7 @@ public sealed class GarnetProcess : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
+    private readonly string[] _extraArgs;
     private Process? _process;
 
     public GarnetProcess()
@@ -24,10 +25,11 @@ public sealed class GarnetProcess : IAsyncLifetime
     }
 
     /// <summary>A Garnet on a data directory of the caller's (one holding an AOF it replays at start); removed on dispose. Internal: xunit wants one public constructor.</summary>
-    internal GarnetProcess(string dataDirectory)
+    internal GarnetProcess(string dataDirectory, params string[] extraArgs)
     {
         Port = FreePort();
         DataDirectory = dataDirectory;
+        _extraArgs = extraArgs;
     }
 
     public int Port { get; }
@@ -65,7 +67,7 @@ public sealed class GarnetProcess : IAsyncLifetime
         var dll = typeof(GarnetProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .First(a => a.Key == "PfsGarnetDll").Value!;
         var start = new ProcessStartInfo(DotnetHost, [dll, "--port", Port.ToString(CultureInfo.InvariantCulture), "--data-dir", DataDirectory,
-            "--exit-with", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)])
+            "--exit-with", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), .. _extraArgs])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
