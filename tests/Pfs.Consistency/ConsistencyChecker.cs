@@ -6,16 +6,19 @@ using Pfs.LocalCluster;
 namespace Pfs.Consistency;
 
 /// <summary>
-/// Several clients issue seeded random creates, opens, reads, writes, closes and deletes on a few
-/// small files at once. Every read is checked against a model of the file under the lock
-/// protocol; on a mismatch the run stops with the seed and the recent history of every client.
+/// Several clients issue seeded random creates, opens, reads, writes, truncates, closes, deletes,
+/// renames between two directories, unlinks of files they hold open, and directory listings, on a
+/// few small files at once. Every read is checked against a model of the file under the lock
+/// protocol, and every listing taken while nothing changed against the model's namespace; on a
+/// mismatch the run stops with the seed and the recent history of every client.
 /// </summary>
-public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions options)
+public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOptions options)
 {
     private const int HistoryKept = 64;
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(30);
     private readonly FileModel[] _models = [.. Enumerable.Range(0, options.Files).Select(_ => new FileModel())];
     private readonly ConcurrentQueue<string> _history = new();
+    private readonly ConcurrentDictionary<ulong, byte[]> _contents = new();
     private long _operations;
     private long _reads;
     private long _writes;
@@ -33,6 +36,12 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
             {
                 clients.Add(await cluster.ConnectAsync(cacheBlocks: options.CacheBlocks, clientId: $"checker-{options.Seed}-{i}",
                     cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+
+            await clients[0].CreateDirectoryAsync(Root, cancellationToken).ConfigureAwait(false);
+            for (var directory = 0; directory < Directories; directory++)
+            {
+                await clients[0].CreateDirectoryAsync(DirectoryPath(directory), cancellationToken).ConfigureAwait(false);
             }
 
             for (var file = 0; file < options.Files; file++)
@@ -55,7 +64,21 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
         return new CheckerResult(Interlocked.Read(ref _operations), _reads, _writes, _sessions, clock.Elapsed);
     }
 
-    private string FileName(int index) => $"fsx-{options.Seed}-{index}";
+    private string Root => $"fsx-{options.Seed}";
+
+    private string DirectoryPath(int directory) => $"{Root}/d{directory}";
+
+    private static string Leaf(int index) => $"f{index}";
+
+    /// <summary>The file's path now (read under the model's lock while it may move).</summary>
+    private string FileName(int index)
+    {
+        var model = _models[index];
+        lock (model)
+        {
+            return $"{DirectoryPath(model.Directory)}/{Leaf(index)}";
+        }
+    }
 
     private async Task RunClientAsync(PfsClient client, int clientIndex, CancellationToken stop)
     {
@@ -66,6 +89,8 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
             var roll = random.Next(100);
             var step = roll < 5 ? CreateAsync(client, clientIndex, file)
                 : roll < 8 ? DeleteAsync(client, clientIndex, file)
+                : roll < 12 ? RenameAsync(client, clientIndex, file)
+                : roll < 14 ? ListAsync(client, clientIndex)
                 : SessionAsync(client, clientIndex, file, write: roll < 50, random);
             try
             {
@@ -96,7 +121,6 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
             // Empty from the moment the create is sent: another client may open the new file, write
             // and close it before this call returns, and its bytes must not be reset afterwards.
             model.State = FileState.Creating;
-            model.Committed = [];
         }
 
         var width = (file % 3) + 1;
@@ -126,7 +150,6 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
         lock (model)
         {
             model.State = FileState.Absent;
-            model.Committed = [];
         }
 
         Record(who, $"delete {FileName(file)}");
@@ -142,9 +165,10 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
         }
 
         PfsFile handle;
+        var path = FileName(file);
         try
         {
-            handle = await client.OpenAsync(FileName(file), write ? PfsOpenMode.Write : PfsOpenMode.Read).ConfigureAwait(false);
+            handle = await client.OpenAsync(path, write ? PfsOpenMode.Write : PfsOpenMode.Read).ConfigureAwait(false);
         }
         catch (PfsException ex) when (ex.Code == PfsErrorCode.NotFound)
         {
@@ -163,18 +187,31 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
         Interlocked.Increment(ref _sessions);
         Record(who, $"open {FileName(file)} {(write ? "W" : "R")}");
 
-        // Holding the lock, the committed bytes cannot change under us (a writer changes them
-        // only while it holds the lock, and a delete waits for us).
-        byte[] expected;
-        lock (model)
-        {
-            expected = model.Committed.ToArray();
-        }
+        // What this open holds is a file (an inode), not a name: a name may have been unlinked and
+        // created again since the open was sent. Holding the lock, that file's committed bytes cannot
+        // change under us (a writer changes them only while it holds the lock, a delete waits for us);
+        // a file never seen before was just created, so it is empty.
+        var inode = (await handle.StatAsync().ConfigureAwait(false)).Inode;
+        var expected = _contents.TryGetValue(inode, out var committed) ? committed.ToArray() : [];
 
         var steps = random.Next(1, 8);
+        var unlinked = false;
         for (var step = 0; step < steps; step++)
         {
-            if (write && random.Next(2) == 0)
+            if (step == 1 && !unlinked && random.Next(12) == 0)
+            {
+                // The name goes; this handle keeps reading and writing the file until its close.
+                unlinked = await UnlinkOpenAsync(client, who, file).ConfigureAwait(false);
+            }
+
+            if (write && random.Next(10) == 0)
+            {
+                var length = random.Next(options.MaxFileBytes + 1);
+                await handle.SetLengthAsync(length).ConfigureAwait(false);
+                Array.Resize(ref expected, length);
+                Record(who, $"truncate {FileName(file)} to {length}");
+            }
+            else if (write && random.Next(2) == 0)
             {
                 var offset = random.Next(options.MaxFileBytes);
                 var length = random.Next(1, Math.Min(1500, options.MaxFileBytes - offset + 1));
@@ -219,10 +256,7 @@ public sealed class ConsistencyChecker(PfsCluster cluster, CheckerOptions option
         if (write)
         {
             // Published before the close releases the lock: the next holder must see it.
-            lock (model)
-            {
-                model.Committed = expected;
-            }
+            _contents[inode] = expected;
         }
 
         await handle.CloseAsync().ConfigureAwait(false);

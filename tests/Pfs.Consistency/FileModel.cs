@@ -1,10 +1,10 @@
 namespace Pfs.Consistency;
 
 /// <summary>
-/// What a file should hold under the lock protocol. Writers are exclusive, so the committed
-/// bytes change only while a writer holds the lock, and a reader (who holds a shared lock)
-/// must see exactly them. Creates and deletes are marked as in progress before they are sent,
-/// because another client may observe their effect before the caller hears back.
+/// What a name should show: whether a file is there and in which directory. (Its bytes are kept
+/// per file, by inode: see the checker.) Creates, deletes, renames and unlinks are marked as in
+/// progress before they are sent, because another client may observe their effect before the
+/// caller hears back.
 /// </summary>
 internal sealed class FileModel
 {
@@ -23,7 +23,8 @@ internal sealed class FileModel
     /// <summary>Counts state changes, so an observation can tell whether the state moved meanwhile.</summary>
     public long Changes { get; private set; }
 
-    public byte[] Committed { get; set; } = [];
+    /// <summary>Which of the run's directories holds the file (a rename moves it to the other).</summary>
+    public int Directory { get; set; }
 }
 
 internal enum FileState
@@ -32,4 +33,6 @@ internal enum FileState
     Creating,
     Present,
     Deleting,
+    Renaming,
+    Unlinking,
 }
