@@ -114,9 +114,11 @@ public sealed partial class PfsClient
         switch (notice.KindCase)
         {
             case Notice.KindOneofCase.Hello:
-                if (!notice.Hello.SessionToken.IsEmpty)
+                if (!notice.Hello.SessionToken.IsEmpty && !notice.Hello.SessionToken.Span.SequenceEqual(_sessionToken))
                 {
-                    _callHeaders = CallHeaders(Options.ClientId, notice.Hello.SessionToken.ToByteArray());
+                    // The server bound another token to this session (one that does not take the client's own).
+                    _sessionToken = notice.Hello.SessionToken.ToByteArray();
+                    _callHeaders = CallHeaders(Options.ClientId, _sessionToken);
                 }
 
                 // Blocks cached while no session was up may have missed their notices.

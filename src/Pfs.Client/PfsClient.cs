@@ -28,6 +28,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly ILogger _logger;
     // Replaced whole (never changed in place) when a Hello brings a session token: calls in flight keep theirs.
     private volatile Metadata? _callHeaders;
+    private byte[] _sessionToken;
     private long _nextOpenId;
     private int _disposed;
 
@@ -35,7 +36,11 @@ public sealed partial class PfsClient : IAsyncDisposable
     {
         Options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PfsClient>();
-        _callHeaders = CallHeaders(options.ClientId);
+        // Its own session token from the start: every call carries it, and the metadata server binds
+        // the client id to it at the first Subscribe (again after a restart), so no call is ever
+        // sent with a token the server does not know yet.
+        _sessionToken = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        _callHeaders = CallHeaders(options.ClientId, _sessionToken);
         _metaChannel = ChannelFactory.Create(options.MetaServer, options);
         _meta = new MetaService.MetaServiceClient(_metaChannel);
         _pool = new FileServerPool(options);

@@ -19,6 +19,7 @@ internal sealed class ClientTokens
     public const string Header = "pfs-session-bin";
 
     private const int TokenBytes = 16;
+    private const int MaxTokenBytes = 64;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, byte[]> _tokens = new(StringComparer.Ordinal);
@@ -50,7 +51,7 @@ internal sealed class ClientTokens
 
     /// <summary>
     /// The token for a Subscribe naming <paramref name="clientId"/>: its session's own (when the call
-    /// presents it), or a new one for an id nobody holds.
+    /// presents it); for an id nobody holds, the one the call presents (16 to 64 bytes), else a new one.
     /// </summary>
     /// <exception cref="MetaException">NotOwner (PermissionDenied) when another session holds the id.</exception>
     public byte[] Claim(string clientId, ServerCallContext context)
@@ -62,7 +63,10 @@ internal sealed class ClientTokens
                 return Matches(token, Presented(context)) ? token : throw Refusal(clientId);
             }
 
-            token = RandomNumberGenerator.GetBytes(TokenBytes);
+            // A client may bring its own token (so the one it sends on every call stays valid across a
+            // restart of this server, with no window in which its calls carry a token not yet bound);
+            // otherwise it gets a new one in the Hello.
+            token = Presented(context) is { Length: >= TokenBytes and <= MaxTokenBytes } presented ? presented : RandomNumberGenerator.GetBytes(TokenBytes);
             _tokens.Add(clientId, token);
             return token;
         }

@@ -158,6 +158,9 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
     /// <summary>The token <paramref name="clientId"/>'s last subscription got.</summary>
     public byte[] SessionTokenOf(string clientId) => _sessionTokens[clientId];
 
+    /// <summary>Calls as <paramref name="clientId"/> from now on carry <paramref name="token"/>, as a client bringing its own does.</summary>
+    public void UseSessionToken(string clientId, byte[] token) => _sessionTokens[clientId] = token;
+
     /// <summary>Calls as <paramref name="clientId"/> from now on carry no session token (an impostor's calls).</summary>
     public void ForgetSessionToken(string clientId) => _sessionTokens.TryRemove(clientId, out _);
 

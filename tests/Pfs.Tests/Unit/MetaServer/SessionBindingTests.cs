@@ -55,6 +55,23 @@ public sealed class SessionBindingTests
     }
 
     [Fact]
+    public async Task AClientThatBringsItsOwnTokenIsBoundToItSoItsCallsNeverCarryAnUnknownOne()
+    {
+        await using var meta = await MetaServiceHarness.StartAsync();
+        await meta.CreateAsync("f");
+        var own = Enumerable.Range(1, 16).Select(i => (byte)i).ToArray();
+        meta.UseSessionToken("own", own);
+
+        var before = await meta.OpenAsync("own", "f", LockMode.Read);
+        await meta.SubscribeAsync("own");
+        var after = await meta.OpenAsync("own", "f", LockMode.Read);
+
+        Assert.Equal(own, meta.SessionTokenOf("own"));
+        Assert.NotEqual(0UL, before.Handle);
+        Assert.NotEqual(0UL, after.Handle);
+    }
+
+    [Fact]
     public async Task AnIdIsFreeAgainOnceItsSessionsLeaseHasRunOut()
     {
         await using var meta = await MetaServiceHarness.StartAsync(leaseTimeout: TimeSpan.FromMilliseconds(200));
