@@ -155,19 +155,19 @@ internal static partial class ClusterDemo
             }
         }
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Demo workload connected to the metadata server at {Address}")]
+        [LoggerMessage(EventId = 1, EventName = "Connected", Level = LogLevel.Information, Message = "Demo workload connected to the metadata server at {Address}")]
         private static partial void LogConnected(ILogger logger, Uri address);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Round {Round}: bob's striped read of 1 MiB {Outcome} what alice wrote")]
+        [LoggerMessage(EventId = 2, EventName = "RoundRead", Level = LogLevel.Information, Message = "Round {Round}: bob's striped read of 1 MiB {Outcome} what alice wrote")]
         private static partial void LogRead(ILogger logger, int round, string outcome);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Round {Round}: bob dropped {Invalidated} block(s) on alice's close and found {Hits} of 128 in his cache")]
+        [LoggerMessage(EventId = 3, EventName = "RoundCache", Level = LogLevel.Information, Message = "Round {Round}: bob dropped {Invalidated} block(s) on alice's close and found {Hits} of 128 in his cache")]
         private static partial void LogInvalidated(ILogger logger, int round, long invalidated, long hits);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Round {Round} failed ({Code}): {Message}")]
+        [LoggerMessage(EventId = 4, EventName = "RoundFailed", Level = LogLevel.Warning, Message = "Round {Round} failed ({Code}): {Message}")]
         private static partial void LogRoundFailed(ILogger logger, int round, PfsErrorCode code, string message);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Demo workload finished its {Rounds} round(s); idling")]
+        [LoggerMessage(EventId = 5, EventName = "Finished", Level = LogLevel.Information, Message = "Demo workload finished its {Rounds} round(s); idling")]
         private static partial void LogIdle(ILogger logger, int rounds);
     }
 }
