@@ -41,17 +41,8 @@ internal static class StandardOutput
 
         public override void Write(byte[] buffer, int offset, int count) => Guard(() => inner.Write(buffer, offset, count));
 
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException ex) when (ex.HResult == BrokenPipe)
-            {
-                throw new ReaderGoneException(ex);
-            }
-        }
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            await GuardAsync(() => inner.WriteAsync(buffer, cancellationToken).AsTask()).ConfigureAwait(false);
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -66,13 +57,15 @@ internal static class StandardOutput
             base.Dispose(disposing);
         }
 
+        private static bool IsBrokenPipe(IOException ex) => ex.HResult == BrokenPipe;
+
         private static void Guard(Action write)
         {
             try
             {
                 write();
             }
-            catch (IOException ex) when (ex.HResult == BrokenPipe)
+            catch (IOException ex) when (IsBrokenPipe(ex))
             {
                 throw new ReaderGoneException(ex);
             }
@@ -84,7 +77,7 @@ internal static class StandardOutput
             {
                 await write().ConfigureAwait(false);
             }
-            catch (IOException ex) when (ex.HResult == BrokenPipe)
+            catch (IOException ex) when (IsBrokenPipe(ex))
             {
                 throw new ReaderGoneException(ex);
             }

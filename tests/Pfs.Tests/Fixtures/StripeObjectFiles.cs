@@ -18,4 +18,14 @@ public static class StripeObjectFiles
     /// <summary>The stripe object file of <paramref name="generation"/> on file server <paramref name="server"/>, whether it exists or not.</summary>
     public static string PathOf(PfsCluster cluster, int server, ulong generation) =>
         ObjectPath.Resolve(Path.Join(cluster.DataRoot, $"fs{server}", "stripes"), generation).File;
+
+    /// <summary>The stage files (a writer's staged bytes and log) under a file server's data directory; none if it has no objects yet.</summary>
+    public static string[] StageFiles(string dataDirectory)
+    {
+        var stripes = Path.Join(dataDirectory, "stripes");
+        return Directory.Exists(stripes) ? Directory.GetFiles(stripes, "*.stage*", SearchOption.AllDirectories) : [];
+    }
+
+    /// <summary>The stage files on file server <paramref name="server"/> of <paramref name="cluster"/>.</summary>
+    public static string[] StageFiles(PfsCluster cluster, int server) => StageFiles(Path.Join(cluster.DataRoot, $"fs{server}"));
 }

@@ -1,5 +1,6 @@
 using Pfs.Client;
 using Pfs.LocalCluster;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.Faults;
 
@@ -16,12 +17,12 @@ public sealed partial class ProcessFaultTests
         await client.CreateAsync("abandoned", stripeWidth: 2);
         using var holder = StartHolder(cluster, "abandoned", HeldBytes);
         await holder.WaitForAsync("holding", Timeout);
-        var stagedOn = Enumerable.Range(0, 2).Count(server => StageFiles(cluster, server).Length > 0);
+        var stagedOn = Enumerable.Range(0, 2).Count(server => StripeObjectFiles.StageFiles(cluster, server).Length > 0);
 
         // Act: the holder dies; nobody opens the file again
         await holder.KillAsync();
         await Fixtures.Wait.UntilAsync(
-            () => StageFiles(cluster, 0).Length + StageFiles(cluster, 1).Length == 0,
+            () => StripeObjectFiles.StageFiles(cluster, 0).Length + StripeObjectFiles.StageFiles(cluster, 1).Length == 0,
             "the dead writer's stages are gone from both file servers",
             Timeout);
 
@@ -32,11 +33,5 @@ public sealed partial class ProcessFaultTests
         await file.WriteAsync("next"u8.ToArray(), 0);
         await file.CloseAsync();
         Assert.Equal(4, (await client.StatAsync("abandoned")).Size);
-    }
-
-    private static string[] StageFiles(PfsCluster cluster, int server)
-    {
-        var stripes = Path.Join(cluster.DataRoot, $"fs{server}", "stripes");
-        return Directory.Exists(stripes) ? Directory.GetFiles(stripes, "*.stage*", SearchOption.AllDirectories) : [];
     }
 }

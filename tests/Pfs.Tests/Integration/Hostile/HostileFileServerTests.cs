@@ -104,7 +104,7 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
         }
 
         var withStages = OpenFiles(server.Pid);
-        var stagesOnDisk = StageFiles(server.DataDirectory).Length;
+        var stagesOnDisk = StripeObjectFiles.StageFiles(server.DataDirectory).Length;
 
         // Act 2: their leases end; the metadata server aborts each on this server
         foreach (var chunk in ids.Chunk(50))
@@ -115,7 +115,7 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
 
         var late = await Assert.ThrowsAsync<RpcException>(() => files.WriteBytesAsync(
             new WriteBytesRequest { Object = ids[0], Capability = TestCaps.Write(ids[0], epoch: 7), Segments = { new WriteSegment { Data = ByteString.CopyFromUtf8("late") } } }).ResponseAsync);
-        var stagesAfterAbort = StageFiles(server.DataDirectory).Length;
+        var stagesAfterAbort = StripeObjectFiles.StageFiles(server.DataDirectory).Length;
 
         // Act 3: idle connections take every handle the server may open; then a write to a new object
         // and a read of an existing one need handles
@@ -262,9 +262,6 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
     }
 
     private static int OpenFiles(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
-
-    private static string[] StageFiles(string dataDirectory) =>
-        Directory.GetFiles(Path.Join(dataDirectory, "stripes"), "*.stage*", SearchOption.AllDirectories);
 
     private static int FreePort()
     {
