@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net.Sockets;
 using Grpc.Core;
 using Pfs.Protocol.Meta;
 
@@ -38,6 +40,12 @@ public sealed partial class PfsClient
         }
     }
 
+    /// <summary>
+    /// How long a connect keeps trying while every attempt is refused outright (nothing listens on
+    /// the port): long enough for a server that is just starting, well within the contract's 5 s.
+    /// </summary>
+    private static readonly TimeSpan RefusedFor = TimeSpan.FromSeconds(2);
+
     private async Task StartNoticesAsync(CancellationToken cancellationToken)
     {
         _noticeLoop = Task.Run(() => RunNoticesAsync(_disposing.Token), CancellationToken.None);
@@ -52,6 +60,48 @@ public sealed partial class PfsClient
         }
     }
 
+    /// <summary>
+    /// Before the first session: fails the connect once every attempt for <see cref="RefusedFor"/> was
+    /// refused outright, rather than waiting out the operation timeout for a server that is not there.
+    /// </summary>
+    private void NoteFailedAttempt(RpcException error, ref long refusedSince)
+    {
+        if (_firstHello.Task.IsCompleted)
+        {
+            return;
+        }
+
+        if (!IsRefused(error))
+        {
+            refusedSince = 0;
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        if (refusedSince == 0)
+        {
+            refusedSince = now;
+        }
+        else if (Stopwatch.GetElapsedTime(refusedSince, now) >= RefusedFor)
+        {
+            _firstHello.TrySetException(new PfsException(PfsErrorCode.Unavailable,
+                $"metadata server {Options.MetaServer} refused the connection (is it running, and on that port?)", error));
+        }
+    }
+
+    private static bool IsRefused(RpcException error)
+    {
+        for (Exception? cause = error.Status.DebugException; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private async Task StopNoticesAsync()
     {
         if (_noticeLoop is { } loop)
@@ -63,6 +113,7 @@ public sealed partial class PfsClient
     private async Task RunNoticesAsync(CancellationToken stopping)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
+        long refusedSince = 0;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -83,6 +134,7 @@ public sealed partial class PfsClient
             catch (RpcException ex) when (!stopping.IsCancellationRequested)
             {
                 Log.NoticeStreamEnded(Logger, $"{ex.StatusCode}: {ex.Status.Detail}");
+                NoteFailedAttempt(ex, ref refusedSince);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

@@ -28,10 +28,26 @@ internal static class PfsErrors
             // is kept out by PfsLimits.MaxMessageBytes, which both sides' requests and replies obey.
             StatusCode.ResourceExhausted => PfsErrorCode.NoSpace,
             StatusCode.PermissionDenied => PfsErrorCode.PermissionDenied,
+            // The connection failed under the call (a keep-alive ping unanswered, the stream reset):
+            // the server could not be reached, whatever it would have answered.
+            StatusCode.Internal when IsTransportFailure(ex) => PfsErrorCode.Unavailable,
             _ => PfsErrorCode.Internal,
         };
         var detail = string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
         return new PfsException(code, $"{what}: {detail}", ex);
+    }
+
+    private static bool IsTransportFailure(RpcException ex)
+    {
+        for (var cause = ex.Status.DebugException; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is HttpRequestException or HttpProtocolException or IOException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static PfsException InvalidArgument(string message) => new(PfsErrorCode.InvalidArgument, message);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 
 namespace Pfs.Tests.Fixtures;
@@ -129,6 +130,17 @@ public sealed class ChildProcess : IDisposable
     {
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>SIGSTOP or SIGCONT: a process that is hung (it keeps its sockets, and answers nothing) or resumed.</summary>
+    public void Pause(bool paused)
+    {
+        using var kill = Process.Start("kill", [paused ? "-STOP" : "-CONT", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {(paused ? "-STOP" : "-CONT")} {_process.Id} failed: exit {kill.ExitCode}");
+        }
     }
 
     /// <summary>Kills the process if it still runs; safe to call again (a test's finally may, after the test did).</summary>
