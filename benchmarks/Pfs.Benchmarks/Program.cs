@@ -62,6 +62,7 @@ public static class Program
         int? delayMs = null;
         int? linkMbit = null;
         int? linkMiB = null;
+        int? namespaceEntries = null;
         var native = (bool?)null;
         var only = new HashSet<string>();
         var fileServerEnvironment = new Dictionary<string, string>();
@@ -100,6 +101,11 @@ public static class Program
                 linkMiB = perServer;
                 i++;
             }
+            else if (args[i] == "--ns-entries" && i + 1 < args.Length && int.TryParse(args[i + 1], out var entries) && entries is >= 1_000 and <= 10_000_000)
+            {
+                namespaceEntries = entries;
+                i++;
+            }
             else if (args[i] == "--jit")
             {
                 native = false;
@@ -115,7 +121,7 @@ public static class Program
             }
             else
             {
-                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount], or --micro [BenchmarkDotNet args]");
+                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--ns-entries N] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount], or --micro [BenchmarkDotNet args]");
                 return 2;
             }
         }
@@ -130,6 +136,7 @@ public static class Program
             ScalingBytesPerServer = linkMiB is { } perServerMiB ? perServerMiB * 1024L * 1024 : settings.ScalingBytesPerServer,
             Native = native ?? settings.Native,
             Only = only,
+            NamespaceEntries = namespaceEntries ?? settings.NamespaceEntries,
             FileServerEnvironment = fileServerEnvironment,
         };
         return await new MacroRunner(settings, output).RunAsync(cancellationToken);

@@ -63,6 +63,9 @@ internal sealed record BenchSettings
     /// <summary>Extra environment for the file servers only (<c>--fs-env K=V</c>), for experiments such as GC settings.</summary>
     public IReadOnlyDictionary<string, string> FileServerEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Entries of the full directory in the namespace phase (<c>--ns-entries</c>): the create rate there is compared with an empty one's.</summary>
+    public int NamespaceEntries { get; init; } = 1_000_000;
+
     /// <summary>Phases to run (throughput, metadata, fanout); all when empty. For profiling one part. "namespace" runs only when named.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 

@@ -3,18 +3,48 @@ using Pfs.Benchmarks.Report;
 
 namespace Pfs.Benchmarks.Macro;
 
-// The namespace phase (--only namespace): creates in one shared directory, empty and full.
+// The namespace phase (--only namespace): an mdtest pass next to the store's bare ceiling, a listing of
+// 100,000 entries, and creates in one shared directory, empty and full (--ns-entries, 1,000,000 by default).
 internal sealed partial class MacroRunner
 {
-    private async Task MeasureSharedDirectoryAsync(ProcessCluster cluster, CancellationToken cancellationToken)
+    private const int MdtestFilesPerClient = 2_000;
+
+    private async Task MeasureNamespaceAsync(ProcessCluster cluster, CancellationToken cancellationToken)
     {
-        await using var benchmark = new SharedDirectoryBenchmark(cluster, settings.OpenCloseTime, Progress);
+        var store = cluster.DurableMetadata ? "durable metadata" : "metadata IN MEMORY";
+        if (cluster.DurableMetadata)
+        {
+            await using var mdtest = new MdtestBenchmark(cluster, MdtestFilesPerClient, Progress);
+            var (shared, own, ceiling) = await mdtest.RunAsync(cancellationToken);
+            foreach (var (where, rates) in new[] { ("one shared directory", shared), ("a directory each", own) })
+            {
+                var label = $"mdtest, {MdtestBenchmark.Clients} clients x {MdtestFilesPerClient:N0} files, {where}";
+                _table.Add("namespace", new Figure($"{label}: creates", $"{Number(rates.Creates)}/s", $"{rates.Creates / ceiling.Creates:P0} of store",
+                    ">= 50% of store", rates.Creates >= 0.5 * ceiling.Creates ? Verdict.Pass : Verdict.Miss));
+                _table.Add("namespace", new Figure($"{label}: stats", $"{Number(rates.Stats)}/s", "", ">= 15,000/s",
+                    rates.Stats >= 15_000 ? Verdict.Pass : Verdict.Miss));
+                _table.Add("namespace", new Figure($"{label}: listing (every client lists the directory)", $"{Number(rates.ListedEntries)} entries/s"));
+                _table.Add("namespace", new Figure($"{label}: removes", $"{Number(rates.Removes)}/s", $"{rates.Removes / ceiling.Removes:P0} of store",
+                    ">= 50% of store", rates.Removes >= 0.5 * ceiling.Removes ? Verdict.Pass : Verdict.Miss));
+            }
+
+            _table.Add("namespace", new Figure("store ceiling: the same create MULTI/EXEC, bare StackExchange.Redis, 16 callers", $"{Number(ceiling.Creates)}/s"));
+            _table.Add("namespace", new Figure("store ceiling: the same unlink MULTI/EXEC, bare StackExchange.Redis, 16 callers", $"{Number(ceiling.Removes)}/s"));
+        }
+
+        var entries = settings.NamespaceEntries;
+        await using var benchmark = new SharedDirectoryBenchmark(cluster, settings.OpenCloseTime, entries, Progress);
         var (empty, full, fill) = await benchmark.RunAsync(cancellationToken);
         Progress($"shared directory: {SharedDirectoryBenchmark.Clients} clients create {Number(empty)}/s from empty, "
-                 + $"{Number(full)}/s in one of {Number(SharedDirectoryBenchmark.FullEntries)} entries (filled in {fill.TotalSeconds:0.0} s)");
-        var store = cluster.DurableMetadata ? "durable metadata" : "metadata IN MEMORY";
+                 + $"{Number(full)}/s in one of {Number(entries)} entries (filled in {fill.TotalSeconds:0.0} s)");
+        if (benchmark.ListRate > 0)
+        {
+            _table.Add("namespace", new Figure($"listing a directory of {SharedDirectoryBenchmark.ListedEntries:N0} entries, one client ({store})",
+                $"{Number(benchmark.ListRate)} entries/s", "", ">= 200,000/s", benchmark.ListRate >= 200_000 ? Verdict.Pass : Verdict.Miss));
+        }
+
         _table.Add("namespace", new Figure($"creates, 16 clients, one directory from empty ({store})", $"{Number(empty)}/s"));
-        _table.Add("namespace", new Figure($"creates, 16 clients, same directory at 100,000 entries ({store})", $"{Number(full)}/s",
+        _table.Add("namespace", new Figure($"creates, 16 clients, same directory at {entries:N0} entries ({store})", $"{Number(full)}/s",
             $"{full / empty:0.00}x empty", ">= 0.8x empty", full >= 0.8 * empty ? Verdict.Pass : Verdict.Miss));
     }
 }

@@ -78,10 +78,10 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
 
         if (settings.Only.Contains("namespace"))
         {
-            // Only when asked: it fills a directory with 100,000 entries.
+            // Only when asked: it fills a directory with a million entries (--ns-entries).
             await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "namespace", cancellationToken);
             metadataStore = cluster.MetadataStore;
-            await MeasureSharedDirectoryAsync(cluster, cancellationToken);
+            await MeasureNamespaceAsync(cluster, cancellationToken);
         }
 
         if (settings.Only.Contains("mount") || (settings.Only.Count == 0 && settings.Mode != "smoke"))

@@ -6,21 +6,24 @@ namespace Pfs.Benchmarks.Macro;
 
 /// <summary>
 /// Creates per second of 16 clients (each its own PfsClient) creating files in one shared
-/// directory, starting empty, and in one holding <see cref="FullEntries"/> entries. A create must
+/// directory, starting empty, and in one holding <c>fullEntries</c> entries. A create must
 /// cost the same at any directory size (one O(1) store transaction, no scan of the directory). The
-/// full directory is filled first (which warms everything up); then a run in a new empty directory
+/// full directory is filled first (which warms everything up); on the way, when it holds
+/// <see cref="ListedEntries"/>, one client lists it through. Then a run in a new empty directory
 /// and one in the full directory follow each other, so a drift of the machine's load hits both alike.
 /// </summary>
-internal sealed class SharedDirectoryBenchmark(ProcessCluster cluster, TimeSpan duration, Action<string> progress) : IAsyncDisposable
+internal sealed class SharedDirectoryBenchmark(ProcessCluster cluster, TimeSpan duration, int fullEntries, Action<string> progress) : IAsyncDisposable
 {
     public const int Clients = 16;
-    public const int FullEntries = 100_000;
-    // One, and short: Pfs.Garnet (--memory 256m, no storage tier) loses keys near 131,000 files.
+    public const int ListedEntries = 100_000;
     private const int Rounds = 1;
     private const string Full = "full";
 
     private readonly List<PfsClient> _clients = [];
     private long _entries;
+
+    /// <summary>Entries per second of one client listing the directory at <see cref="ListedEntries"/> entries (0 if it never held that many).</summary>
+    public double ListRate { get; private set; }
 
     public async Task<(double Empty, double Full, TimeSpan FillTime)> RunAsync(CancellationToken cancellationToken)
     {
@@ -31,15 +34,30 @@ internal sealed class SharedDirectoryBenchmark(ProcessCluster cluster, TimeSpan 
 
         await _clients[0].CreateDirectoryAsync(Full, cancellationToken);
         var clock = Stopwatch.StartNew();
-        for (var size = FullEntries / 10; size <= FullEntries; size += FullEntries / 10)
+        var steps = Enumerable.Range(1, 10).Select(i => (long)fullEntries * i / 10).ToList();
+        if (fullEntries >= ListedEntries)
+        {
+            steps.Add(ListedEntries);
+        }
+
+        var listing = TimeSpan.Zero;
+        foreach (var size in steps.Distinct().Order())
         {
             var at = clock.Elapsed;
             var from = Interlocked.Read(ref _entries);
             await CreateAsync(Full, long.MaxValue, size, cancellationToken);
             progress($"  filling: {from:N0} to {size:N0} entries at {(size - from) / (clock.Elapsed - at).TotalSeconds:N0} creates/s");
+            if (size == ListedEntries)
+            {
+                var listed = Stopwatch.StartNew();
+                var (entries, rate) = await MdtestBenchmark.ListRateAsync(_clients[0], Full, cancellationToken);
+                listing = listed.Elapsed;
+                ListRate = entries == ListedEntries ? rate : throw new InvalidOperationException($"listing the directory gave {entries:N0} entries, not {ListedEntries:N0}");
+                progress($"  listing {entries:N0} entries: {rate:N0} entries/s");
+            }
         }
 
-        var fill = clock.Elapsed;
+        var fill = clock.Elapsed - listing;
         double empty = 0, full = 0;
         for (var round = 1; round <= Rounds; round++)
         {

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Pfs.Benchmarks.Cluster;
+using Pfs.Client;
+using StackExchange.Redis;
+
+namespace Pfs.Benchmarks.Macro;
+
+/// <summary>Rates of one mdtest pass: operations per second (entries per second for listings).</summary>
+internal sealed record MdtestRates(double Creates, double Stats, double ListedEntries, double Removes);
+
+/// <summary>
+/// An mdtest-style phase: <see cref="Clients"/> clients (each its own <see cref="PfsClient"/>) each
+/// create, stat, list and remove <c>filesPerClient</c> files, once all in one shared directory and once
+/// in a directory each. Next to it, in the same run, the store's own ceiling: the same number of
+/// MULTI/EXEC round trips, with the same commands and the same bytes that the metadata server's create
+/// and unlink send, from a bare StackExchange.Redis loop of as many concurrent callers against the same
+/// Redis. The template of a file's record is read back from the store after a real create, so the
+/// ceiling writes exactly what Pfs writes.
+/// </summary>
+internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient, Action<string> progress) : IAsyncDisposable
+{
+    public const int Clients = 16;
+    private const string Prefix = "pfs:";
+    private const string BarePrefix = "mdtest-bare:";
+
+    private readonly List<PfsClient> _clients = [];
+
+    public async Task<(MdtestRates Shared, MdtestRates Own, MdtestRates Ceiling)> RunAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < Clients; i++)
+        {
+            _clients.Add(await cluster.ConnectAsync(cancellationToken: cancellationToken));
+        }
+
+        await _clients[0].CreateDirectoryAsync("md-shared", cancellationToken);
+        await _clients[0].CreateDirectoryAsync("md-own", cancellationToken);
+        for (var i = 0; i < Clients; i++)
+        {
+            await _clients[0].CreateDirectoryAsync($"md-own/c{i}", cancellationToken);
+        }
+
+        var shared = await PassAsync(i => "md-shared", cancellationToken);
+        progress($"  mdtest, one shared directory: {Rates(shared)}");
+        var own = await PassAsync(i => $"md-own/c{i}", cancellationToken);
+        progress($"  mdtest, a directory each: {Rates(own)}");
+        var ceiling = await CeilingAsync(cancellationToken);
+        progress($"  store ceiling (bare StackExchange.Redis, same MULTI/EXEC): {ceiling.Creates:N0} creates/s, {ceiling.Removes:N0} removes/s");
+        return (shared, own, ceiling);
+    }
+
+    /// <summary>Entries per second of one client listing <paramref name="directory"/> through.</summary>
+    public static async Task<(long Entries, double PerSecond)> ListRateAsync(PfsClient client, string directory, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        long entries = 0;
+        await foreach (var _ in client.ListAsync(directory, cancellationToken))
+        {
+            entries++;
+        }
+
+        return (entries, entries / clock.Elapsed.TotalSeconds);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    private static string Rates(MdtestRates rates) =>
+        $"{rates.Creates:N0} creates/s, {rates.Stats:N0} stats/s, {rates.ListedEntries:N0} listed entries/s, {rates.Removes:N0} removes/s";
+
+    private async Task<MdtestRates> PassAsync(Func<int, string> directoryOf, CancellationToken cancellationToken)
+    {
+        string Name(int client, int n) => $"{directoryOf(client)}/f{client}-{n}";
+
+        var creates = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(async n =>
+            await client.CreateAsync(Name(i, n), new PfsCreateOptions { StripeWidth = 1 }, cancellationToken)));
+        var stats = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(async n =>
+            await client.StatAsync(Name(i, n), cancellationToken)));
+
+        // Every client lists the directory its files are in, whole.
+        long listed = 0;
+        var listing = await PerSecondAsync(1, async (client, i) =>
+        {
+            var (entries, _) = await ListRateAsync(client, directoryOf(i), cancellationToken);
+            Interlocked.Add(ref listed, entries);
+        });
+        var removes = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(async n =>
+            await client.UnlinkAsync(Name(i, n), cancellationToken)));
+        return new MdtestRates(creates, stats, listing * listed, removes);
+    }
+
+    private async Task Enumerate(Func<int, Task> operation)
+    {
+        for (var n = 0; n < filesPerClient; n++)
+        {
+            await operation(n);
+        }
+    }
+
+    // Operations per second: `count` operations done by every client running `work` at once.
+    private async Task<double> PerSecondAsync(long count, Func<PfsClient, int, Task> work)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(_clients.Select((client, i) => Task.Run(() => work(client, i))));
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// The same transactions the metadata server sends for a create (the file's record, the directory
+    /// entry, the directory's times) and for an unlink of a file nobody holds (the entry gone, the
+    /// directory's times, the record gone, a reclaim entry), from as many callers at once, on one
+    /// multiplexer like the metadata server's, under keys of their own.
+    /// </summary>
+    private async Task<MdtestRates> CeilingAsync(CancellationToken cancellationToken)
+    {
+        var redis = cluster.Redis ?? throw new InvalidOperationException("the store ceiling needs the durable (Redis) metadata store");
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
+        var db = connection.GetDatabase();
+
+        // A real file's record and its directory's, as the metadata server stored them.
+        await _clients[0].CreateAsync("md-template", new PfsCreateOptions { StripeWidth = 1 }, cancellationToken);
+        var file = await _clients[0].StatAsync("md-template", cancellationToken);
+        var fileFields = await db.HashGetAllAsync($"{Prefix}ino:{file.Inode}");
+        var rootFields = await db.HashGetAllAsync($"{Prefix}ino:1");
+        var times = rootFields.Where(f => f.Name == "modified" || f.Name == "changed").ToArray();
+        if (fileFields.Length == 0 || times.Length != 2)
+        {
+            throw new InvalidOperationException($"the store's layout is not the one this ceiling copies ({fileFields.Length} file fields, {times.Length} time fields under '{Prefix}')");
+        }
+
+        var reclaimValue = $"1 0 md-shared/f0-0";
+        var directory = (RedisKey)$"{BarePrefix}dir:1";
+        var directoryNode = (RedisKey)$"{BarePrefix}ino:1";
+        var reclaim = (RedisKey)$"{BarePrefix}reclaim";
+
+        async Task Commit(ITransaction transaction)
+        {
+            if (!await transaction.ExecuteAsync())
+            {
+                throw new InvalidOperationException("the store refused a transaction");
+            }
+        }
+
+        var creates = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(async n =>
+        {
+            var id = (i * filesPerClient) + n + 2;
+            var transaction = db.CreateTransaction();
+            _ = transaction.HashSetAsync($"{BarePrefix}ino:{id}", fileFields);
+            _ = transaction.HashSetAsync(directory, $"f{i}-{n}", id);
+            _ = transaction.HashSetAsync(directoryNode, times);
+            await Commit(transaction);
+        }));
+        var removes = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(async n =>
+        {
+            var id = (i * filesPerClient) + n + 2;
+            var transaction = db.CreateTransaction();
+            _ = transaction.HashDeleteAsync(directory, $"f{i}-{n}");
+            _ = transaction.HashSetAsync(directoryNode, times);
+            _ = transaction.KeyDeleteAsync($"{BarePrefix}ino:{id}");
+            _ = transaction.HashSetAsync(reclaim, id, reclaimValue);
+            await Commit(transaction);
+        }));
+        await db.KeyDeleteAsync([directory, directoryNode, reclaim]);
+        return new MdtestRates(creates, 0, 0, removes);
+    }
+}
