@@ -91,40 +91,37 @@ internal sealed partial class ErasureTransport
         }
 
         var secondary = DecodeAsync(layout, blocks, position, DeliverOnce, hedge.Token);
-        var first = await Task.WhenAny(primary, secondary).ConfigureAwait(false);
-        var other = first == primary ? secondary : primary;
-        if (!first.IsCompletedSuccessfully)
-        {
-            first = other;
-            other = Task.CompletedTask;
-        }
-
         try
         {
-            await first.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (first == secondary && IsErasure(ex))
-        {
-            // Neither could deliver: the primary's failure (if it failed) is the one to report.
+            var first = await Task.WhenAny(primary, secondary).ConfigureAwait(false);
+            if (first.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            try
+            {
+                await (first == primary ? secondary : primary).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (IsErasure(ex))
+            {
+                // Neither delivered: the primary's failure is the one to report.
+            }
+
             await primary.ConfigureAwait(false);
-            throw;
         }
         finally
         {
-            await hedge.CancelAsync().ConfigureAwait(false);
-            try
+            if (primary.IsFaulted && primary.Exception?.GetBaseException() is { } failure && IsErasure(failure))
             {
-                await other.ConfigureAwait(false);
+                layout.Servers[position].MarkDown();
             }
-            catch (Exception ex) when (ex is PfsException or OperationCanceledException)
-            {
-                // The slower of the two lost the race; its outcome does not matter.
-            }
-        }
 
-        if (first == primary && !primary.IsCompletedSuccessfully)
-        {
-            layout.Servers[position].MarkDown();
+            // The slower of the two lost the race: stop it, and its outcome does not matter.
+            await hedge.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(primary, secondary).ContinueWith(_ => { }, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
     }
 
@@ -168,17 +165,27 @@ internal sealed partial class ErasureTransport
         var positions = layout.Positions;
         var shards = new StripeShards(layout, stripes);
         var failed = new bool[positions];
+        var why = new string?[positions];
         try
         {
             var tried = new bool[stripes.Count, positions];
             if (excluded >= 0)
             {
                 failed[excluded] = true;
+                why[excluded] = "slow or failing";
             }
 
+            // A server that failed lately is a last resort, not ruled out: it may be back, or only was slow.
+            var down = new bool[positions];
             for (var position = 0; position < positions; position++)
             {
-                failed[position] |= !layout.IsUsable(position) || layout.Servers[position].IsDown;
+                if (!failed[position] && !layout.IsUsable(position))
+                {
+                    failed[position] = true;
+                    why[position] = "stale";
+                }
+
+                down[position] = layout.Servers[position].IsDown;
             }
 
             while (true)
@@ -189,18 +196,21 @@ internal sealed partial class ErasureTransport
                 for (var s = 0; s < stripes.Count; s++)
                 {
                     var needed = layout.Width - shards.PresentCount(s);
-                    for (var shard = 0; shard < positions && needed > 0; shard++)
+                    for (var pass = 0; pass < 2 && needed > 0; pass++)
                     {
-                        var position = ErasureMath.PositionOf(stripes[s], shard, positions);
-                        if (failed[position] || tried[s, position])
+                        for (var shard = 0; shard < positions && needed > 0; shard++)
                         {
-                            continue;
-                        }
+                            var position = ErasureMath.PositionOf(stripes[s], shard, positions);
+                            if (failed[position] || tried[s, position] || (pass == 0 && down[position]))
+                            {
+                                continue;
+                            }
 
-                        tried[s, position] = true;
-                        (plan[position] ??= []).Add(stripes[s]);
-                        needed--;
-                        planned = true;
+                            tried[s, position] = true;
+                            (plan[position] ??= []).Add(stripes[s]);
+                            needed--;
+                            planned = true;
+                        }
                     }
 
                     if (needed > 0)
@@ -208,7 +218,7 @@ internal sealed partial class ErasureTransport
                         var lost = Enumerable.Range(0, positions).Count(p => !layout.IsUsable(p));
                         throw new PfsException(lost > layout.Parity ? PfsErrorCode.DataLoss : PfsErrorCode.Unavailable,
                             $"'{layout.Name}': stripe {stripes[s]} (byte offset {stripes[s] * layout.Width * layout.BlockSize}) has fewer than {layout.Width} " +
-                            $"of its {positions} shards within reach ({Enumerable.Range(0, positions).Count(p => failed[p])} servers down, stale or failing)");
+                            $"of its {positions} shards within reach ({string.Join(", ", Enumerable.Range(0, positions).Where(p => failed[p]).Select(p => $"position {p} {why[p]}"))})");
                     }
                 }
 
@@ -253,6 +263,7 @@ internal sealed partial class ErasureTransport
                 layout.Servers[position].MarkDown();
                 // The stripes planned here get another position next round.
                 failed[position] = true;
+                why[position] = ex.Message;
                 shards.Drop(list, position);
             }
         }

@@ -150,7 +150,10 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         }
     }
 
-    private async Task SendAsync(FileLayout layout, int position, WriteBytesRequest request, long bytes, CancellationToken cancellationToken)
+    // Shard writes do not wait for a server that is down (they skip it); a repair's writes must land, and do
+    // (`waitForReady`: a server that just came back may still be in the channel's reconnect backoff).
+    private async Task SendAsync(FileLayout layout, int position, WriteBytesRequest request, long bytes, CancellationToken cancellationToken,
+                                 bool waitForReady = false)
     {
         var server = layout.Servers[position];
         await CallAsync(layout, position, "pfs.fileserver.write", activity =>
@@ -158,7 +161,8 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
             activity?.SetTag("pfs.bytes", bytes);
             var timeout = options.ShardWriteTimeout < options.OperationTimeout ? options.ShardWriteTimeout : options.OperationTimeout;
             var headers = request.Capability is null ? null : CapabilityHeader.For(request.Capability);
-            var callOptions = new CallOptions(headers, DateTime.UtcNow + timeout, cancellationToken);
+            var callOptions = new CallOptions(headers, DateTime.UtcNow + (waitForReady ? options.OperationTimeout : timeout), cancellationToken)
+                .WithWaitForReady(waitForReady);
             return server.Client.WriteBytesAsync(request, callOptions).ResponseAsync;
         }).ConfigureAwait(false);
         PfsMetrics.RecordWrite(position, server.Address, bytes);

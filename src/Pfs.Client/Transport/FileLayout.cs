@@ -9,6 +9,7 @@ internal sealed class FileLayout
     private readonly Lock _positionsLock = new();
     private readonly bool[] _unusable;
     private readonly bool[] _written;
+    private readonly HashSet<int> _repaired = [];
 
     public FileLayout(string name, ulong fileId, int blockSize, IReadOnlyList<FileServerConnection> servers, Capability? capability = null,
                       int parity = 0, IEnumerable<int>? stalePositions = null)
@@ -105,6 +106,29 @@ internal sealed class FileLayout
         lock (_positionsLock)
         {
             _written[position] = true;
+        }
+    }
+
+    /// <summary>
+    /// A repair staged every shard of the stale <paramref name="position"/> afresh: it is written and usable
+    /// from now on, and the close reports it repaired.
+    /// </summary>
+    public void MarkRepaired(int position)
+    {
+        lock (_positionsLock)
+        {
+            _unusable[position] = false;
+            _written[position] = true;
+            _repaired.Add(position);
+        }
+    }
+
+    /// <summary>Positions a repair under this open rebuilt.</summary>
+    public List<int> RepairedPositions()
+    {
+        lock (_positionsLock)
+        {
+            return [.. _repaired.Order()];
         }
     }
 

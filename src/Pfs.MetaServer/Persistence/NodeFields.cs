@@ -87,7 +87,7 @@ public static class NodeFields
         new(Version, Text(file.Version)),
         // Always written (also empty), so an update clears what an earlier one stored.
         new(PendingCommits, string.Join(' ', file.PendingCommits.Select(Text))),
-        new(StalePositions, string.Join(' ', file.StalePositions.Select(p => Text(p)))),
+        new(StalePositions, PositionsText(file.StalePositions)),
     ];
 
     /// <summary>What a SetAttributes changed: the named fields, and ctime always (so a concurrent change of others stays).</summary>
@@ -200,6 +200,9 @@ public static class NodeFields
                 ? (width + parity, parts.Length == 3 ? parts[2] : string.Empty)
                 : null;
     }
+
+    /// <summary>Stale positions as stored: ascending, space-separated ("" for none).</summary>
+    public static string PositionsText(IEnumerable<int> positions) => string.Join(' ', positions.Select(p => Text(p)));
 
     internal static string Text(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 

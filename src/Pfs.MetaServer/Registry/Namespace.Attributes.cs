@@ -67,6 +67,32 @@ internal sealed partial class Namespace
         }, cancellationToken);
 
     /// <summary>
+    /// Marks <paramref name="position"/> of a file with parity stale (its shards there are damaged or lost),
+    /// stored with the record. Returns the file, and whether the position was not stale before.
+    /// </summary>
+    public Task<(FileNode File, bool Marked)> MarkStaleAsync(ulong fileId, int position, CancellationToken cancellationToken = default) =>
+        MutateAsync(reservation =>
+        {
+            var file = _nodes.GetValueOrDefault(fileId) as FileNode ?? throw MetaException.NotFound($"file {fileId}");
+            if (position < 0 || position >= file.Positions)
+            {
+                throw MetaException.InvalidArgument($"position {position} is not a stripe position of file {fileId} ({file.Positions} positions)");
+            }
+
+            reservation.Nodes.Add(fileId);
+            var change = new StaleChange([position], null);
+            var marked = file with { StalePositions = change.Apply(file.StalePositions) };
+            var store = new StoreChange().SetNode(fileId, [new(NodeFields.StalePositions, NodeFields.PositionsText(marked.StalePositions))]);
+            return new Plan<(FileNode, bool)>(store, "mark stale", PathOf(file), null, () =>
+            {
+                var current = (FileNode)_nodes[fileId];
+                var updated = current with { StalePositions = change.Apply(current.StalePositions) };
+                _nodes[fileId] = updated;
+                return (updated, !current.StalePositions.Contains(position));
+            });
+        }, cancellationToken);
+
+    /// <summary>
     /// Forgets committed epochs that every file server has now applied, in memory only: the store keeps
     /// naming them until the next write of the node, which is harmless (a server with nothing staged for
     /// an epoch ignores it). The caller holds the file's write lock.
