@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
@@ -53,11 +54,11 @@ internal sealed partial class MetaGrpcService
                 var stale = current.ParityBlocks > 0
                     ? new StaleChange(Positions(request.MissedPositions, current, "missed position"), Positions(request.RepairedPositions, current, "repaired position"))
                     : default;
-                if (stale.Missed is { Count: > 0 } missed && missed.Union(current.StalePositions).Count() > current.ParityBlocks)
+                if (stale.Missed is { Count: > 0 } missed && missed.Union(current.StalePositions).Count() is var count && count > current.ParityBlocks)
                 {
-                    // The client lets no close through that left a stripe with fewer than K shards.
-                    throw MetaException.InvalidArgument(
-                        $"'{entry.Name}' would have {missed.Union(current.StalePositions).Count()} stale positions, more than its {current.ParityBlocks} parity blocks cover");
+                    // The writer kept within M, but damage reported while it wrote adds to it: the close still
+                    // stands (refusing it would strand the writer), and the file needs more than a repair.
+                    LogBeyondParity(_logger, entry.Name, count, current.ParityBlocks);
                 }
 
                 var epoch = written.Count > 0 ? entry.Epoch : 0;
@@ -141,4 +142,7 @@ internal sealed partial class MetaGrpcService
     /// <summary>The most bytes a file can hold: each of its data servers holds at most one object's limit of it.</summary>
     private static long FileCapacity(FileNode file) =>
         file.StripeWidth > long.MaxValue / PfsLimits.MaxObjectBytes ? long.MaxValue : file.StripeWidth * PfsLimits.MaxObjectBytes;
+
+    [LoggerMessage(EventId = 102, EventName = "StaleBeyondParity", Level = LogLevel.Error, Message = "'{Name}' now has {Count} stale positions, more than its {Parity} parity blocks cover: some of its bytes may be lost")]
+    private static partial void LogBeyondParity(ILogger logger, string name, int count, int parity);
 }
