@@ -91,6 +91,7 @@ public static class PfsCli
             TruncateCommand.Create(host),
             StripeCommand.Create(host),
             StatsCommand.Create(host),
+            RepairCommand.Create(host),
             MountCommand.Create(host),
         };
         return root;

@@ -41,6 +41,9 @@ public sealed partial class PfsClient
             reply.OpenWrite,
             reply.LocksHeld,
             reply.LocksWaiting,
-            reply.SubscribedClients);
+            reply.SubscribedClients)
+        {
+            DegradedFiles = reply.DegradedFiles,
+        };
     }
 }

@@ -203,6 +203,8 @@ public sealed partial class PfsClient : IAsyncDisposable
             _ => PfsEntryKind.File,
         },
         ParityBlocks = file.Recipe?.ParityBlocks ?? 0,
+        // Empty stays the shared empty list, so two infos of one unchanged file compare equal.
+        StalePositions = file.StalePositions.Count == 0 ? [] : [.. file.StalePositions],
         Inode = file.FileId,
         Mode = file.Mode,
         Uid = file.Uid,
@@ -236,9 +238,13 @@ public sealed partial class PfsClient : IAsyncDisposable
         }
     }
 
-    // The first K servers hold the data blocks (the next M, parity, are not part of a version-1 layout).
-    private FileLayout Layout(FileInfo file, Capability capability) =>
-        new(file.Name, file.FileId, file.Recipe.BlockSize, file.Recipe.Servers.Take(file.Recipe.StripeWidth).Select(_pool.Get).ToList(), capability);
+    // M = 0: the first K servers, as in version 1. M > 0: all K + M positions (see ErasureMath).
+    private FileLayout Layout(FileInfo file, Capability capability)
+    {
+        var parity = file.Recipe.ParityBlocks;
+        var servers = file.Recipe.Servers.Take(file.Recipe.StripeWidth + parity).Select(_pool.Get).ToList();
+        return new(file.Name, file.FileId, file.Recipe.BlockSize, servers, capability, parity, file.StalePositions);
+    }
 
     private void ThrowIfDisposed()
     {

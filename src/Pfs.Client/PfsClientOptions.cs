@@ -75,6 +75,21 @@ public sealed record PfsClientOptions
     [AtLeast(0)]
     public int ReadAheadBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Files with parity: how long a read waits for a file server before it also reads other
+    /// shards of the stripe and decodes, taking whichever answer comes first, so one slow or dead
+    /// server does not set the pace. A server that failed is skipped for a few seconds.
+    /// </summary>
+    [Positive]
+    public TimeSpan ReadHedgeDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Files with parity: how long a write of shards waits for one file server before it skips
+    /// it (the file is then degraded until repaired), as long as at most M servers are skipped.
+    /// </summary>
+    [Positive]
+    public TimeSpan ShardWriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The service-discovery name <c>AddPfsClient</c> finds the metadata server by when <see cref="MetaServer"/> is not set.</summary>
     public string ServiceName { get; init; } = DefaultServiceName;
 

@@ -17,4 +17,8 @@ public sealed record PfsClusterStatus(
     int OpenForWrite,
     int LocksHeld,
     int LocksWaiting,
-    int SubscribedClients);
+    int SubscribedClients)
+{
+    /// <summary>Files with parity that have stale positions: they need a repair (<c>pfs repair</c>).</summary>
+    public long DegradedFiles { get; init; }
+}

@@ -85,5 +85,7 @@ public sealed partial class PfsFile
     }
 
     // Every server that got any of this open's blocks or cuts: the close flushes and commits them.
-    private IEnumerable<int> WrittenServers() => _lengthSet ? Enumerable.Range(0, _layout.Width) : DirtiedServers();
+    // With parity: the positions that got shards or cuts and were not missed (the transport knows).
+    private IEnumerable<int> WrittenServers() =>
+        _layout.Parity > 0 ? _layout.WrittenPositions() : _lengthSet ? Enumerable.Range(0, _layout.Width) : DirtiedServers();
 }

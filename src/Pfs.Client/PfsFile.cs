@@ -224,6 +224,12 @@ public sealed partial class PfsFile : IAsyncDisposable
                 }
 
                 request.WrittenServers.AddRange(WrittenServers());
+                if (_layout.Parity > 0)
+                {
+                    request.MissedPositions.AddRange(_layout.UnusablePositions());
+                    request.RepairedPositions.AddRange(_layout.RepairedPositions());
+                }
+
                 activity?.SetTag("pfs.block.dirtied", _dirtied.TotalLength);
             }
 

@@ -19,6 +19,15 @@ public sealed record PfsFileInfo(string Name, long Size, DateTimeOffset Created,
     /// <summary>M: parity blocks per stripe (files; 0 = none).</summary>
     public int ParityBlocks { get; init; }
 
+    /// <summary>
+    /// Files with parity: the stripe positions (0 to K + M - 1) whose shards are missing or out of date
+    /// until a repair (a writer could not reach their server, or it lost them). Empty: fully redundant.
+    /// </summary>
+    public IReadOnlyList<int> StalePositions { get; init; } = [];
+
+    /// <summary>Whether the file has fewer than K + M good shards of some stripe (until a repair).</summary>
+    public bool IsDegraded => StalePositions.Count > 0;
+
     /// <summary>The inode number: stable for the node's life, never reused; the root directory is 1.</summary>
     public ulong Inode { get; init; }
 

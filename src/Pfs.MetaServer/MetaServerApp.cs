@@ -76,6 +76,8 @@ public static class MetaServerApp
         services.AddMetadataStore();
         services.AddHostedService<NamespaceLoader>();
         services.AddHostedService(provider => provider.GetRequiredService<ObjectReclaimer>());
+        services.TryAddSingleton<ServerIdentities>();
+        services.AddHostedService(provider => provider.GetRequiredService<ServerIdentities>());
         return services;
     }
 }

@@ -28,7 +28,8 @@ internal static class StatsCommand
             if (parse.GetValue(json))
             {
                 host.Console.WriteJson(new ClusterStatsJson(status.FileCount, status.TotalBytes, status.OpenForRead, status.OpenForWrite,
-                    status.LocksHeld, status.LocksWaiting, status.SubscribedClients, servers), CliJson.Default.ClusterStatsJson);
+                    status.LocksHeld, status.LocksWaiting, status.SubscribedClients, servers) { DegradedFiles = status.DegradedFiles },
+                    CliJson.Default.ClusterStatsJson);
                 return ExitCodes.Ok;
             }
 
@@ -36,6 +37,7 @@ internal static class StatsCommand
             var serving = servers.Count(server => server.Health == "SERVING");
             output.WriteLine($"file servers:  {servers.Count} ({serving} serving)");
             output.WriteLine($"files:         {status.FileCount} ({status.TotalBytes} bytes, {Sizes.Format(status.TotalBytes)})");
+            output.WriteLine($"degraded:      {status.DegradedFiles} files with stale shards{(status.DegradedFiles > 0 ? " (run 'pfs repair --wait')" : string.Empty)}");
             output.WriteLine($"open files:    {status.OpenForRead + status.OpenForWrite} ({status.OpenForRead} read, {status.OpenForWrite} write)");
             output.WriteLine($"locks:         {status.LocksHeld} held, {status.LocksWaiting} waiting");
             output.WriteLine($"clients:       {status.SubscribedClients} connected (this one included)");

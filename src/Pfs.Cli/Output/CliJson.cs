@@ -18,7 +18,11 @@ internal sealed partial class CliJson : JsonSerializerContext;
 
 /// <summary><c>pfs stats --json</c>.</summary>
 internal sealed record ClusterStatsJson(long FileCount, long TotalBytes, int OpenForRead, int OpenForWrite, int LocksHeld, int LocksWaiting,
-                                        int SubscribedClients, IReadOnlyList<ServerHealth> FileServers);
+                                        int SubscribedClients, IReadOnlyList<ServerHealth> FileServers)
+{
+    /// <summary>Files with parity that have stale positions (they need a repair).</summary>
+    public long DegradedFiles { get; init; }
+}
 
 /// <summary>One file server's health, as <c>pfs stats</c> shows it.</summary>
 internal sealed record ServerHealth(int Server, string Address, string Health);

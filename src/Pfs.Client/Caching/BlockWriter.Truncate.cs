@@ -24,8 +24,9 @@ internal sealed partial class BlockWriter
     /// Stages on every server of the stripe a cut of its stripe object at that server's share of
     /// <paramref name="length"/> bytes of the file. Sending it again is harmless until the next write.
     /// </summary>
-    public Task SendCutAsync(long length, CancellationToken cancellationToken) =>
-        _transport.TruncateAsync(_layout, LocalLengths(length, _layout.Width, _layout.BlockSize), cancellationToken);
+    public Task SendCutAsync(long length, CancellationToken cancellationToken) => _layout.Parity > 0
+        ? _transport.Erasure.TruncateAsync(_layout, length, cancellationToken)
+        : _transport.TruncateAsync(_layout, LocalLengths(length, _layout.Width, _layout.BlockSize), cancellationToken);
 
     /// <summary>How many bytes of a file of <paramref name="length"/> bytes each server's stripe object holds.</summary>
     internal static long[] LocalLengths(long length, int width, int blockSize)

@@ -101,10 +101,11 @@ internal sealed partial class BlockWriter
         try
         {
             var blocks = pinned.ConvertAll(w => (w.Block.Key.Index, w.Bytes));
-            var syncInline = pinned.Count <= _layout.Width;
+            // With parity every stripe write reaches M parity positions as well: sync them all after.
+            var syncInline = _layout.Parity == 0 && pinned.Count <= _layout.Width;
             await _transport.WriteAsync(_layout, blocks, syncInline, timeout.Token).ConfigureAwait(false);
             var synced = syncInline ? pinned.Select(w => StripeMath.ServerOf(w.Block.Key.Index, _layout.Width)).ToHashSet() : [];
-            var toSync = writtenServers.Where(server => !synced.Contains(server));
+            var toSync = _layout.Parity > 0 ? _layout.WrittenPositions() : writtenServers.Where(server => !synced.Contains(server));
             await _transport.SyncAsync(_layout, toSync, timeout.Token).ConfigureAwait(false);
             _counters.AddCloseWritebacks(_cache.CompleteWriteBacks(pinned, succeeded: true));
         }

@@ -29,6 +29,12 @@ public static class PfsMetrics
     private static readonly Histogram<double> LockWait = Meter.CreateHistogram<double>(
         "pfs.client.lock.wait", "ms", "Time an open waited at the metadata server for its lock");
 
+    private static readonly Counter<long> RepairBytes = Meter.CreateCounter<long>(
+        "pfs.client.repair.bytes", "By", "Shard bytes a repair rebuilt and wrote to the servers that lacked them");
+
+    private static readonly Counter<long> RepairFiles = Meter.CreateCounter<long>(
+        "pfs.client.repair.files", "{file}", "Files a repair returned to full redundancy");
+
     static PfsMetrics()
     {
         Meter.CreateObservableCounter("pfs.client.cache.hits", () => Observe(static (stats, tags) =>
@@ -89,6 +95,10 @@ public static class PfsMetrics
     }
 
     /// <summary>How long an open waited for its lock, from a <see cref="Stopwatch.GetTimestamp"/> taken before it asked.</summary>
+    internal static void RecordRebuilt(long bytes) => RepairBytes.Add(bytes);
+
+    internal static void RecordRepairedFile() => RepairFiles.Add(1);
+
     internal static void RecordLockWait(long startedTimestamp, PfsOpenMode mode)
     {
         if (LockWait.Enabled)

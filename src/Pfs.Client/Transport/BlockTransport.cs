@@ -15,6 +15,11 @@ namespace Pfs.Client.Transport;
 /// </summary>
 internal sealed class BlockTransport(PfsClientOptions options)
 {
+    private readonly ErasureTransport _erasure = new(options);
+
+    /// <summary>The stripe-level transfers of files with parity.</summary>
+    public ErasureTransport Erasure => _erasure;
+
     /// <summary>
     /// Reads whole blocks. <paramref name="onCall"/> gets each call's runs and their bytes as
     /// soon as that call returns; it runs concurrently for different calls. A block's bytes may
@@ -29,6 +34,12 @@ internal sealed class BlockTransport(PfsClientOptions options)
             return;
         }
 
+        if (layout.Parity > 0)
+        {
+            await _erasure.ReadAsync(layout, blocks, onCall, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var calls = StripeMath.Plan(blocks, layout.Width, layout.BlockSize, options.MaxCallBytes);
         using var limits = new ServerLimits(layout.Width, PerServerLimit(layout, calls));
         await Task.WhenAll(calls.Select(call => ReadOneAsync(layout, call, limits[call.Server], onCall, cancellationToken))).ConfigureAwait(false);
@@ -40,6 +51,12 @@ internal sealed class BlockTransport(PfsClientOptions options)
     {
         if (blocks.Count == 0)
         {
+            return;
+        }
+
+        if (layout.Parity > 0)
+        {
+            await _erasure.WriteAsync(layout, blocks, sync, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -58,7 +75,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
 
     /// <summary>Makes everything written to these servers' stripe objects durable.</summary>
     public Task SyncAsync(FileLayout layout, IEnumerable<int> servers, CancellationToken cancellationToken) =>
-        Task.WhenAll(servers.Select(server => CallAsync(layout, server, "pfs.fileserver.sync", activity =>
+        layout.Parity > 0 ? _erasure.SyncAsync(layout, servers, cancellationToken) : Task.WhenAll(servers.Select(server => CallAsync(layout, server, "pfs.fileserver.sync", activity =>
             WriteBytesAsync(layout.Servers[server].Client,
                 new WriteBytesRequest { Object = layout.ObjectId, Sync = true, Capability = layout.Capability }, cancellationToken))));
 
@@ -67,7 +84,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
     /// each refuses from now on any write of an earlier writer whose lock has passed on.
     /// </summary>
     public Task FenceAsync(FileLayout layout, CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.fence", activity =>
+        layout.Parity > 0 ? _erasure.FenceAsync(layout, cancellationToken) : Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.fence", activity =>
             WriteBytesAsync(layout.Servers[server].Client,
                 new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability }, cancellationToken))));
 
@@ -80,9 +97,9 @@ internal sealed class BlockTransport(PfsClientOptions options)
             WriteBytesAsync(layout.Servers[server].Client,
                 new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability, Truncate = lengths[server] }, cancellationToken))));
 
-    /// <summary>Removes the file's stripe object from every server of its stripe.</summary>
+    /// <summary>Removes the file's stripe object from every server of its stripe (parity positions included).</summary>
     public Task DeleteAsync(FileLayout layout, CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, layout.Width).Select(server => CallAsync(layout, server, "pfs.fileserver.delete", activity =>
+        Task.WhenAll(Enumerable.Range(0, layout.Positions).Select(server => CallAsync(layout, server, "pfs.fileserver.delete", activity =>
             layout.Servers[server].Client.DeleteObjectAsync(
                 new DeleteObjectRequest { Object = layout.ObjectId, Capability = layout.Capability },
                 Bounded(cancellationToken)).ResponseAsync)));

@@ -1,3 +1,4 @@
+using Pfs.Erasure;
 using Pfs.Protocol.FileServer;
 
 namespace Pfs.Client.Transport;
@@ -5,14 +6,32 @@ namespace Pfs.Client.Transport;
 /// <summary>An open file's stripe recipe, resolved to connections: everything a block transfer needs.</summary>
 internal sealed class FileLayout
 {
-    public FileLayout(string name, ulong fileId, int blockSize, IReadOnlyList<FileServerConnection> servers, Capability? capability = null)
+    private readonly Lock _positionsLock = new();
+    private readonly bool[] _unusable;
+    private readonly bool[] _written;
+    private readonly HashSet<int> _repaired = [];
+
+    public FileLayout(string name, ulong fileId, int blockSize, IReadOnlyList<FileServerConnection> servers, Capability? capability = null,
+                      int parity = 0, IEnumerable<int>? stalePositions = null)
     {
         Capability = capability;
         Name = name;
         FileId = fileId;
         BlockSize = blockSize;
         Servers = servers;
+        Parity = parity;
         ObjectId = new ObjectId { Name = name, Generation = fileId };
+        _unusable = new bool[servers.Count];
+        _written = new bool[servers.Count];
+        foreach (var position in stalePositions ?? [])
+        {
+            if (position >= 0 && position < servers.Count)
+            {
+                _unusable[position] = true;
+            }
+        }
+
+        Code = parity > 0 ? new ReedSolomon(Width, parity) : null;
     }
 
     public string Name { get; }
@@ -21,12 +40,113 @@ internal sealed class FileLayout
 
     public int BlockSize { get; }
 
-    public int Width => Servers.Count;
+    /// <summary>K: data blocks per stripe (for M = 0 the number of servers, as in version 1).</summary>
+    public int Width => Servers.Count - Parity;
 
+    /// <summary>M: parity blocks per stripe.</summary>
+    public int Parity { get; }
+
+    /// <summary>K + M: the stripe positions, one server each.</summary>
+    public int Positions => Servers.Count;
+
+    /// <summary>The K + M servers in position order.</summary>
     public IReadOnlyList<FileServerConnection> Servers { get; }
 
     public ObjectId ObjectId { get; }
 
     /// <summary>What the metadata server granted this open; every file-server call presents it.</summary>
     public Capability? Capability { get; }
+
+    /// <summary>The file's code (M &gt; 0 only).</summary>
+    public ReedSolomon? Code { get; }
+
+    /// <summary>Per-stripe exclusion for this open's stripe writes (M &gt; 0).</summary>
+    public StripeLocks StripeLocks { get; } = new();
+
+    /// <summary>
+    /// Whether a position holds shards this open may read: not stale at the open, and not missed
+    /// by this open's own writes (its stage there lacks them).
+    /// </summary>
+    public bool IsUsable(int position)
+    {
+        lock (_positionsLock)
+        {
+            return !_unusable[position];
+        }
+    }
+
+    /// <summary>How many positions are stale or missed.</summary>
+    public int UnusableCount
+    {
+        get
+        {
+            lock (_positionsLock)
+            {
+                return _unusable.Count(x => x);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A write of this open did not reach <paramref name="position"/>: it is skipped from now on,
+    /// never read, and reported at the close. Returns false if more than M positions are now unusable.
+    /// </summary>
+    public bool MarkMissed(int position)
+    {
+        lock (_positionsLock)
+        {
+            _unusable[position] = true;
+            return _unusable.Count(x => x) <= Parity;
+        }
+    }
+
+    /// <summary>A shard of this open reached <paramref name="position"/> (staged there).</summary>
+    public void MarkWritten(int position)
+    {
+        lock (_positionsLock)
+        {
+            _written[position] = true;
+        }
+    }
+
+    /// <summary>
+    /// A repair staged every shard of the stale <paramref name="position"/> afresh: it is written and usable
+    /// from now on, and the close reports it repaired.
+    /// </summary>
+    public void MarkRepaired(int position)
+    {
+        lock (_positionsLock)
+        {
+            _unusable[position] = false;
+            _written[position] = true;
+            _repaired.Add(position);
+        }
+    }
+
+    /// <summary>Positions a repair under this open rebuilt.</summary>
+    public List<int> RepairedPositions()
+    {
+        lock (_positionsLock)
+        {
+            return [.. _repaired.Order()];
+        }
+    }
+
+    /// <summary>Positions this open staged anything on and did not miss: the close commits these.</summary>
+    public List<int> WrittenPositions()
+    {
+        lock (_positionsLock)
+        {
+            return [.. Enumerable.Range(0, Positions).Where(p => _written[p] && !_unusable[p])];
+        }
+    }
+
+    /// <summary>Positions unusable for this open (stale when opened, or missed since): the close reports them.</summary>
+    public List<int> UnusablePositions()
+    {
+        lock (_positionsLock)
+        {
+            return [.. Enumerable.Range(0, Positions).Where(p => _unusable[p])];
+        }
+    }
 }

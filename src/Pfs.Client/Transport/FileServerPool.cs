@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -18,6 +19,18 @@ internal sealed class FileServerConnection(string address, GrpcChannel channel)
 
     /// <summary>For calls with marshallers of our own (<see cref="ReadBytesMethod"/>).</summary>
     public CallInvoker Invoker { get; } = channel.CreateCallInvoker();
+
+    // Stopwatch timestamp until which shard reads and writes of files with parity skip this
+    // server (it just failed one): they decode from the others instead of waiting for it again.
+    private long _downUntil;
+
+    /// <summary>Whether a call to this server failed within the last few seconds.</summary>
+    public bool IsDown => Stopwatch.GetTimestamp() < Volatile.Read(ref _downUntil);
+
+    /// <summary>A call to this server failed as if it were down: skip it for files with parity for a while.</summary>
+    public void MarkDown() => Volatile.Write(ref _downUntil, Stopwatch.GetTimestamp() + (DownPeriodSeconds * Stopwatch.Frequency));
+
+    private const long DownPeriodSeconds = 3;
 }
 
 /// <summary>The client's channels to file servers, by address.</summary>

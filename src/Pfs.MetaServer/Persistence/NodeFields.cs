@@ -24,6 +24,7 @@ public static class NodeFields
     public const string Servers = "servers";
     public const string Version = "version";
     public const string PendingCommits = "pending";
+    public const string StalePositions = "stale";
     public const string Target = "target";
     public const string Parent = "parent";
 
@@ -86,6 +87,7 @@ public static class NodeFields
         new(Version, Text(file.Version)),
         // Always written (also empty), so an update clears what an earlier one stored.
         new(PendingCommits, string.Join(' ', file.PendingCommits.Select(Text))),
+        new(StalePositions, PositionsText(file.StalePositions)),
     ];
 
     /// <summary>What a SetAttributes changed: the named fields, and ctime always (so a concurrent change of others stays).</summary>
@@ -199,6 +201,9 @@ public static class NodeFields
                 : null;
     }
 
+    /// <summary>Stale positions as stored: ascending, space-separated ("" for none).</summary>
+    public static string PositionsText(IEnumerable<int> positions) => string.Join(' ', positions.Select(p => Text(p)));
+
     internal static string Text(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 
     internal static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
@@ -236,8 +241,19 @@ public static class NodeFields
             Servers = fields.GetValueOrDefault(Servers, string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries),
             Version = version,
             PendingCommits = ParseEpochs(fields.GetValueOrDefault(PendingCommits)),
+            StalePositions = ParsePositions(fields.GetValueOrDefault(StalePositions)),
         };
     }
+
+    // Missing or empty: none (every record before parity). An unreadable entry is skipped.
+    private static int[] ParsePositions(string? text) =>
+        string.IsNullOrEmpty(text)
+            ? []
+            : [.. text.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var position) ? position : -1)
+                .Where(position => position >= 0)
+                .Distinct()
+                .Order()];
 
     // Missing or empty: none. An unreadable entry is skipped.
     private static ulong[] ParseEpochs(string? text) =>

@@ -40,20 +40,55 @@ internal sealed partial class Namespace
     /// The caller holds the file's write lock.
     /// </summary>
     public Task<FileNode> CompleteWriteAsync(ulong fileId, long size, bool sizeExact, IReadOnlyList<ulong> pendingCommits, CancellationToken cancellationToken = default) =>
+        CompleteWriteAsync(fileId, size, sizeExact, pendingCommits, default, cancellationToken);
+
+    /// <summary>
+    /// A writer's close as above, that also changes the file's stale positions (files with parity): the
+    /// positions it missed become stale, those it repaired (and did not miss) stop being, in the same
+    /// store update as the size and version.
+    /// </summary>
+    public Task<FileNode> CompleteWriteAsync(ulong fileId, long size, bool sizeExact, IReadOnlyList<ulong> pendingCommits,
+                                             StaleChange stale, CancellationToken cancellationToken = default) =>
         MutateAsync(reservation =>
         {
             var file = _nodes.GetValueOrDefault(fileId) as FileNode
                 ?? throw new MetaException(MetaErrorCode.Internal, $"file {fileId} vanished while a writer held it");
             reservation.Nodes.Add(fileId);
             var now = Now();
-            var written = Written(file, size, sizeExact, pendingCommits, now);
+            var written = Written(file, size, sizeExact, pendingCommits, stale, now);
             var change = new StoreChange()
                 .SetNode(fileId, [.. NodeFields.FileContent(written), .. NodeFields.Times(written)]);
             return new Plan<FileNode>(change, "update", PathOf(file), null, () =>
             {
-                var current = Written((FileNode)_nodes[fileId], size, sizeExact, pendingCommits, now);
+                var current = Written((FileNode)_nodes[fileId], size, sizeExact, pendingCommits, stale, now);
                 _nodes[fileId] = current;
                 return current;
+            });
+        }, cancellationToken);
+
+    /// <summary>
+    /// Marks <paramref name="position"/> of a file with parity stale (its shards there are damaged or lost),
+    /// stored with the record. Returns the file, and whether the position was not stale before.
+    /// </summary>
+    public Task<(FileNode File, bool Marked)> MarkStaleAsync(ulong fileId, int position, CancellationToken cancellationToken = default) =>
+        MutateAsync(reservation =>
+        {
+            var file = _nodes.GetValueOrDefault(fileId) as FileNode ?? throw MetaException.NotFound($"file {fileId}");
+            if (position < 0 || position >= file.Positions)
+            {
+                throw MetaException.InvalidArgument($"position {position} is not a stripe position of file {fileId} ({file.Positions} positions)");
+            }
+
+            reservation.Nodes.Add(fileId);
+            var change = new StaleChange([position], null);
+            var marked = file with { StalePositions = change.Apply(file.StalePositions) };
+            var store = new StoreChange().SetNode(fileId, [new(NodeFields.StalePositions, NodeFields.PositionsText(marked.StalePositions))]);
+            return new Plan<(FileNode, bool)>(store, "mark stale", PathOf(file), null, () =>
+            {
+                var current = (FileNode)_nodes[fileId];
+                var updated = current with { StalePositions = change.Apply(current.StalePositions) };
+                _nodes[fileId] = updated;
+                return (updated, !current.StalePositions.Contains(position));
             });
         }, cancellationToken);
 
@@ -84,7 +119,7 @@ internal sealed partial class Namespace
         }
     }
 
-    private static FileNode Written(FileNode file, long size, bool sizeExact, IReadOnlyList<ulong> pendingCommits, DateTimeOffset now)
+    private static FileNode Written(FileNode file, long size, bool sizeExact, IReadOnlyList<ulong> pendingCommits, StaleChange stale, DateTimeOffset now)
     {
         var modified = Later(file.Modified, now);
         return file with
@@ -95,6 +130,7 @@ internal sealed partial class Namespace
             Accessed = modified,
             Version = file.Version + 1,
             PendingCommits = pendingCommits,
+            StalePositions = stale.Apply(file.StalePositions),
         };
     }
 

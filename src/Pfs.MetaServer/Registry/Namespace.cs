@@ -107,6 +107,71 @@ internal sealed partial class Namespace
         }
     }
 
+    /// <summary>
+    /// Degraded files (files with parity and stale positions) with ids after <paramref name="after"/>, in id
+    /// order, at most <paramref name="limit"/> of them, and the number of all degraded files. A walk over
+    /// every node, like <see cref="Totals"/>: repair scheduling and status reports, not hot paths.
+    /// </summary>
+    public (List<NodeView> Page, bool More, int Total) Degraded(ulong after, int limit)
+    {
+        EnsureLoaded();
+        lock (_gate)
+        {
+            var degraded = new List<FileNode>();
+            foreach (var node in _nodes.Values)
+            {
+                if (node is FileNode { IsDegraded: true } file)
+                {
+                    degraded.Add(file);
+                }
+            }
+
+            var page = degraded.Where(file => file.Id > after).OrderBy(file => file.Id).Take(limit + 1).ToList();
+            var more = page.Count > limit;
+            return ([.. page.Take(limit).Select(file => View(file, PathOf(file)))], more, degraded.Count);
+        }
+    }
+
+    /// <summary>
+    /// The files with a shard on the file server <paramref name="address"/>: those with parity (id and position)
+    /// and the paths of those without. A walk over every node, for the rare server that lost its data.
+    /// </summary>
+    public (List<(ulong Id, int Position)> WithParity, List<string> Without) FilesOn(string address)
+    {
+        EnsureLoaded();
+        lock (_gate)
+        {
+            var withParity = new List<(ulong, int)>();
+            var without = new List<string>();
+            foreach (var node in _nodes.Values)
+            {
+                if (node is not FileNode file || file.Size == 0)
+                {
+                    continue;
+                }
+
+                for (var position = 0; position < file.Positions; position++)
+                {
+                    if (!string.Equals(file.Servers[position], address, StringComparison.OrdinalIgnoreCase))
+                    {
+                        continue;
+                    }
+
+                    if (file.ParityBlocks > 0)
+                    {
+                        withParity.Add((file.Id, position));
+                    }
+                    else
+                    {
+                        without.Add(PathOf(file));
+                    }
+                }
+            }
+
+            return (withParity, without);
+        }
+    }
+
     /// <summary>Nodes in memory (the root included). For tests and logs.</summary>
     public int NodeCount
     {

@@ -76,6 +76,39 @@ public sealed record FileNode : LinkedNode
     /// yet (it could not be reached at the close); every capability names them. Empty: none.
     /// </summary>
     public IReadOnlyList<ulong> PendingCommits { get; init; } = [];
+
+    /// <summary>
+    /// Files with parity: positions whose shards are missing or out of date (a writer missed them, or their
+    /// server lost them), ascending. Never read for data; the file is degraded while any remain.
+    /// </summary>
+    public IReadOnlyList<int> StalePositions { get; init; } = [];
+
+    /// <summary>K + M: the stripe positions.</summary>
+    public int Positions => Math.Min(StripeWidth + ParityBlocks, Servers.Count);
+
+    /// <summary>Whether some position is stale (until a repair).</summary>
+    public bool IsDegraded => StalePositions.Count > 0;
+}
+
+/// <summary>What a close does to a file's stale positions: <see cref="Missed"/> become stale, <see cref="Repaired"/> (not missed) stop being.</summary>
+public readonly record struct StaleChange(IReadOnlyCollection<int>? Missed, IReadOnlyCollection<int>? Repaired)
+{
+    public IReadOnlyList<int> Apply(IReadOnlyList<int> stale)
+    {
+        if ((Missed is null || Missed.Count == 0) && (Repaired is null || Repaired.Count == 0))
+        {
+            return stale;
+        }
+
+        var result = new SortedSet<int>(stale);
+        foreach (var position in Repaired ?? [])
+        {
+            result.Remove(position);
+        }
+
+        result.UnionWith(Missed ?? []);
+        return [.. result];
+    }
 }
 
 /// <summary>A symbolic link: a target string, stored as given and never followed by the server.</summary>

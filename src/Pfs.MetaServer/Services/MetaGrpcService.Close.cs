@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
@@ -49,7 +50,17 @@ internal sealed partial class MetaGrpcService
                         $"dirty blocks up to {dirty[^1].Start + dirty[^1].Count} are past the {blocks} blocks a file of stripe width {current.StripeWidth} can hold");
                 }
 
-                var written = WrittenPositions(request, current);
+                var written = Positions(request.WrittenServers, current, "written server");
+                var stale = current.ParityBlocks > 0
+                    ? new StaleChange(Positions(request.MissedPositions, current, "missed position"), Positions(request.RepairedPositions, current, "repaired position"))
+                    : default;
+                if (stale.Missed is { Count: > 0 } missed && missed.Union(current.StalePositions).Count() is var count && count > current.ParityBlocks)
+                {
+                    // The writer kept within M, but damage reported while it wrote adds to it: the close still
+                    // stands (refusing it would strand the writer), and the file needs more than a repair.
+                    LogBeyondParity(_logger, entry.Name, count, current.ParityBlocks);
+                }
+
                 var epoch = written.Count > 0 ? entry.Epoch : 0;
                 var pending = epoch == 0 || current.PendingCommits.Contains(epoch) ? current.PendingCommits : [.. current.PendingCommits, epoch];
                 if (pending.Count > MaxPendingCommits)
@@ -60,7 +71,7 @@ internal sealed partial class MetaGrpcService
 
                 // The commit point: once the node (with the epoch pending) is stored, what the writer
                 // staged is the file's content, even if a file server is only told later.
-                result = await _names.CompleteWriteAsync(current.Id, request.Size, request.SizeExact, pending).ConfigureAwait(false);
+                result = await _names.CompleteWriteAsync(current.Id, request.Size, request.SizeExact, pending, stale).ConfigureAwait(false);
                 _epochs.ClosedCleanly(current.Id);
                 if (result.PendingCommits.Count > 0)
                 {
@@ -91,15 +102,15 @@ internal sealed partial class MetaGrpcService
     // Bounds what every capability of the file carries while servers stay unreachable.
     private const int MaxPendingCommits = 64;
 
-    private static HashSet<int> WrittenPositions(CloseRequest request, FileNode file)
+    private static HashSet<int> Positions(IEnumerable<int> requested, FileNode file, string what)
     {
         var positions = new HashSet<int>();
-        foreach (var position in request.WrittenServers)
+        foreach (var position in requested)
         {
-            if (position < 0 || position >= file.StripeWidth || position >= file.Servers.Count)
+            if (position < 0 || position >= file.Positions)
             {
                 throw MetaException.InvalidArgument(
-                    $"written server {position} is not a stripe position of file {file.Id} (width {file.StripeWidth})");
+                    $"{what} {position} is not a stripe position of file {file.Id} (width {file.StripeWidth}, parity {file.ParityBlocks})");
             }
 
             positions.Add(position);
@@ -131,4 +142,7 @@ internal sealed partial class MetaGrpcService
     /// <summary>The most bytes a file can hold: each of its data servers holds at most one object's limit of it.</summary>
     private static long FileCapacity(FileNode file) =>
         file.StripeWidth > long.MaxValue / PfsLimits.MaxObjectBytes ? long.MaxValue : file.StripeWidth * PfsLimits.MaxObjectBytes;
+
+    [LoggerMessage(EventId = 102, EventName = "StaleBeyondParity", Level = LogLevel.Error, Message = "'{Name}' now has {Count} stale positions, more than its {Parity} parity blocks cover: some of its bytes may be lost")]
+    private static partial void LogBeyondParity(ILogger logger, string name, int count, int parity);
 }

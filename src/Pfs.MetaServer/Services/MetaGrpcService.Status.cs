@@ -20,6 +20,7 @@ internal sealed partial class MetaGrpcService
             LocksHeld = locksHeld,
             LocksWaiting = locksWaiting,
             SubscribedClients = _sessions.SubscriberCount,
+            DegradedFiles = _names.Degraded(ulong.MaxValue, 0).Total,
         };
         reply.FileServers.AddRange(_names.FileServers);
         return Task.FromResult(reply);

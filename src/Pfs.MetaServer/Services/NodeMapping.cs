@@ -36,6 +36,7 @@ internal static class NodeMapping
                     ParityBlocks = file.ParityBlocks,
                     Servers = { file.Servers },
                 };
+                info.StalePositions.AddRange(file.StalePositions);
                 break;
             case DirectoryNode directory:
                 info.Kind = NodeKind.Directory;

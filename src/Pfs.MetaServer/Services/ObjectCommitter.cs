@@ -37,7 +37,7 @@ internal sealed partial class ObjectCommitter
 
     /// <summary>
     /// Commits <paramref name="epoch"/> (if nonzero) on the servers at <paramref name="positions"/>, and every
-    /// pending epoch of <paramref name="file"/> on all its data servers. <paramref name="name"/> is the
+    /// pending epoch of <paramref name="file"/> on all its servers (parity positions included). <paramref name="name"/> is the
     /// file's path as the writer's open knew it (for the servers' logs).
     /// </summary>
     /// <returns>The epochs every server they were sent to confirmed.</returns>
@@ -59,7 +59,7 @@ internal sealed partial class ObjectCommitter
                 continue;
             }
 
-            for (var position = 0; position < file.StripeWidth && position < file.Servers.Count; position++)
+            for (var position = 0; position < file.Positions; position++)
             {
                 calls.Add((pending, CommitOnAsync(file, name, pending, position, _retryTimeout)));
             }
@@ -98,7 +98,7 @@ internal sealed partial class ObjectCommitter
     }
 
     /// <summary>
-    /// Drops what writer <paramref name="epoch"/> staged on every data server of <paramref name="file"/>
+    /// Drops what writer <paramref name="epoch"/> staged on every server of <paramref name="file"/>
     /// (AbortObject), for a writer whose lease ended without a close: its stage and file handles go now,
     /// not when a later holder happens to touch the object. A server that cannot be reached keeps the
     /// stage until then, as before; the epoch is fenced there anyway.
@@ -107,7 +107,7 @@ internal sealed partial class ObjectCommitter
     public async Task<int> AbortAsync(FileNode file, string name, ulong epoch)
     {
         var calls = new List<Task<bool>>();
-        for (var position = 0; position < file.StripeWidth && position < file.Servers.Count; position++)
+        for (var position = 0; position < file.Positions; position++)
         {
             calls.Add(AbortOnAsync(file, name, epoch, file.Servers[position]));
         }

@@ -162,7 +162,7 @@ internal sealed partial class LeaseManager : IDisposable
     private async Task AbortAsync(FileNode file, string name, ulong epoch)
     {
         var confirmed = await _committer.AbortAsync(file, name, epoch).ConfigureAwait(false);
-        LogAborted(_logger, name, epoch, confirmed, Math.Min(file.StripeWidth, file.Servers.Count));
+        LogAborted(_logger, name, epoch, confirmed, file.Positions);
     }
 
     private sealed class Expiry(LeaseManager owner, string clientId)

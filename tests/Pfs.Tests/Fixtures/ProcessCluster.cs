@@ -13,7 +13,7 @@ namespace Pfs.Tests.Fixtures;
 public sealed class ProcessCluster : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private readonly List<ChildProcess> _fileServers = [];
+    private readonly List<ChildProcess?> _fileServers = [];
     private readonly int _metaPort = FreePort();
     private readonly string _keyFile;
     private readonly string _fileServerList;
@@ -53,10 +53,8 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             for (var i = 0; i < dataDirectories.Count; i++)
             {
-                var server = ChildProcess.Start("Pfs.FileServer", "--port", cluster.FileServerPorts[i].ToString(CultureInfo.InvariantCulture),
-                    "--bind", "127.0.0.1", "--data-dir", dataDirectories[i], "--cluster-key-file", keyFile);
-                cluster._fileServers.Add(server);
-                await server.WaitForAsync("listening", StartTimeout);
+                cluster._fileServers.Add(null);
+                await cluster.StartFileServerAsync(i);
             }
 
             return cluster;
@@ -67,6 +65,25 @@ public sealed class ProcessCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Starts file server <paramref name="index"/> (again) on its port and data directory; waits until it listens.</summary>
+    public async Task StartFileServerAsync(int index)
+    {
+        if (_fileServers[index] is { HasExited: false })
+        {
+            throw new InvalidOperationException($"file server {index} is running");
+        }
+
+        _fileServers[index]?.Dispose();
+        var server = ChildProcess.Start("Pfs.FileServer", "--port", FileServerPorts[index].ToString(CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1", "--data-dir", DataDirectories[index], "--cluster-key-file", _keyFile);
+        _fileServers[index] = server;
+        await server.WaitForAsync("listening", StartTimeout);
+    }
+
+    /// <summary>SIGKILL of file server <paramref name="index"/>.</summary>
+    public Task KillFileServerAsync(int index) =>
+        _fileServers[index]?.KillAsync() ?? throw new InvalidOperationException($"file server {index} was never started");
 
     /// <summary>
     /// Starts the metadata server, with <paramref name="crashPoint"/> (a test-only setting: it kills itself
@@ -122,7 +139,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Meta?.Dispose();
-        _fileServers.ForEach(server => server.Dispose());
+        _fileServers.ForEach(server => server?.Dispose());
         await Garnet.DisposeAsync();
     }
 

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Pfs.Cli.Output;
+using Pfs.Client;
+
+namespace Pfs.Cli.Commands;
+
+/// <summary>
+/// <c>pfs repair [--wait]</c>: rebuilds the stale shards of every degraded file (files with parity that
+/// lost shards, missed writes while a server was down, or hold damaged ones). Without --wait one pass;
+/// with it, passes until every file is fully redundant (exit 0), or until passes stop making progress
+/// (exit 1, naming the files it could not repair).
+/// </summary>
+internal static class RepairCommand
+{
+    // Passes in a row that repair nothing before --wait gives up on the files left.
+    private const int PassesWithoutProgress = 3;
+    private static readonly TimeSpan PassInterval = TimeSpan.FromSeconds(2);
+
+    public static Command Create(CliHost host)
+    {
+        var wait = new Option<bool>("--wait") { Description = "Repeat until every file is fully redundant; exit non-zero naming the files that cannot be repaired" };
+        var command = new Command("repair", "Rebuild the lost, missed or damaged shards of files with parity") { wait };
+        host.SetClientAction(command, async (parse, client, cancellationToken) =>
+        {
+            var output = host.Console.Out;
+            var progress = new LineProgress(output);
+            for (int pass = 1, idle = 0; ; pass++)
+            {
+                var report = await client.RepairAsync(progress, cancellationToken).ConfigureAwait(false);
+                output.WriteLine($"pass {pass}: {report.FilesRepaired} files repaired, {Sizes.Format(report.BytesRebuilt)} rebuilt, {report.Failures.Count} failed");
+                if (!parse.GetValue(wait))
+                {
+                    return Finish(host, report.Failures);
+                }
+
+                var status = await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false);
+                if (status.DegradedFiles == 0)
+                {
+                    output.WriteLine("every file is fully redundant");
+                    return ExitCodes.Ok;
+                }
+
+                idle = report.FilesRepaired == 0 ? idle + 1 : 0;
+                if (idle >= PassesWithoutProgress)
+                {
+                    return Finish(host, report.Failures);
+                }
+
+                await Task.Delay(PassInterval, cancellationToken).ConfigureAwait(false);
+            }
+        });
+        return command;
+    }
+
+    private static int Finish(CliHost host, IReadOnlyList<PfsRepairFailure> failures)
+    {
+        if (failures.Count == 0)
+        {
+            return ExitCodes.Ok;
+        }
+
+        foreach (var failure in failures)
+        {
+            host.Console.Error.WriteLine($"pfs: cannot repair '{PfsTree.Show(failure.Name)}' (inode {failure.Inode}): {failure.Reason}");
+        }
+
+        host.Console.Fail($"{failures.Count} files could not be repaired");
+        return ExitCodes.Error;
+    }
+
+    // One line per file started, so a terminal and a log both show where the repair is.
+    private sealed class LineProgress(TextWriter output) : IProgress<PfsRepairProgress>
+    {
+        private string? _current;
+
+        public void Report(PfsRepairProgress value)
+        {
+            if (value.CurrentFile is { } file && !string.Equals(file, _current, StringComparison.Ordinal))
+            {
+                output.WriteLine($"repairing '{PfsTree.Show(file)}' ({value.FilesRepaired} repaired, {Sizes.Format(value.BytesRebuilt)} rebuilt so far)");
+            }
+
+            _current = value.CurrentFile;
+        }
+    }
+}
