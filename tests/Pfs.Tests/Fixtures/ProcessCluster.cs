@@ -126,9 +126,6 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>SIGSTOP (or SIGCONT) of the metadata server: it keeps its sockets open and answers nothing.</summary>
     public void PauseMeta(bool paused) => (Meta ?? throw new InvalidOperationException("no metadata server was started")).Pause(paused);
 
-    /// <summary>SIGKILL of file server <paramref name="index"/>.</summary>
-    public Task KillFileServerAsync(int index) => _fileServers[index].KillAsync();
-
     public Task<PfsClient> ConnectAsync(string clientId, TimeSpan? operationTimeout = null) => PfsClient.ConnectAsync(new PfsClientOptions
     {
         ClientId = clientId,
