@@ -28,6 +28,8 @@ internal static class PfsErrors
             // is kept out by PfsLimits.MaxMessageBytes, which both sides' requests and replies obey.
             StatusCode.ResourceExhausted => PfsErrorCode.NoSpace,
             StatusCode.PermissionDenied => PfsErrorCode.PermissionDenied,
+            // A file server refused bytes that failed their checksum on the way (a write).
+            StatusCode.DataLoss => PfsErrorCode.DataLoss,
             _ => PfsErrorCode.Internal,
         };
         var detail = string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
