@@ -200,7 +200,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
         {
             foreach (var run in call.Runs)
             {
-                var segment = Gather(layout, run, bytesByBlock, rented);
+                var segment = Gather(layout, run, bytesByBlock, rented, copy: checksums);
                 total += segment.Length;
                 var written = new WriteSegment
                 {
@@ -243,11 +243,13 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
     }
 
-    // A run of one block goes as it is (no copy); a longer run is copied into one pooled
-    // buffer, each block but the last padded to a full block (its tail reads as zeros anyway).
-    private static ReadOnlyMemory<byte> Gather(FileLayout layout, BlockRun run, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock, List<byte[]> rented)
+    // A run of one block goes as it is (no copy) unless `copy`; a longer run is copied into one pooled
+    // buffer, each block but the last padded to a full block (its tail reads as zeros anyway). With
+    // checksums every run is copied: a cached block may be written to while its write-back is on the
+    // way (the cache sends it again then), and the bytes sent must be the bytes summed.
+    private static ReadOnlyMemory<byte> Gather(FileLayout layout, BlockRun run, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock, List<byte[]> rented, bool copy)
     {
-        if (run.Count == 1)
+        if (run.Count == 1 && !copy)
         {
             return bytesByBlock[run.FirstBlock];
         }
