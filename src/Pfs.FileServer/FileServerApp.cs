@@ -48,6 +48,10 @@ public static class FileServerApp
             services.GetRequiredService<BlockStore>(), services.GetRequiredService<ILogger<StagedObjects>>(),
             services.GetRequiredService<FileServerLimits>().MaxStages));
         builder.Services.AddSingleton(services => new WriteBudget(services.GetRequiredService<FileServerLimits>().WriteBudgetBytes));
+        builder.Services.AddSingleton<ClientActivity>();
+        builder.Services.AddOptions<ScrubOptions>().BindConfiguration(Pfs.ServiceDefaults.Settings.PfsServerSettings.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ScrubOptions>, ScrubOptionsValidator>();
+        builder.Services.AddHostedService<ScrubService>();
         builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
         configure?.Invoke(builder);
 

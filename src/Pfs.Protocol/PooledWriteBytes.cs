@@ -64,8 +64,11 @@ public sealed class PooledWriteBytes : IDisposable
     private static readonly ulong SyncTag = ProtoWire.Tag(3, 0);
     private static readonly ulong CapabilityTag = ProtoWire.Tag(4, ProtoWire.LengthDelimited);
     private static readonly ulong TruncateTag = ProtoWire.Tag(5, 0);
+    private static readonly ulong ChecksumBlockTag = ProtoWire.Tag(6, 0);
     private static readonly ulong OffsetTag = ProtoWire.Tag(1, 0);
     private static readonly ulong DataTag = ProtoWire.Tag(2, ProtoWire.LengthDelimited);
+    private static readonly ulong PackedSumsTag = ProtoWire.Tag(3, ProtoWire.LengthDelimited);
+    private static readonly ulong SumTag = ProtoWire.Tag(3, ProtoWire.Fixed32);
 
     private static WriteBytesRequest ParseMessage(byte[] buffer, int length)
     {
@@ -102,6 +105,10 @@ public sealed class PooledWriteBytes : IDisposable
                 // int64 travels as its two's complement in a varint, so a negative value is 10 bytes.
                 request.Truncate = (long)ProtoWire.ReadVarint(message, ref at);
             }
+            else if (tag == ChecksumBlockTag)
+            {
+                request.ChecksumBlock = (int)ProtoWire.ReadVarint(message, ref at);
+            }
             else
             {
                 ProtoWire.Skip(message, ref at, tag);
@@ -128,6 +135,10 @@ public sealed class PooledWriteBytes : IDisposable
             {
                 var start = ProtoWire.ReadLengthDelimited(field, ref at, out var size);
                 segment.Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(offset + start, size));
+            }
+            else if (tag == PackedSumsTag || tag == SumTag)
+            {
+                ProtoWire.ReadRepeatedFixed32(field, ref at, tag, segment.Sums);
             }
             else
             {

@@ -57,6 +57,46 @@ public static class ProtoWire
         return start;
     }
 
+    /// <summary>Wire type of fixed32 fields.</summary>
+    public const int Fixed32 = 5;
+
+    /// <summary>A fixed32 value (little-endian): returns it, moves past it.</summary>
+    public static uint ReadFixed32(ReadOnlySpan<byte> buffer, ref int at)
+    {
+        if (buffer.Length - at < 4)
+        {
+            throw new InvalidDataException("a field runs past the end of the message");
+        }
+
+        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buffer[at..]);
+        at += 4;
+        return value;
+    }
+
+    /// <summary>
+    /// Adds the values of a repeated fixed32 field to <paramref name="values"/>, whichever way it came:
+    /// packed (<paramref name="tag"/> is length-delimited) or one value per tag.
+    /// </summary>
+    public static void ReadRepeatedFixed32(ReadOnlySpan<byte> buffer, ref int at, ulong tag, Google.Protobuf.Collections.RepeatedField<uint> values)
+    {
+        if ((tag & 7) != LengthDelimited)
+        {
+            values.Add(ReadFixed32(buffer, ref at));
+            return;
+        }
+
+        var start = ReadLengthDelimited(buffer, ref at, out var length);
+        if (length % 4 != 0)
+        {
+            throw new InvalidDataException("a packed fixed32 field is not a whole number of values");
+        }
+
+        for (var p = start; p < start + length;)
+        {
+            values.Add(ReadFixed32(buffer, ref p));
+        }
+    }
+
     /// <summary>Moves past the value of a field with <paramref name="tag"/> that the parser does not use.</summary>
     public static void Skip(ReadOnlySpan<byte> buffer, ref int at, ulong tag)
     {

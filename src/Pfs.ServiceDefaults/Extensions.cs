@@ -20,7 +20,7 @@ public static class Extensions
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>The Pfs activity sources and meters (client library, metadata server).</summary>
-    public static readonly string[] PfsTelemetryNames = ["Pfs.Client", "Pfs.MetaServer"];
+    public static readonly string[] PfsTelemetryNames = ["Pfs.Client", "Pfs.MetaServer", "Pfs.FileServer"];
 
     private const string HealthPath = "/health";
     private const string AlivePath = "/alive";

@@ -76,6 +76,14 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             }
         }
 
+        if (settings.Only.Contains("checksums"))
+        {
+            // Only when asked: the same sequential runs with end-to-end checksums on and off.
+            await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "checksums", cancellationToken);
+            metadataStore = cluster.MetadataStore;
+            await MeasureChecksumsAsync(cluster, cancellationToken);
+        }
+
         if (settings.Only.Contains("namespace"))
         {
             // Only when asked: it fills a directory with a million entries (--ns-entries).

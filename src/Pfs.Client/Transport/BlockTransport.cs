@@ -21,6 +21,13 @@ internal sealed class BlockTransport(PfsClientOptions options)
     public ErasureTransport Erasure => _erasure;
 
     /// <summary>
+    /// End-to-end checksums on (the default): every block written carries its sum, and every block read
+    /// is checked (see <see cref="BlockChecksum"/>). Off only to measure what they cost
+    /// (<c>PFS_CHECKSUMS=0</c> in the environment); a file server still reads blocks written either way.
+    /// </summary>
+    internal static bool Checksums { get; set; } = Environment.GetEnvironmentVariable("PFS_CHECKSUMS") != "0";
+
+    /// <summary>
     /// Reads whole blocks. <paramref name="onCall"/> gets each call's runs and their bytes as
     /// soon as that call returns; it runs concurrently for different calls. A block's bytes may
     /// be shorter than a block (the server has less; the rest reads as zeros). The bytes are
@@ -107,7 +114,7 @@ internal sealed class BlockTransport(PfsClientOptions options)
     private async Task ReadOneAsync(FileLayout layout, ServerCall call, SemaphoreSlim limiter,
                                     Action<ServerCall, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, CancellationToken cancellationToken)
     {
-        var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability };
+        var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability, ChecksumBlock = Checksums ? layout.BlockSize : 0 };
         foreach (var run in call.Runs)
         {
             request.Ranges.Add(new ByteRange
@@ -120,20 +127,35 @@ internal sealed class BlockTransport(PfsClientOptions options)
         await limiter.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var reply = await CallAsync(layout, call.Server, "pfs.fileserver.read", activity =>
+            // Bytes that fail their sum on the way here are asked for once more before they count as damaged.
+            for (var attempt = 1; ; attempt++)
             {
-                Tag(activity, layout, call);
-                return layout.Servers[call.Server].Invoker.AsyncUnaryCall(
-                    ReadBytesMethod.Method, null, Bounded(cancellationToken), request).ResponseAsync;
-            }).ConfigureAwait(false);
-            if (reply.Data.Count != call.Runs.Count)
-            {
-                throw new PfsException(PfsErrorCode.Internal,
-                    $"file server {layout.Servers[call.Server].Address} answered {reply.Data.Count} ranges for {call.Runs.Count}");
-            }
+                using var reply = await CallAsync(layout, call.Server, "pfs.fileserver.read", activity =>
+                {
+                    Tag(activity, layout, call);
+                    return layout.Servers[call.Server].Invoker.AsyncUnaryCall(
+                        ReadBytesMethod.Method, null, Bounded(cancellationToken), request).ResponseAsync;
+                }).ConfigureAwait(false);
+                if (reply.Data.Count != call.Runs.Count)
+                {
+                    throw new PfsException(PfsErrorCode.Internal,
+                        $"file server {layout.Servers[call.Server].Address} answered {reply.Data.Count} ranges for {call.Runs.Count}");
+                }
 
-            PfsMetrics.RecordRead(call.Server, layout.Servers[call.Server].Address, reply.Data);
-            onCall(call, reply.Data);
+                if (request.ChecksumBlock > 0 && Damage(layout, call, reply) is { } damage)
+                {
+                    if (damage.InTransit && attempt == 1)
+                    {
+                        continue;
+                    }
+
+                    throw DataLoss(layout, damage);
+                }
+
+                PfsMetrics.RecordRead(call.Server, layout.Servers[call.Server].Address, reply.Data);
+                onCall(call, reply.Data);
+                return;
+            }
         }
         finally
         {
@@ -141,23 +163,76 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
     }
 
+    // The first block of the reply that is not intact: withheld by the server as damaged on its disk,
+    // or not matching the sum the server sent (damaged on the way). A server that sends no sums (an older
+    // one) is taken at its word.
+    private static ShardDamagedException? Damage(FileLayout layout, ServerCall call, PooledReadReply reply)
+    {
+        var blockSize = layout.BlockSize;
+        if (reply.Damaged.Count > 0)
+        {
+            var local = reply.Damaged[0] / blockSize;
+            return new ShardDamagedException(call.Server, local, (local * layout.Width) + call.Server, inTransit: false);
+        }
+
+        if (reply.Sums.Count == 0)
+        {
+            return null;
+        }
+
+        var n = 0;
+        for (var run = 0; run < call.Runs.Count; run++)
+        {
+            var data = reply.Data[run].Span;
+            for (var at = 0; at < data.Length; at += blockSize, n++)
+            {
+                if (n >= reply.Sums.Count || BlockChecksum.Compute(data.Slice(at, Math.Min(blockSize, data.Length - at)), blockSize) != reply.Sums[n])
+                {
+                    var fileBlock = call.Runs[run].FirstBlock + ((long)(at / blockSize) * layout.Width);
+                    return new ShardDamagedException(call.Server, StripeMath.LocalOffset(fileBlock, layout.Width, blockSize) / blockSize, fileBlock, inTransit: true);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static PfsException DataLoss(FileLayout layout, ShardDamagedException damage)
+    {
+        var where = damage.InTransit ? "arrived damaged (twice) from" : "is damaged on";
+        return new PfsException(
+            PfsErrorCode.DataLoss,
+            $"{layout.Name}: the block at byte offset {damage.FileBlock * layout.BlockSize} {where} file server {layout.Servers[damage.Server].Address}: it no longer matches its checksum",
+            damage);
+    }
+
     private async Task WriteOneAsync(FileLayout layout, ServerCall call, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock,
                                      bool sync, SemaphoreSlim limiter, CancellationToken cancellationToken)
     {
-        var request = new WriteBytesRequest { Object = layout.ObjectId, Sync = sync, Capability = layout.Capability };
+        var checksums = Checksums;
+        var request = new WriteBytesRequest { Object = layout.ObjectId, Sync = sync, Capability = layout.Capability, ChecksumBlock = checksums ? layout.BlockSize : 0 };
         var rented = new List<byte[]>();
         long total = 0;
         try
         {
             foreach (var run in call.Runs)
             {
-                var segment = Gather(layout, run, bytesByBlock, rented);
+                var segment = Gather(layout, run, bytesByBlock, rented, copy: checksums);
                 total += segment.Length;
-                request.Segments.Add(new WriteSegment
+                var written = new WriteSegment
                 {
                     Offset = StripeMath.LocalOffset(run.FirstBlock, layout.Width, layout.BlockSize),
                     Data = UnsafeByteOperations.UnsafeWrap(segment),
-                });
+                };
+                if (checksums)
+                {
+                    // Summed here, from the bytes as they leave: the server checks them before it keeps anything.
+                    var sums = new uint[BlockChecksum.ChunkCount(segment.Length, layout.BlockSize)];
+                    BlockChecksum.ComputeAll(segment.Span, layout.BlockSize, sums);
+                    written.Sums.Add(sums);
+                }
+
+                request.Segments.Add(written);
             }
 
             await limiter.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -185,11 +260,13 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
     }
 
-    // A run of one block goes as it is (no copy); a longer run is copied into one pooled
-    // buffer, each block but the last padded to a full block (its tail reads as zeros anyway).
-    private static ReadOnlyMemory<byte> Gather(FileLayout layout, BlockRun run, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock, List<byte[]> rented)
+    // A run of one block goes as it is (no copy) unless `copy`; a longer run is copied into one pooled
+    // buffer, each block but the last padded to a full block (its tail reads as zeros anyway). With
+    // checksums every run is copied: a cached block may be written to while its write-back is on the
+    // way (the cache sends it again then), and the bytes sent must be the bytes summed.
+    private static ReadOnlyMemory<byte> Gather(FileLayout layout, BlockRun run, Dictionary<long, ReadOnlyMemory<byte>> bytesByBlock, List<byte[]> rented, bool copy)
     {
-        if (run.Count == 1)
+        if (run.Count == 1 && !copy)
         {
             return bytesByBlock[run.FirstBlock];
         }
@@ -249,6 +326,10 @@ internal sealed class BlockTransport(PfsClientOptions options)
             {
                 var callOptions = new CallOptions(CapabilityHeader.For(request.Capability), deadline, cancellationToken).WithWaitForReady();
                 return await client.WriteBytesAsync(request, callOptions).ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.DataLoss && attempt == 1)
+            {
+                // The server found the bytes damaged on the way and kept none of them: send them again, once.
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < FileServerPool.RetryAttempts)
             {

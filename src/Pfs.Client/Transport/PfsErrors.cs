@@ -31,6 +31,8 @@ internal static class PfsErrors
             // The connection failed under the call (a keep-alive ping unanswered, the stream reset):
             // the server could not be reached, whatever it would have answered.
             StatusCode.Internal when IsTransportFailure(ex) => PfsErrorCode.Unavailable,
+            // A file server refused bytes that failed their checksum on the way (a write).
+            StatusCode.DataLoss => PfsErrorCode.DataLoss,
             _ => PfsErrorCode.Internal,
         };
         var detail = string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;

@@ -17,6 +17,12 @@ internal sealed class PooledReadReply : IDisposable
         Data = data;
     }
 
+    /// <summary>The sum of every block-sized chunk of <see cref="Data"/>, in order (empty: the server sent none).</summary>
+    public IReadOnlyList<uint> Sums { get; init; } = [];
+
+    /// <summary>Object offsets of blocks the server found damaged and withheld.</summary>
+    public IReadOnlyList<long> Damaged { get; init; } = [];
+
     /// <summary>One entry per requested range, in order, as the server sent them.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Data { get; private set; }
 

@@ -16,6 +16,12 @@ internal static class ReadBytesMethod
     // ReadBytesReply: repeated bytes data = 1.
     private static readonly ulong DataTag = ProtoWire.Tag(1, ProtoWire.LengthDelimited);
 
+    // repeated fixed32 sums = 2; repeated int64 damaged = 3 (packed, or one per tag).
+    private static readonly ulong PackedSumsTag = ProtoWire.Tag(2, ProtoWire.LengthDelimited);
+    private static readonly ulong SumTag = ProtoWire.Tag(2, ProtoWire.Fixed32);
+    private static readonly ulong PackedDamagedTag = ProtoWire.Tag(3, ProtoWire.LengthDelimited);
+    private static readonly ulong DamagedTag = ProtoWire.Tag(3, 0);
+
     public static readonly Method<ReadBytesRequest, PooledReadReply> Method = new(
         MethodType.Unary,
         FileService.Descriptor.FullName,
@@ -41,6 +47,8 @@ internal static class ReadBytesMethod
         try
         {
             var data = new List<ReadOnlyMemory<byte>>();
+            var sums = new Google.Protobuf.Collections.RepeatedField<uint>();
+            var damaged = new List<long>();
             if (buffer is not null)
             {
                 payload.CopyTo(buffer);
@@ -54,6 +62,22 @@ internal static class ReadBytesMethod
                         var start = ProtoWire.ReadLengthDelimited(message, ref at, out var size);
                         data.Add(buffer.AsMemory(start, size));
                     }
+                    else if (tag == PackedSumsTag || tag == SumTag)
+                    {
+                        ProtoWire.ReadRepeatedFixed32(message, ref at, tag, sums);
+                    }
+                    else if (tag == DamagedTag)
+                    {
+                        damaged.Add((long)ProtoWire.ReadVarint(message, ref at));
+                    }
+                    else if (tag == PackedDamagedTag)
+                    {
+                        var start = ProtoWire.ReadLengthDelimited(message, ref at, out var size);
+                        for (var p = start; p < start + size;)
+                        {
+                            damaged.Add((long)ProtoWire.ReadVarint(message[..(start + size)], ref p));
+                        }
+                    }
                     else
                     {
                         ProtoWire.Skip(message, ref at, tag);
@@ -61,7 +85,7 @@ internal static class ReadBytesMethod
                 }
             }
 
-            var reply = new PooledReadReply(buffer, data);
+            var reply = new PooledReadReply(buffer, data) { Sums = [.. sums], Damaged = damaged };
             buffer = null;
             return reply;
         }

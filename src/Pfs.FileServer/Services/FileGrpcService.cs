@@ -18,14 +18,18 @@ namespace Pfs.FileServer.Services;
 internal sealed class FileGrpcService : FileService.FileServiceBase
 {
     private const int MaxLoggedName = 1024;
+    private const int DefaultDamagePage = 1000;
+    private const int MaxDamagePage = 10_000;
 
     private readonly BlockStore _store;
     private readonly CapabilitySigner _signer;
     private readonly StagedObjects _staged;
     private readonly TimeSpan _delay;
+    private readonly ClientActivity _activity;
 
-    public FileGrpcService(BlockStore store, FileServerOptions options, CapabilitySigner signer, StagedObjects staged)
+    public FileGrpcService(BlockStore store, FileServerOptions options, CapabilitySigner signer, StagedObjects staged, ClientActivity activity)
     {
+        _activity = activity;
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -64,6 +68,16 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
             ranges[i] = new ObjectRange(range.Offset, range.Length);
             var length = Math.Max(range.Length, 0);
             replyBytes += 1 + CodedOutputStream.ComputeLengthSize(length) + length;
+            if (request.ChecksumBlock > 0)
+            {
+                // Its sums (4 bytes a block) and, at worst, every block listed damaged (a varint offset each).
+                replyBytes += (long)(length / request.ChecksumBlock + 1) * 15;
+            }
+        }
+
+        if (request.ChecksumBlock > 0)
+        {
+            replyBytes += 2 * (1 + 5);
         }
 
         if (replyBytes > PfsServerHosting.MaxMessageBytes)
@@ -73,7 +87,8 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
                 $"the reply to {ranges.Length} ranges could reach {replyBytes} bytes, over the {PfsServerHosting.MaxMessageBytes}-byte message limit; merge adjacent ranges or split the read"));
         }
 
-        var result = await _staged.ReadAsync(key, access, ranges, context.CancellationToken).ConfigureAwait(false);
+        using var busy = _activity.Enter();
+        var result = await _staged.ReadAsync(key, access, ranges, request.ChecksumBlock, context.CancellationToken).ConfigureAwait(false);
 
         // The reply wraps the pooled buffer instead of copying it, so the buffer may only go back to the
         // pool once the response has been serialized and sent: that is when the request completes.
@@ -83,6 +98,12 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         foreach (var data in result.Data)
         {
             reply.Data.Add(data.IsEmpty ? ByteString.Empty : UnsafeByteOperations.UnsafeWrap(data));
+        }
+
+        if (result.Sums is { } sums)
+        {
+            reply.Sums.Add(sums);
+            reply.Damaged.Add(result.Damaged);
         }
 
         return reply;
@@ -108,12 +129,32 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         var segments = new ObjectSegment[request.Segments.Count];
         for (var i = 0; i < segments.Length; i++)
         {
-            segments[i] = new ObjectSegment(request.Segments[i].Offset, request.Segments[i].Data.Memory);
+            var segment = request.Segments[i];
+            segments[i] = new ObjectSegment(segment.Offset, segment.Data.Memory, request.ChecksumBlock > 0 ? segment.Sums : null);
         }
 
         var truncate = request.HasTruncate ? request.Truncate : (long?)null;
-        var written = await _staged.WriteAsync(key, access, segments, request.Sync, truncate, context.CancellationToken).ConfigureAwait(false);
+        using var busy = _activity.Enter();
+        var written = await _staged.WriteAsync(key, access, segments, request.Sync, truncate, request.ChecksumBlock, context.CancellationToken).ConfigureAwait(false);
         return new WriteBytesReply { BytesWritten = written };
+    }
+
+    public override Task<ListDamageReply> ListDamage(ListDamageRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Limit is < 0 or > MaxDamagePage)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"limit must be from 0 to {MaxDamagePage}, not {request.Limit}"));
+        }
+
+        var page = _store.Damage.List(request.AfterGeneration, request.AfterOffset, request.Limit == 0 ? DefaultDamagePage : request.Limit, out var more);
+        var reply = new ListDamageReply { More = more };
+        foreach (var block in page)
+        {
+            reply.Blocks.Add(new DamagedBlock { Generation = block.Generation, Offset = block.Offset, BlockSize = block.BlockSize, BlockIndex = block.BlockIndex });
+        }
+
+        return Task.FromResult(reply);
     }
 
     public override async Task<DeleteObjectReply> DeleteObject(DeleteObjectRequest request, ServerCallContext context)

@@ -39,6 +39,7 @@ internal sealed class StorageErrorInterceptor : Interceptor
         BlockStoreError.Deleted => StatusCode.NotFound,
         BlockStoreError.Busy => StatusCode.Unavailable,
         BlockStoreError.OutOfHandles => StatusCode.ResourceExhausted,
+        BlockStoreError.DataLoss => StatusCode.DataLoss,
         _ => StatusCode.Internal,
     };
 }

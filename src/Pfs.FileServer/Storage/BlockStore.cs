@@ -41,7 +41,11 @@ public sealed class BlockStore
         Directory.CreateDirectory(StripesRoot);
         LayoutMigration.Run(DataDirectory, StripesRoot, logger);
         Deleted = new DeletedGenerations(DataDirectory);
+        Damage = new Sums.DamagedBlocks(DataDirectory);
     }
+
+    /// <summary>The damaged blocks found here and not rewritten since (for ListDamage).</summary>
+    public Sums.DamagedBlocks Damage { get; }
 
     /// <summary>True when every write is flushed to stable storage before it is acknowledged.</summary>
     public bool SyncWrites { get; }

@@ -26,4 +26,7 @@ public enum BlockStoreError
 
     /// <summary>The server has no file handles left (its own limit or the system's).</summary>
     OutOfHandles,
+
+    /// <summary>Bytes do not match their checksum: damaged on the way here (a write), nothing was kept.</summary>
+    DataLoss,
 }

@@ -19,6 +19,12 @@ public sealed class ObjectReadResult : IDisposable
     /// <summary>One entry per requested range, in order; each holds what exists, so it may be short or empty.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Data { get; }
 
+    /// <summary>With a checksum block: the sum of every block-sized chunk of <see cref="Data"/>, in order (0 for a damaged one).</summary>
+    public uint[]? Sums { get; internal set; }
+
+    /// <summary>With a checksum block: the object offsets of the blocks that failed their sum (their bytes in <see cref="Data"/> are zeros).</summary>
+    public IReadOnlyList<long> Damaged { get; internal set; } = [];
+
     /// <summary>Total bytes across all ranges.</summary>
     public long TotalBytes
     {

@@ -31,6 +31,12 @@ internal sealed class ObjectState(ObjectKey key, ObjectPath path)
 
     public Stage? Stage { get; set; }
 
+    /// <summary>
+    /// The checksum block of the object's sums (0: none kept yet): set by the first write with sums and
+    /// found again at load; every later write with sums must use it.
+    /// </summary>
+    public int SumUnit { get; set; }
+
     /// <summary>The generation was deleted here: nothing may touch it again.</summary>
     public bool Deleted { get; set; }
 

@@ -25,6 +25,7 @@ internal sealed class Stage
     // Guards opening and closing the shadow; the log's handle opens and closes with it.
     private readonly Lock _handles = new();
     private SafeFileHandle? _shadow;
+    private SafeFileHandle? _sums;
 
     // Under the owning ObjectState's lock: the call running alone, if any, and what it waits for.
     private TaskCompletionSource? _exclusive;
@@ -43,6 +44,9 @@ internal sealed class Stage
     public ulong Epoch { get; }
 
     public string ShadowPath { get; }
+
+    /// <summary>The staged blocks' sums (<see cref="Sums.SumFile"/>), made by the first write that has sums to keep.</summary>
+    public string SumsPath => ShadowPath + Sums.SumFile.ShadowSuffix;
 
     /// <summary>The shadow's handle; only while a call is inside, after <see cref="OpenHandles"/>.</summary>
     public SafeFileHandle Shadow => _shadow ?? throw new InvalidOperationException("the stage's files are not open");
@@ -105,6 +109,31 @@ internal sealed class Stage
             }
 
             _shadow = shadow;
+            if (File.Exists(SumsPath))
+            {
+                _sums = ObjectFiles.OpenExisting(SumsPath, FileAccess.ReadWrite);
+            }
+        }
+    }
+
+    /// <summary>The sums shadow's handle, made (for blocks of <paramref name="unit"/> bytes) if there is none; only while a call is inside.</summary>
+    public SafeFileHandle SumsFor(ObjectPath path, int unit)
+    {
+        lock (_handles)
+        {
+            return _sums ??= Sums.SumFile.OpenForWrite(path, SumsPath, unit);
+        }
+    }
+
+    /// <summary>The sums shadow's handle if it exists; only while a call is inside.</summary>
+    public SafeFileHandle? SumsIfAny
+    {
+        get
+        {
+            lock (_handles)
+            {
+                return _sums;
+            }
         }
     }
 
@@ -127,6 +156,8 @@ internal sealed class Stage
         {
             _shadow?.Dispose();
             _shadow = null;
+            _sums?.Dispose();
+            _sums = null;
             _log.Close();
         }
     }
@@ -195,9 +226,12 @@ internal sealed class Stage
     /// Writes <paramref name="segments"/> into the shadow, then records them in the log. Returns the runs
     /// recorded, for the caller to add to <see cref="Changes"/> under the owner's lock.
     /// </summary>
-    public async ValueTask<List<(long Start, long Length)>> RecordAsync(IReadOnlyList<ObjectSegment> segments, CancellationToken cancellationToken)
+    public async ValueTask<List<(long Start, long Length)>> RecordAsync(IReadOnlyList<ObjectSegment> segments, Action? beforeLog, CancellationToken cancellationToken)
     {
         await ObjectFiles.WriteRunsAsync(Shadow, segments, cancellationToken).ConfigureAwait(false);
+
+        // The sums go down with the bytes, before the log names them: whatever the log names has both.
+        beforeLog?.Invoke();
         return await _log.AppendAsync(segments, cancellationToken).ConfigureAwait(false);
     }
 
@@ -208,19 +242,32 @@ internal sealed class Stage
     /// </summary>
     public ValueTask RecordCutAsync(long length) => _log.AppendCutAsync(length, CancellationToken.None);
 
-    /// <summary>Frees what the shadow holds past a cut at <paramref name="length"/>.</summary>
-    public void CutShadow(long length)
+    /// <summary>Frees what the shadow holds past a cut at <paramref name="length"/> (and the sums of the blocks past it, for <paramref name="unit"/>).</summary>
+    public void CutShadow(long length, int unit)
     {
         if (RandomAccess.GetLength(Shadow) > length)
         {
             RandomAccess.SetLength(Shadow, length);
         }
+
+        if (unit > 0 && SumsIfAny is { } sums)
+        {
+            Sums.SumFile.Cut(sums, Sums.SumFile.BlocksOf(length, unit));
+        }
     }
 
-    /// <summary>Puts the staged bytes and their log on stable storage.</summary>
+    /// <summary>Records a cut at <paramref name="length"/> and a run of restaged bytes before it in one log append.</summary>
+    public ValueTask RecordCutAndRunAsync(long length, long runStart) => _log.AppendCutAndRunAsync(length, runStart, CancellationToken.None);
+
+    /// <summary>Puts the staged bytes, their sums and their log on stable storage.</summary>
     public void Flush()
     {
         RandomAccess.FlushToDisk(Shadow);
+        if (SumsIfAny is { } sums)
+        {
+            RandomAccess.FlushToDisk(sums);
+        }
+
         _log.Flush();
     }
 

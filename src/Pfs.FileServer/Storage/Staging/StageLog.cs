@@ -148,6 +148,21 @@ internal sealed class StageLog
         await RandomAccess.WriteAsync(Handle, record, at, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Appends a cut to <paramref name="length"/> and, right after it in the same write, a run of the bytes
+    /// from <paramref name="runStart"/> to the cut (the block the cut falls into, restaged with its new sum).
+    /// </summary>
+    public async ValueTask AppendCutAndRunAsync(long length, long runStart, CancellationToken cancellationToken)
+    {
+        var records = new byte[2 * RecordBytes];
+        BinaryPrimitives.WriteInt64LittleEndian(records, length);
+        BinaryPrimitives.WriteInt64LittleEndian(records.AsSpan(8), CutMark);
+        BinaryPrimitives.WriteInt64LittleEndian(records.AsSpan(RecordBytes), runStart);
+        BinaryPrimitives.WriteInt64LittleEndian(records.AsSpan(RecordBytes + 8), length - runStart);
+        var at = Interlocked.Add(ref _length, records.Length) - records.Length;
+        await RandomAccess.WriteAsync(Handle, records, at, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Puts what was appended on stable storage.</summary>
     public void Flush() => RandomAccess.FlushToDisk(Handle);
 

@@ -18,8 +18,20 @@ public sealed partial class StagedObjects
         }
         catch (FileNotFoundException)
         {
-            // Renamed over the object by an earlier attempt that failed after it.
+            // Renamed over the object by an earlier attempt that failed after it (the sums went first).
+            ObjectFiles.TryDelete(stage.SumsPath);
             return;
+        }
+
+        // The sums first: once the shadow is gone nothing would tell that they are still to be applied.
+        try
+        {
+            ApplySums(path, stage);
+        }
+        catch
+        {
+            shadow.Dispose();
+            throw;
         }
 
         using (shadow)
@@ -36,6 +48,76 @@ public sealed partial class StagedObjects
         // directory is flushed so the new name survives a power cut, not only a process kill.
         File.Move(stage.ShadowPath, path.File, overwrite: true);
         DirectorySync.Flush(path.Directory);
+    }
+
+    private const int SumCopyBlocks = 64 * 1024;
+
+    // Makes the stage's sums the object's: the same cut and the same ranges as the bytes (or the whole
+    // view, when the shadow will replace the object), copied into the object's sum file, which is
+    // flushed before the sums shadow goes. Idempotent. A stage of an object that keeps sums always has
+    // a sums shadow (every write and cut makes one), so none means nothing to do, or done already.
+    private static void ApplySums(ObjectPath path, Stage stage)
+    {
+        SafeFileHandle staged;
+        try
+        {
+            staged = ObjectFiles.OpenExisting(stage.SumsPath, FileAccess.Read);
+        }
+        catch (FileNotFoundException)
+        {
+            return;
+        }
+
+        using (staged)
+        {
+            var unit = Sums.SumFile.ReadUnit(staged);
+            if (unit == 0)
+            {
+                // Not a sum file (a crash while it was being made): nothing in it was ever named by the log.
+                staged.Dispose();
+                File.Delete(stage.SumsPath);
+                return;
+            }
+
+            var changes = stage.Changes;
+            var objectLength = CommittedLength(path);
+            using (var committed = Sums.SumFile.OpenForWrite(path, Sums.SumFile.CommittedOf(path), unit))
+            {
+                var entries = new Sums.SumEntry[SumCopyBlocks];
+                void Copy(long first, long end)
+                {
+                    for (var block = first; block < end; block += SumCopyBlocks)
+                    {
+                        var span = entries.AsSpan(0, (int)Math.Min(SumCopyBlocks, end - block));
+                        Sums.SumFile.Read(staged, block, span);
+                        Sums.SumFile.Write(committed, block, span);
+                    }
+                }
+
+                if (changes.ShadowHoldsView(objectLength))
+                {
+                    Sums.SumFile.Cut(committed, 0);
+                    Copy(0, Sums.SumFile.BlocksOf(changes.ViewLength(objectLength), unit));
+                }
+                else
+                {
+                    if (changes.CutBase is { } cut)
+                    {
+                        Sums.SumFile.Cut(committed, Sums.SumFile.BlocksOf(cut, unit));
+                    }
+
+                    foreach (var (start, length) in changes.Extents.Ranges())
+                    {
+                        Copy(start / unit, Sums.SumFile.BlocksOf(start + length, unit));
+                    }
+                }
+
+                RandomAccess.FlushToDisk(committed);
+            }
+        }
+
+        DirectorySync.Flush(path.Directory);
+        File.Delete(stage.SumsPath);
     }
 
     // Cuts the object where the writer cut it and copies the staged ranges into it, then removes the

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Pfs.FileServer.Storage.Sums;
 
 namespace Pfs.FileServer.Storage.Staging;
 
@@ -10,12 +11,23 @@ public sealed partial class StagedObjects
     /// object's stage sees the object as its staged bytes and cuts changed it (see
     /// <see cref="StagedChanges"/>); everyone else sees committed bytes only
     /// (after the stage is settled, if their capability shows it to be finished).
+    /// <para>
+    /// With a <paramref name="checksumBlock"/> (ranges on its multiples), every block read is checked
+    /// against its sum and the result carries the sums; a block that fails is withheld (zeros, listed in
+    /// <see cref="ObjectReadResult.Damaged"/>) and, if committed, recorded in <see cref="BlockStore.Damage"/>.
+    /// </para>
     /// </summary>
-    public async ValueTask<ObjectReadResult> ReadAsync(ObjectKey key, ObjectAccess access, IReadOnlyList<ObjectRange> ranges, CancellationToken cancellationToken = default)
+    public async ValueTask<ObjectReadResult> ReadAsync(ObjectKey key, ObjectAccess access, IReadOnlyList<ObjectRange> ranges, int checksumBlock = 0,
+                                                       CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ranges);
         var path = ObjectPath.Resolve(_store.StripesRoot, key);
         ObjectRequests.ValidateRanges(ranges);
+        if (checksumBlock != 0)
+        {
+            SumCheck.ValidateRanges(ranges, checksumBlock);
+        }
+
         var state = await GetStateAsync(key, path, cancellationToken).ConfigureAwait(false);
 
         Stage? own;
@@ -57,17 +69,96 @@ public sealed partial class StagedObjects
 
         if (own is null)
         {
-            return await _store.ReadAsync(key, ranges, cancellationToken).ConfigureAwait(false);
+            var committed = await _store.ReadAsync(key, ranges, cancellationToken).ConfigureAwait(false);
+            return checksumBlock == 0 ? committed : await CheckCommittedAsync(state, ranges, committed, checksumBlock, cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            return await ReadThroughStageAsync(state, own, ranges, cancellationToken).ConfigureAwait(false);
+            var result = await ReadThroughStageAsync(state, own, ranges, cancellationToken).ConfigureAwait(false);
+            if (checksumBlock != 0)
+            {
+                try
+                {
+                    var entries = new List<SumEntry>();
+                    foreach (var (first, count) in SumCheck.Blocks(ranges, result, checksumBlock))
+                    {
+                        entries.AddRange(ViewEntries(state, own, first, count));
+                    }
+
+                    SumCheck.Withhold(result, ranges, SumCheck.Compute(result, ranges, [.. entries], checksumBlock), checksumBlock);
+                }
+                catch
+                {
+                    result.Dispose();
+                    throw;
+                }
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (IoErrors.IsIo(ex))
+        {
+            throw IoErrors.Failure(_logger, "read", key, ex);
         }
         finally
         {
             Leave(state, own);
         }
+    }
+
+    // Checks committed bytes against their sums. A mismatch may only be a commit that was applying while
+    // the bytes and sums were read (each is replaced in its own step), so such a read is done again under
+    // the object's gate, which a commit holds: what fails then is damage, recorded and withheld.
+    private async ValueTask<ObjectReadResult> CheckCommittedAsync(ObjectState state, IReadOnlyList<ObjectRange> ranges, ObjectReadResult result, int unit,
+                                                                  CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (CommittedFailures(state, ranges, result, unit).Count == 0)
+            {
+                return result;
+            }
+
+            result.Dispose();
+            using (await state.EnterGateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result = await _store.ReadAsync(state.Key, ranges, cancellationToken).ConfigureAwait(false);
+                var damaged = CommittedFailures(state, ranges, result, unit);
+                foreach (var offset in damaged)
+                {
+                    RecordDamage(state.Key, offset, unit);
+                }
+
+                SumCheck.Withhold(result, ranges, damaged, unit);
+                return result;
+            }
+        }
+        catch (Exception ex)
+        {
+            result.Dispose();
+            if (IoErrors.IsIo(ex))
+            {
+                throw IoErrors.Failure(_logger, "read", state.Key, ex);
+            }
+
+            throw;
+        }
+    }
+
+    private static List<long> CommittedFailures(ObjectState state, IReadOnlyList<ObjectRange> ranges, ObjectReadResult result, int unit)
+    {
+        var blocks = SumCheck.Blocks(ranges, result, unit);
+        var entries = new SumEntry[blocks.Sum(b => b.Count)];
+        var file = SumFile.CommittedOf(state.Path);
+        var at = 0;
+        foreach (var (first, count) in blocks)
+        {
+            SumFile.Read(file, first, entries.AsSpan(at, count));
+            at += count;
+        }
+
+        return SumCheck.Compute(result, ranges, entries, unit);
     }
 
     private async ValueTask<ObjectReadResult> ReadThroughStageAsync(ObjectState state, Stage stage, IReadOnlyList<ObjectRange> ranges, CancellationToken cancellationToken)

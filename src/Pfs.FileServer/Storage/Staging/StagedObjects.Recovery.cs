@@ -19,18 +19,27 @@ public sealed partial class StagedObjects
         (state.Floor, state.Sealed) = (marks.Floor, marks.Sealed);
 
         var shadowPath = Stage.ShadowOf(path);
+        var sumsShadow = Sums.SumFile.ShadowOf(path);
+        state.SumUnit = Sums.SumFile.ReadUnit(Sums.SumFile.CommittedOf(path));
         if (!StageLog.Exists(path))
         {
             // No log: no stage, or one whose log was never begun (nothing in it was ever acknowledged).
             ObjectFiles.TryDelete(shadowPath);
+            ObjectFiles.TryDelete(sumsShadow);
             return;
         }
 
         if (!File.Exists(shadowPath))
         {
-            // Applied by rename (or dropped) before the log could go.
+            // Applied by rename (or dropped) before the log could go; the sums went before the shadow.
+            ObjectFiles.TryDelete(sumsShadow);
             StageLog.TryDelete(path);
             return;
+        }
+
+        if (state.SumUnit == 0)
+        {
+            state.SumUnit = Sums.SumFile.ReadUnit(sumsShadow);
         }
 
         var changes = new StagedChanges();
@@ -39,6 +48,7 @@ public sealed partial class StagedObjects
         {
             Log.Unreadable(_logger, state.Key.Name, state.Key.Generation);
             ObjectFiles.TryDelete(shadowPath);
+            ObjectFiles.TryDelete(sumsShadow);
             StageLog.TryDelete(path);
             return;
         }

@@ -117,7 +117,10 @@ public sealed partial class StagedObjects
         try
         {
             ObjectFiles.Delete(Stage.ShadowOf(state.Path));
+            ObjectFiles.Delete(Sums.SumFile.ShadowOf(state.Path));
             ObjectFiles.Delete(StageLog.FileOf(state.Path));
+            ObjectFiles.Delete(Sums.SumFile.CommittedOf(state.Path));
+            _store.Damage.Remove(state.Key.Generation, 0, long.MaxValue);
             EpochMarks.Delete(state.Path);
             return _store.Delete(state.Key);
         }
@@ -177,10 +180,12 @@ public sealed partial class StagedObjects
             if (apply)
             {
                 await ApplyAsync(state.Path, stage).ConfigureAwait(false);
+                ForgetRewritten(state, stage);
             }
             else
             {
                 File.Delete(stage.ShadowPath);
+                ObjectFiles.Delete(stage.SumsPath);
             }
 
             lock (state)

@@ -20,7 +20,7 @@ internal sealed class FileServiceUnderTest(FileGrpcService service)
     {
         var store = BlockStoreTesting.NewStore(directory);
         var options = new FileServerOptions { DataDirectory = directory.FullPath, DelayMs = delayMs };
-        return new(new FileGrpcService(store, options, TestCaps.Signer, BlockStoreTesting.NewStaged(store)));
+        return new(new FileGrpcService(store, options, TestCaps.Signer, BlockStoreTesting.NewStaged(store), new ClientActivity()));
     }
 
     public Task<ReadBytesReply> ReadBytes(ReadBytesRequest request, ServerCallContext context) =>

@@ -11,17 +11,19 @@ public sealed class PooledWriteBytesTests
         Gen.Select(
             Gen.String[0, 20],
             Gen.ULong,
-            Gen.Select(Gen.Long, Gen.Byte.Array[0, 600]).Array[0, 5],
+            Gen.Select(Gen.Long, Gen.Byte.Array[0, 600], Gen.UInt.Array[0, 3]).Array[0, 5],
             Gen.Bool,
             Gen.ULong.Array[0, 3],
-            Gen.Select(Gen.Bool, Gen.OneOf(Gen.Long, Gen.Long[-2, 2], Gen.Const(long.MinValue), Gen.Const(long.MaxValue))))
-        .Select((name, generation, segments, sync, committed, truncate) =>
+            Gen.Select(Gen.Bool, Gen.OneOf(Gen.Long, Gen.Long[-2, 2], Gen.Const(long.MinValue), Gen.Const(long.MaxValue))),
+            Gen.OneOf(Gen.Const(0), Gen.Int[0, 1 << 26]))
+        .Select((name, generation, segments, sync, committed, truncate, checksumBlock) =>
         {
             var request = new WriteBytesRequest
             {
                 Object = new ObjectId { Name = name, Generation = generation },
                 Sync = sync,
                 Capability = new Capability { Name = name, Generation = generation, Write = true, Epoch = generation ^ 7, ClientId = "c", Mac = ByteString.CopyFrom(1, 2, 3), Committed = { committed } },
+                ChecksumBlock = checksumBlock,
             };
 
             // Optional: absent and 0 are different requests (no cut, a cut to nothing).
@@ -29,9 +31,9 @@ public sealed class PooledWriteBytesTests
             {
                 request.Truncate = truncate.Item2;
             }
-            foreach (var (offset, data) in segments)
+            foreach (var (offset, data, sums) in segments)
             {
-                request.Segments.Add(new WriteSegment { Offset = offset, Data = ByteString.CopyFrom(data) });
+                request.Segments.Add(new WriteSegment { Offset = offset, Data = ByteString.CopyFrom(data), Sums = { sums } });
             }
 
             return request;
