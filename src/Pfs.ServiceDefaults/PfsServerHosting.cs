@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pfs.Protocol;
 using Pfs.ServiceDefaults.Connections;
+using Pfs.ServiceDefaults.Security;
 using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.ServiceDefaults;
@@ -65,6 +66,20 @@ public static class PfsServerHosting
         var options = app.Services.GetRequiredService<TOptions>();
         _ = app.Services.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
         _ = app.Services.GetRequiredService<CapabilitySigner>();
+        var security = app.Services.GetRequiredService<PfsSecurityOptions>();
+        if (ListenPolicy.Check(options, security, app.Configuration, out var warning) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
+
+        if (warning is not null)
+        {
+            SecurityLog.Listening(
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(SecurityLog.Category),
+                warning.StartsWith("WARNING", StringComparison.Ordinal) ? LogLevel.Warning : LogLevel.Information,
+                warning);
+        }
+
         return options;
     }
 
@@ -80,6 +95,7 @@ public static class PfsServerHosting
         // CPU than the call itself. Warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         PfsConnectionLimits.Register(builder.Services);
+        PfsSecurityOptions.Register(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var limits = kestrel.ApplicationServices.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
@@ -111,8 +127,7 @@ public static class PfsServerHosting
             var options = kestrel.ApplicationServices.GetRequiredService<TOptions>();
             if (options.Port is { } port)
             {
-                var address = string.IsNullOrEmpty(options.BindAddress) ? IPAddress.Any : IPAddress.Parse(options.BindAddress);
-                kestrel.Listen(address, port);
+                kestrel.Listen(ListenPolicy.BindAddress(options), port);
             }
         });
         return builder;
