@@ -78,6 +78,7 @@ public static class PfsCli
             new VersionOption(),
             host.Meta,
             host.Timeout,
+            host.Key,
             PutCommand.Create(host),
             GetCommand.Create(host),
             CatCommand.Create(host),
@@ -92,6 +93,7 @@ public static class PfsCli
             StripeCommand.Create(host),
             StatsCommand.Create(host),
             MountCommand.Create(host),
+            AdminCommand.Create(host),
         };
         return root;
     }

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.Client.Caching;
 using Pfs.Client.Diagnostics;
+using Pfs.Client.Security;
 using Pfs.Client.Transport;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
@@ -22,6 +24,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly MetaService.MetaServiceClient _meta;
     private readonly Grpc.Net.Client.GrpcChannel _metaChannel;
     private readonly FileServerPool _pool;
+    private readonly ClientAuthentication? _authentication;
     private readonly ConcurrentDictionary<PfsFile, byte> _openFiles = new();
     private readonly BlockWriter.Counters _writeBackCounters = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -41,8 +44,12 @@ public sealed partial class PfsClient : IAsyncDisposable
         // sent with a token the server does not know yet.
         _sessionToken = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
         _callHeaders = CallHeaders(options.ClientId, _sessionToken);
+        var key = ClientKeys.Resolve(options);
         _metaChannel = ChannelFactory.Create(options.MetaServer, options);
-        _meta = new MetaService.MetaServiceClient(_metaChannel);
+        _authentication = key is not null
+            ? new ClientAuthentication(key, _metaChannel.CreateCallInvoker(), options.OperationTimeout)
+            : null;
+        _meta = new MetaService.MetaServiceClient(_authentication is null ? _metaChannel.CreateCallInvoker() : _metaChannel.Intercept(_authentication));
         _pool = new FileServerPool(options);
         Transport = new BlockTransport(options);
         Cache = new BlockCache(options.CacheBlocks);
@@ -73,6 +80,11 @@ public sealed partial class PfsClient : IAsyncDisposable
         var client = new PfsClient(options);
         try
         {
+            if (client._authentication is { } authentication)
+            {
+                await authentication.AuthenticateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await client.StartNoticesAsync(cancellationToken).ConfigureAwait(false);
             PfsMetrics.Track(client);
             return client;
@@ -176,6 +188,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         await StopNoticesAsync().ConfigureAwait(false);
         _pool.Dispose();
         _metaChannel.Dispose();
+        _authentication?.Dispose();
         _disposing.Dispose();
         if (failure is not null)
         {

@@ -66,6 +66,13 @@ public sealed class CapabilitySigner
         return CryptographicOperations.FixedTimeEquals(ComputeMac(capability), capability.Mac.Span);
     }
 
+    /// <summary>
+    /// A key for another use of the cluster key (session tokens, admin proofs), so that no MAC made
+    /// for one purpose is ever valid for another.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) =>
+        HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("pfs-derived-key-v1\0" + purpose));
+
     /// <summary>Decodes a base64 cluster key, with a message fit for a start-up error.</summary>
     public static byte[] ParseKey(string base64)
     {

@@ -65,6 +65,14 @@ public sealed record PfsSecurityOptions
 
     public TimeSpan CapabilityLifetime => TimeSpan.FromSeconds(CapabilitySeconds);
 
+    /// <summary>
+    /// Longest wait before a failed authentication is answered (<c>Pfs:FailureDelaySeconds</c>, default 2):
+    /// repeated failures from one peer wait longer and longer, up to this.
+    /// </summary>
+    public double FailureDelaySeconds { get; init; } = 2;
+
+    public TimeSpan FailureDelay => TimeSpan.FromSeconds(FailureDelaySeconds);
+
     /// <summary>True if this server serves TLS.</summary>
     public bool Tls => !string.IsNullOrWhiteSpace(TlsCertificate);
 
@@ -88,6 +96,11 @@ public sealed record PfsSecurityOptions
             {
                 return $"{flag}: '{file}' does not exist";
             }
+        }
+
+        if (!(options.FailureDelaySeconds is >= 0 and <= 60))
+        {
+            return $"Pfs:FailureDelaySeconds must be from 0 to 60, not {options.FailureDelaySeconds}";
         }
 
         return options.CapabilitySeconds is >= 1 and <= MaxCapabilitySeconds
