@@ -17,6 +17,7 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
     public const string MetaVariable = "PFS_META";
     public const string DefaultMeta = "http://localhost:50051";
     public const string KeyVariable = "PFS_KEY";
+    public const string TlsCaVariable = "PFS_TLS_CA";
 
     private static int _clients;
 
@@ -36,6 +37,13 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
     {
         Description = "This client's key (pfs1.NAME.KEY), or a file holding it (default: $PFS_KEY, else ~/.pfs/client.key if it exists)",
         HelpName = "KEY|FILE",
+        Recursive = true,
+    };
+
+    public Option<string?> TlsCa { get; } = new("--tls-ca")
+    {
+        Description = "PEM CA certificate the servers' TLS certificates must chain to (default: $PFS_TLS_CA, else the system's trust store)",
+        HelpName = "FILE",
         Recursive = true,
     };
 
@@ -98,6 +106,11 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
     {
         ArgumentNullException.ThrowIfNull(options);
         var key = parse.GetValue(Key) is { Length: > 0 } flag ? flag : Variables(KeyVariable);
+        if ((parse.GetValue(TlsCa) is { Length: > 0 } ca ? ca : Variables(TlsCaVariable)) is { Length: > 0 } authority)
+        {
+            options = options with { TlsCa = authority };
+        }
+
         return key switch
         {
             null or "" => options,

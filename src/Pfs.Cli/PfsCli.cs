@@ -79,6 +79,7 @@ public static class PfsCli
             host.Meta,
             host.Timeout,
             host.Key,
+            host.TlsCa,
             PutCommand.Create(host),
             GetCommand.Create(host),
             CatCommand.Create(host),

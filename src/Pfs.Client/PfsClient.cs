@@ -10,6 +10,7 @@ using Pfs.Client.Transport;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 using Pfs.Protocol.Meta;
+using Pfs.Protocol.Security;
 using FileInfo = Pfs.Protocol.Meta.FileInfo;
 
 namespace Pfs.Client;
@@ -49,7 +50,9 @@ public sealed partial class PfsClient : IAsyncDisposable
         _authentication = key is not null
             ? new ClientAuthentication(key, _metaChannel.CreateCallInvoker(), options.OperationTimeout)
             : null;
-        _meta = new MetaService.MetaServiceClient(_authentication is null ? _metaChannel.CreateCallInvoker() : _metaChannel.Intercept(_authentication));
+        var invoker = _authentication is null ? _metaChannel.CreateCallInvoker() : _metaChannel.Intercept(_authentication);
+        _meta = new MetaService.MetaServiceClient(invoker);
+        _capabilities = new CapabilityService.CapabilityServiceClient(invoker);
         _pool = new FileServerPool(options);
         Transport = new BlockTransport(options);
         Cache = new BlockCache(options.CacheBlocks);
@@ -86,6 +89,7 @@ public sealed partial class PfsClient : IAsyncDisposable
             }
 
             await client.StartNoticesAsync(cancellationToken).ConfigureAwait(false);
+            client.StartRenewals();
             PfsMetrics.Track(client);
             return client;
         }
@@ -186,6 +190,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         PfsMetrics.Untrack(this);
         await _disposing.CancelAsync().ConfigureAwait(false);
         await StopNoticesAsync().ConfigureAwait(false);
+        await StopRenewalsAsync().ConfigureAwait(false);
         _pool.Dispose();
         _metaChannel.Dispose();
         _authentication?.Dispose();

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pfs.Protocol;
+using Pfs.Protocol.Transport;
 using Pfs.ServiceDefaults.Connections;
 using Pfs.ServiceDefaults.Security;
 using Pfs.ServiceDefaults.Settings;
@@ -99,12 +100,19 @@ public static class PfsServerHosting
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var limits = kestrel.ApplicationServices.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
+            var security = kestrel.ApplicationServices.GetRequiredService<PfsSecurityOptions>();
+            var certificate = security.Tls ? TlsFiles.ServerCertificate(security.TlsCertificate!, security.TlsKey!) : null;
             kestrel.AddServerHeader = false;
             kestrel.ConfigureEndpointDefaults(endpoint =>
             {
                 // Cleartext gRPC needs HTTP/2-only endpoints: with Http1AndHttp2 an h2c call gets an empty reply.
                 endpoint.Protocols = HttpProtocols.Http2;
                 endpoint.Use(next => HandshakeGuard.Wrap(next, limits.HandshakeTimeout));
+                if (certificate is not null)
+                {
+                    // Every endpoint, whatever its URL's scheme: with TLS configured nothing is served in the clear.
+                    endpoint.UseHttps(certificate);
+                }
             });
 
             // No peer may hold more than a bounded share of the server: connections are counted and
@@ -165,7 +173,8 @@ public static class PfsServerHosting
                                .Replace("://[::]:", "://127.0.0.1:", StringComparison.Ordinal)
                                .Replace("://+:", "://127.0.0.1:", StringComparison.Ordinal)
                                .Replace("://*:", "://127.0.0.1:", StringComparison.Ordinal));
-        return new UriBuilder(uri) { Path = string.Empty }.Uri;
+        var tls = app.Services.GetService<PfsSecurityOptions>()?.Tls == true;
+        return new UriBuilder(uri) { Path = string.Empty, Scheme = tls ? Uri.UriSchemeHttps : uri.Scheme, Port = uri.Port }.Uri;
     }
 
     /// <summary>True if <paramref name="exception"/> is Kestrel failing to bind a port that another socket holds.</summary>

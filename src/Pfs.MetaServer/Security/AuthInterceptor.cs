@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Pfs.Protocol.Meta;
+using Pfs.Protocol.Security;
 
 namespace Pfs.MetaServer.Security;
 
@@ -11,11 +12,12 @@ namespace Pfs.MetaServer.Security;
 internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailures failures) : Interceptor
 {
     private static readonly string MetaPrefix = "/" + MetaService.Descriptor.FullName + "/";
+    private static readonly string CapabilityPrefix = "/" + CapabilityService.Descriptor.FullName + "/";
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (context.Method.StartsWith(MetaPrefix, StringComparison.Ordinal))
+        if (Guarded(context.Method))
         {
             await AuthorizeAsync(request, context).ConfigureAwait(false);
         }
@@ -26,7 +28,7 @@ internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailu
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        if (context.Method.StartsWith(MetaPrefix, StringComparison.Ordinal))
+        if (Guarded(context.Method))
         {
             await AuthorizeAsync(request, context).ConfigureAwait(false);
         }
@@ -36,15 +38,18 @@ internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailu
 
     public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
-        context.Method.StartsWith(MetaPrefix, StringComparison.Ordinal)
+        Guarded(context.Method)
             ? throw new RpcException(new Status(StatusCode.PermissionDenied, "streaming metadata calls are not authorized"))
             : continuation(requestStream, context);
 
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        context.Method.StartsWith(MetaPrefix, StringComparison.Ordinal)
+        Guarded(context.Method)
             ? throw new RpcException(new Status(StatusCode.PermissionDenied, "streaming metadata calls are not authorized"))
             : continuation(requestStream, responseStream, context);
+
+    private static bool Guarded(string method) =>
+        method.StartsWith(MetaPrefix, StringComparison.Ordinal) || method.StartsWith(CapabilityPrefix, StringComparison.Ordinal);
 
     private async ValueTask AuthorizeAsync(object request, ServerCallContext context)
     {

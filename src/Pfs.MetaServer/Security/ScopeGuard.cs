@@ -72,7 +72,7 @@ internal sealed class ScopeGuard(Namespace names)
                 Change(caller, r.ExistingBase, r.Existing);
                 Change(caller, r.Base, r.Path);
                 break;
-            case CloseRequest or ReleaseRequest or SubscribeRequest or ClusterStatusRequest:
+            case CloseRequest or ReleaseRequest or SubscribeRequest or ClusterStatusRequest or RenewCapabilityRequest:
                 // Handles come from opens that were checked; the stream and the status name no path.
                 break;
             case ListRequest when caller.Scope.Length == 0:

@@ -30,6 +30,7 @@ internal static class SecurityRegistration
     public static WebApplication MapMetaServerSecurity(this WebApplication app)
     {
         app.MapGrpcService<AuthGrpcService>();
+        app.MapGrpcService<CapabilityGrpcService>();
         return app;
     }
 }

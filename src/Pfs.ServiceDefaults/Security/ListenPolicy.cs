@@ -58,7 +58,7 @@ public static class ListenPolicy
         {
             if (security.Authentication != PfsAuthentication.Required)
             {
-                warning = "listening on loopback only: no authentication is required (--auth required, and TLS, to serve other hosts; see docs/SECURITY.md)";
+                warning = "loopback only: no authentication is required, so no other host may connect (--auth required, and TLS, to serve other hosts; see docs/SECURITY.md)";
             }
 
             return null;
@@ -69,16 +69,16 @@ public static class ListenPolicy
         {
             if (!security.InsecureBind)
             {
-                return $"refusing to listen on {where} without authentication: pass --auth required (and TLS), or {PfsSecurityOptions.InsecureBindFlag.Name} to insist";
+                return $"refusing to bind {where} without authentication: pass --auth required (and TLS), or {PfsSecurityOptions.InsecureBindFlag.Name} to insist";
             }
 
-            warning = $"WARNING: listening on {where} without authentication ({PfsSecurityOptions.InsecureBindFlag.Name}): any host that reaches this port may read and change every file";
+            warning = $"WARNING: binding {where} without authentication ({PfsSecurityOptions.InsecureBindFlag.Name}): any host that reaches this port may read and change every file";
             return null;
         }
 
         if (!security.Tls)
         {
-            warning = $"WARNING: listening on {where} without TLS: keys stay secret, but file bytes and names cross the network in clear text";
+            warning = $"WARNING: binding {where} without TLS: keys stay secret, but file bytes and names cross the network in clear text";
         }
 
         return null;

@@ -40,7 +40,7 @@ public sealed record PfsSecurityOptions
         "PEM CA certificate that the servers this one calls (and their clients) must chain to");
 
     /// <summary>The flags of these settings, for a server's command line.</summary>
-    public static IReadOnlyList<ServerFlag> Flags { get; } = [AuthenticationFlag, InsecureBindFlag];
+    public static IReadOnlyList<ServerFlag> Flags { get; } = [AuthenticationFlag, InsecureBindFlag, TlsCertificateFlag, TlsKeyFlag, TlsCaFlag];
 
     /// <summary>See <see cref="PfsAuthentication"/> (<c>Pfs:Authentication</c>, <c>--auth</c>).</summary>
     public PfsAuthentication Authentication { get; init; }

@@ -43,7 +43,7 @@ public sealed class ListenPolicyTests
 
         Assert.Equal(2, exitCode);
         var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("Pfs.MetaServer: refusing to listen on ", line, StringComparison.Ordinal);
+        Assert.StartsWith("Pfs.MetaServer: refusing to bind ", line, StringComparison.Ordinal);
         Assert.Contains("--insecure-bind", line, StringComparison.Ordinal);
     }
 
@@ -57,7 +57,7 @@ public sealed class ListenPolicyTests
             .WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, exitCode);
-        Assert.StartsWith("Pfs.FileServer: refusing to listen on 0.0.0.0", error.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("Pfs.FileServer: refusing to bind 0.0.0.0", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
