@@ -66,9 +66,14 @@ public static class Program
         var native = (bool?)null;
         var only = new HashSet<string>();
         var fileServerEnvironment = new Dictionary<string, string>();
+        var security = false;
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--quick")
+            if (args[i] == "--security")
+            {
+                security = true;
+            }
+            else if (args[i] == "--quick")
             {
                 settings = BenchSettings.Quick;
             }
@@ -121,7 +126,7 @@ public static class Program
             }
             else
             {
-                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--ns-entries N] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount|checksums], or --micro [BenchmarkDotNet args]");
+                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--ns-entries N] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount|checksums] [--security], or --micro [BenchmarkDotNet args]");
                 return 2;
             }
         }
@@ -139,6 +144,8 @@ public static class Program
             NamespaceEntries = namespaceEntries ?? settings.NamespaceEntries,
             FileServerEnvironment = fileServerEnvironment,
         };
-        return await new MacroRunner(settings, output).RunAsync(cancellationToken);
+        return security
+            ? await SecurityBenchmark.RunAsync(settings, output, cancellationToken)
+            : await new MacroRunner(settings, output).RunAsync(cancellationToken);
     }
 }

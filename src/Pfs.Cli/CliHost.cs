@@ -16,15 +16,34 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
 {
     public const string MetaVariable = "PFS_META";
     public const string DefaultMeta = "http://localhost:50051";
+    public const string KeyVariable = "PFS_KEY";
+    public const string TlsCaVariable = "PFS_TLS_CA";
 
     private static int _clients;
 
     public CliConsole Console { get; } = console;
 
+    /// <summary>The environment variables this run sees.</summary>
+    public Func<string, string?> Variables { get; } = environment;
+
     public Option<string?> Meta { get; } = new("--meta", "-m")
     {
         Description = $"Metadata server address, e.g. http://host:50051 (default: ${MetaVariable}, else {DefaultMeta})",
         HelpName = "URL",
+        Recursive = true,
+    };
+
+    public Option<string?> Key { get; } = new("--key")
+    {
+        Description = "This client's key (pfs1.NAME.KEY), or a file holding it (default: $PFS_KEY, else ~/.pfs/client.key if it exists)",
+        HelpName = "KEY|FILE",
+        Recursive = true,
+    };
+
+    public Option<string?> TlsCa { get; } = new("--tls-ca")
+    {
+        Description = "PEM CA certificate the servers' TLS certificates must chain to (default: $PFS_TLS_CA, else the system's trust store)",
+        HelpName = "FILE",
         Recursive = true,
     };
 
@@ -52,6 +71,7 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
                 OperationTimeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
                 CacheBlocks = 64,
             };
+            options = WithKey(parse, options);
             await using var client = await PfsClient.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
             return await body(parse, client, cancellationToken).ConfigureAwait(false);
         }
@@ -78,11 +98,32 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
         }
     }
 
+    /// <summary>
+    /// The key from <c>--key</c> (the key itself, or a file holding it), else <c>PFS_KEY</c>; without
+    /// either the library looks in ~/.pfs/client.key.
+    /// </summary>
+    public PfsClientOptions WithKey(ParseResult parse, PfsClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var key = parse.GetValue(Key) is { Length: > 0 } flag ? flag : Variables(KeyVariable);
+        if ((parse.GetValue(TlsCa) is { Length: > 0 } ca ? ca : Variables(TlsCaVariable)) is { Length: > 0 } authority)
+        {
+            options = options with { TlsCa = authority };
+        }
+
+        return key switch
+        {
+            null or "" => options,
+            _ when key.TrimStart().StartsWith("pfs1.", StringComparison.Ordinal) => options with { Key = key },
+            _ => options with { KeyFile = key },
+        };
+    }
+
     public Uri MetaServer(ParseResult parse)
     {
         var (text, source) = parse.GetValue(Meta) is { Length: > 0 } flag
             ? (flag, "--meta")
-            : environment(MetaVariable) is { Length: > 0 } variable
+            : Variables(MetaVariable) is { Length: > 0 } variable
                 ? (variable, MetaVariable)
                 : (DefaultMeta, "the default");
         return PfsAddress.TryParse(text, out var uri)

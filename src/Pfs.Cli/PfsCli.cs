@@ -78,6 +78,8 @@ public static class PfsCli
             new VersionOption(),
             host.Meta,
             host.Timeout,
+            host.Key,
+            host.TlsCa,
             PutCommand.Create(host),
             GetCommand.Create(host),
             CatCommand.Create(host),
@@ -93,6 +95,7 @@ public static class PfsCli
             StatsCommand.Create(host),
             RepairCommand.Create(host),
             MountCommand.Create(host),
+            AdminCommand.Create(host),
         };
         return root;
     }

@@ -20,4 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, EventName = "ReleaseFailed", Level = LogLevel.Debug,
         Message = "Release of open {OpenId} failed ({Reason}); the session lease will free it")]
     public static partial void ReleaseFailed(ILogger logger, ulong openId, string reason);
+
+    [LoggerMessage(EventId = 40, EventName = "CapabilityRenewalFailed", Level = LogLevel.Warning,
+        Message = "Renewing the capability of '{File}' failed ({Reason}); trying again")]
+    public static partial void CapabilityRenewalFailed(ILogger logger, string file, string reason);
 }

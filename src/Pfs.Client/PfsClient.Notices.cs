@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Grpc.Core;
+using Pfs.Client.Transport;
 using Pfs.Protocol.Meta;
 
 namespace Pfs.Client;
@@ -130,6 +131,12 @@ public sealed partial class PfsClient
                 }
 
                 Log.NoticeStreamEnded(Logger, "the server ended it");
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied && !_firstHello.Task.IsCompleted)
+            {
+                // No key, or one the cluster does not take: ConnectAsync says so at once rather than timing out.
+                _firstHello.TrySetException(PfsErrors.FromRpc(ex, $"connect to {Options.MetaServer}"));
+                break;
             }
             catch (RpcException ex) when (!stopping.IsCancellationRequested)
             {

@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.Client.Caching;
 using Pfs.Client.Diagnostics;
+using Pfs.Client.Security;
 using Pfs.Client.Transport;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 using Pfs.Protocol.Meta;
+using Pfs.Protocol.Security;
 using FileInfo = Pfs.Protocol.Meta.FileInfo;
 
 namespace Pfs.Client;
@@ -22,6 +25,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly MetaService.MetaServiceClient _meta;
     private readonly Grpc.Net.Client.GrpcChannel _metaChannel;
     private readonly FileServerPool _pool;
+    private readonly ClientAuthentication? _authentication;
     private readonly ConcurrentDictionary<PfsFile, byte> _openFiles = new();
     private readonly BlockWriter.Counters _writeBackCounters = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -41,8 +45,14 @@ public sealed partial class PfsClient : IAsyncDisposable
         // sent with a token the server does not know yet.
         _sessionToken = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
         _callHeaders = CallHeaders(options.ClientId, _sessionToken);
+        var key = ClientKeys.Resolve(options);
         _metaChannel = ChannelFactory.Create(options.MetaServer, options);
-        _meta = new MetaService.MetaServiceClient(_metaChannel);
+        _authentication = key is not null
+            ? new ClientAuthentication(key, _metaChannel.CreateCallInvoker(), options.OperationTimeout)
+            : null;
+        var invoker = _authentication is null ? _metaChannel.CreateCallInvoker() : _metaChannel.Intercept(_authentication);
+        _meta = new MetaService.MetaServiceClient(invoker);
+        _capabilities = new CapabilityService.CapabilityServiceClient(invoker);
         _pool = new FileServerPool(options);
         Transport = new BlockTransport(options);
         Cache = new BlockCache(options.CacheBlocks);
@@ -73,7 +83,13 @@ public sealed partial class PfsClient : IAsyncDisposable
         var client = new PfsClient(options);
         try
         {
+            if (client._authentication is { } authentication)
+            {
+                await authentication.AuthenticateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await client.StartNoticesAsync(cancellationToken).ConfigureAwait(false);
+            client.StartRenewals();
             PfsMetrics.Track(client);
             return client;
         }
@@ -174,8 +190,10 @@ public sealed partial class PfsClient : IAsyncDisposable
         PfsMetrics.Untrack(this);
         await _disposing.CancelAsync().ConfigureAwait(false);
         await StopNoticesAsync().ConfigureAwait(false);
+        await StopRenewalsAsync().ConfigureAwait(false);
         _pool.Dispose();
         _metaChannel.Dispose();
+        _authentication?.Dispose();
         _disposing.Dispose();
         if (failure is not null)
         {

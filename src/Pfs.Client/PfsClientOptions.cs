@@ -93,6 +93,23 @@ public sealed record PfsClientOptions
     /// <summary>The service-discovery name <c>AddPfsClient</c> finds the metadata server by when <see cref="MetaServer"/> is not set.</summary>
     public string ServiceName { get; init; } = DefaultServiceName;
 
+    /// <summary>
+    /// This client's identity key (<c>pfs1.NAME.KEY</c>, from <c>pfs admin add</c>), or null to look
+    /// for one in <see cref="KeyFile"/>, then the <c>PFS_KEY</c> environment variable, then
+    /// <c>~/.pfs/client.key</c>; with none found the client presents no credentials, which a cluster
+    /// without identities accepts. A key file must be readable by its owner only.
+    /// </summary>
+    public string? Key { get; init; }
+
+    /// <summary>A file holding this client's key (see <see cref="Key"/>); it must be readable by its owner only.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>
+    /// PEM CA certificate(s) that the servers' TLS certificates must chain to, or null for the
+    /// system's trust store (only used with https:// addresses).
+    /// </summary>
+    public string? TlsCa { get; init; }
+
     /// <summary>Where the client logs (reconnects, failed write-backs); none by default, the host's through <c>AddPfsClient</c>.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -51,6 +51,9 @@ public sealed partial class PfsFile : IAsyncDisposable
 
     internal FileLayout Layout => _layout;
 
+    /// <summary>The metadata server's handle of this open.</summary>
+    internal ulong Handle => _handle;
+
     /// <summary>The run of the metadata server that granted this open.</summary>
     internal ulong ServerInstance { get; init; }
 

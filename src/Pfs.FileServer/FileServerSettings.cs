@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pfs.ServiceDefaults.Connections;
+using Pfs.ServiceDefaults.Security;
 using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.FileServer;
@@ -28,7 +29,7 @@ public static class FileServerSettings
     public static ServerCommandLine CommandLine { get; } = new(
         "Pfs.FileServer",
         "Pfs file server: stores stripe objects on local disk and serves them over gRPC.",
-        [PfsServerSettings.Port, DataDirectory, PfsServerSettings.BindAddress, DelayMs, PfsServerSettings.ClusterKeyFile, MaxStages, WriteBudgetMiB, PfsConnectionLimits.MaxConnectionsFlag, Services.ScrubOptions.ScrubMbpsFlag]);
+        [PfsServerSettings.Port, DataDirectory, PfsServerSettings.BindAddress, DelayMs, PfsServerSettings.ClusterKeyFile, MaxStages, WriteBudgetMiB, PfsConnectionLimits.MaxConnectionsFlag, Services.ScrubOptions.ScrubMbpsFlag, .. PfsSecurityOptions.Flags]);
 }
 
 /// <summary>Checks <see cref="FileServerOptions"/> once, whichever source each setting came from.</summary>

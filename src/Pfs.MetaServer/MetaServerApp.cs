@@ -6,6 +6,7 @@ using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
+using Pfs.MetaServer.Security;
 using Pfs.MetaServer.Services;
 using Pfs.MetaServer.Sessions;
 using Pfs.ServiceDefaults;
@@ -41,6 +42,7 @@ public static class MetaServerApp
             .AddPfsServer<MetaServerOptions, MetaServerOptionsValidator>(
                 settings, configuration, MetaServerSettings.Section, (MetaServerSettings.Redis.Key, nameof(MetaServerOptions.Redis)));
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<MetaErrorInterceptor>());
+        builder.Services.AddMetaServerSecurity();
         configure?.Invoke(builder);
         builder.AddMetadataStoreConnection();
         builder.Services.AddMetaServerCore();
@@ -48,6 +50,7 @@ public static class MetaServerApp
         var app = builder.Build();
         app.CheckPfsServer<MetaServerOptions>();
         app.MapGrpcService<MetaGrpcService>();
+        app.MapMetaServerSecurity();
         app.MapPfsHealth();
         app.MapDefaultEndpoints();
         return app;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Pfs.MetaServer.Persistence;
 using Pfs.Protocol.Transport;
 using Pfs.ServiceDefaults.Connections;
+using Pfs.ServiceDefaults.Security;
 using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.MetaServer;
@@ -29,7 +30,7 @@ public static class MetaServerSettings
     public static ServerCommandLine CommandLine { get; } = new(
         "Pfs.MetaServer",
         "Pfs metadata server: file registry, stripe recipes, locks and invalidations.",
-        [PfsServerSettings.Port, FileServers, Redis, PfsServerSettings.BindAddress, LeaseSeconds, PfsServerSettings.ClusterKeyFile, PfsConnectionLimits.MaxConnectionsFlag]);
+        [PfsServerSettings.Port, FileServers, Redis, PfsServerSettings.BindAddress, LeaseSeconds, PfsServerSettings.ClusterKeyFile, PfsConnectionLimits.MaxConnectionsFlag, .. PfsSecurityOptions.Flags]);
 }
 
 /// <summary>Checks <see cref="MetaServerOptions"/> once, whichever source each setting came from.</summary>

@@ -20,7 +20,7 @@ public sealed class CapabilitySigner
     public const int MaxCommitted = 256;
 
     private const int MacBytes = 32;
-    private static readonly byte[] Domain = "pfs-capability-v2\0"u8.ToArray();
+    private static readonly byte[] Domain = "pfs-capability-v3\0"u8.ToArray();
     private readonly byte[] _key;
 
     public CapabilitySigner(ReadOnlySpan<byte> key)
@@ -33,11 +33,20 @@ public sealed class CapabilitySigner
         _key = key.ToArray();
     }
 
+    /// <summary>
+    /// How long the capabilities this signer makes stay valid; null (the default) makes ones that
+    /// never expire, which only tests' own signers do. Servers set it from <c>Pfs:CapabilitySeconds</c>.
+    /// </summary>
+    public TimeSpan? Lifetime { get; init; }
+
+    /// <summary>The clock that sets and checks expiry.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>A new capability for one generation of a file.</summary>
     /// <param name="committed">Writer epochs of the file that committed but may not be applied everywhere yet.</param>
     public Capability Sign(string name, ulong generation, bool write, ulong epoch, string clientId, IEnumerable<ulong>? committed = null)
     {
-        var capability = new Capability { Name = name, Generation = generation, Write = write, Epoch = epoch, ClientId = clientId };
+        var capability = new Capability { Name = name, Generation = generation, Write = write, Epoch = epoch, ClientId = clientId, ExpiresUnixMs = ExpiresAt() };
         if (committed is not null)
         {
             capability.Committed.AddRange(committed);
@@ -50,12 +59,12 @@ public sealed class CapabilitySigner
     /// <summary>The metadata server's own capability to commit what writer <paramref name="epoch"/> staged in a file.</summary>
     public Capability SignCommit(string name, ulong generation, ulong epoch, string signerId)
     {
-        var capability = new Capability { Name = name, Generation = generation, Epoch = epoch, ClientId = signerId, Commit = true };
+        var capability = new Capability { Name = name, Generation = generation, Epoch = epoch, ClientId = signerId, Commit = true, ExpiresUnixMs = ExpiresAt() };
         capability.Mac = UnsafeByteOperations.UnsafeWrap(ComputeMac(capability));
         return capability;
     }
 
-    /// <summary>True if <paramref name="capability"/> was signed with this key and is unchanged.</summary>
+    /// <summary>True if <paramref name="capability"/> was signed with this key, is unchanged, and has not expired.</summary>
     public bool Verify(Capability? capability)
     {
         if (capability is null || capability.Mac.Length != MacBytes || capability.Committed.Count > MaxCommitted)
@@ -63,8 +72,20 @@ public sealed class CapabilitySigner
             return false;
         }
 
+        if (capability.ExpiresUnixMs != 0 && capability.ExpiresUnixMs <= Time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            return false;
+        }
+
         return CryptographicOperations.FixedTimeEquals(ComputeMac(capability), capability.Mac.Span);
     }
+
+    /// <summary>
+    /// A key for another use of the cluster key (session tokens, admin proofs), so that no MAC made
+    /// for one purpose is ever valid for another.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) =>
+        HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("pfs-derived-key-v1\0" + purpose));
 
     /// <summary>Decodes a base64 cluster key, with a message fit for a start-up error.</summary>
     public static byte[] ParseKey(string base64)
@@ -87,12 +108,14 @@ public sealed class CapabilitySigner
     /// <summary>A fresh random key, base64-encoded.</summary>
     public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(MinKeyBytes));
 
+    private long ExpiresAt() => Lifetime is { } lifetime ? (Time.GetUtcNow() + lifetime).ToUnixTimeMilliseconds() : 0;
+
     private byte[] ComputeMac(Capability capability)
     {
         var name = Encoding.UTF8.GetBytes(capability.Name);
         var client = Encoding.UTF8.GetBytes(capability.ClientId);
         var committed = capability.Committed;
-        var length = Domain.Length + 4 + name.Length + 8 + 1 + 8 + 4 + client.Length + 4 + (8 * committed.Count) + 1;
+        var length = Domain.Length + 4 + name.Length + 8 + 1 + 8 + 4 + client.Length + 4 + (8 * committed.Count) + 1 + 8;
         var buffer = length <= 2048 ? stackalloc byte[length] : new byte[length];
         var at = 0;
         Domain.CopyTo(buffer);
@@ -118,7 +141,8 @@ public sealed class CapabilitySigner
             at += 8;
         }
 
-        buffer[at] = capability.Commit ? (byte)1 : (byte)0;
+        buffer[at++] = capability.Commit ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteInt64LittleEndian(buffer[at..], capability.ExpiresUnixMs);
         return HMACSHA256.HashData(_key, buffer);
     }
 }

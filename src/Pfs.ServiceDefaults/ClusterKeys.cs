@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Pfs.Protocol;
+using Pfs.ServiceDefaults.Security;
 using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.ServiceDefaults;
@@ -34,7 +35,8 @@ public static partial class ClusterKeys
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<TOptions>();
-            return new CapabilitySigner(Resolve(options.ClusterKey, options.ClusterKeyFile));
+            var security = provider.GetRequiredService<PfsSecurityOptions>();
+            return new CapabilitySigner(Resolve(options.ClusterKey, options.ClusterKeyFile)) { Lifetime = security.CapabilityLifetime };
         });
 
     /// <summary>The key itself, an explicit key file, or the default file (created if missing).</summary>

@@ -11,7 +11,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pfs.Protocol;
+using Pfs.Protocol.Transport;
 using Pfs.ServiceDefaults.Connections;
+using Pfs.ServiceDefaults.Security;
 using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.ServiceDefaults;
@@ -65,6 +67,20 @@ public static class PfsServerHosting
         var options = app.Services.GetRequiredService<TOptions>();
         _ = app.Services.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
         _ = app.Services.GetRequiredService<CapabilitySigner>();
+        var security = app.Services.GetRequiredService<PfsSecurityOptions>();
+        if (ListenPolicy.Check(options, security, app.Configuration, out var warning) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
+
+        if (warning is not null)
+        {
+            SecurityLog.Listening(
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(SecurityLog.Category),
+                warning.StartsWith("WARNING", StringComparison.Ordinal) ? LogLevel.Warning : LogLevel.Information,
+                warning);
+        }
+
         return options;
     }
 
@@ -80,15 +96,23 @@ public static class PfsServerHosting
         // CPU than the call itself. Warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         PfsConnectionLimits.Register(builder.Services);
+        PfsSecurityOptions.Register(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var limits = kestrel.ApplicationServices.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
+            var security = kestrel.ApplicationServices.GetRequiredService<PfsSecurityOptions>();
+            var certificate = security.Tls ? TlsFiles.ServerCertificate(security.TlsCertificate!, security.TlsKey!) : null;
             kestrel.AddServerHeader = false;
             kestrel.ConfigureEndpointDefaults(endpoint =>
             {
                 // Cleartext gRPC needs HTTP/2-only endpoints: with Http1AndHttp2 an h2c call gets an empty reply.
                 endpoint.Protocols = HttpProtocols.Http2;
                 endpoint.Use(next => HandshakeGuard.Wrap(next, limits.HandshakeTimeout));
+                if (certificate is not null)
+                {
+                    // Every endpoint, whatever its URL's scheme: with TLS configured nothing is served in the clear.
+                    endpoint.UseHttps(certificate);
+                }
             });
 
             // No peer may hold more than a bounded share of the server: connections are counted and
@@ -111,8 +135,7 @@ public static class PfsServerHosting
             var options = kestrel.ApplicationServices.GetRequiredService<TOptions>();
             if (options.Port is { } port)
             {
-                var address = string.IsNullOrEmpty(options.BindAddress) ? IPAddress.Any : IPAddress.Parse(options.BindAddress);
-                kestrel.Listen(address, port);
+                kestrel.Listen(ListenPolicy.BindAddress(options), port);
             }
         });
         return builder;
@@ -150,7 +173,8 @@ public static class PfsServerHosting
                                .Replace("://[::]:", "://127.0.0.1:", StringComparison.Ordinal)
                                .Replace("://+:", "://127.0.0.1:", StringComparison.Ordinal)
                                .Replace("://*:", "://127.0.0.1:", StringComparison.Ordinal));
-        return new UriBuilder(uri) { Path = string.Empty }.Uri;
+        var tls = app.Services.GetService<PfsSecurityOptions>()?.Tls == true;
+        return new UriBuilder(uri) { Path = string.Empty, Scheme = tls ? Uri.UriSchemeHttps : uri.Scheme, Port = uri.Port }.Uri;
     }
 
     /// <summary>True if <paramref name="exception"/> is Kestrel failing to bind a port that another socket holds.</summary>

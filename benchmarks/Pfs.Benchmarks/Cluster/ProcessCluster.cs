@@ -38,6 +38,12 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public ServerProcess MetaServer { get; private set; } = null!;
 
+    /// <summary>TLS and authentication, when this cluster runs with them.</summary>
+    public ClusterSecurity? Security { get; private init; }
+
+    /// <summary>The key every client of a cluster with authentication uses.</summary>
+    public string? ClientKey { get; private set; }
+
     public ServerProcess? Redis { get; private set; }
 
     /// <summary>How metadata is kept, as the table prints it.</summary>
@@ -61,13 +67,15 @@ internal sealed class ProcessCluster : IAsyncDisposable
     public static async Task<ProcessCluster> StartAsync(ServerBinaries binaries, int fileServers, int delayMs, string label,
                                                         TextWriter log, CancellationToken cancellationToken,
                                                         IReadOnlyDictionary<string, string>? fileServerEnvironment = null,
-                                                        IReadOnlyList<int>? fileServerPorts = null)
+                                                        IReadOnlyList<int>? fileServerPorts = null, ClusterSecurity? security = null)
     {
         var root = Path.Combine(Path.GetTempPath(), $"pfs-bench-{label}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         Directory.CreateDirectory(root);
-        var cluster = new ProcessCluster(root);
+        var cluster = new ProcessCluster(root) { Security = security };
         try
         {
+            var serverEnvironment = security?.Environment(root) ?? new Dictionary<string, string>();
+            fileServerEnvironment = new Dictionary<string, string>([.. fileServerEnvironment ?? new Dictionary<string, string>(), .. serverEnvironment]);
             var servers = new List<ServerProcess>();
             for (var i = 0; i < fileServers; i++)
             {
@@ -77,13 +85,19 @@ internal sealed class ProcessCluster : IAsyncDisposable
                     args.AddRange(["--delay-ms", delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
                 }
 
-                servers.Add(cluster.Track(ServerProcess.Start($"{label}-fs{i}", binaries.FileServer, args, root, fileServerEnvironment,
-                    fileServerPorts?[i])));
+                var server = cluster.Track(ServerProcess.Start($"{label}-fs{i}", binaries.FileServer, args, root, fileServerEnvironment,
+                    fileServerPorts?[i]));
+                servers.Add(security is null ? server : server.UseTls(security.Certificates!.CaFile));
             }
 
             cluster.FileServers = servers;
             await Task.WhenAll(servers.Select(s => s.WaitHealthyAsync(StartTimeout, cancellationToken)));
-            await cluster.StartMetaServerAsync(binaries, label, log, cancellationToken);
+            await cluster.StartMetaServerAsync(binaries, label, log, serverEnvironment, cancellationToken);
+            if (security is not null)
+            {
+                cluster.ClientKey = await security.AddIdentityAsync(cluster.MetaServer.Address, cluster.KeyFile, cancellationToken);
+            }
+
             await cluster.CreateWarmFileAsync(cancellationToken);
             return cluster;
         }
@@ -105,6 +119,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
         {
             ClientId = $"bench-{Environment.ProcessId}-{Interlocked.Increment(ref _clients)}",
             MetaServer = MetaServer.Address,
+            Key = ClientKey,
+            TlsCa = Security?.Certificates?.CaFile,
         };
         var client = await PfsClient.ConnectAsync(configure?.Invoke(options) ?? options, cancellationToken);
         try
@@ -167,15 +183,22 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     private async Task CreateWarmFileAsync(CancellationToken cancellationToken)
     {
-        await using var client = await PfsClient.ConnectAsync(new PfsClientOptions { ClientId = $"bench-{Environment.ProcessId}-warm", MetaServer = MetaServer.Address }, cancellationToken);
+        await using var client = await PfsClient.ConnectAsync(new PfsClientOptions
+        {
+            ClientId = $"bench-{Environment.ProcessId}-warm",
+            MetaServer = MetaServer.Address,
+            Key = ClientKey,
+            TlsCa = Security?.Certificates?.CaFile,
+        }, cancellationToken);
         await client.CreateAsync(WarmFile, FileServers.Count, cancellationToken);
         await using var file = await client.OpenAsync(WarmFile, PfsOpenMode.Write, cancellationToken);
         await file.WriteAsync(new byte[FileServers.Count * 512], 0, cancellationToken);
     }
 
-    private async Task StartMetaServerAsync(ServerBinaries binaries, string label, TextWriter log, CancellationToken cancellationToken)
+    private async Task StartMetaServerAsync(ServerBinaries binaries, string label, TextWriter log, IReadOnlyDictionary<string, string> environment,
+                                            CancellationToken cancellationToken)
     {
-        var servers = string.Join(',', FileServers.Select(s => $"127.0.0.1:{s.Port}"));
+        var servers = string.Join(',', FileServers.Select(s => s.Address.ToString().TrimEnd('/')));
         Redis = StartRedis(binaries, label);
         if (Redis is null)
         {
@@ -185,8 +208,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
         {
             Track(Redis);
             await Redis.WaitListeningAsync(StartTimeout, cancellationToken);
-            var meta = Track(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll,
-                ["--file-servers", servers, "--redis", $"127.0.0.1:{Redis.Port}", "--cluster-key-file", KeyFile], _root));
+            var meta = Track(WithTls(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll,
+                ["--file-servers", servers, "--redis", $"127.0.0.1:{Redis.Port}", "--cluster-key-file", KeyFile], _root, environment)));
             try
             {
                 await meta.WaitHealthyAsync(StartTimeout, cancellationToken);
@@ -205,7 +228,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             }
         }
 
-        MetaServer = Track(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll, ["--file-servers", servers, "--cluster-key-file", KeyFile], _root));
+        MetaServer = Track(WithTls(ServerProcess.Start($"{label}-meta", binaries.MetaServerDll, ["--file-servers", servers, "--cluster-key-file", KeyFile], _root, environment)));
         await MetaServer.WaitHealthyAsync(StartTimeout, cancellationToken);
     }
 
@@ -231,6 +254,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
         return null;
     }
+
+    private ServerProcess WithTls(ServerProcess process) => Security?.Certificates is { } tls ? process.UseTls(tls.CaFile) : process;
 
     private ServerProcess Track(ServerProcess process)
     {

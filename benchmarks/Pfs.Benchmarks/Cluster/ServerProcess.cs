@@ -30,7 +30,17 @@ internal sealed class ServerProcess : IDisposable
 
     public string LogFile { get; }
 
-    public Uri Address => new($"http://127.0.0.1:{Port}");
+    public Uri Address => new($"{(TlsCaFile is null ? "http" : "https")}://127.0.0.1:{Port}");
+
+    /// <summary>The CA of a server that serves TLS (set by <see cref="UseTls"/>), or null for cleartext.</summary>
+    public string? TlsCaFile { get; private set; }
+
+    /// <summary>This server serves TLS with a certificate <paramref name="caFile"/> signed: dial it with https and check it.</summary>
+    public ServerProcess UseTls(string caFile)
+    {
+        TlsCaFile = caFile;
+        return this;
+    }
 
     public bool HasExited => _process.HasExited;
 
@@ -113,7 +123,7 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Waits until grpc.health.v1 says SERVING, the process exits, or the timeout passes.</summary>
     public async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.ForAddress(Address);
+        using var channel = Protocol.Transport.PfsChannel.Create(Address, new Protocol.Transport.PfsChannelOptions { TlsCaFile = TlsCaFile });
         var health = new Health.HealthClient(channel);
         var deadline = Stopwatch.StartNew();
         Exception? last = null;

@@ -17,5 +17,6 @@ internal static class ChannelFactory
             BulkTransfer = true,
             ServiceConfig = serviceConfig,
             LoggerFactory = options.LoggerFactory,
+            TlsCaFile = options.TlsCa,
         });
 }

@@ -10,11 +10,13 @@ internal sealed class FileLayout
     private readonly bool[] _unusable;
     private readonly bool[] _written;
     private readonly HashSet<int> _repaired = [];
+    private volatile Capability? _capability;
+    private long _renewAtTicks;
 
     public FileLayout(string name, ulong fileId, int blockSize, IReadOnlyList<FileServerConnection> servers, Capability? capability = null,
                       int parity = 0, IEnumerable<int>? stalePositions = null)
     {
-        Capability = capability;
+        SetCapability(capability);
         Name = name;
         FileId = fileId;
         BlockSize = blockSize;
@@ -53,9 +55,6 @@ internal sealed class FileLayout
     public IReadOnlyList<FileServerConnection> Servers { get; }
 
     public ObjectId ObjectId { get; }
-
-    /// <summary>What the metadata server granted this open; every file-server call presents it.</summary>
-    public Capability? Capability { get; }
 
     /// <summary>The file's code (M &gt; 0 only).</summary>
     public ReedSolomon? Code { get; }
@@ -147,6 +146,30 @@ internal sealed class FileLayout
         lock (_positionsLock)
         {
             return [.. Enumerable.Range(0, Positions).Where(p => _unusable[p])];
+        }
+    }
+
+    /// <summary>What the metadata server granted this open (renewed while it stays open); every file-server call presents it.</summary>
+    public Capability? Capability => _capability;
+
+    /// <summary>When the capability should be renewed (half-way to its expiry), or null if it never expires.</summary>
+    public DateTimeOffset? RenewAt => Interlocked.Read(ref _renewAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>Takes a new (renewed) capability.</summary>
+    public void SetCapability(Capability? capability)
+    {
+        _capability = capability;
+        var now = DateTimeOffset.UtcNow;
+        var expires = capability is { ExpiresUnixMs: > 0 } ? DateTimeOffset.FromUnixTimeMilliseconds(capability.ExpiresUnixMs) : (DateTimeOffset?)null;
+        Interlocked.Exchange(ref _renewAtTicks, expires is { } at ? (now + ((at - now) / 2)).UtcTicks : 0);
+    }
+
+    /// <summary>Tries a failed renewal again after <paramref name="delay"/> (the capability may still be valid).</summary>
+    public void PostponeRenewal(TimeSpan delay)
+    {
+        if (RenewAt is not null)
+        {
+            Interlocked.Exchange(ref _renewAtTicks, (DateTimeOffset.UtcNow + delay).UtcTicks);
         }
     }
 }

@@ -196,6 +196,17 @@ internal sealed class OpenTable
         }
     }
 
+    /// <summary>The held (not closing) open of <paramref name="clientId"/> with this handle, or null: for renewing its capability.</summary>
+    public OpenEntry? FindHeld(string clientId, ulong handle)
+    {
+        lock (_gate)
+        {
+            return _byHandle.TryGetValue(handle, out var entry) && entry.State == OpenState.Held && string.Equals(entry.ClientId, clientId, StringComparison.Ordinal)
+                ? entry
+                : null;
+        }
+    }
+
     /// <summary>Forgets a closed handle; the caller then releases its lease.</summary>
     public void FinishClose(OpenEntry entry)
     {

@@ -26,6 +26,12 @@ public sealed record PfsChannelOptions
     public ServiceConfig? ServiceConfig { get; init; }
 
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// A PEM file of the CA certificate(s) an https server's certificate must chain to (the
+    /// cluster's own CA), instead of the system's trust store. The host name is checked either way.
+    /// </summary>
+    public string? TlsCaFile { get; init; }
 }
 
 /// <summary>The one way Pfs makes a gRPC channel (client, servers, CLI, AppHost): cleartext HTTP/2 to a Pfs server.</summary>
@@ -59,6 +65,11 @@ public static class PfsChannel
             PooledConnectionIdleTimeout = IdleTimeout,
             ConnectTimeout = options.ConnectTimeout,
         };
+        if (options.TlsCaFile is { Length: > 0 } caFile)
+        {
+            handler.SslOptions.CertificateChainPolicy = TlsFiles.TrustOnly(caFile);
+        }
+
         if (options.KeepAlivePing is { } ping)
         {
             handler.KeepAlivePingDelay = ping;

@@ -24,7 +24,7 @@ public static class PfsServerSettings
         "TCP port to listen on (0 picks a free one); without it the endpoints come from configuration (ASPNETCORE_URLS)", FlagKind.Integer);
 
     public static readonly ServerFlag BindAddress = new("--bind", "Pfs:BindAddress",
-        "IP address to listen on with --port (default: all interfaces)");
+        "IP address to listen on with --port (default: 127.0.0.1; another needs --auth required or --insecure-bind)");
 
     public static readonly ServerFlag ClusterKeyFile = new("--cluster-key-file", ClusterKeys.FileConfigurationKey,
         "File with the base64 cluster key the servers share (default: Pfs:ClusterKey, else ~/.pfs/cluster.key)");

@@ -56,6 +56,10 @@ public sealed class ServerCommandLine(string programName, string description, IR
             {
                 settings[Flags[i].Key] = token.Value;
             }
+            else if (Flags[i].Kind == FlagKind.Switch && parsed.GetResult(options[i]) is { Implicit: false })
+            {
+                settings[Flags[i].Key] = "true";
+            }
         }
 
         return new CommandLineResult(settings, null);
@@ -65,6 +69,7 @@ public sealed class ServerCommandLine(string programName, string description, IR
     {
         FlagKind.Integer => new Option<int>(flag.Name) { Description = flag.Description },
         FlagKind.Number => new Option<double>(flag.Name) { Description = flag.Description },
+        FlagKind.Switch => new Option<bool>(flag.Name) { Description = flag.Description },
         _ => new Option<string>(flag.Name) { Description = flag.Description },
     };
 }

@@ -6,6 +6,9 @@ public enum FlagKind
     Text,
     Integer,
     Number,
+
+    /// <summary>A flag without a value (<c>--insecure-bind</c>) that sets its key to true; <c>--flag false</c> also works.</summary>
+    Switch,
 }
 
 /// <summary>

@@ -1,0 +1,241 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Pfs.Client;
+using Pfs.Protocol.Meta;
+using Pfs.Protocol.Security;
+using Pfs.Protocol.Transport;
+using Pfs.Tests.Integration.Cli;
+
+namespace Pfs.Tests.Integration.Security;
+
+/// <summary>Once an identity exists, every metadata call needs a key the cluster knows, and stays within its scope and mode.</summary>
+[Collection(SecureClusterCollection.Name)]
+public sealed class AuthenticationTests(SecureClusterFixture fixture)
+{
+    private static async Task<PfsErrorCode> FailureOf(Func<Task> call)
+    {
+        var ex = await Assert.ThrowsAsync<PfsException>(call);
+        return ex.Code;
+    }
+
+    private async Task<string> RootKeyAsync() => await fixture.AddIdentityAsync(fixture.UniqueName("root"));
+
+    [Fact]
+    public async Task AClientWithoutAKeyIsDeniedOnceAnIdentityExists()
+    {
+        await RootKeyAsync();
+
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => fixture.ConnectAsync(key: null)));
+    }
+
+    [Fact]
+    public async Task AKeyTheClusterNeverSawIsDenied()
+    {
+        var name = fixture.UniqueName("known");
+        await fixture.AddIdentityAsync(name);
+        using var impostor = ClientKey.Create(name);
+
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => fixture.ConnectAsync(impostor.ToString())));
+    }
+
+    [Fact]
+    public async Task ARevokedKeyStopsWorkingAtOnce()
+    {
+        // Arrange: a client that works
+        var name = fixture.UniqueName("leaving");
+        var key = await fixture.AddIdentityAsync(name);
+        await using var client = await fixture.ConnectAsync(key);
+        var file = fixture.UniqueName("revoked-file");
+        await client.CreateAsync(file, 1);
+
+        // Act
+        var revoke = await fixture.AdminAsync("revoke", name);
+
+        // Assert: its next call, and any new connection, are refused
+        Assert.True(revoke.ExitCode == 0, revoke.ToString());
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => client.StatAsync(file)));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => fixture.ConnectAsync(key)));
+    }
+
+    [Fact]
+    public async Task AScopedClientWorksInsideItsScopeOnly()
+    {
+        // Arrange
+        await using var root = await fixture.ConnectAsync(await RootKeyAsync());
+        var mine = fixture.UniqueName("mine");
+        var theirs = fixture.UniqueName("theirs");
+        await root.CreateDirectoryAsync(mine);
+        await root.CreateDirectoryAsync(theirs);
+        await root.CreateAsync($"{theirs}/secret", 1);
+        await using var scoped = await fixture.ConnectAsync(await fixture.AddIdentityAsync(fixture.UniqueName("scoped"), "/" + mine));
+
+        // Act / Assert: inside works
+        await scoped.CreateAsync($"{mine}/a", 1);
+        await using (var file = await scoped.OpenAsync($"/{mine}/a", PfsOpenMode.Write))
+        {
+            await file.WriteAsync("hello"u8.ToArray(), 0);
+        }
+
+        Assert.Equal(5, (await scoped.StatAsync($"{mine}/a")).Size);
+        Assert.Single(await scoped.ListAsync(mine).ToListAsync());
+        // The way down to the scope may be stat'ed, not listed.
+        await scoped.StatAsync("/");
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.ListAsync("/").ToListAsync().AsTask()));
+
+        // Outside: every kind of call, and every way out
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.OpenAsync($"{theirs}/secret", PfsOpenMode.Read)));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.StatAsync($"{theirs}/secret")));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.CreateAsync($"{theirs}/planted", 1)));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.DeleteAsync($"{theirs}/secret")));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.RenameAsync($"{mine}/a", $"{theirs}/a")));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.RenameAsync($"{theirs}/secret", $"{mine}/stolen")));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.RenameAsync(mine, $"{theirs}/moved")));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.CreateAsync(mine + "x", 1)));
+        Assert.Equal(PfsErrorCode.InvalidArgument, await FailureOf(() => scoped.OpenAsync($"{mine}/../{theirs}/secret", PfsOpenMode.Read)));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.CreateHardLinkAsync($"{theirs}/secret", $"{mine}/hard")));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.CreateHardLinkAsync($"{mine}/a", $"{theirs}/hard")));
+    }
+
+    [Fact]
+    public async Task ASymbolicLinkDoesNotLeadOutOfAScope()
+    {
+        // Arrange: a link inside the scope that names a file outside it
+        await using var root = await fixture.ConnectAsync(await RootKeyAsync());
+        var mine = fixture.UniqueName("linkscope");
+        var theirs = fixture.UniqueName("linktarget");
+        await root.CreateDirectoryAsync(mine);
+        await root.CreateDirectoryAsync(theirs);
+        await root.CreateAsync($"{theirs}/secret", 1);
+        await root.CreateSymbolicLinkAsync($"{mine}/link", $"/{theirs}/secret");
+        await using var scoped = await fixture.ConnectAsync(await fixture.AddIdentityAsync(fixture.UniqueName("linker"), "/" + mine));
+
+        // Act: the link can be read, and following it means asking for the target's path
+        var link = await scoped.StatAsync($"{mine}/link");
+
+        // Assert
+        Assert.Equal(PfsEntryKind.SymbolicLink, link.Kind);
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => scoped.OpenAsync($"{theirs}/secret", PfsOpenMode.Read)));
+    }
+
+    [Fact]
+    public async Task AReadOnlyClientReadsButChangesNothing()
+    {
+        // Arrange
+        await using var root = await fixture.ConnectAsync(await RootKeyAsync());
+        var name = fixture.UniqueName("readonly-file");
+        await root.CreateAsync(name, 1);
+        await using (var file = await root.OpenAsync(name, PfsOpenMode.Write))
+        {
+            await file.WriteAsync("bytes"u8.ToArray(), 0);
+        }
+
+        await using var reader = await fixture.ConnectAsync(await fixture.AddIdentityAsync(fixture.UniqueName("reader"), "/", readOnly: true));
+
+        // Act / Assert
+        await using (var file = await reader.OpenAsync(name, PfsOpenMode.Read))
+        {
+            var buffer = new byte[5];
+            Assert.Equal(5, await file.ReadAsync(buffer, 0));
+            Assert.Equal("bytes"u8.ToArray(), buffer);
+        }
+
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => reader.OpenAsync(name, PfsOpenMode.Write)));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => reader.CreateAsync(name + "-new", 1)));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => reader.DeleteAsync(name)));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => reader.RenameAsync(name, name + "-moved")));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => reader.CreateDirectoryAsync(name + "-dir")));
+    }
+
+    [Fact]
+    public async Task TheToolUsesAKeyFromTheFlagOrTheEnvironmentAndRefusesAnOpenKeyFile()
+    {
+        // Arrange
+        var key = await RootKeyAsync();
+        var name = fixture.UniqueName("tool-file");
+        var keyFile = Path.Combine(fixture.Cluster.DataRoot, name + ".key");
+        File.WriteAllText(keyFile, key);
+        SecureClusterFixture.Chmod(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        // Act
+        var withoutKey = await CliRunner.RunAsync(fixture.Cluster, "mkdir", name);
+        var withFlag = await CliRunner.RunAsync(fixture.Cluster, "--key", key, "mkdir", name);
+        var withFile = await CliRunner.RunAsync(fixture.Cluster, "--key", keyFile, "ls", name);
+        var withVariable = await CliRunner.RunRawAsync(["--meta", fixture.Cluster.MetaServerAddress.ToString(), "stat", name],
+            new Dictionary<string, string?> { ["PFS_KEY"] = key });
+        SecureClusterFixture.Chmod(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var openFile = await CliRunner.RunAsync(fixture.Cluster, "--key", keyFile, "ls", name);
+
+        // Assert
+        CliRunner.AssertFailed(withoutKey, 1, "requires a client key");
+        Assert.True(withFlag.ExitCode == 0, withFlag.ToString());
+        Assert.True(withFile.ExitCode == 0, withFile.ToString());
+        Assert.True(withVariable.ExitCode == 0, withVariable.ToString());
+        CliRunner.AssertFailed(openFile, 1, "chmod 600");
+    }
+
+    [Fact]
+    public async Task AdministrationNeedsTheClusterKey()
+    {
+        var otherKey = Path.Combine(fixture.Cluster.DataRoot, fixture.UniqueName("other") + ".key");
+        File.WriteAllText(otherKey, Pfs.Protocol.CapabilitySigner.NewKey());
+
+        var result = await CliRunner.RunAsync(fixture.Cluster, "admin", "--cluster-key-file", otherKey, "add", fixture.UniqueName("intruder"));
+        var list = await fixture.AdminAsync("list");
+
+        CliRunner.AssertFailed(result, 1, "administration needs the cluster key");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.DoesNotContain("intruder", list.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AListShowsIdentitiesButNoKeys()
+    {
+        var name = fixture.UniqueName("listed");
+        var key = await fixture.AddIdentityAsync(name, "/projects/x", readOnly: true);
+
+        var list = await fixture.AdminAsync("list");
+
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var line = Assert.Single(list.Stdout.Split('\n'), l => l.Contains(name, StringComparison.Ordinal));
+        Assert.Contains("/projects/x", line, StringComparison.Ordinal);
+        Assert.Contains("read-only", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(key.Split('.')[2], list.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AReplayedStatementIsRefused()
+    {
+        // Arrange: a statement seen on the wire
+        var name = fixture.UniqueName("replayed");
+        Assert.True(ClientKey.TryParse(await fixture.AddIdentityAsync(name), out var key, out _));
+        using var channel = PfsChannel.Create(fixture.Cluster.MetaServerAddress, new PfsChannelOptions());
+        var auth = new AuthService.AuthServiceClient(channel);
+        var statement = key!.Prove(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        // Act
+        var first = await auth.AuthenticateAsync(statement);
+        var replay = await Assert.ThrowsAsync<RpcException>(async () => await auth.AuthenticateAsync(statement));
+
+        // Assert: the first works, as a token on a direct call; the replay does not
+        Assert.False(first.Token.IsEmpty);
+        var meta = new MetaService.MetaServiceClient(channel);
+        await meta.StatAsync(new StatRequest { Name = string.Empty }, new Metadata { { IdentityProof.TokenHeader, first.Token.ToByteArray() } });
+        Assert.Equal(StatusCode.PermissionDenied, replay.StatusCode);
+        key.Dispose();
+    }
+
+    [Fact]
+    public async Task ATamperedTokenIsRefused()
+    {
+        Assert.True(ClientKey.TryParse(await RootKeyAsync(), out var key, out _));
+        using var channel = PfsChannel.Create(fixture.Cluster.MetaServerAddress, new PfsChannelOptions());
+        var token = SessionToken.Parser.ParseFrom((await new AuthService.AuthServiceClient(channel).AuthenticateAsync(key!.Prove(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))).Token);
+        token.ExpiresUnixMs += 3_600_000;
+
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await new MetaService.MetaServiceClient(channel)
+            .StatAsync(new StatRequest(), new Metadata { { IdentityProof.TokenHeader, token.ToByteArray() } }));
+
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
+        key.Dispose();
+    }
+}
