@@ -105,7 +105,9 @@ internal sealed partial class ErasureTransport
                 {
                     if (data[s][j] is { } bytes)
                     {
-                        shardData[j] = bytes.Length == blockSize ? bytes : Padded(bytes, blockSize, rented);
+                        // Always a copy: a cached block may be written to while its write-back is on the way,
+                        // and the parity, the sums and the bytes sent must all be of the same bytes.
+                        shardData[j] = Padded(bytes, blockSize, rented);
                         perPosition[ErasureMath.PositionOf(stripe, j, positions)].Add((stripe, shardData[j]));
                     }
                     else

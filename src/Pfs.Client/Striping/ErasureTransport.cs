@@ -48,7 +48,7 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
                                           CancellationToken cancellationToken)
     {
         var blockSize = layout.BlockSize;
-        var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability };
+        var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability, ChecksumBlock = BlockTransport.Checksums ? blockSize : 0 };
         var runs = Runs(stripes);
         foreach (var (first, count) in runs)
         {
@@ -72,6 +72,13 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
                 throw new PfsException(PfsErrorCode.Internal, $"file server {server.Address} answered {reply.Data.Count} ranges for {runs.Count}");
             }
 
+            if (Damaged(request, reply, blockSize) is { } at)
+            {
+                // Never used: the caller reads around it, as around a server that is down.
+                throw new PfsException(PfsErrorCode.DataLoss,
+                    $"'{layout.Name}': file server {server.Address} holds a damaged shard at its byte offset {at} (it does not match its checksum)");
+            }
+
             PfsMetrics.RecordRead(position, server.Address, reply.Data);
             var shards = new List<ReadOnlyMemory<byte>>(stripes.Count);
             for (var r = 0; r < runs.Count; r++)
@@ -90,6 +97,32 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         {
             limiter.Release();
         }
+    }
+
+    // The object offset of the first shard of the reply that is not intact: withheld by the server as
+    // damaged on its disk, or not matching the sum it sent (damaged on the way). A server that sends no
+    // sums (an older one) is taken at its word.
+    private static long? Damaged(ReadBytesRequest request, PooledReadReply reply, int blockSize)
+    {
+        if (reply.Damaged.Count > 0)
+        {
+            return reply.Damaged[0];
+        }
+
+        var n = 0;
+        for (var run = 0; run < reply.Data.Count && reply.Sums.Count > 0; run++)
+        {
+            var data = reply.Data[run].Span;
+            for (var at = 0; at < data.Length; at += blockSize, n++)
+            {
+                if (n >= reply.Sums.Count || BlockChecksum.Compute(data.Slice(at, Math.Min(blockSize, data.Length - at)), blockSize) != reply.Sums[n])
+                {
+                    return request.Ranges[run].Offset + at;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -115,15 +148,23 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         var calls = new List<Task>();
         for (var at = 0; at < shards.Count; at += perCall)
         {
-            var request = new WriteBytesRequest { Object = layout.ObjectId, Sync = sync, Capability = layout.Capability };
+            var checksums = BlockTransport.Checksums;
+            var request = new WriteBytesRequest { Object = layout.ObjectId, Sync = sync, Capability = layout.Capability, ChecksumBlock = checksums ? layout.BlockSize : 0 };
             long total = 0;
             for (var i = at; i < Math.Min(shards.Count, at + perCall); i++)
             {
-                request.Segments.Add(new WriteSegment
+                var segment = new WriteSegment
                 {
                     Offset = shards[i].Stripe * layout.BlockSize,
                     Data = UnsafeByteOperations.UnsafeWrap(shards[i].Bytes),
-                });
+                };
+                if (checksums)
+                {
+                    // Shards are whole blocks: one sum each.
+                    segment.Sums.Add(BlockChecksum.Compute(shards[i].Bytes.Span, layout.BlockSize));
+                }
+
+                request.Segments.Add(segment);
                 total += shards[i].Bytes.Length;
             }
 

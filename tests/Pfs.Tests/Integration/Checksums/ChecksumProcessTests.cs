@@ -141,7 +141,7 @@ public sealed class ChecksumProcessTests
         Assert.Empty(reply.Damaged);
     }
 
-    private static async Task<List<DamagedBlock>> ListDamageAsync(ChecksumCluster cluster, int server)
+    internal static async Task<List<DamagedBlock>> ListDamageAsync(ChecksumCluster cluster, int server)
     {
         using var channel = cluster.FileServerChannel(server);
         var reply = await new FileService.FileServiceClient(channel).ListDamageAsync(new ListDamageRequest()).ResponseAsync.WaitAsync(Timeout);
