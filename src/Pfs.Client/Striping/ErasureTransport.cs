@@ -206,6 +206,10 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
                 .WithWaitForReady(waitForReady);
             return server.Client.WriteBytesAsync(request, callOptions).ResponseAsync;
         }).ConfigureAwait(false);
+
+        // It answered: later shard writes of this open (a repair's close, say) must not skip it as down
+        // on the strength of a failure from before it came back.
+        server.MarkUp();
         PfsMetrics.RecordWrite(position, server.Address, bytes);
     }
 

@@ -30,6 +30,9 @@ internal sealed class FileServerConnection(string address, GrpcChannel channel)
     /// <summary>A call to this server failed as if it were down: skip it for files with parity for a while.</summary>
     public void MarkDown() => Volatile.Write(ref _downUntil, Stopwatch.GetTimestamp() + (DownPeriodSeconds * Stopwatch.Frequency));
 
+    /// <summary>A call to this server just succeeded: it is not down, whatever failed before.</summary>
+    public void MarkUp() => Volatile.Write(ref _downUntil, 0);
+
     private const long DownPeriodSeconds = 3;
 }
 
