@@ -83,14 +83,13 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
 
         // Every client lists the directory its files are in, whole.
         long listed = 0;
-        var listing = await PerSecondAsync(1, async (client, i) =>
-        {
-            var (entries, _) = await ListRateAsync(client, directoryOf(i), cancellationToken);
-            Interlocked.Add(ref listed, entries);
-        });
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(_clients.Select((client, i) => Task.Run(async () =>
+            Interlocked.Add(ref listed, (await ListRateAsync(client, directoryOf(i), cancellationToken)).Entries))));
+        var listedPerSecond = listed / clock.Elapsed.TotalSeconds;
         var removes = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(async n =>
             await client.UnlinkAsync(Name(i, n), cancellationToken)));
-        return new MdtestRates(creates, stats, listing * listed, removes);
+        return new MdtestRates(creates, stats, listedPerSecond, removes);
     }
 
     private async Task Enumerate(Func<int, Task> operation)
