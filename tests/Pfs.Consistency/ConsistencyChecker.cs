@@ -12,10 +12,16 @@ namespace Pfs.Consistency;
 /// protocol, and every listing taken while nothing changed against the model's namespace; on a
 /// mismatch the run stops with the seed and the recent history of every client.
 /// </summary>
-public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOptions options)
+/// <remarks>
+/// With <c>faults</c> it also kills and restarts file servers while it runs (see
+/// <see cref="CheckerOptions.ParityBlocks"/>), and at the end reads every file back whole.
+/// </remarks>
+public sealed partial class ConsistencyChecker(CheckerConnect connect, CheckerOptions options, IServerFaults? faults = null)
 {
     private const int HistoryKept = 64;
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(30);
+    private readonly IServerFaults? _faults = faults is null || options.ParityBlocks >= 1 ? faults
+        : throw new ArgumentException("server kills need files with parity (ParityBlocks >= 1)", nameof(options));
     private readonly FileModel[] _models = [.. Enumerable.Range(0, options.Files).Select(_ => new FileModel())];
     private readonly ConcurrentQueue<string> _history = new();
     private readonly ConcurrentDictionary<ulong, byte[]> _contents = new();
@@ -23,6 +29,13 @@ public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOption
     private long _reads;
     private long _writes;
     private long _sessions;
+    private long _faultCycles;
+
+    /// <summary>A checker on an in-process cluster, without faults.</summary>
+    public ConsistencyChecker(PfsCluster cluster, CheckerOptions options)
+        : this((clientId, cacheBlocks, cancellationToken) => cluster.ConnectAsync(cacheBlocks: cacheBlocks, clientId: clientId, cancellationToken: cancellationToken), options)
+    {
+    }
 
     public async Task<CheckerResult> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -30,12 +43,12 @@ public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOption
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.TimeLimit);
         var clients = new List<PfsClient>();
+        var verified = 0;
         try
         {
             for (var i = 0; i < options.Clients; i++)
             {
-                clients.Add(await cluster.ConnectAsync(cacheBlocks: options.CacheBlocks, clientId: $"checker-{options.Seed}-{i}",
-                    cancellationToken: cancellationToken).ConfigureAwait(false));
+                clients.Add(await connect($"checker-{options.Seed}-{i}", options.CacheBlocks, cancellationToken).ConfigureAwait(false));
             }
 
             await clients[0].CreateDirectoryAsync(Root, cancellationToken).ConfigureAwait(false);
@@ -46,12 +59,19 @@ public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOption
 
             for (var file = 0; file < options.Files; file++)
             {
-                await clients[0].CreateAsync(FileName(file), (file % 3) + 1, cancellationToken).ConfigureAwait(false);
+                await clients[0].CreateAsync(FileName(file), CreateOptions(file), cancellationToken).ConfigureAwait(false);
                 _models[file].State = FileState.Present;
             }
 
-            await Task.WhenAll(clients.Select((client, i) => Task.Run(() => RunClientAsync(client, i, limit.Token), CancellationToken.None)))
-                .ConfigureAwait(false);
+            var workers = Task.WhenAll(clients.Select((client, i) => Task.Run(() => RunClientAsync(client, i, limit.Token), CancellationToken.None)));
+            if (_faults is null)
+            {
+                await workers.ConfigureAwait(false);
+            }
+            else
+            {
+                verified = await RunWithFaultsAsync(_faults, workers, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -61,10 +81,13 @@ public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOption
             }
         }
 
-        return new CheckerResult(Interlocked.Read(ref _operations), _reads, _writes, _sessions, clock.Elapsed);
+        return new CheckerResult(Interlocked.Read(ref _operations), _reads, _writes, _sessions, clock.Elapsed) { FaultCycles = _faultCycles, FilesVerified = verified };
     }
 
     private string Root => $"fsx-{options.Seed}";
+
+    /// <summary>Files of 1, 2 and 3 data blocks per stripe, each with the run's parity.</summary>
+    private PfsCreateOptions CreateOptions(int file) => new() { StripeWidth = (file % 3) + 1, ParityBlocks = options.ParityBlocks };
 
     private string DirectoryPath(int directory) => $"{Root}/d{directory}";
 
@@ -82,8 +105,10 @@ public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOption
 
     private async Task RunClientAsync(PfsClient client, int clientIndex, CancellationToken stop)
     {
-        var random = new Random(HashCode.Combine(options.Seed, clientIndex));
-        while (!stop.IsCancellationRequested && Interlocked.Read(ref _operations) < options.Operations)
+        // Not HashCode.Combine: it is salted per process, and a seed must mean the same draws in every run.
+        var random = new Random((options.Seed * 1000) + clientIndex);
+        while (!stop.IsCancellationRequested && (Interlocked.Read(ref _operations) < options.Operations ||
+                                                 (_faults is not null && Interlocked.Read(ref _faultCycles) < options.FaultCycles)))
         {
             var file = random.Next(options.Files);
             var roll = random.Next(100);
@@ -123,14 +148,14 @@ public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOption
             model.State = FileState.Creating;
         }
 
-        var width = (file % 3) + 1;
-        await client.CreateAsync(FileName(file), width).ConfigureAwait(false);
+        var create = CreateOptions(file);
+        await client.CreateAsync(FileName(file), create).ConfigureAwait(false);
         lock (model)
         {
             model.State = FileState.Present;
         }
 
-        Record(who, $"create {FileName(file)} width {width}");
+        Record(who, $"create {FileName(file)} {create.StripeWidth}+{create.ParityBlocks}");
     }
 
     private async Task DeleteAsync(PfsClient client, int who, int file)
@@ -266,17 +291,20 @@ public sealed partial class ConsistencyChecker(PfsCluster cluster, CheckerOption
 
     private void Record(int who, string what)
     {
-        _history.Enqueue($"client {who}: {what}");
+        _history.Enqueue($"{Who(who)}: {what}");
         while (_history.Count > HistoryKept * options.Clients && _history.TryDequeue(out _))
         {
         }
     }
 
+    /// <summary>Client <paramref name="who"/>, or the fault injector and repairer for -1.</summary>
+    private static string Who(int who) => who < 0 ? "faults" : $"client {who}";
+
     private void Fail(int who, string what)
     {
         Record(who, "VIOLATION: " + what);
         throw new ConsistencyViolation(
-            $"seed {options.Seed}: client {who}: {what}{Environment.NewLine}recent history (oldest first):{Environment.NewLine}  " +
+            $"seed {options.Seed}: {Who(who)}: {what}{Environment.NewLine}recent history (oldest first):{Environment.NewLine}  " +
             string.Join(Environment.NewLine + "  ", _history));
     }
 }

@@ -4,7 +4,7 @@ using Pfs.LocalCluster;
 namespace Pfs.Consistency;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Pfs.Consistency -- [--ops N] [--clients N] [--seed N] [--long]</c>:
+/// <c>dotnet run -c Release --project tests/Pfs.Consistency -- [--ops N] [--clients N] [--seed N] [--parity M] [--long]</c>:
 /// runs the checker against an in-process cluster and reports ops/s; on a violation prints the
 /// seed and the history and exits 1.
 /// </summary>
@@ -36,16 +36,19 @@ internal static class Program
                 case "--clients" when i + 1 < args.Length:
                     options = options with { Clients = int.Parse(args[++i], CultureInfo.InvariantCulture) };
                     break;
+                case "--parity" when i + 1 < args.Length:
+                    options = options with { ParityBlocks = int.Parse(args[++i], CultureInfo.InvariantCulture) };
+                    break;
                 case "--seed" when i + 1 < args.Length:
                     options = options with { Seed = int.Parse(args[++i], CultureInfo.InvariantCulture) };
                     break;
                 default:
-                    Console.Error.WriteLine($"Pfs.Consistency: unknown argument '{args[i]}' (use --ops N, --clients N, --seed N, --long)");
+                    Console.Error.WriteLine($"Pfs.Consistency: unknown argument '{args[i]}' (use --ops N, --clients N, --seed N, --parity M, --long)");
                     return 2;
             }
         }
 
-        await using var cluster = await PfsCluster.StartAsync(fileServers: 3);
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 3 + options.ParityBlocks);
         Console.WriteLine($"checking {options.Operations:N0} operations, {options.Clients} clients, {options.Files} files, seed {options.Seed}...");
         try
         {

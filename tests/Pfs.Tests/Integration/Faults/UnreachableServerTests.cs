@@ -16,7 +16,7 @@ public sealed class UnreachableServerTests : IAsyncLifetime
 {
     // The clients' operation timeout here, and the slack a call may take beyond it on a loaded
     // 2-core machine (scheduling, a process's death being noticed) before it counts as a hang.
-    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(6);
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
     private readonly string _root = Directory.CreateTempSubdirectory("pfs-unreachable-").FullName;
     private ProcessCluster _cluster = null!;
@@ -31,6 +31,26 @@ public sealed class UnreachableServerTests : IAsyncLifetime
     {
         await _cluster.DisposeAsync();
         Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>
+    /// Connects to the live metadata server before any fault. What is measured is the calls after the
+    /// fault, so a connect that times out on a loaded machine (a cold server's first Subscribe) is tried
+    /// again rather than failing the test; the short operation timeout still bounds every later call.
+    /// </summary>
+    private async Task<PfsClient> ConnectAsync(string clientId, TimeSpan operationTimeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await _cluster.ConnectAsync(clientId, operationTimeout);
+            }
+            catch (PfsException ex) when (ex.Code == PfsErrorCode.Unavailable && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+            }
+        }
     }
 
     [Fact]
@@ -57,7 +77,7 @@ public sealed class UnreachableServerTests : IAsyncLifetime
     [Fact]
     public async Task EveryCallWhileTheMetadataServerIsDeadEndsUnavailableWithinTheOperationTimeout()
     {
-        var client = await _cluster.ConnectAsync("survivor", OperationTimeout);
+        var client = await ConnectAsync("survivor", OperationTimeout);
         await client.CreateAsync("kept", stripeWidth: 2);
         var written = await client.OpenAsync("kept", PfsOpenMode.Write);
         await written.WriteAsync(TestData.Bytes(8 * 512, seed: 3), 0);
@@ -91,7 +111,7 @@ public sealed class UnreachableServerTests : IAsyncLifetime
     [Fact]
     public async Task CallsToAHungMetadataServerEndUnavailableWithinTheOperationTimeoutLockWaitsIncluded()
     {
-        await using var client = await _cluster.ConnectAsync("stuck", OperationTimeout);
+        await using var client = await ConnectAsync("stuck", OperationTimeout);
         await client.CreateAsync("frozen", stripeWidth: 1);
 
         _cluster.PauseMeta(paused: true);
@@ -120,7 +140,7 @@ public sealed class UnreachableServerTests : IAsyncLifetime
     [Fact]
     public async Task ACallMadeWhileTheMetadataServerRestartsWaitsForItAndSucceeds()
     {
-        await using var client = await _cluster.ConnectAsync("patient", TimeSpan.FromSeconds(30));
+        await using var client = await ConnectAsync("patient", TimeSpan.FromSeconds(30));
         await client.CreateAsync("there", stripeWidth: 1);
 
         await _cluster.KillMetaAsync();
@@ -135,7 +155,7 @@ public sealed class UnreachableServerTests : IAsyncLifetime
     [Fact]
     public async Task AMetadataServerStartedWhileItsRedisIsDownWaitsForItThenServesWhatWasStored()
     {
-        await using (var client = await _cluster.ConnectAsync("before", OperationTimeout))
+        await using (var client = await ConnectAsync("before", OperationTimeout))
         {
             await client.CreateAsync("stored", stripeWidth: 2);
         }
@@ -149,14 +169,14 @@ public sealed class UnreachableServerTests : IAsyncLifetime
         await _cluster.Garnet.StartAsync();
         await _cluster.Meta.WaitForAsync("Now listening on", TimeSpan.FromSeconds(90));
 
-        await using var after = await _cluster.ConnectAsync("after", OperationTimeout);
+        await using var after = await ConnectAsync("after", OperationTimeout);
         Assert.Equal(2, (await after.StatAsync("stored")).StripeWidth);
     }
 
     [Fact]
     public async Task AReadOfAnUnprotectedFileTouchingADeadFileServerFailsUnavailableWithinTheOperationTimeout()
     {
-        await using (var writer = await _cluster.ConnectAsync("writer", OperationTimeout))
+        await using (var writer = await ConnectAsync("writer", OperationTimeout))
         {
             await writer.CreateAsync("striped", stripeWidth: 2);
             await using var file = await writer.OpenAsync("striped", PfsOpenMode.Write);
@@ -164,7 +184,7 @@ public sealed class UnreachableServerTests : IAsyncLifetime
         }
 
         // A client with nothing of the file cached.
-        await using var client = await _cluster.ConnectAsync("reader", OperationTimeout);
+        await using var client = await ConnectAsync("reader", OperationTimeout);
         await _cluster.KillFileServerAsync(1);
         await using var reader = await client.OpenAsync("striped", PfsOpenMode.Read);
         var buffer = new byte[16 * 512];
