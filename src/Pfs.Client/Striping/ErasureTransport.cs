@@ -74,9 +74,22 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
 
             if (Damaged(request, reply, blockSize) is { } at)
             {
+                if (reply.Damaged.Count > 0)
+                {
+                    // Damaged on its disk (not on the way): a repair has to rebuild it.
+                    layout.ReportDamage(position, at / blockSize, $"checksum mismatch on {server.Address} at object offset {at}");
+                }
+
                 // Never used: the caller reads around it, as around a server that is down.
                 throw new PfsException(PfsErrorCode.DataLoss,
                     $"'{layout.Name}': file server {server.Address} holds a damaged shard at its byte offset {at} (it does not match its checksum)");
+            }
+
+            if (Missing(layout, runs, reply) is { } lost)
+            {
+                layout.ReportDamage(position, lost, $"shard of stripe {lost} missing on {server.Address}");
+                throw new PfsException(PfsErrorCode.DataLoss,
+                    $"'{layout.Name}': file server {server.Address} no longer holds the shard of stripe {lost} (it lost its data)");
             }
 
             PfsMetrics.RecordRead(position, server.Address, reply.Data);
@@ -119,6 +132,25 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
                 {
                     return request.Ranges[run].Offset + at;
                 }
+            }
+        }
+
+        return null;
+    }
+
+    // The first stripe the file's committed size says this position holds whole, that the reply is short of:
+    // every stripe's shards are written as whole blocks on every position, so a short one was lost (the server
+    // came back with an emptied data directory, say). Null when every such shard came back whole.
+    private static long? Missing(FileLayout layout, List<(long First, int Count)> runs, PooledReadReply reply)
+    {
+        var held = layout.ShardStripes;
+        for (var r = 0; r < runs.Count; r++)
+        {
+            var (first, count) = runs[r];
+            var whole = Math.Min(count, held - first);
+            if (whole > 0 && reply.Data[r].Length < whole * layout.BlockSize)
+            {
+                return first + (reply.Data[r].Length / layout.BlockSize);
             }
         }
 

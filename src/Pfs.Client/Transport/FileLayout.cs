@@ -10,6 +10,8 @@ internal sealed class FileLayout
     private readonly bool[] _unusable;
     private readonly bool[] _written;
     private readonly HashSet<int> _repaired = [];
+    private readonly HashSet<int> _reported = [];
+    private long _shardStripes;
     private volatile Capability? _capability;
     private long _renewAtTicks;
 
@@ -147,6 +149,58 @@ internal sealed class FileLayout
         {
             return [.. Enumerable.Range(0, Positions).Where(p => _unusable[p])];
         }
+    }
+
+    /// <summary>
+    /// Stripes whose shards every usable position holds whole (M &gt; 0): those of the file's size when it
+    /// was opened, fewer after a cut by this open. A shorter answer for one of them means the shard is lost.
+    /// </summary>
+    public long ShardStripes => Interlocked.Read(ref _shardStripes);
+
+    /// <summary>Sets <see cref="ShardStripes"/> from the committed size at the open.</summary>
+    public void SetCommittedSize(long size)
+    {
+        var stripeBytes = (long)Math.Max(1, Width) * BlockSize;
+        Interlocked.Exchange(ref _shardStripes, Parity > 0 && size > 0 ? ((size - 1) / stripeBytes) + 1 : 0);
+    }
+
+    /// <summary>This open cut the file at <paramref name="length"/>: only the stripes below it still count as held.</summary>
+    public void CutAt(long length)
+    {
+        var stripeBytes = (long)Math.Max(1, Width) * BlockSize;
+        var kept = length > 0 ? ((length - 1) / stripeBytes) + 1 : 0;
+        lock (_positionsLock)
+        {
+            Interlocked.Exchange(ref _shardStripes, Math.Min(Interlocked.Read(ref _shardStripes), kept));
+        }
+    }
+
+    /// <summary>
+    /// Where a read that found a damaged or lost shard reports it (the client sends it to the metadata
+    /// server in the background); null: not reported.
+    /// </summary>
+    public Action<FileLayout, int, long, string>? DamageSink { get; init; }
+
+    /// <summary>
+    /// A read found the shard of <paramref name="stripe"/> at <paramref name="position"/> damaged or missing:
+    /// the first such find per position of this open goes to <see cref="DamageSink"/>; later ones are dropped.
+    /// </summary>
+    public void ReportDamage(int position, long stripe, string reason)
+    {
+        if (DamageSink is not { } sink)
+        {
+            return;
+        }
+
+        lock (_positionsLock)
+        {
+            if (!_reported.Add(position))
+            {
+                return;
+            }
+        }
+
+        sink(this, position, stripe, reason);
     }
 
     /// <summary>What the metadata server granted this open (renewed while it stays open); every file-server call presents it.</summary>
