@@ -29,7 +29,8 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
     /// short: the rest reads as zeros), valid only until it returns.
     /// </summary>
     private async Task ReadShardsAsync(FileLayout layout, int position, IReadOnlyList<long> stripes,
-                                       Action<IReadOnlyList<long>, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, CancellationToken cancellationToken)
+                                       Action<IReadOnlyList<long>, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, CancellationToken cancellationToken,
+                                       bool checkShort = true)
     {
         var perCall = Math.Max(1, options.MaxCallBytes / layout.BlockSize);
         using var limiter = new SemaphoreSlim(options.MaxConcurrentCalls);
@@ -37,7 +38,7 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         for (var at = 0; at < stripes.Count; at += perCall)
         {
             var chunk = Slice(stripes, at, Math.Min(perCall, stripes.Count - at));
-            calls.Add(ReadShardCallAsync(layout, position, chunk, onCall, limiter, cancellationToken));
+            calls.Add(ReadShardCallAsync(layout, position, chunk, onCall, limiter, checkShort, cancellationToken));
         }
 
         await Task.WhenAll(calls).ConfigureAwait(false);
@@ -45,7 +46,7 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
 
     private async Task ReadShardCallAsync(FileLayout layout, int position, IReadOnlyList<long> stripes,
                                           Action<IReadOnlyList<long>, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, SemaphoreSlim limiter,
-                                          CancellationToken cancellationToken)
+                                          bool checkShort, CancellationToken cancellationToken)
     {
         var blockSize = layout.BlockSize;
         var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability, ChecksumBlock = BlockTransport.Checksums ? blockSize : 0 };
@@ -85,7 +86,8 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
                     $"'{layout.Name}': file server {server.Address} holds a damaged shard at its byte offset {at} (it does not match its checksum)");
             }
 
-            if (Missing(layout, runs, reply) is { } lost)
+            if (checkShort && Suspects(layout, position, runs, reply) is { Count: > 0 } suspects
+                && await LostAsync(layout, position, suspects, cancellationToken).ConfigureAwait(false) is { } lost)
             {
                 layout.ReportDamage(position, lost, $"shard of stripe {lost} missing on {server.Address}");
                 throw new PfsException(PfsErrorCode.DataLoss,
@@ -138,19 +140,64 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         return null;
     }
 
-    // The first stripe the file's committed size says this position holds whole, that the reply is short of:
-    // every stripe's shards are written as whole blocks on every position, so a short one was lost (the server
-    // came back with an emptied data directory, say). Null when every such shard came back whole.
-    private static long? Missing(FileLayout layout, List<(long First, int Count)> runs, PooledReadReply reply)
+    // The shards of the reply that read short where the file's size says they were written whole: a server that
+    // lost its data (came back with an emptied data directory, say) answers like that, and so does a block of a
+    // sparse file that was never written. Each is (stripe, what came back).
+    private static List<(long Stripe, ReadOnlyMemory<byte> Got)> Suspects(FileLayout layout, int position, List<(long First, int Count)> runs,
+                                                                           PooledReadReply reply)
     {
-        var held = layout.ShardStripes;
+        var suspects = new List<(long, ReadOnlyMemory<byte>)>();
+        var stripes = layout.ShardStripes;
+        var blocks = layout.DataBlocks;
+        var blockSize = layout.BlockSize;
         for (var r = 0; r < runs.Count; r++)
         {
             var (first, count) = runs[r];
-            var whole = Math.Min(count, held - first);
-            if (whole > 0 && reply.Data[r].Length < whole * layout.BlockSize)
+            var data = reply.Data[r];
+            for (var k = 0; k < count && first + k < stripes; k++)
             {
-                return first + (reply.Data[r].Length / layout.BlockSize);
+                var stripe = first + k;
+                var shard = ErasureMath.ShardAt(stripe, position, layout.Positions);
+                var start = Math.Min(k * blockSize, data.Length);
+                var got = data.Slice(start, Math.Min(blockSize, data.Length - start));
+                if (got.Length < blockSize && (shard >= layout.Width || (stripe * layout.Width) + shard < blocks))
+                {
+                    suspects.Add((stripe, got));
+                }
+            }
+        }
+
+        return suspects;
+    }
+
+    // Decodes each suspect shard from the other positions: if that gives anything but what came back (padded
+    // with zeros), the server lost it, and the first such stripe is returned. A hole decodes to zeros, and so
+    // matches. If the others cannot tell (too few within reach), the server's answer stands.
+    private async Task<long?> LostAsync(FileLayout layout, int position, List<(long Stripe, ReadOnlyMemory<byte> Got)> suspects,
+                                        CancellationToken cancellationToken)
+    {
+        StripeShards shards;
+        try
+        {
+            shards = await ReadStripesAsync(layout, suspects.ConvertAll(s => s.Stripe), excluded: position, cancellationToken, checkShort: false)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsErasure(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        using (shards)
+        {
+            for (var i = 0; i < suspects.Count; i++)
+            {
+                shards.DecodeAll(i);
+                var decoded = shards.Buffer(i, ErasureMath.ShardAt(suspects[i].Stripe, position, layout.Positions)).Span;
+                var got = suspects[i].Got.Span;
+                if (!decoded[..got.Length].SequenceEqual(got) || decoded[got.Length..].ContainsAnyExcept((byte)0))
+                {
+                    return suspects[i].Stripe;
+                }
             }
         }
 

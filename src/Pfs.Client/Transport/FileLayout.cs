@@ -11,7 +11,7 @@ internal sealed class FileLayout
     private readonly bool[] _written;
     private readonly HashSet<int> _repaired = [];
     private readonly HashSet<int> _reported = [];
-    private long _shardStripes;
+    private long _heldSize;
     private volatile Capability? _capability;
     private long _renewAtTicks;
 
@@ -152,26 +152,28 @@ internal sealed class FileLayout
     }
 
     /// <summary>
-    /// Stripes whose shards every usable position holds whole (M &gt; 0): those of the file's size when it
-    /// was opened, fewer after a cut by this open. A shorter answer for one of them means the shard is lost.
+    /// Bytes of the file every usable position holds the shards of (M &gt; 0): the committed size when it was
+    /// opened, less after a cut by this open. Within it, every parity shard and every data shard of a block
+    /// inside it was written whole (sparse files aside: a block never written has no shard), so a shard
+    /// that reads short there is suspect (see <see cref="Striping.ErasureTransport"/>).
     /// </summary>
-    public long ShardStripes => Interlocked.Read(ref _shardStripes);
+    public long HeldSize => Interlocked.Read(ref _heldSize);
 
-    /// <summary>Sets <see cref="ShardStripes"/> from the committed size at the open.</summary>
-    public void SetCommittedSize(long size)
-    {
-        var stripeBytes = (long)Math.Max(1, Width) * BlockSize;
-        Interlocked.Exchange(ref _shardStripes, Parity > 0 && size > 0 ? ((size - 1) / stripeBytes) + 1 : 0);
-    }
+    /// <summary>Stripes of <see cref="HeldSize"/> (0 without parity).</summary>
+    public long ShardStripes => Parity > 0 && HeldSize > 0 ? ((HeldSize - 1) / ((long)Width * BlockSize)) + 1 : 0;
 
-    /// <summary>This open cut the file at <paramref name="length"/>: only the stripes below it still count as held.</summary>
+    /// <summary>Data blocks of <see cref="HeldSize"/>.</summary>
+    public long DataBlocks => HeldSize > 0 ? ((HeldSize - 1) / BlockSize) + 1 : 0;
+
+    /// <summary>Sets <see cref="HeldSize"/> to the committed size at the open.</summary>
+    public void SetCommittedSize(long size) => Interlocked.Exchange(ref _heldSize, Math.Max(0, size));
+
+    /// <summary>This open cut the file at <paramref name="length"/>: only what lies below it still counts as held.</summary>
     public void CutAt(long length)
     {
-        var stripeBytes = (long)Math.Max(1, Width) * BlockSize;
-        var kept = length > 0 ? ((length - 1) / stripeBytes) + 1 : 0;
         lock (_positionsLock)
         {
-            Interlocked.Exchange(ref _shardStripes, Math.Min(Interlocked.Read(ref _shardStripes), kept));
+            Interlocked.Exchange(ref _heldSize, Math.Min(Interlocked.Read(ref _heldSize), Math.Max(0, length)));
         }
     }
 

@@ -91,6 +91,29 @@ public sealed class ErasureChecksumTests
         Assert.Equal([1], (await client.StatAsync("lost.bin")).StalePositions);
     }
 
+    [Fact]
+    public async Task ASparseFileWithParityReadsItsHolesAsZeros()
+    {
+        // Arrange: only file block 5 (stripe 2) is written; stripes 0 and 1 have no shards anywhere, and
+        // stripe 2's first data shard none: they read short, and are holes, not losses.
+        await using var cluster = await ChecksumCluster.StartAsync(fileServers: 3, scrubMbps: 0);
+        await using var client = await cluster.ConnectAsync();
+        await client.CreateAsync("sparse.bin", new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize });
+        var block = TestData.Bytes(BlockSize, 41);
+        await using (var writer = await client.OpenAsync("sparse.bin", PfsOpenMode.Write))
+        {
+            await writer.WriteAsync(block, 5 * BlockSize);
+        }
+
+        // Act
+        var read = await ReadAllAsync(cluster, "sparse.bin", 6 * BlockSize);
+
+        // Assert
+        var expected = new byte[6 * BlockSize];
+        block.CopyTo(expected, 5 * BlockSize);
+        Assert.Equal(expected, read);
+    }
+
     private static async Task WriteCodedAsync(PfsClient client, string name, byte[] data)
     {
         await client.CreateAsync(name, new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize });

@@ -51,6 +51,7 @@ public sealed class FileLayoutTests : IDisposable
 
         Assert.Equal(4, afterCut);
         Assert.Equal(4, layout.ShardStripes);
+        Assert.Equal(7, layout.DataBlocks);
     }
 
     [Fact]
