@@ -32,4 +32,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 51, EventName = "DamageReportFailed", Level = LogLevel.Warning,
         Message = "A read of '{File}' found position {Position} damaged or lost ({Reason}), but reporting it to the metadata server failed: {Error}")]
     public static partial void DamageReportFailed(ILogger logger, string file, int position, string reason, string error);
+
+    [LoggerMessage(EventId = 52, EventName = "DamageListFailed", Level = LogLevel.Warning,
+        Message = "A repair could not read file server {Server}'s damaged-block list ({Reason}); the next pass asks again")]
+    public static partial void DamageListFailed(ILogger logger, string server, string reason);
 }

@@ -36,6 +36,12 @@ internal static class RepairCommand
                 var status = await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false);
                 if (status.DegradedFiles == 0)
                 {
+                    if (report.Failures.Count > 0)
+                    {
+                        // Damage on files without parity: no later pass can rebuild it.
+                        return Finish(host, report.Failures);
+                    }
+
                     output.WriteLine("every file is fully redundant");
                     return ExitCodes.Ok;
                 }
