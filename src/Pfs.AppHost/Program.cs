@@ -5,7 +5,8 @@ using Pfs.AppHost;
 // Pfs under Aspire: the metadata store, the file servers, the metadata server, and a demo
 // workload, each a named resource in the dashboard. Settings (appsettings.json, environment,
 // or --Pfs:Name=value): Pfs:FileServers (3), Pfs:DataRoot (data/aspire at the repository
-// root), Pfs:Redis (garnet | redis-server | container), Pfs:DemoRounds (0: forever).
+// root), Pfs:Redis (garnet | redis-server | container), Pfs:DemoRounds (0: forever),
+// Pfs:RepairSeconds (60: how often the repair worker runs a pass).
 var builder = DistributedApplication.CreateBuilder(args);
 
 var fileServerCount = builder.Configuration.GetValue("Pfs:FileServers", 3);
@@ -51,5 +52,13 @@ foreach (var fileServer in fileServers)
 builder.AddDotnetApp<Projects.Pfs_Demo>("demo")
     .WithArgs("--rounds", builder.Configuration["Pfs:DemoRounds"] ?? "0", "--width", Math.Min(3, fileServerCount).ToString(CultureInfo.InvariantCulture))
     .WithReference(metaserver.GetEndpoint(Extensions.HttpEndpoint)).WaitFor(metaserver);
+
+// The repair worker (`pfs repair --every`): a pass at once and then every Pfs:RepairSeconds, rebuilding
+// what degraded files lost and what the file servers' scrubs found damaged; its passes and files are
+// traces (pfs.repair.pass, pfs.repair.file) and its bytes and files metrics on the dashboard.
+builder.AddDotnetApp<Projects.Pfs_Cli>("repair")
+    .WithArgs("repair", "--every", builder.Configuration["Pfs:RepairSeconds"] ?? "60")
+    .WithEnvironment("PFS_META", metaserver.GetEndpoint(Extensions.HttpEndpoint))
+    .WaitFor(metaserver);
 
 builder.Build().Run();

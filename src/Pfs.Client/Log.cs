@@ -24,4 +24,16 @@ internal static partial class Log
     [LoggerMessage(EventId = 40, EventName = "CapabilityRenewalFailed", Level = LogLevel.Warning,
         Message = "Renewing the capability of '{File}' failed ({Reason}); trying again")]
     public static partial void CapabilityRenewalFailed(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 50, EventName = "DamageReported", Level = LogLevel.Warning,
+        Message = "A read of '{File}' found position {Position} damaged or lost ({Reason}); read around it and reported it (newly stale: {Marked})")]
+    public static partial void DamageReported(ILogger logger, string file, int position, string reason, bool marked);
+
+    [LoggerMessage(EventId = 51, EventName = "DamageReportFailed", Level = LogLevel.Warning,
+        Message = "A read of '{File}' found position {Position} damaged or lost ({Reason}), but reporting it to the metadata server failed: {Error}")]
+    public static partial void DamageReportFailed(ILogger logger, string file, int position, string reason, string error);
+
+    [LoggerMessage(EventId = 52, EventName = "DamageListFailed", Level = LogLevel.Warning,
+        Message = "A repair could not read file server {Server}'s damaged-block list ({Reason}); the next pass asks again")]
+    public static partial void DamageListFailed(ILogger logger, string server, string reason);
 }

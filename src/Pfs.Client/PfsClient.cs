@@ -261,7 +261,12 @@ public sealed partial class PfsClient : IAsyncDisposable
     {
         var parity = file.Recipe.ParityBlocks;
         var servers = file.Recipe.Servers.Take(file.Recipe.StripeWidth + parity).Select(_pool.Get).ToList();
-        return new(file.Name, file.FileId, file.Recipe.BlockSize, servers, capability, parity, file.StalePositions);
+        var layout = new FileLayout(file.Name, file.FileId, file.Recipe.BlockSize, servers, capability, parity, file.StalePositions)
+        {
+            DamageSink = ReportDamageInBackground,
+        };
+        layout.SetCommittedSize(file.Size);
+        return layout;
     }
 
     private void ThrowIfDisposed()

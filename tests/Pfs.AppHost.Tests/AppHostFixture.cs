@@ -15,7 +15,7 @@ namespace Pfs.AppHost.Tests;
 public sealed class AppHostFixture : IAsyncLifetime
 {
     /// <summary>Every resource the AppHost declares, top to bottom.</summary>
-    public static readonly string[] Resources = ["redis", "fileserver-0", "fileserver-1", "fileserver-2", "metaserver", "demo"];
+    public static readonly string[] Resources = ["redis", "fileserver-0", "fileserver-1", "fileserver-2", "metaserver", "demo", "repair"];
 
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 

@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Pfs.Client;
 using Xunit.Abstractions;
 
@@ -136,6 +140,46 @@ public sealed class AppHostTests(AppHostFixture fixture, ITestOutputHelper outpu
         await using var fresh = await fixture.ConnectAsync().WaitAsync(Timeout);
         Assert.Equal(before, await fresh.StatAsync(name).WaitAsync(Timeout));
         Assert.Equal(data, await ReadAllAsync(fresh, name, data.Length));
+    }
+
+    [Fact]
+    public async Task TheRepairWorkerRunsAndAMirroredFileReadsWithAFileServerResourceStopped()
+    {
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("repair", KnownResourceStates.Running).WaitAsync(Timeout);
+
+        // A mirror: K = 1, M = 1, so two of the three file servers hold a copy each.
+        var name = UniqueName("mirror");
+        var data = Bytes(40 * 4096, seed: 5);
+        await using (var writer = await fixture.ConnectAsync().WaitAsync(Timeout))
+        {
+            await writer.CreateAsync(name, new PfsCreateOptions { StripeWidth = 1, ParityBlocks = 1, BlockSize = 4096 }).WaitAsync(Timeout);
+            await using var file = await writer.OpenAsync(name, PfsOpenMode.Write).WaitAsync(Timeout);
+            await file.WriteAsync(data, 0).AsTask().WaitAsync(Timeout);
+        }
+
+        // The resource holding the first copy: the one whose endpoint is the stripe's first server.
+        await using var reader = await fixture.ConnectAsync().WaitAsync(Timeout);
+        var first = (await reader.GetLayoutAsync(name).WaitAsync(Timeout)).Servers[0];
+        var resource = Enumerable.Range(0, 3).Select(i => $"fileserver-{i}")
+            .Single(r => first.EndsWith($":{fixture.App.GetEndpoint(r, "http").Port}", StringComparison.Ordinal));
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        using var timeout = new CancellationTokenSource(AppHostFixture.StartTimeout);
+        Assert.True((await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, timeout.Token)).Success, $"stop of {resource}");
+        try
+        {
+            await fixture.App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, timeout.Token);
+
+            Assert.Equal(data, await ReadAllAsync(reader, name, data.Length));
+        }
+        finally
+        {
+            // The other tests stripe over every server.
+            using var restart = new CancellationTokenSource(AppHostFixture.StartTimeout);
+            Assert.True((await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, restart.Token)).Success, $"start of {resource}");
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, restart.Token);
+        }
+
+        output.WriteLine($"read {data.Length} bytes of a 1+1 mirror with {resource} ({first}) stopped");
     }
 
     private static async Task<byte[]> ReadAllAsync(PfsClient client, string name, int length)

@@ -35,6 +35,9 @@ public static class PfsMetrics
     private static readonly Counter<long> RepairFiles = Meter.CreateCounter<long>(
         "pfs.client.repair.files", "{file}", "Files a repair returned to full redundancy");
 
+    private static readonly Counter<long> RepairPasses = Meter.CreateCounter<long>(
+        "pfs.client.repair.passes", "{pass}", "Repair passes run, by whether every file listed could be repaired");
+
     static PfsMetrics()
     {
         Meter.CreateObservableCounter("pfs.client.cache.hits", () => Observe(static (stats, tags) =>
@@ -98,6 +101,9 @@ public static class PfsMetrics
     internal static void RecordRebuilt(long bytes) => RepairBytes.Add(bytes);
 
     internal static void RecordRepairedFile() => RepairFiles.Add(1);
+
+    internal static void RecordRepairPass(int failures) =>
+        RepairPasses.Add(1, new KeyValuePair<string, object?>("pfs.repair.outcome", failures == 0 ? "complete" : "failures"));
 
     internal static void RecordLockWait(long startedTimestamp, PfsOpenMode mode)
     {

@@ -13,16 +13,22 @@ namespace Pfs.Client;
 public sealed partial class PfsClient
 {
     /// <summary>
-    /// One repair pass: every file the metadata server lists as degraded is opened for writing (waiting
+    /// One repair pass. First every file server's list of damaged blocks (found by its scrub or by reads)
+    /// is collected and reported to the metadata server, so those positions count as stale; a damaged
+    /// block of a file without parity cannot be rebuilt and is reported in <see cref="PfsRepairReport.Failures"/>.
+    /// Then every file the metadata server lists as degraded is opened for writing (waiting
     /// for its current holders), its stale shards are rebuilt from K good shards of every stripe and
-    /// written to their servers, and its close clears them. A file that cannot be repaired now (more than
-    /// M of its servers lost or unreachable) is reported in <see cref="PfsRepairReport.Failures"/> and
-    /// stays degraded.
+    /// written to their servers, and its close clears them (the rewritten blocks leave the servers'
+    /// damage lists). A file that cannot be repaired now (more than M of its servers lost or unreachable)
+    /// is reported in <see cref="PfsRepairReport.Failures"/> and stays degraded.
     /// </summary>
     public async Task<PfsRepairReport> RepairAsync(IProgress<PfsRepairProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var failures = new List<PfsRepairFailure>();
+        using var activity = PfsTelemetry.Source.StartActivity("pfs.repair.pass");
+        var status = await GetClusterStatusAsync(cancellationToken).ConfigureAwait(false);
+        var failures = await CollectDamageAsync(status.FileServers, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("pfs.repair.unrepairable", failures.Count);
         var repaired = 0;
         long rebuilt = 0;
         ulong after = 0;
@@ -53,6 +59,15 @@ public sealed partial class PfsClient
         }
 
         progress?.Report(new PfsRepairProgress(repaired, failures.Count, rebuilt, null));
+        activity?.SetTag("pfs.repair.files", repaired);
+        activity?.SetTag("pfs.repair.failures", failures.Count);
+        activity?.SetTag("pfs.repair.bytes", rebuilt);
+        if (failures.Count > 0)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, $"{failures.Count} files could not be repaired");
+        }
+
+        PfsMetrics.RecordRepairPass(failures.Count);
         return new PfsRepairReport(repaired, rebuilt, failures);
     }
 

@@ -158,9 +158,11 @@ internal sealed partial class ErasureTransport
     /// <summary>
     /// Reads at least K shards of every stripe of <paramref name="stripes"/> (ascending), data shards first,
     /// skipping <paramref name="excluded"/> and the positions this open may not read; a position that fails
-    /// is replaced by another. Throws if some stripe cannot get K.
+    /// is replaced by another. Throws if some stripe cannot get K. <paramref name="checkShort"/> false takes short
+    /// shards as they come (a check of another position's short shard reads this way, so it never recurses).
     /// </summary>
-    internal async Task<StripeShards> ReadStripesAsync(FileLayout layout, IReadOnlyList<long> stripes, int excluded, CancellationToken cancellationToken)
+    internal async Task<StripeShards> ReadStripesAsync(FileLayout layout, IReadOnlyList<long> stripes, int excluded, CancellationToken cancellationToken,
+                                                       bool checkShort = true)
     {
         var positions = layout.Positions;
         var shards = new StripeShards(layout, stripes);
@@ -256,7 +258,7 @@ internal sealed partial class ErasureTransport
                     {
                         shards.Put(callStripes[i], position, data[i].Span);
                     }
-                }, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken, checkShort).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsErasure(ex) && !cancellationToken.IsCancellationRequested)
             {

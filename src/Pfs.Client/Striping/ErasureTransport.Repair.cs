@@ -69,15 +69,23 @@ internal sealed partial class ErasureTransport
         var calls = new List<Task>();
         for (var at = 0; at < shards.Count; at += perCall)
         {
-            var request = new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability };
+            // Rebuilt shards carry their sums like any others, so they stay checked by reads and the scrub.
+            var checksums = BlockTransport.Checksums;
+            var request = new WriteBytesRequest { Object = layout.ObjectId, Capability = layout.Capability, ChecksumBlock = checksums ? layout.BlockSize : 0 };
             long total = 0;
             for (var i = at; i < Math.Min(shards.Count, at + perCall); i++)
             {
-                request.Segments.Add(new WriteSegment
+                var segment = new WriteSegment
                 {
                     Offset = shards[i].Stripe * layout.BlockSize,
                     Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(shards[i].Bytes),
-                });
+                };
+                if (checksums)
+                {
+                    segment.Sums.Add(Pfs.Protocol.BlockChecksum.Compute(shards[i].Bytes.Span, layout.BlockSize));
+                }
+
+                request.Segments.Add(segment);
                 total += shards[i].Bytes.Length;
             }
 

@@ -181,6 +181,8 @@ internal sealed partial class ErasureTransport
         var stripeBytes = (long)width * blockSize;
         var stripe = length / stripeBytes;
         var kept = (int)(length % stripeBytes);
+        // Stripes past the cut may read short from now on without being lost.
+        layout.CutAt(length);
         using var held = await layout.StripeLocks.AcquireAsync([stripe], cancellationToken).ConfigureAwait(false);
         var last = new byte[kept > 0 ? stripeBytes : 0];
         if (kept > 0)

@@ -29,7 +29,8 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
     /// short: the rest reads as zeros), valid only until it returns.
     /// </summary>
     private async Task ReadShardsAsync(FileLayout layout, int position, IReadOnlyList<long> stripes,
-                                       Action<IReadOnlyList<long>, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, CancellationToken cancellationToken)
+                                       Action<IReadOnlyList<long>, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, CancellationToken cancellationToken,
+                                       bool checkShort = true)
     {
         var perCall = Math.Max(1, options.MaxCallBytes / layout.BlockSize);
         using var limiter = new SemaphoreSlim(options.MaxConcurrentCalls);
@@ -37,7 +38,7 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         for (var at = 0; at < stripes.Count; at += perCall)
         {
             var chunk = Slice(stripes, at, Math.Min(perCall, stripes.Count - at));
-            calls.Add(ReadShardCallAsync(layout, position, chunk, onCall, limiter, cancellationToken));
+            calls.Add(ReadShardCallAsync(layout, position, chunk, onCall, limiter, checkShort, cancellationToken));
         }
 
         await Task.WhenAll(calls).ConfigureAwait(false);
@@ -45,7 +46,7 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
 
     private async Task ReadShardCallAsync(FileLayout layout, int position, IReadOnlyList<long> stripes,
                                           Action<IReadOnlyList<long>, IReadOnlyList<ReadOnlyMemory<byte>>> onCall, SemaphoreSlim limiter,
-                                          CancellationToken cancellationToken)
+                                          bool checkShort, CancellationToken cancellationToken)
     {
         var blockSize = layout.BlockSize;
         var request = new ReadBytesRequest { Object = layout.ObjectId, Capability = layout.Capability, ChecksumBlock = BlockTransport.Checksums ? blockSize : 0 };
@@ -74,9 +75,23 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
 
             if (Damaged(request, reply, blockSize) is { } at)
             {
+                if (reply.Damaged.Count > 0)
+                {
+                    // Damaged on its disk (not on the way): a repair has to rebuild it.
+                    layout.ReportDamage(position, at / blockSize, $"checksum mismatch on {server.Address} at object offset {at}");
+                }
+
                 // Never used: the caller reads around it, as around a server that is down.
                 throw new PfsException(PfsErrorCode.DataLoss,
                     $"'{layout.Name}': file server {server.Address} holds a damaged shard at its byte offset {at} (it does not match its checksum)");
+            }
+
+            if (checkShort && Suspects(layout, position, runs, reply) is { Count: > 0 } suspects
+                && await LostAsync(layout, position, suspects, cancellationToken).ConfigureAwait(false) is { } lost)
+            {
+                layout.ReportDamage(position, lost, $"shard of stripe {lost} missing on {server.Address}");
+                throw new PfsException(PfsErrorCode.DataLoss,
+                    $"'{layout.Name}': file server {server.Address} no longer holds the shard of stripe {lost} (it lost its data)");
             }
 
             PfsMetrics.RecordRead(position, server.Address, reply.Data);
@@ -118,6 +133,70 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
                 if (n >= reply.Sums.Count || BlockChecksum.Compute(data.Slice(at, Math.Min(blockSize, data.Length - at)), blockSize) != reply.Sums[n])
                 {
                     return request.Ranges[run].Offset + at;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // The shards of the reply that read short where the file's size says they were written whole: a server that
+    // lost its data (came back with an emptied data directory, say) answers like that, and so does a block of a
+    // sparse file that was never written. Each is (stripe, what came back).
+    private static List<(long Stripe, ReadOnlyMemory<byte> Got)> Suspects(FileLayout layout, int position, List<(long First, int Count)> runs,
+                                                                           PooledReadReply reply)
+    {
+        var suspects = new List<(long, ReadOnlyMemory<byte>)>();
+        var stripes = layout.ShardStripes;
+        var blocks = layout.DataBlocks;
+        var blockSize = layout.BlockSize;
+        for (var r = 0; r < runs.Count; r++)
+        {
+            var (first, count) = runs[r];
+            var data = reply.Data[r];
+            for (var k = 0; k < count && first + k < stripes; k++)
+            {
+                var stripe = first + k;
+                var shard = ErasureMath.ShardAt(stripe, position, layout.Positions);
+                var start = Math.Min(k * blockSize, data.Length);
+                var got = data.Slice(start, Math.Min(blockSize, data.Length - start));
+                if (got.Length < blockSize && (shard >= layout.Width || (stripe * layout.Width) + shard < blocks))
+                {
+                    suspects.Add((stripe, got));
+                }
+            }
+        }
+
+        return suspects;
+    }
+
+    // Decodes each suspect shard from the other positions: if that gives anything but what came back (padded
+    // with zeros), the server lost it, and the first such stripe is returned. A hole decodes to zeros, and so
+    // matches. If the others cannot tell (too few within reach), the server's answer stands.
+    private async Task<long?> LostAsync(FileLayout layout, int position, List<(long Stripe, ReadOnlyMemory<byte> Got)> suspects,
+                                        CancellationToken cancellationToken)
+    {
+        StripeShards shards;
+        try
+        {
+            shards = await ReadStripesAsync(layout, suspects.ConvertAll(s => s.Stripe), excluded: position, cancellationToken, checkShort: false)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsErasure(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        using (shards)
+        {
+            for (var i = 0; i < suspects.Count; i++)
+            {
+                shards.DecodeAll(i);
+                var decoded = shards.Buffer(i, ErasureMath.ShardAt(suspects[i].Stripe, position, layout.Positions)).Span;
+                var got = suspects[i].Got.Span;
+                if (!decoded[..got.Length].SequenceEqual(got) || decoded[got.Length..].ContainsAnyExcept((byte)0))
+                {
+                    return suspects[i].Stripe;
                 }
             }
         }

@@ -10,6 +10,8 @@ internal sealed class FileLayout
     private readonly bool[] _unusable;
     private readonly bool[] _written;
     private readonly HashSet<int> _repaired = [];
+    private readonly HashSet<int> _reported = [];
+    private long _heldSize;
     private volatile Capability? _capability;
     private long _renewAtTicks;
 
@@ -147,6 +149,60 @@ internal sealed class FileLayout
         {
             return [.. Enumerable.Range(0, Positions).Where(p => _unusable[p])];
         }
+    }
+
+    /// <summary>
+    /// Bytes of the file every usable position holds the shards of (M &gt; 0): the committed size when it was
+    /// opened, less after a cut by this open. Within it, every parity shard and every data shard of a block
+    /// inside it was written whole (sparse files aside: a block never written has no shard), so a shard
+    /// that reads short there is suspect (see <see cref="Striping.ErasureTransport"/>).
+    /// </summary>
+    public long HeldSize => Interlocked.Read(ref _heldSize);
+
+    /// <summary>Stripes of <see cref="HeldSize"/> (0 without parity).</summary>
+    public long ShardStripes => Parity > 0 && HeldSize > 0 ? ((HeldSize - 1) / ((long)Width * BlockSize)) + 1 : 0;
+
+    /// <summary>Data blocks of <see cref="HeldSize"/>.</summary>
+    public long DataBlocks => HeldSize > 0 ? ((HeldSize - 1) / BlockSize) + 1 : 0;
+
+    /// <summary>Sets <see cref="HeldSize"/> to the committed size at the open.</summary>
+    public void SetCommittedSize(long size) => Interlocked.Exchange(ref _heldSize, Math.Max(0, size));
+
+    /// <summary>This open cut the file at <paramref name="length"/>: only what lies below it still counts as held.</summary>
+    public void CutAt(long length)
+    {
+        lock (_positionsLock)
+        {
+            Interlocked.Exchange(ref _heldSize, Math.Min(Interlocked.Read(ref _heldSize), Math.Max(0, length)));
+        }
+    }
+
+    /// <summary>
+    /// Where a read that found a damaged or lost shard reports it (the client sends it to the metadata
+    /// server in the background); null: not reported.
+    /// </summary>
+    public Action<FileLayout, int, long, string>? DamageSink { get; init; }
+
+    /// <summary>
+    /// A read found the shard of <paramref name="stripe"/> at <paramref name="position"/> damaged or missing:
+    /// the first such find per position of this open goes to <see cref="DamageSink"/>; later ones are dropped.
+    /// </summary>
+    public void ReportDamage(int position, long stripe, string reason)
+    {
+        if (DamageSink is not { } sink)
+        {
+            return;
+        }
+
+        lock (_positionsLock)
+        {
+            if (!_reported.Add(position))
+            {
+                return;
+            }
+        }
+
+        sink(this, position, stripe, reason);
     }
 
     /// <summary>What the metadata server granted this open (renewed while it stays open); every file-server call presents it.</summary>
