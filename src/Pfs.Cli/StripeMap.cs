@@ -52,3 +52,80 @@ internal static class StripeMap
             _ => "th",
         });
 }
+
+/// <summary>What one position of a file with parity holds: its share of the data blocks and of the parity blocks.</summary>
+/// <param name="Position">The position (0 to K + M - 1).</param>
+/// <param name="Address">The file server at that position.</param>
+/// <param name="DataBlocks">How many of the file's data blocks it holds.</param>
+/// <param name="ParityBlocks">How many parity blocks (one per stripe where a parity shard falls on it).</param>
+/// <param name="Stale">Whether its shards are stale until a repair rebuilds them.</param>
+internal sealed record PositionShare(int Position, string Address, long DataBlocks, long ParityBlocks, bool Stale);
+
+/// <summary>
+/// The layout of a file with parity: stripe <c>s</c> has K data and M parity shards, shard <c>j</c> on
+/// position <c>(j + s) % (K + M)</c>, so data and parity rotate over every position.
+/// </summary>
+internal static class ParityStripeMap
+{
+    /// <summary>How many stripes the map of the first ones shows.</summary>
+    public const int ShownStripes = 4;
+
+    public static long Stripes(PfsStripeLayout layout) => (layout.BlockCount + layout.StripeWidth - 1) / layout.StripeWidth;
+
+    public static IReadOnlyList<PositionShare> Compute(PfsStripeLayout layout)
+    {
+        var k = layout.StripeWidth;
+        var positions = layout.Positions.Count;
+        var stripes = Stripes(layout);
+        var shares = new List<PositionShare>(positions);
+        for (var position = 0; position < positions; position++)
+        {
+            // Every run of K + M whole stripes puts each shard on each position once; the rest are counted one by one.
+            var whole = Math.Max(stripes - 1, 0);
+            var cycles = whole / positions;
+            long data = cycles * k;
+            long parity = cycles * (positions - k);
+            for (var stripe = cycles * positions; stripe < stripes; stripe++)
+            {
+                var shard = ShardAt(stripe, position, positions);
+                if (shard >= k)
+                {
+                    parity++;
+                }
+                else if ((stripe * k) + shard < layout.BlockCount)
+                {
+                    data++;
+                }
+            }
+
+            shares.Add(new PositionShare(position, layout.Positions[position], data, parity, layout.StalePositions.Contains(position)));
+        }
+
+        return shares;
+    }
+
+    /// <summary>The first stripes, a row each: per position, <c>dN</c> for data block N, <c>pJ</c> for parity shard J, <c>-</c> past the file's end.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> FirstStripes(PfsStripeLayout layout)
+    {
+        var k = layout.StripeWidth;
+        var positions = layout.Positions.Count;
+        var rows = new List<IReadOnlyList<string>>();
+        for (var stripe = 0L; stripe < Math.Min(Stripes(layout), ShownStripes); stripe++)
+        {
+            var row = new string[positions];
+            for (var position = 0; position < positions; position++)
+            {
+                var shard = ShardAt(stripe, position, positions);
+                var block = (stripe * k) + shard;
+                row[position] = shard >= k ? string.Create(CultureInfo.InvariantCulture, $"p{shard - k}")
+                    : block < layout.BlockCount ? string.Create(CultureInfo.InvariantCulture, $"d{block}") : "-";
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static int ShardAt(long stripe, int position, int positions) => (int)(((position - (stripe % positions)) + positions) % positions);
+}

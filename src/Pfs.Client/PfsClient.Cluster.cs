@@ -23,7 +23,13 @@ public sealed partial class PfsClient
                 $"'{file.Name}' is not a file and has no stripe layout");
         }
 
-        return new PfsStripeLayout(file.Name, file.Size, file.Recipe.BlockSize, [.. file.Recipe.Servers.Take(file.Recipe.StripeWidth)]);
+        var positions = file.Recipe.StripeWidth + file.Recipe.ParityBlocks;
+        return new PfsStripeLayout(file.Name, file.Size, file.Recipe.BlockSize, [.. file.Recipe.Servers.Take(file.Recipe.StripeWidth)])
+        {
+            ParityBlocks = file.Recipe.ParityBlocks,
+            Positions = [.. file.Recipe.Servers.Take(positions)],
+            StalePositions = [.. file.StalePositions],
+        };
     }
 
     /// <summary>The metadata server's view of the cluster: file servers, files, opens, locks and clients.</summary>
@@ -44,6 +50,9 @@ public sealed partial class PfsClient
             reply.SubscribedClients)
         {
             DegradedFiles = reply.DegradedFiles,
+            RepairedPositions = reply.RepairedPositions,
+            RepairedFiles = reply.RepairedFiles,
+            LastRepair = reply.LastRepairUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(reply.LastRepairUnixMs) : null,
         };
     }
 }

@@ -21,4 +21,13 @@ public sealed record PfsClusterStatus(
 {
     /// <summary>Files with parity that have stale positions: they need a repair (<c>pfs repair</c>).</summary>
     public long DegradedFiles { get; init; }
+
+    /// <summary>Stale positions repairs have returned to use since the metadata server started.</summary>
+    public long RepairedPositions { get; init; }
+
+    /// <summary>Repairs of files that returned any position to use since the metadata server started.</summary>
+    public long RepairedFiles { get; init; }
+
+    /// <summary>When the last of those repairs closed; null if none since the metadata server started.</summary>
+    public DateTimeOffset? LastRepair { get; init; }
 }

@@ -28,7 +28,13 @@ internal static class StatsCommand
             if (parse.GetValue(json))
             {
                 host.Console.WriteJson(new ClusterStatsJson(status.FileCount, status.TotalBytes, status.OpenForRead, status.OpenForWrite,
-                    status.LocksHeld, status.LocksWaiting, status.SubscribedClients, servers) { DegradedFiles = status.DegradedFiles },
+                    status.LocksHeld, status.LocksWaiting, status.SubscribedClients, servers)
+                    {
+                        DegradedFiles = status.DegradedFiles,
+                        RepairedPositions = status.RepairedPositions,
+                        RepairedFiles = status.RepairedFiles,
+                        LastRepair = status.LastRepair,
+                    },
                     CliJson.Default.ClusterStatsJson);
                 return ExitCodes.Ok;
             }
@@ -38,6 +44,9 @@ internal static class StatsCommand
             output.WriteLine($"file servers:  {servers.Count} ({serving} serving)");
             output.WriteLine($"files:         {status.FileCount} ({status.TotalBytes} bytes, {Sizes.Format(status.TotalBytes)})");
             output.WriteLine($"degraded:      {status.DegradedFiles} files with stale shards{(status.DegradedFiles > 0 ? " (run 'pfs repair --wait')" : string.Empty)}");
+            output.WriteLine(status.LastRepair is { } last
+                ? $"repaired:      {status.RepairedPositions} stale positions of {status.RepairedFiles} files since the metadata server started, the last at {Times.Format(last)}"
+                : "repaired:      nothing since the metadata server started");
             output.WriteLine($"open files:    {status.OpenForRead + status.OpenForWrite} ({status.OpenForRead} read, {status.OpenForWrite} write)");
             output.WriteLine($"locks:         {status.LocksHeld} held, {status.LocksWaiting} waiting");
             output.WriteLine($"clients:       {status.SubscribedClients} connected (this one included)");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Pfs.Cli.Output;
+using Pfs.Client;
 
 namespace Pfs.Cli.Commands;
 
@@ -15,6 +16,12 @@ internal static class StripeCommand
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
             var layout = await client.GetLayoutAsync(parse.GetRequiredValue(name), cancellationToken).ConfigureAwait(false);
+            if (layout.ParityBlocks > 0)
+            {
+                WriteWithParity(host, layout, parse.GetValue(json));
+                return ExitCodes.Ok;
+            }
+
             var shares = StripeMap.Compute(layout);
             if (parse.GetValue(json))
             {
@@ -41,5 +48,57 @@ internal static class StripeCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static void WriteWithParity(CliHost host, PfsStripeLayout layout, bool json)
+    {
+        var shares = ParityStripeMap.Compute(layout);
+        var first = ParityStripeMap.FirstStripes(layout);
+        if (json)
+        {
+            host.Console.WriteJson(new StripeJson(layout.Name, layout.Size, layout.BlockSize, layout.StripeWidth, layout.BlockCount, [])
+            {
+                ParityBlocks = layout.ParityBlocks,
+                Positions = shares,
+                StalePositions = layout.StalePositions,
+                FirstStripes = first,
+            }, CliJson.Default.StripeJson);
+            return;
+        }
+
+        var k = layout.StripeWidth;
+        var m = layout.ParityBlocks;
+        var stripes = ParityStripeMap.Stripes(layout);
+        var output = host.Console.Out;
+        output.WriteLine(
+            $"{layout.Name}: {layout.Size} bytes ({Sizes.Format(layout.Size)}) in {layout.BlockCount} blocks of {Sizes.Format(layout.BlockSize)}, " +
+            $"{k}+{m} erasure-coded over {k + m} file servers: {stripes} stripe{(stripes == 1 ? "" : "s")} of {k} data and {m} parity blocks, " +
+            "rotating one position per stripe");
+        output.WriteLine(layout.StalePositions.Count == 0
+            ? "redundancy: full"
+            : $"redundancy: degraded (stale positions {string.Join(' ', layout.StalePositions)}; 'pfs repair' rebuilds them)");
+        var table = new CliTable("POSITION", "ADDRESS", "DATA BLOCKS", "PARITY BLOCKS", "STATE").AlignRight(0, 2, 3);
+        foreach (var share in shares)
+        {
+            table.AddRow(share.Position.ToString(CultureInfo.InvariantCulture), share.Address,
+                share.DataBlocks.ToString(CultureInfo.InvariantCulture), share.ParityBlocks.ToString(CultureInfo.InvariantCulture),
+                share.Stale ? "stale" : "ok");
+        }
+
+        table.Write(host.Console);
+        if (first.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine($"first {first.Count} stripe{(first.Count == 1 ? "" : "s")} (dN: data block N, pJ: parity block J, -: past the end):");
+        var map = new CliTable(["STRIPE", .. Enumerable.Range(0, k + m).Select(position => string.Create(CultureInfo.InvariantCulture, $"POS {position}"))]);
+        for (var stripe = 0; stripe < first.Count; stripe++)
+        {
+            map.AddRow([stripe.ToString(CultureInfo.InvariantCulture), .. first[stripe]]);
+        }
+
+        map.Write(host.Console);
     }
 }

@@ -22,10 +22,32 @@ internal sealed record ClusterStatsJson(long FileCount, long TotalBytes, int Ope
 {
     /// <summary>Files with parity that have stale positions (they need a repair).</summary>
     public long DegradedFiles { get; init; }
+
+    /// <summary>Stale positions repairs returned to use since the metadata server started.</summary>
+    public long RepairedPositions { get; init; }
+
+    /// <summary>Repairs of files that returned any, since the metadata server started.</summary>
+    public long RepairedFiles { get; init; }
+
+    /// <summary>When the last of them closed; null if none.</summary>
+    public DateTimeOffset? LastRepair { get; init; }
 }
 
 /// <summary>One file server's health, as <c>pfs stats</c> shows it.</summary>
 internal sealed record ServerHealth(int Server, string Address, string Health);
 
 /// <summary><c>pfs stripe --json</c>.</summary>
-internal sealed record StripeJson(string Name, long Size, int BlockSize, int StripeWidth, long BlockCount, IReadOnlyList<ServerShare> Servers);
+/// <remarks>
+/// For a file with parity <c>Servers</c> is empty (block i is not on server i % K): <c>Positions</c> says what each
+/// of the K + M positions holds, and <c>FirstStripes</c> where the data and parity of the first stripes are.
+/// </remarks>
+internal sealed record StripeJson(string Name, long Size, int BlockSize, int StripeWidth, long BlockCount, IReadOnlyList<ServerShare> Servers)
+{
+    public int ParityBlocks { get; init; }
+
+    public IReadOnlyList<PositionShare>? Positions { get; init; }
+
+    public IReadOnlyList<int>? StalePositions { get; init; }
+
+    public IReadOnlyList<IReadOnlyList<string>>? FirstStripes { get; init; }
+}

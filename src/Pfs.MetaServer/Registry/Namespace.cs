@@ -41,9 +41,13 @@ internal sealed partial class Namespace
         _notices = notices;
         _ids = new IdAllocator(store);
         _logger = logger;
+        Repairs = new RepairLedger(time);
     }
 
     public IMetadataStore Store => _store;
+
+    /// <summary>What repairs have done since this server started.</summary>
+    public RepairLedger Repairs { get; }
 
     /// <summary>The file servers in stripe order, as configured.</summary>
     public IReadOnlyList<string> FileServers => _fileServers;

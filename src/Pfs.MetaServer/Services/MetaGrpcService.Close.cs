@@ -72,6 +72,11 @@ internal sealed partial class MetaGrpcService
                 // The commit point: once the node (with the epoch pending) is stored, what the writer
                 // staged is the file's content, even if a file server is only told later.
                 result = await _names.CompleteWriteAsync(current.Id, request.Size, request.SizeExact, pending, stale).ConfigureAwait(false);
+                if (stale.Repaired is { Count: > 0 })
+                {
+                    _names.Repairs.Record(current.StalePositions.Count(position => !result.StalePositions.Contains(position)));
+                }
+
                 _epochs.ClosedCleanly(current.Id);
                 if (result.PendingCommits.Count > 0)
                 {

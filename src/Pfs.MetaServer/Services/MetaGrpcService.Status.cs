@@ -11,8 +11,12 @@ internal sealed partial class MetaGrpcService
         var (files, bytes) = _names.Totals();
         var (openRead, openWrite) = _opens.HeldCounts();
         var (locksHeld, locksWaiting) = _locks.Totals();
+        var (repairedPositions, repairedFiles, lastRepair) = _names.Repairs.Totals();
         var reply = new ClusterStatusReply
         {
+            RepairedPositions = repairedPositions,
+            RepairedFiles = repairedFiles,
+            LastRepairUnixMs = lastRepair?.ToUnixTimeMilliseconds() ?? 0,
             FileCount = files,
             TotalBytes = bytes,
             OpenRead = openRead,

@@ -144,6 +144,38 @@ public sealed class NamespaceCommandTests(ClusterFixture fixture)
         CliRunner.AssertFailed(stripe, 1, "not found");
     }
 
+    [Fact]
+    public async Task StripeOfAFileWithParityShowsWhichPositionHoldsWhichDataAndParityBlocks()
+    {
+        var name = fixture.UniqueName("parity.bin");
+        await using (var client = await fixture.Cluster.ConnectAsync())
+        {
+            await client.CreateAsync(name, new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = 1024 });
+            await using var file = await client.OpenAsync(name, PfsOpenMode.Write);
+            await file.WriteAsync(TestData.Bytes(5000, seed: 5), 0);
+        }
+
+        var stripe = await CliRunner.RunAsync(fixture.Cluster, "stripe", name);
+        var json = await CliRunner.RunAsync(fixture.Cluster, "stripe", name, "--json");
+
+        Assert.True(stripe.ExitCode == 0, stripe.ToString());
+        Assert.Contains("2+1 erasure-coded over 3 file servers: 3 stripes of 2 data and 1 parity blocks", stripe.Stdout, StringComparison.Ordinal);
+        Assert.Contains("redundancy: full", stripe.Stdout, StringComparison.Ordinal);
+        var lines = stripe.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        // 5 blocks in 3 stripes; shard j of stripe s on position (j + s) % 3.
+        var rows = lines.Where(cells => cells.Length == 5 && cells[0] is "0" or "1" or "2" && cells[4] is "ok" or "stale")
+            .Select(cells => (cells[0], cells[2], cells[3], cells[4])).ToList();
+        Assert.Equal([("0", "1", "1", "ok"), ("1", "2", "1", "ok"), ("2", "2", "1", "ok")], rows);
+        var map = lines.SkipWhile(cells => cells[0] != "STRIPE").Skip(1).Take(3).Select(cells => string.Join(' ', cells)).ToList();
+        Assert.Equal(["0 d0 d1 p0", "1 p0 d2 d3", "2 - p0 d4"], map);
+
+        var root = JsonDocument.Parse(json.Stdout).RootElement;
+        Assert.Equal(1, root.GetProperty("parityBlocks").GetInt32());
+        Assert.Empty(root.GetProperty("servers").EnumerateArray());
+        Assert.Equal([1L, 2L, 2L], root.GetProperty("positions").EnumerateArray().Select(p => p.GetProperty("dataBlocks").GetInt64()));
+        Assert.Equal("p0", root.GetProperty("firstStripes")[2][1].GetString());
+    }
+
     private async Task CreateAsync(string name, long size, int width, int blockSize)
     {
         await using var client = await fixture.Cluster.ConnectAsync();

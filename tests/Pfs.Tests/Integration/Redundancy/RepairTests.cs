@@ -53,7 +53,12 @@ public sealed class RepairTests(ITestOutputHelper output) : IAsyncLifetime
         var stripes = (data.Length + ((long)K * Block) - 1) / ((long)K * Block);
         Assert.Equal(stripes * Block, report.BytesRebuilt);
         Assert.False((await client.StatAsync(Name)).IsDegraded);
-        Assert.Equal(0, (await client.GetClusterStatusAsync()).DegradedFiles);
+        var status = await client.GetClusterStatusAsync();
+        Assert.Equal(0, status.DegradedFiles);
+        Assert.Equal((1L, 1L), (status.RepairedPositions, status.RepairedFiles));
+        Assert.NotNull(status.LastRepair);
+        var stats = await CliRunner.RunRawAsync(["--meta", _cluster.MetaAddress.ToString(), "stats"]);
+        Assert.Contains("repaired:      1 stale positions of 1 files since the metadata server started", stats.Stdout, StringComparison.Ordinal);
         // Full redundancy: any M others may go, and the repaired server's shards make up the K.
         await _cluster.KillFileServerAsync(0);
         await _cluster.KillFileServerAsync(5);
