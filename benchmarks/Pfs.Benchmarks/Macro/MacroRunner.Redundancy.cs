@@ -204,7 +204,8 @@ internal sealed partial class MacroRunner
                 ? string.Create(CultureInfo.InvariantCulture, $"; {figures.Codec / library:0.0}x ISA-L ({library:0.00})")
                 : "; ISA-L not installed";
             _table.Add("redundancy", new Figure(
-                $"codec {what}, 4+2, {BenchSettings.Describe(settings.RedundancyBlockSize)} shards, {figures.Kernel}, GB/s per core ({figures.Clock})",
+                $"codec {what}, 4+2, {BenchSettings.Describe(settings.RedundancyBlockSize)} shards, {figures.Kernel}, GB/s per core"
+                + (figures.Clock.StartsWith("CPU", StringComparison.Ordinal) ? string.Empty : $" ({figures.Clock})"),
                 figures.Codec is { } gbps ? string.Create(CultureInfo.InvariantCulture, $"{gbps:0.00} GB/s") : "WRONG OUTPUT",
                 string.Create(CultureInfo.InvariantCulture, $"{figures.Codec / figures.Plain:0.0}x plain ({figures.Plain:0.00}){isal}"),
                 string.Empty, figures.Codec is null || figures.Plain is null ? Verdict.Miss : Verdict.Info));

@@ -99,9 +99,10 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             await MeasureMountAsync(cluster, cancellationToken);
         }
 
-        if (settings.Runs("redundancy"))
+        if (settings.Only.Contains("redundancy") || (settings.Only.Count == 0 && settings.Mode != "smoke"))
         {
             // Its own cluster: a 4+2 file needs 6 file servers, and one of them is killed, emptied and restarted.
+            // A plain --smoke run leaves it out: the smoke test runs it on its own (--smoke --only redundancy).
             await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "redundancy", cancellationToken,
                 Math.Max(settings.FileServers, DataBlocks + ParityBlocks));
             metadataStore = cluster.MetadataStore;
