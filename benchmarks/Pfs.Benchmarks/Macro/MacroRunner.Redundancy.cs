@@ -39,6 +39,7 @@ internal sealed partial class MacroRunner
         var bytes = settings.RedundancyBytes;
         var mib = bytes / (double)MiB;
         var sequential = new SequentialBenchmark(cluster, settings);
+        using var traffic = new ServerTraffic();
         var plain = new PfsCreateOptions { StripeWidth = DataBlocks, BlockSize = settings.RedundancyBlockSize };
         var coded = plain with { ParityBlocks = ParityBlocks };
         await using var admin = await cluster.ConnectAsync(cancellationToken: cancellationToken);
@@ -66,14 +67,16 @@ internal sealed partial class MacroRunner
             await admin.CreateAsync(codedName, coded, cancellationToken);
             var codedFirst = repeat % 2 == 1;
             var (plainWrite, codedWrite) = await InTurnAsync(codedFirst,
-                () => sequential.WriteAsync(plainName, bytes, cancellationToken), () => sequential.WriteAsync(codedName, bytes, cancellationToken));
+                () => OpAsync(traffic, bytes, () => sequential.WriteAsync(plainName, bytes, cancellationToken)),
+                () => OpAsync(traffic, bytes, () => sequential.WriteAsync(codedName, bytes, cancellationToken)));
             var (plainRead, codedRead) = await InTurnAsync(codedFirst,
-                () => sequential.ReadAsync(plainName, bytes, configure: null, cancellationToken),
-                () => sequential.ReadAsync(codedName, bytes, configure: null, cancellationToken));
+                () => OpAsync(traffic, bytes, () => sequential.ReadAsync(plainName, bytes, configure: null, cancellationToken)),
+                () => OpAsync(traffic, bytes, () => sequential.ReadAsync(codedName, bytes, configure: null, cancellationToken)));
             var run = new RedundancyRun(plainWrite, codedWrite, plainRead, codedRead);
             runs.Add(run);
-            Progress($"#{repeat + 1} 4+2 vs M=0: write {MBps(codedWrite.MBps)} vs {MBps(plainWrite.MBps)} ({run.WriteRatio * 100:0}%), "
-                     + $"read {MBps(codedRead.MBps)} vs {MBps(plainRead.MBps)} ({run.ReadRatio * 100:0}%)");
+            Progress($"#{repeat + 1} 4+2 vs M=0: write {MBps(codedWrite.MBps)} vs {MBps(plainWrite.MBps)} ({run.WriteRatio * 100:0}%; "
+                     + $"sent {codedWrite.Sent:0.00}x vs {plainWrite.Sent:0.00}x the file), "
+                     + $"read {MBps(codedRead.MBps)} vs {MBps(plainRead.MBps)} ({run.ReadRatio * 100:0}%; fetched {codedRead.Fetched:0.00}x vs {plainRead.Fetched:0.00}x)");
             await admin.DeleteAsync(plainName, cancellationToken);
             if (repeat < settings.Repeats - 1)
             {
@@ -82,9 +85,10 @@ internal sealed partial class MacroRunner
         }
 
         var healthyRead = Median(runs.Select(r => r.CodedRead.MBps));
-        var (degraded, repair) = await MeasureLostServerAsync(cluster, sequential, admin, codedName, cancellationToken);
-        Progress($"4+2 with a server down: read {MBps(Median(degraded.Select(d => d.MBps)))} (healthy {MBps(healthyRead)}); "
-                 + $"repair rebuilt {Number(repair.BytesRebuilt / 1e6, "0")} MB in {repair.Seconds:0.00} s; "
+        var (degraded, repair) = await MeasureLostServerAsync(cluster, sequential, traffic, admin, codedName, cancellationToken);
+        Progress($"4+2 with a server down: reads {string.Join(", ", degraded.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.MBps:0} MB/s ({d.Fetched:0.00}x fetched)")))} "
+                 + $"(healthy median {MBps(healthyRead)}); repair rebuilt {Number(repair.BytesRebuilt / 1e6, "0")} MB in {repair.Op.Seconds:0.00} s "
+                 + $"({repair.Op.Fetched:0.00}x the file fetched, {repair.Op.Sent:0.00}x sent); "
                  + $"read with two other servers down after it {MBps(repair.VerifiedRead.MBps)}, every stamp right");
 
         var codec = new[] { false, true }.Select(decode =>
@@ -97,15 +101,15 @@ internal sealed partial class MacroRunner
         AddCpu("M=0 read w=4, 1 MiB blocks", runs.Select(r => r.PlainRead.Cpu), mib);
         AddCpu("4+2 read, healthy", runs.Select(r => r.CodedRead.Cpu), mib);
         AddCpu("4+2 read, one server down", degraded.Select(d => d.Cpu), mib);
-        AddCpu("4+2 repair of an emptied server, per MiB of file", [repair.Cpu], mib);
+        AddCpu("4+2 repair of an emptied server, per MiB of file", [repair.Op.Cpu], mib);
     }
 
     // Kills a server of the 4+2 file and reads the file through clients connected before (a fresh
     // client's warm-up read would need every server); then empties that server's data directory,
     // starts it again, and times the repair; then proves the rebuilt shards right by reading the
     // file with two other servers killed, so that every stripe needs the rebuilt server's shard.
-    private async Task<(List<(double MBps, CpuSnapshot Cpu)> Degraded, RepairRun Repair)> MeasureLostServerAsync(
-        ProcessCluster cluster, SequentialBenchmark sequential, PfsClient admin, string name, CancellationToken cancellationToken)
+    private async Task<(List<Op> Degraded, RepairRun Repair)> MeasureLostServerAsync(
+        ProcessCluster cluster, SequentialBenchmark sequential, ServerTraffic traffic, PfsClient admin, string name, CancellationToken cancellationToken)
     {
         var bytes = settings.RedundancyBytes;
         var layout = await admin.GetLayoutAsync(name, cancellationToken);
@@ -133,10 +137,11 @@ internal sealed partial class MacroRunner
             var (repairer, verifier) = (readers[^2], readers[^1]);
             cluster.KillFileServer(victim);
             Progress($"file server {victim} (position 0 of '{name}') SIGKILLed");
-            var degraded = new List<(double MBps, CpuSnapshot Cpu)>();
+            var degraded = new List<Op>();
             for (var i = 0; i < settings.Repeats; i++)
             {
-                degraded.Add(await sequential.ReadAsync(readers[i], name, bytes, cancellationToken));
+                var reader = readers[i];
+                degraded.Add(await OpAsync(traffic, bytes, () => sequential.ReadAsync(reader, name, bytes, cancellationToken)));
             }
 
             Directory.Delete(cluster.FileServerDataDirectory(victim), recursive: true);
@@ -145,12 +150,15 @@ internal sealed partial class MacroRunner
                 $"the metadata server notices that file server {victim} came back empty and marks '{name}' degraded", cancellationToken);
             var stale = (await admin.StatAsync(name, cancellationToken)).StalePositions;
 
-            var pids = cluster.ServerPids;
-            var cpu = CpuSnapshot.Take(pids);
-            var started = Stopwatch.GetTimestamp();
-            var report = await repairer.RepairAsync(cancellationToken: cancellationToken);
-            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var repairCpu = CpuSnapshot.Take(pids) - cpu;
+            PfsRepairReport report = null!;
+            var repair = await OpAsync(traffic, bytes, async () =>
+            {
+                var pids = cluster.ServerPids;
+                var cpu = CpuSnapshot.Take(pids);
+                var started = Stopwatch.GetTimestamp();
+                report = await repairer.RepairAsync(cancellationToken: cancellationToken);
+                return (CeilingBenchmark.MegabytesPerSecond(bytes, started), CpuSnapshot.Take(pids) - cpu);
+            });
             if (report.Failures.Count > 0 || report.FilesRepaired < 1 || (await admin.StatAsync(name, cancellationToken)).IsDegraded)
             {
                 throw new InvalidOperationException($"the repair left '{name}' degraded: {report.FilesRepaired} files repaired, "
@@ -163,7 +171,7 @@ internal sealed partial class MacroRunner
             }
 
             var verified = await sequential.ReadAsync(verifier, name, bytes, cancellationToken);
-            return (degraded, new RepairRun(report.BytesRebuilt, seconds, repairCpu, verified, string.Join(' ', stale)));
+            return (degraded, new RepairRun(report.BytesRebuilt, repair, verified, string.Join(' ', stale)));
         }
         finally
         {
@@ -174,26 +182,30 @@ internal sealed partial class MacroRunner
         }
     }
 
-    private void AddRedundancyRows(List<RedundancyRun> runs, List<(double MBps, CpuSnapshot Cpu)> degraded, RepairRun repair,
+    private void AddRedundancyRows(List<RedundancyRun> runs, List<Op> degraded, RepairRun repair,
                                    List<(bool Decode, CodecFigures.Result Figures)> codec, double healthyRead)
     {
         var file = $"{BenchSettings.Describe(settings.RedundancyBytes)}, {BenchSettings.Describe(settings.RedundancyBlockSize)} blocks";
         var writeRatio = Median(runs.Select(r => r.WriteRatio));
         _table.Add("redundancy", new Figure($"sequential write, 4+2 / w=4 M=0 ({file})",
             $"{MBps(Median(runs.Select(r => r.CodedWrite.MBps)))} / {MBps(Median(runs.Select(r => r.PlainWrite.MBps)))}",
-            Percent(writeRatio), ">= 60% (67% ideal)", writeRatio >= 0.60 ? Verdict.Pass : Verdict.Miss));
+            string.Create(CultureInfo.InvariantCulture, $"{Percent(writeRatio)}; sent {Median(runs.Select(r => r.CodedWrite.Sent)):0.00}x / {Median(runs.Select(r => r.PlainWrite.Sent)):0.00}x the file"),
+            ">= 60% (67% ideal)", writeRatio >= 0.60 ? Verdict.Pass : Verdict.Miss));
         var readRatio = Median(runs.Select(r => r.ReadRatio));
         _table.Add("redundancy", new Figure("sequential read, healthy, 4+2 / w=4 M=0",
             $"{MBps(healthyRead)} / {MBps(Median(runs.Select(r => r.PlainRead.MBps)))}",
-            Percent(readRatio), "the same (>= 90%)", readRatio >= 0.90 ? Verdict.Pass : Verdict.Miss));
+            string.Create(CultureInfo.InvariantCulture, $"{Percent(readRatio)}; fetched {Median(runs.Select(r => r.CodedRead.Fetched)):0.00}x / {Median(runs.Select(r => r.PlainRead.Fetched)):0.00}x the file"),
+            "the same (>= 90%)", readRatio >= 0.90 ? Verdict.Pass : Verdict.Miss));
         var degradedRead = Median(degraded.Select(d => d.MBps));
         _table.Add("redundancy", new Figure("sequential read of the 4+2 file, one data server SIGKILLed / healthy",
-            $"{MBps(degradedRead)} / {MBps(healthyRead)}", Percent(degradedRead / healthyRead), ">= 50%",
+            $"{MBps(degradedRead)} / {MBps(healthyRead)}",
+            string.Create(CultureInfo.InvariantCulture, $"{Percent(degradedRead / healthyRead)}; fetched {Median(degraded.Select(d => d.Fetched)):0.00}x the file"), ">= 50%",
             degradedRead / healthyRead >= 0.50 ? Verdict.Pass : Verdict.Miss));
-        var repairRate = settings.RedundancyBytes / repair.Seconds / 1e6;
+        var repairRate = repair.Op.MBps;
         _table.Add("redundancy", new Figure($"repair of an emptied server (position {repair.Stale}): file bytes made whole / healthy read",
             $"{MBps(repairRate)} / {MBps(healthyRead)}",
-            string.Create(CultureInfo.InvariantCulture, $"{repairRate / healthyRead * 100:0}%; rebuilt {repair.BytesRebuilt / 1e6 / repair.Seconds:0} MB/s ({repair.BytesRebuilt / 1e6:0} MB in {repair.Seconds:0.00} s)"),
+            string.Create(CultureInfo.InvariantCulture,
+                $"{repairRate / healthyRead * 100:0}%; rebuilt {repair.BytesRebuilt / 1e6 / repair.Op.Seconds:0} MB/s ({repair.BytesRebuilt / 1e6:0} MB in {repair.Op.Seconds:0.00} s); fetched {repair.Op.Fetched:0.00}x the file"),
             ">= 50%", repairRate / healthyRead >= 0.50 ? Verdict.Pass : Verdict.Miss));
         _table.Add("redundancy", new Figure("sequential read after the repair, two other servers SIGKILLed (every stamp checked)",
             MBps(repair.VerifiedRead.MBps)));
@@ -239,13 +251,33 @@ internal sealed partial class MacroRunner
         }
     }
 
-    private sealed record RedundancyRun((double MBps, CpuSnapshot Cpu) PlainWrite, (double MBps, CpuSnapshot Cpu) CodedWrite,
-                                        (double MBps, CpuSnapshot Cpu) PlainRead, (double MBps, CpuSnapshot Cpu) CodedRead)
+    // Times one operation on `bytes` of file, and counts the bytes it moved to and from the file servers.
+    private static async Task<Op> OpAsync(ServerTraffic traffic, long bytes, Func<Task<(double MBps, CpuSnapshot Cpu)>> operation)
+    {
+        var before = traffic.Totals;
+        var (rate, cpu) = await operation();
+        var after = traffic.Totals;
+        return new Op(bytes, rate, cpu, after.Read - before.Read, after.Written - before.Written);
+    }
+
+    /// <summary>One timed operation on a file of <paramref name="Bytes"/>, and the bytes it read from and wrote to file servers.</summary>
+    private readonly record struct Op(long Bytes, double MBps, CpuSnapshot Cpu, long ServerRead, long ServerWritten)
+    {
+        public double Seconds => Bytes / MBps / 1e6;
+
+        /// <summary>Bytes read from the file servers per byte of file.</summary>
+        public double Fetched => ServerRead / (double)Bytes;
+
+        /// <summary>Bytes written to the file servers per byte of file.</summary>
+        public double Sent => ServerWritten / (double)Bytes;
+    }
+
+    private sealed record RedundancyRun(Op PlainWrite, Op CodedWrite, Op PlainRead, Op CodedRead)
     {
         public double WriteRatio => CodedWrite.MBps / PlainWrite.MBps;
 
         public double ReadRatio => CodedRead.MBps / PlainRead.MBps;
     }
 
-    private sealed record RepairRun(long BytesRebuilt, double Seconds, CpuSnapshot Cpu, (double MBps, CpuSnapshot Cpu) VerifiedRead, string Stale);
+    private sealed record RepairRun(long BytesRebuilt, Op Op, (double MBps, CpuSnapshot Cpu) VerifiedRead, string Stale);
 }
