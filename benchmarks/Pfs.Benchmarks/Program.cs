@@ -63,6 +63,7 @@ public static class Program
         int? linkMbit = null;
         int? linkMiB = null;
         int? namespaceEntries = null;
+        int? redundancyMiB = null;
         var native = (bool?)null;
         var only = new HashSet<string>();
         var fileServerEnvironment = new Dictionary<string, string>();
@@ -111,6 +112,11 @@ public static class Program
                 namespaceEntries = entries;
                 i++;
             }
+            else if (args[i] == "--redundancy-mib" && i + 1 < args.Length && int.TryParse(args[i + 1], out var redundancy) && redundancy is >= 4 and <= 16_384)
+            {
+                redundancyMiB = redundancy;
+                i++;
+            }
             else if (args[i] == "--jit")
             {
                 native = false;
@@ -120,13 +126,13 @@ public static class Program
                 var pair = args[++i];
                 fileServerEnvironment[pair[..pair.IndexOf('=', StringComparison.Ordinal)]] = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
             }
-            else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1] is "throughput" or "metadata" or "fanout" or "namespace" or "scaling" or "random" or "mount" or "checksums")
+            else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1] is "throughput" or "metadata" or "fanout" or "namespace" or "scaling" or "random" or "mount" or "checksums" or "redundancy")
             {
                 only.Add(args[++i]);
             }
             else
             {
-                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--ns-entries N] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount|checksums] [--security], or --micro [BenchmarkDotNet args]");
+                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--ns-entries N] [--redundancy-mib N] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount|checksums|redundancy] [--security], or --micro [BenchmarkDotNet args]");
                 return 2;
             }
         }
@@ -142,6 +148,7 @@ public static class Program
             Native = native ?? settings.Native,
             Only = only,
             NamespaceEntries = namespaceEntries ?? settings.NamespaceEntries,
+            RedundancyBytes = redundancyMiB is { } redundancyFile ? redundancyFile * 1024L * 1024 : settings.RedundancyBytes,
             FileServerEnvironment = fileServerEnvironment,
         };
         return security

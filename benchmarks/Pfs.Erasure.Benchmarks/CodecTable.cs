@@ -103,29 +103,12 @@ internal sealed class CodecTable(CodecTable.Mode mode, TextWriter output)
 
     private double? Measure(Workload work, Action operation)
     {
-        work.SpoilOutputs();
-        operation();
-        if (!work.OutputsAreRight())
+        var figure = CodecFigures.BestGBps(work, operation, _trial, _trials);
+        if (figure is null)
         {
             _failures++;
-            return null;
         }
-        var best = 0.0;
-        for (var trial = 0; trial < _trials; trial++)
-        {
-            var count = 0;
-            var start = ThreadClock.Seconds();
-            double elapsed;
-            do
-            {
-                operation();
-                count++;
-                elapsed = ThreadClock.Seconds() - start;
-            }
-            while (elapsed < _trial.TotalSeconds);
-            best = Math.Max(best, work.BytesPerOperation * count / elapsed / 1e9);
-        }
-        return best;
+        return figure;
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly List<ServerProcess> _processes = [];
+    private readonly List<ServerProcess> _fileServers = [];
+    // How each file server was started, to start it again after a kill (same port, data and arguments).
+    private readonly List<Func<int, ServerProcess>> _fileServerStarts = [];
     private readonly string _root;
     private int _clients;
     private string _redisKind = string.Empty;
@@ -34,7 +37,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Signs with the cluster key, for the ceiling's commit calls (which stand in for the metadata server's).</summary>
     public Protocol.CapabilitySigner Signer { get; }
 
-    public IReadOnlyList<ServerProcess> FileServers { get; private set; } = [];
+    /// <summary>The file servers, by index; a restarted one is a new process in its old place.</summary>
+    public IReadOnlyList<ServerProcess> FileServers => _fileServers;
 
     public ServerProcess MetaServer { get; private set; } = null!;
 
@@ -76,22 +80,29 @@ internal sealed class ProcessCluster : IAsyncDisposable
         {
             var serverEnvironment = security?.Environment(root) ?? new Dictionary<string, string>();
             fileServerEnvironment = new Dictionary<string, string>([.. fileServerEnvironment ?? new Dictionary<string, string>(), .. serverEnvironment]);
-            var servers = new List<ServerProcess>();
             for (var i = 0; i < fileServers; i++)
             {
-                var args = new List<string> { "--data-dir", Path.Combine(root, $"fs{i}"), "--cluster-key-file", cluster.KeyFile };
+                var args = new List<string> { "--data-dir", cluster.FileServerDataDirectory(i), "--cluster-key-file", cluster.KeyFile };
                 if (delayMs > 0)
                 {
                     args.AddRange(["--delay-ms", delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
                 }
 
-                var server = cluster.Track(ServerProcess.Start($"{label}-fs{i}", binaries.FileServer, args, root, fileServerEnvironment,
-                    fileServerPorts?[i]));
-                servers.Add(security is null ? server : server.UseTls(security.Certificates!.CaFile));
+                var index = i;
+                var name = $"{label}-fs{i}";
+                var environment = fileServerEnvironment;
+                var firstPort = fileServerPorts?[i];
+                cluster._fileServerStarts.Add(start =>
+                {
+                    // A restart gets its own log (the old one is kept) and the port the first start got.
+                    var server = ServerProcess.Start(start == 0 ? name : $"{name}-{start}", binaries.FileServer, args, root, environment,
+                        start == 0 ? firstPort : cluster._fileServers[index].Port);
+                    return security is null ? server : server.UseTls(security.Certificates!.CaFile);
+                });
+                cluster._fileServers.Add(cluster.Track(cluster._fileServerStarts[i](0)));
             }
 
-            cluster.FileServers = servers;
-            await Task.WhenAll(servers.Select(s => s.WaitHealthyAsync(StartTimeout, cancellationToken)));
+            await Task.WhenAll(cluster._fileServers.Select(s => s.WaitHealthyAsync(StartTimeout, cancellationToken)));
             await cluster.StartMetaServerAsync(binaries, label, log, serverEnvironment, cancellationToken);
             if (security is not null)
             {
@@ -134,6 +145,44 @@ internal sealed class ProcessCluster : IAsyncDisposable
             await client.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>File server <paramref name="index"/>'s data directory.</summary>
+    public string FileServerDataDirectory(int index) => Path.Combine(_root, $"fs{index}");
+
+    /// <summary>The index of the file server at <paramref name="address"/> (as a recipe names it), or -1.</summary>
+    public int FileServerIndex(string address)
+    {
+        var port = new Uri(address).Port;
+        for (var i = 0; i < _fileServers.Count; i++)
+        {
+            if (_fileServers[i].Port == port)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>SIGKILL of file server <paramref name="index"/>; returns once it is gone (at most 10 s).</summary>
+    public void KillFileServer(int index) => _fileServers[index].Kill(TimeSpan.FromSeconds(10));
+
+    /// <summary>
+    /// Starts file server <paramref name="index"/> again (it must have been killed) on its port, data
+    /// directory and arguments, and waits until it is SERVING.
+    /// </summary>
+    public async Task RestartFileServerAsync(int index, CancellationToken cancellationToken)
+    {
+        if (!_fileServers[index].HasExited)
+        {
+            throw new InvalidOperationException($"{_fileServers[index].Name} is still running");
+        }
+
+        var starts = _processes.Count(p => p.Port == _fileServers[index].Port);
+        var server = Track(_fileServerStarts[index](starts));
+        _fileServers[index] = server;
+        await server.WaitHealthyAsync(StartTimeout, cancellationToken);
     }
 
     /// <summary>

@@ -168,6 +168,42 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// SIGKILL (a crash: nothing flushed, no goodbye to clients) and waits, at most
+    /// <paramref name="timeout"/>, until the kernel has reaped it.
+    /// </summary>
+    public void Kill(TimeSpan timeout)
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited already.
+        }
+
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"{Name} (pid {Pid}) did not exit within {timeout.TotalSeconds:0} s of SIGKILL");
+        }
+    }
+
+    /// <summary>Whether the server's log has a line with <paramref name="text"/> in it.</summary>
+    public bool LogContains(string text)
+    {
+        try
+        {
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Contains(text, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -66,7 +66,21 @@ internal sealed record BenchSettings
     /// <summary>Entries of the full directory in the namespace phase (<c>--ns-entries</c>): the create rate there is compared with an empty one's.</summary>
     public int NamespaceEntries { get; init; } = 1_000_000;
 
-    /// <summary>Phases to run (throughput, metadata, fanout); all when empty. For profiling one part. "namespace" runs only when named.</summary>
+    /// <summary>
+    /// The redundancy phase's files (<c>--redundancy-mib</c>): a 4+2 file and a width-4 M = 0 file of
+    /// this many bytes each, in blocks of <see cref="RedundancyBlockSize"/>.
+    /// </summary>
+    public long RedundancyBytes { get; init; } = 256L * MiB;
+
+    /// <summary>Block size of the redundancy phase's files (a 4+2 stripe is 4 of them, plus 2 of parity).</summary>
+    public int RedundancyBlockSize { get; init; } = MiB;
+
+    /// <summary>How long each codec figure of the redundancy phase is timed (best of <see cref="CodecTrials"/>).</summary>
+    public TimeSpan CodecTrial { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    public int CodecTrials { get; init; } = 3;
+
+    /// <summary>Phases to run (throughput, metadata, fanout, redundancy, ...); all when empty. For profiling one part. "namespace" runs only when named.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     /// <summary>Whether a phase is to run.</summary>
@@ -86,6 +100,9 @@ internal sealed record BenchSettings
         ScalingBytesPerServer = 24L * MiB,
         RandomTime = TimeSpan.FromSeconds(2),
         RandomFileBytes = 32L * MiB,
+        RedundancyBytes = 64L * MiB,
+        CodecTrial = TimeSpan.FromMilliseconds(50),
+        CodecTrials = 2,
     };
 
     public static BenchSettings Smoke { get; } = new()
@@ -105,6 +122,9 @@ internal sealed record BenchSettings
         StatRuns = 2,
         RandomTime = TimeSpan.FromSeconds(0.3),
         RandomFileBytes = 2L * MiB,
+        RedundancyBytes = 8L * MiB,
+        CodecTrial = TimeSpan.FromMilliseconds(2),
+        CodecTrials = 1,
     };
 
     public static string Describe(long bytes) =>

@@ -99,6 +99,17 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             await MeasureMountAsync(cluster, cancellationToken);
         }
 
+        if (settings.Only.Contains("redundancy") || (settings.Only.Count == 0 && settings.Mode != "smoke"))
+        {
+            // Its own cluster: a 4+2 file needs 6 file servers, and one of them is killed, emptied and restarted.
+            // A plain --smoke run leaves it out: the smoke test runs it on its own (--smoke --only redundancy).
+            await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "redundancy", cancellationToken,
+                Math.Max(settings.FileServers, DataBlocks + ParityBlocks));
+            metadataStore = cluster.MetadataStore;
+            Progress($"redundancy cluster up: {cluster.FileServers.Count} file servers");
+            await MeasureRedundancyAsync(cluster, cancellationToken);
+        }
+
         if (settings.Runs("fanout"))
         {
             await using var delayed = await StartClusterAsync(binaries, settings.DelayMs, "fanout", cancellationToken);
@@ -131,14 +142,15 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
         return cluster.MetadataStore;
     }
 
-    private async Task<ProcessCluster> StartClusterAsync(ServerBinaries binaries, int delayMs, string label, CancellationToken cancellationToken)
+    private async Task<ProcessCluster> StartClusterAsync(ServerBinaries binaries, int delayMs, string label, CancellationToken cancellationToken,
+                                                         int? fileServers = null)
     {
         // A port picked free can be taken by someone else before the server binds it: try again.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await ProcessCluster.StartAsync(binaries, settings.FileServers, delayMs, label, output, cancellationToken,
+                return await ProcessCluster.StartAsync(binaries, fileServers ?? settings.FileServers, delayMs, label, output, cancellationToken,
                     settings.FileServerEnvironment);
             }
             catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))

@@ -49,26 +49,9 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
 
         double write, read;
         CpuSnapshot writeCpu, readCpu;
-        var pids = cluster.ServerPids;
         await using (var sampler = RssSampler.Start([Environment.ProcessId, .. cluster.FileServerPids]))
         {
-            await using (var writer = await cluster.ConnectAsync(cancellationToken: cancellationToken))
-            {
-                var cpu = CpuSnapshot.Take(pids);
-                var started = Stopwatch.GetTimestamp();
-                await using (var file = await writer.OpenAsync(name, Client.PfsOpenMode.Write, cancellationToken))
-                {
-                    for (long offset = 0; offset < bytes; offset += _source.Length)
-                    {
-                        var count = (int)Math.Min(_source.Length, bytes - offset);
-                        Stamp(_source.AsSpan(0, count), offset);
-                        await file.WriteAsync(_source.AsMemory(0, count), offset, cancellationToken);
-                    }
-                }
-
-                write = CeilingBenchmark.MegabytesPerSecond(bytes, started);
-                writeCpu = CpuSnapshot.Take(pids) - cpu;
-            }
+            (write, writeCpu) = await WriteAsync(name, bytes, cancellationToken);
 
             (read, readCpu) = await ReadAsync(name, bytes, configure: null, cancellationToken);
             var peak = sampler.Peak(Environment.ProcessId);
@@ -86,11 +69,46 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
         }
     }
 
-    private async Task<(double MBps, CpuSnapshot Cpu)> ReadAsync(string name, long bytes, Func<Client.PfsClientOptions, Client.PfsClientOptions>? configure,
+    /// <summary>
+    /// Writes the first <paramref name="bytes"/> of the existing file <paramref name="name"/> with a fresh
+    /// client: open, stamped calls of <see cref="BenchSettings.IoBytes"/>, close (timed with the rest).
+    /// </summary>
+    public async Task<(double MBps, CpuSnapshot Cpu)> WriteAsync(string name, long bytes, CancellationToken cancellationToken)
+    {
+        await using var writer = await cluster.ConnectAsync(cancellationToken: cancellationToken);
+        var pids = cluster.ServerPids;
+        var cpu = CpuSnapshot.Take(pids);
+        var started = Stopwatch.GetTimestamp();
+        await using (var file = await writer.OpenAsync(name, Client.PfsOpenMode.Write, cancellationToken))
+        {
+            for (long offset = 0; offset < bytes; offset += _source.Length)
+            {
+                var count = (int)Math.Min(_source.Length, bytes - offset);
+                Stamp(_source.AsSpan(0, count), offset);
+                await file.WriteAsync(_source.AsMemory(0, count), offset, cancellationToken);
+            }
+        }
+
+        return (CeilingBenchmark.MegabytesPerSecond(bytes, started), CpuSnapshot.Take(pids) - cpu);
+    }
+
+    /// <summary>Reads back what <see cref="WriteAsync"/> wrote with a fresh client (<paramref name="configure"/> may change its options).</summary>
+    public async Task<(double MBps, CpuSnapshot Cpu)> ReadAsync(string name, long bytes, Func<Client.PfsClientOptions, Client.PfsClientOptions>? configure,
                                                               CancellationToken cancellationToken)
     {
-        var pids = cluster.ServerPids;
         await using var reader = await cluster.ConnectAsync(configure, cancellationToken);
+        return await ReadAsync(reader, name, bytes, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads back what <see cref="WriteAsync"/> wrote, through <paramref name="reader"/> (a client already
+    /// connected, so one made before a server was killed can still be used): open, calls of
+    /// <see cref="BenchSettings.IoBytes"/> checked as they come, close; throws if a byte is wrong.
+    /// </summary>
+    public async Task<(double MBps, CpuSnapshot Cpu)> ReadAsync(Client.PfsClient reader, string name, long bytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var pids = cluster.ServerPids;
         var cpu = CpuSnapshot.Take(pids);
         var started = Stopwatch.GetTimestamp();
         await using (var file = await reader.OpenAsync(name, Client.PfsOpenMode.Read, cancellationToken))

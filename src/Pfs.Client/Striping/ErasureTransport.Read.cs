@@ -29,6 +29,11 @@ internal sealed partial class ErasureTransport
             }
         }
 
+        if (degraded.Count > 0)
+        {
+            TakeDecodedStripes(byPosition, degraded, width);
+        }
+
         var perCall = Math.Max(1, options.MaxCallBytes / layout.BlockSize);
         var reads = new List<Task>();
         for (var position = 0; position < layout.Positions; position++)
@@ -50,6 +55,40 @@ internal sealed partial class ErasureTransport
         }
 
         await Task.WhenAll(reads).ConfigureAwait(false);
+    }
+
+    // A stripe that is decoded anyway reads its surviving data shards among its K: the other blocks of
+    // that stripe come from the decode too, rather than a second time from their own servers (which made
+    // a read with one server down fetch 1.5 times the file).
+    private static void TakeDecodedStripes(List<long>?[] byPosition, List<long> degraded, int width)
+    {
+        var decoded = new HashSet<long>();
+        foreach (var block in degraded)
+        {
+            decoded.Add(ErasureMath.StripeOf(block, width));
+        }
+
+        for (var position = 0; position < byPosition.Length; position++)
+        {
+            if (byPosition[position] is not { } list)
+            {
+                continue;
+            }
+
+            foreach (var block in list)
+            {
+                if (decoded.Contains(ErasureMath.StripeOf(block, width)))
+                {
+                    degraded.Add(block);
+                }
+            }
+
+            list.RemoveAll(block => decoded.Contains(ErasureMath.StripeOf(block, width)));
+            if (list.Count == 0)
+            {
+                byPosition[position] = null;
+            }
+        }
     }
 
     // Reads blocks that all live on `position` from it; if it fails, or has not answered within the

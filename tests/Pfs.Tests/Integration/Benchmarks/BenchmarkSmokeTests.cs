@@ -16,6 +16,44 @@ public sealed class BenchmarkSmokeTests
     [Fact]
     public async Task SmokeRunCompletesAndPrintsTheTable()
     {
+        var output = await RunSmokeAsync("--smoke");
+
+        foreach (var section in new[] { "ceiling:", "sequential:", "memory:", "cache:", "metadata:", "fan-out:" })
+        {
+            Assert.Contains("| " + section, output, StringComparison.Ordinal);
+        }
+
+        // Linux has /proc: every memory figure is read, none left "not measured".
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Contains(", 0 not measured.", output, StringComparison.Ordinal);
+        }
+    }
+
+    // The redundancy phase on its own (a plain --smoke run leaves it out): six file servers, a 4+2
+    // file read with one of them SIGKILLed, that server emptied, restarted and repaired, and the
+    // repaired file read back with two others killed (the benchmark fails if a byte is wrong).
+    [Fact]
+    public async Task RedundancySmokeRunKillsRepairsAndPrintsItsRows()
+    {
+        var output = await RunSmokeAsync("--smoke", "--only", "redundancy");
+
+        foreach (var row in new[]
+                 {
+                     "| redundancy: sequential write, 4+2 / w=4 M=0", "| redundancy: sequential read, healthy",
+                     "| redundancy: sequential read of the 4+2 file, one data server SIGKILLed", "| redundancy: repair of an emptied server",
+                     "| redundancy: sequential read after the repair", "| redundancy: codec encode", "| redundancy: codec decode",
+                     "| cpu: 4+2 repair of an emptied server",
+                 })
+        {
+            Assert.Contains(row, output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("WRONG", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RunSmokeAsync(params string[] args)
+    {
         var dll = BenchmarkDll();
         Assert.True(File.Exists(dll), $"the benchmark is not built: {dll}");
         var info = new ProcessStartInfo("dotnet")
@@ -25,7 +63,10 @@ public sealed class BenchmarkSmokeTests
             UseShellExecute = false,
         };
         info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--smoke");
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
 
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -38,22 +79,13 @@ public sealed class BenchmarkSmokeTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"the smoke benchmark did not finish within {Timeout.TotalSeconds} s:\n{await stdout}\n{await stderr}");
+            Assert.Fail($"the smoke benchmark ({string.Join(' ', args)}) did not finish within {Timeout.TotalSeconds} s:\n{await stdout}\n{await stderr}");
         }
 
         var output = await stdout;
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}:\n{output}\n{await stderr}");
         Assert.Contains("| figure", output, StringComparison.Ordinal);
-        foreach (var section in new[] { "ceiling:", "sequential:", "memory:", "cache:", "metadata:", "fan-out:" })
-        {
-            Assert.Contains("| " + section, output, StringComparison.Ordinal);
-        }
-
-        // Linux has /proc: every memory figure is read, none left "not measured".
-        if (OperatingSystem.IsLinux())
-        {
-            Assert.Contains(", 0 not measured.", output, StringComparison.Ordinal);
-        }
+        return output;
     }
 
     // The benchmark is built next to the tests by the solution build, in the same configuration.
