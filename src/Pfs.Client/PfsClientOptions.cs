@@ -115,4 +115,11 @@ public sealed record PfsClientOptions
 
     /// <summary>Sees the notice stream (the FUSE mount); set only through InternalsVisibleTo.</summary>
     internal IPfsNoticeObserver? NoticeObserver { get; init; }
+
+    /// <summary>
+    /// How long shard reads and writes of files with parity skip a file server after a call to it failed, before
+    /// trying it again. Internal: a test that counts the bytes of a degraded read sets it long, so the count does
+    /// not depend on how many retries a loaded machine's slower read lives through.
+    /// </summary>
+    internal TimeSpan DownServerRetry { get; init; } = TimeSpan.FromSeconds(3);
 }

@@ -95,9 +95,31 @@ public sealed partial class ConsistencyChecker
         }
     }
 
-    /// <summary>Kills M servers, reads every file whole against the model, and starts them again.</summary>
+    /// <summary>
+    /// Kills M servers, reads every file whole against the model, and starts them again. A file the run
+    /// left deleted is created and written first (all servers up), so every file is read.
+    /// </summary>
     private async Task<int> VerifyWithServersDownAsync(IServerFaults faults, PfsClient reader, Random random, CancellationToken cancellationToken)
     {
+        for (var index = 0; index < options.Files; index++)
+        {
+            if (_models[index].State == FileState.Absent)
+            {
+                await reader.CreateAsync(FileName(index), CreateOptions(index), cancellationToken).ConfigureAwait(false);
+                _models[index].State = FileState.Present;
+                var bytes = new byte[random.Next(1, options.MaxFileBytes + 1)];
+                random.NextBytes(bytes);
+                var file = await reader.OpenAsync(FileName(index), PfsOpenMode.Write, cancellationToken).ConfigureAwait(false);
+                await using (file.ConfigureAwait(false))
+                {
+                    await file.WriteAsync(bytes, 0, cancellationToken).ConfigureAwait(false);
+                    _contents[(await file.StatAsync(cancellationToken).ConfigureAwait(false)).Inode] = bytes;
+                }
+
+                Record(-1, $"create {FileName(index)} and write {bytes.Length} bytes to verify it too");
+            }
+        }
+
         var down = Enumerable.Range(0, faults.FileServers).OrderBy(_ => random.Next()).Take(options.ParityBlocks).ToArray();
         foreach (var index in down)
         {

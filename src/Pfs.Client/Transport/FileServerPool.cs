@@ -9,8 +9,10 @@ using Pfs.Protocol.Transport;
 namespace Pfs.Client.Transport;
 
 /// <summary>One file server as the client sees it: one channel, reused by every file striped over it.</summary>
-internal sealed class FileServerConnection(string address, GrpcChannel channel)
+internal sealed class FileServerConnection(string address, GrpcChannel channel, TimeSpan? downPeriod = null)
 {
+    private readonly long _downTicks = (long)((downPeriod ?? TimeSpan.FromSeconds(3)).TotalSeconds * Stopwatch.Frequency);
+
     public string Address { get; } = address;
 
     public GrpcChannel Channel { get; } = channel;
@@ -28,12 +30,10 @@ internal sealed class FileServerConnection(string address, GrpcChannel channel)
     public bool IsDown => Stopwatch.GetTimestamp() < Volatile.Read(ref _downUntil);
 
     /// <summary>A call to this server failed as if it were down: skip it for files with parity for a while.</summary>
-    public void MarkDown() => Volatile.Write(ref _downUntil, Stopwatch.GetTimestamp() + (DownPeriodSeconds * Stopwatch.Frequency));
+    public void MarkDown() => Volatile.Write(ref _downUntil, Stopwatch.GetTimestamp() + _downTicks);
 
     /// <summary>A call to this server just succeeded: it is not down, whatever failed before.</summary>
     public void MarkUp() => Volatile.Write(ref _downUntil, 0);
-
-    private const long DownPeriodSeconds = 3;
 }
 
 /// <summary>The client's channels to file servers, by address.</summary>
@@ -64,7 +64,7 @@ internal sealed class FileServerPool(PfsClientOptions options) : IDisposable
 
     private FileServerConnection Connect(string address)
     {
-        return new FileServerConnection(address, ChannelFactory.Create(PfsAddress.Parse(address), options, FileServerServiceConfig()));
+        return new FileServerConnection(address, ChannelFactory.Create(PfsAddress.Parse(address), options, FileServerServiceConfig()), options.DownServerRetry);
     }
 
     // Reads and positional writes are idempotent, so a call that finds a server restarting is

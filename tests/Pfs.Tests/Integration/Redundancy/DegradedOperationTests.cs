@@ -119,6 +119,8 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
             // The contract's most: other test classes' clusters share these cores.
             OperationTimeout = TimeSpan.FromSeconds(30),
             ReadAheadBytes = 0,
+            // Not tried again during the read: how often a 3 s retry comes round depends on the machine's load.
+            DownServerRetry = TimeSpan.FromMinutes(10),
         });
         await using var file = await client.OpenAsync(Name, PfsOpenMode.Read).WaitAsync(Timeout);
         var read = new byte[data.Length];
@@ -133,11 +135,10 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
 
         Assert.Equal(data, read);
         // K shards of each stripe: the file's bytes once. Before, a stripe that had lost a data shard had
-        // its surviving data shards read twice (once for the decode): 1.5 times the file here. (The client
-        // tries a down server again after 3 s; each such try reads one stripe the old way, +2.4%.)
+        // its surviving data shards read twice (once for the decode): 1.5 times the file here.
         var ratio = fetched.Bytes / (double)(data.Length - Chunk);
         output.WriteLine($"fetched {fetched.Bytes} bytes for {data.Length - Chunk}: {ratio:0.000}x");
-        Assert.InRange(ratio, 1.0, 1.15);
+        Assert.InRange(ratio, 1.0, 1.05);
     }
 
     private async Task WriteAsync(string name, byte[] data)
