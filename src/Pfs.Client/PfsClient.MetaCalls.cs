@@ -42,7 +42,7 @@ public sealed partial class PfsClient
         return headers.Count > 0 ? headers : null;
     }
 
-    internal async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
+    internal static async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {

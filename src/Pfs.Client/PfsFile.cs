@@ -156,7 +156,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     public async Task<PfsFileInfo> StatAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
-        var reply = await _client.CallMetaAsync($"stat '{Name}'", () => _client.Meta.StatAsync(
+        var reply = await PfsClient.CallMetaAsync($"stat '{Name}'", () => _client.Meta.StatAsync(
             new StatRequest { Base = _layout.FileId }, _client.Bounded(cancellationToken)).ResponseAsync,
             cancellationToken).ConfigureAwait(false);
         var info = PfsClient.ToInfo(reply.File);
@@ -238,7 +238,7 @@ public sealed partial class PfsFile : IAsyncDisposable
 
             try
             {
-                await _client.CallMetaAsync($"close '{Name}'", () => _client.Meta.CloseAsync(
+                await PfsClient.CallMetaAsync($"close '{Name}'", () => _client.Meta.CloseAsync(
                     request, _client.Bounded()).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
             }
             catch (PfsException ex) when (ex.Code is PfsErrorCode.NotFound or PfsErrorCode.Closed)

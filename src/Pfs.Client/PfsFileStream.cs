@@ -192,18 +192,17 @@ internal sealed class PfsFileStream : Stream
 
     public override async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
+            _disposed = true;
+            if (!_leaveOpen)
+            {
+                await _file.CloseAsync().ConfigureAwait(false);
+            }
         }
 
-        _disposed = true;
-        if (!_leaveOpen)
-        {
-            await _file.CloseAsync().ConfigureAwait(false);
-        }
-
-        GC.SuppressFinalize(this);
+        // Stream's DisposeAsync runs Dispose(), which finds the stream disposed and only suppresses finalization.
+        await base.DisposeAsync().ConfigureAwait(false);
     }
 
     protected override void Dispose(bool disposing)

@@ -8,6 +8,7 @@ namespace Pfs.Mount;
 /// Read open first, then waiting for other clients' writers, cancellably). A commit closes the
 /// Write open, which publishes the writes; the next use opens again.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A SemaphoreSlim whose AvailableWaitHandle is never read holds no handle: nothing to dispose.")]
 internal sealed class SharedOpen(PfsClient client, ulong inode)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);

@@ -46,4 +46,4 @@ public sealed record CheckerResult(long Operations, long Reads, long Writes, lon
 }
 
 /// <summary>A read that no sequentially consistent history explains.</summary>
-public sealed class ConsistencyViolation(string message) : Exception(message);
+public sealed class ConsistencyViolationException(string message) : Exception(message);

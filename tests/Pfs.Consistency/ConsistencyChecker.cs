@@ -126,7 +126,7 @@ public sealed partial class ConsistencyChecker(CheckerConnect connect, CheckerOp
             {
                 Fail(clientIndex, $"an operation on {FileName(file)} did not finish within {OperationTimeout.TotalSeconds} s");
             }
-            catch (Exception ex) when (ex is not ConsistencyViolation)
+            catch (Exception ex) when (ex is not ConsistencyViolationException)
             {
                 Fail(clientIndex, $"an operation on {FileName(file)} failed: {ex.GetType().Name}: {ex.Message}");
             }
@@ -303,7 +303,7 @@ public sealed partial class ConsistencyChecker(CheckerConnect connect, CheckerOp
     private void Fail(int who, string what)
     {
         Record(who, "VIOLATION: " + what);
-        throw new ConsistencyViolation(
+        throw new ConsistencyViolationException(
             $"seed {options.Seed}: {Who(who)}: {what}{Environment.NewLine}recent history (oldest first):{Environment.NewLine}  " +
             string.Join(Environment.NewLine + "  ", _history));
     }

@@ -57,7 +57,7 @@ internal static class Program
                               $"{result.Sessions:N0} open/close sessions) in {result.Elapsed.TotalSeconds:0.0} s = {result.OperationsPerSecond:N0} ops/s");
             return 0;
         }
-        catch (ConsistencyViolation violation)
+        catch (ConsistencyViolationException violation)
         {
             Console.Error.WriteLine(violation.Message);
             return 1;

@@ -167,8 +167,8 @@ public sealed class EncodeTests
         var code = new ReedSolomon(3, 2);
         var data = TestData.ReadOnly(TestData.Zeroed(3, 10));
         var parity = TestData.Writable(TestData.Zeroed(2, 10));
-        Assert.Throws<ArgumentException>(() => code.Encode(data[..2], parity));
-        Assert.Throws<ArgumentException>(() => code.Encode(data, parity[..1]));
+        Assert.Throws<ArgumentException>(() => code.Encode(data.AsSpan(..2), parity));
+        Assert.Throws<ArgumentException>(() => code.Encode(data, parity.AsSpan(..1)));
         Assert.Throws<ArgumentException>(() => code.Encode(data, [parity[0], new byte[11]]));
         Assert.Throws<ArgumentException>(() => code.Encode([data[0], data[1], new byte[9]], parity));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ReedSolomon(0, 2));

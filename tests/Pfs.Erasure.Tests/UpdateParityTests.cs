@@ -55,6 +55,6 @@ public sealed class UpdateParityTests
         Assert.Throws<ArgumentOutOfRangeException>(() => code.UpdateParity(3, new byte[10], parity));
         Assert.Throws<ArgumentOutOfRangeException>(() => code.UpdateParity(-1, new byte[10], parity));
         Assert.Throws<ArgumentException>(() => code.UpdateParity(0, new byte[9], parity));
-        Assert.Throws<ArgumentException>(() => code.UpdateParity(0, new byte[10], parity[..1]));
+        Assert.Throws<ArgumentException>(() => code.UpdateParity(0, new byte[10], parity.AsSpan(..1)));
     }
 }

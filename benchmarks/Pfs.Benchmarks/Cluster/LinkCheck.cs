@@ -23,6 +23,9 @@ internal sealed record LinkCheckResult(double AloneToServer, double AloneFromSer
 /// </summary>
 internal static class LinkCheck
 {
+    // Towards the server, then back from it.
+    private static readonly bool[] Directions = [true, false];
+
     private const int ChunkBytes = 256 * 1024;
 
     private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(200);
@@ -69,7 +72,7 @@ internal static class LinkCheck
                 listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
                 listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
                 listener.Listen(4);
-                foreach (var towards in new[] { true, false }.Where(t => t ? toServer : fromServer))
+                foreach (var towards in Directions.Where(t => t ? toServer : fromServer))
                 {
                     var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                     sockets.Add(client);

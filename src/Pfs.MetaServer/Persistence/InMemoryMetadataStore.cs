@@ -26,13 +26,14 @@ public sealed class InMemoryMetadataStore : IMetadataStore
         var loaded = new StoredNamespace();
         lock (_gate)
         {
-            if (!_nodes.ContainsKey(DirectoryNode.RootId))
+            if (!_nodes.TryGetValue(DirectoryNode.RootId, out var root))
             {
-                _nodes[DirectoryNode.RootId] = NodeFields.All(NodeFields.NewRoot(DateTimeOffset.UtcNow)).ToDictionary(StringComparer.Ordinal);
+                root = NodeFields.All(NodeFields.NewRoot(DateTimeOffset.UtcNow)).ToDictionary(StringComparer.Ordinal);
+                _nodes[DirectoryNode.RootId] = root;
             }
 
             var pending = new Queue<ulong>([DirectoryNode.RootId]);
-            loaded.Nodes[DirectoryNode.RootId] = Copy(_nodes[DirectoryNode.RootId]);
+            loaded.Nodes[DirectoryNode.RootId] = Copy(root);
             while (pending.TryDequeue(out var directory))
             {
                 if (!_directories.TryGetValue(directory, out var entries) || entries.Count == 0)

@@ -9,6 +9,7 @@ namespace Pfs.MetaServer.Registry;
 /// walk up from the target that refuses a move into the moved directory's own subtree cannot be raced
 /// by another directory rename.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A SemaphoreSlim whose AvailableWaitHandle is never read holds no handle: nothing to dispose.")]
 internal sealed partial class Namespace
 {
     private readonly SemaphoreSlim _directoryRenames = new(1, 1);

@@ -194,7 +194,7 @@ internal sealed partial class Namespace
     private static DateTimeOffset Later(DateTimeOffset current, DateTimeOffset now) => now > current ? now : current;
 
     /// <summary>Under the gate: the node with what a reply shows of it.</summary>
-    private NodeView View(Node node, string path) => new(node, path, LinkCount(node));
+    private static NodeView View(Node node, string path) => new(node, path, LinkCount(node));
 
     private static uint LinkCount(Node node) => node switch
     {

@@ -7,6 +7,7 @@ namespace Pfs.MetaServer.Security;
 /// The identities in memory, read from the store at the first call that needs them and kept in step
 /// with every change this server makes (it is the store's only writer). Lookups take no lock.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A SemaphoreSlim whose AvailableWaitHandle is never read holds no handle: nothing to dispose.")]
 internal sealed class IdentityTable(IIdentityStore store)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);

@@ -9,6 +9,7 @@ namespace Pfs.MetaServer.Sessions;
 /// TryWrite: a full queue never blocks the writer (a Close holding a file lock); instead the
 /// subscriber is marked overflowed and ended, and its client resubscribes and drops its cache.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A CancellationTokenSource with no timer and no linked tokens holds nothing that needs disposal.")]
 internal sealed class Subscriber
 {
     private readonly Lock _gate = new();

@@ -7,6 +7,7 @@ namespace Pfs.FileServer.Storage.Staging;
 /// this object) guards the fields below for the moments they are read or changed, so that a writer's
 /// calls inside its own stage never wait for the gate.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A SemaphoreSlim whose AvailableWaitHandle is never read holds no handle: nothing to dispose.")]
 internal sealed class ObjectState(ObjectKey key, ObjectPath path)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);

@@ -164,7 +164,7 @@ public sealed partial class StagedObjects
     // What each segment leaves as the sums of the blocks it touches: its own sums, or none (a write
     // without sums, and a short chunk that does not end the writer's view in its block: the bytes past
     // it are not the zeros its sum stands for).
-    private List<(long First, SumEntry[] Entries)> EntriesFor(ObjectState state, Stage stage, IReadOnlyList<ObjectSegment> segments, bool withSums, int unit)
+    private static List<(long First, SumEntry[] Entries)> EntriesFor(ObjectState state, Stage stage, IReadOnlyList<ObjectSegment> segments, bool withSums, int unit)
     {
         var result = new List<(long, SumEntry[])>(segments.Count);
         long? viewLength = null;
@@ -244,7 +244,7 @@ public sealed partial class StagedObjects
     }
 
     // The length of the writer's view of the object now.
-    private long ViewLength(ObjectState state, Stage stage)
+    private static long ViewLength(ObjectState state, Stage stage)
     {
         var committed = CommittedLength(state.Path);
         lock (state)
@@ -267,7 +267,7 @@ public sealed partial class StagedObjects
 
     // The sums of `count` blocks from `first` as the writer sees them: a block its stage touched has the
     // stage's sum, one it did not has the committed sum while the view still shows committed bytes there.
-    private SumEntry[] ViewEntries(ObjectState state, Stage stage, long first, int count)
+    private static SumEntry[] ViewEntries(ObjectState state, Stage stage, long first, int count)
     {
         var unit = state.SumUnit;
         var entries = new SumEntry[count];

@@ -12,6 +12,14 @@ public readonly record struct DamagedBlock(ulong Generation, long Offset, int Bl
         var byGeneration = Generation.CompareTo(other.Generation);
         return byGeneration != 0 ? byGeneration : Offset.CompareTo(other.Offset);
     }
+
+    public static bool operator <(DamagedBlock left, DamagedBlock right) => left.CompareTo(right) < 0;
+
+    public static bool operator <=(DamagedBlock left, DamagedBlock right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >(DamagedBlock left, DamagedBlock right) => left.CompareTo(right) > 0;
+
+    public static bool operator >=(DamagedBlock left, DamagedBlock right) => left.CompareTo(right) >= 0;
 }
 
 /// <summary>

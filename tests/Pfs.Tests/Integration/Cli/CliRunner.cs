@@ -30,7 +30,7 @@ internal static class CliRunner
         var stderr = new StringWriter();
         await using var writer = new StreamWriter(stdout, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
         var exitCode = await PfsCli.RunAsync(args, writer, stderr, environment ?? new Dictionary<string, string?>(), cancellationToken)
-            .WaitAsync(Timeout);
+            .WaitAsync(Timeout, CancellationToken.None);
         return new CliResult(exitCode, stdout.ToArray(), stderr.ToString());
     }
 

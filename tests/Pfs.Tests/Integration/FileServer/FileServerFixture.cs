@@ -10,6 +10,7 @@ using FileServerOptions = Pfs.FileServer.FileServerOptions;
 namespace Pfs.Tests.Integration.FileServer;
 
 /// <summary>One real file server on 127.0.0.1 (free port) in this process, shared by a test class.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The directory is disposed in IAsyncLifetime.DisposeAsync, which xunit calls.")]
 public sealed class FileServerFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);

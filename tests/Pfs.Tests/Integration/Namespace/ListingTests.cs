@@ -18,15 +18,15 @@ public sealed class ListingTests(ClusterFixture fixture)
         var dir = fixture.UniqueName("large");
         await client.CreateDirectoryAsync(dir);
         var names = Enumerable.Range(0, Entries).Select(i => $"entry-{i:x5}").ToList();
-        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (name, _) =>
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (name, ct) =>
         {
             if (name.EndsWith('0'))
             {
-                await client.CreateDirectoryAsync($"{dir}/{name}");
+                await client.CreateDirectoryAsync($"{dir}/{name}", ct);
             }
             else
             {
-                await client.CreateAsync($"{dir}/{name}", 1);
+                await client.CreateAsync($"{dir}/{name}", 1, ct);
             }
         });
 
@@ -69,7 +69,7 @@ public sealed class ListingTests(ClusterFixture fixture)
         }
 
         var names = Enumerable.Range(0, 1500).Select(i => $"{i:d4}{new string('n', 250)}").ToList();
-        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (name, _) => await client.CreateDirectoryAsync($"{dir}/{name}"));
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (name, ct) => await client.CreateDirectoryAsync($"{dir}/{name}", ct));
         using var channel = GrpcChannel.ForAddress(fixture.Cluster.MetaServerAddress);
         var meta = new MetaService.MetaServiceClient(channel);
 

@@ -11,6 +11,8 @@ namespace Pfs.Tests.Integration.Security;
 /// </summary>
 public sealed class SecureClusterFixture : IAsyncLifetime
 {
+    private static readonly string[] ReadOnlyFlag = ["--read-only"];
+
     private int _names;
     private int _clients;
 
@@ -49,7 +51,7 @@ public sealed class SecureClusterFixture : IAsyncLifetime
     /// <summary>A new identity's key.</summary>
     public async Task<string> AddIdentityAsync(string name, string scope = "/", bool readOnly = false)
     {
-        var result = await AdminAsync(["add", name, "--scope", scope, .. readOnly ? new[] { "--read-only" } : []]);
+        var result = await AdminAsync(["add", name, "--scope", scope, .. readOnly ? ReadOnlyFlag : []]);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result.Stdout.Trim();
     }

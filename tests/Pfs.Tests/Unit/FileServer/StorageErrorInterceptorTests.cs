@@ -94,5 +94,5 @@ public sealed class StorageErrorInterceptorTests : IDisposable
         new StorageErrorInterceptor().UnaryServerHandler<string, string>(
             "request",
             new TestServerCallContext(callToken),
-            (_, _) => Task.FromException<string>(thrown)).WaitAsync(TestTimeout);
+            (_, _) => Task.FromException<string>(thrown)).WaitAsync(TestTimeout, CancellationToken.None);
 }

@@ -113,6 +113,6 @@ public sealed class WriteBudgetTests
 
         Assert.Equal(100, budget.Fit(1000));
         Assert.Equal(7, budget.Fit(7));
-        Assert.Throws<ArgumentOutOfRangeException>(() => budget.TryReserveAsync(101, Long, CancellationToken.None));
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = budget.TryReserveAsync(101, Long, CancellationToken.None).AsTask(); });
     }
 }

@@ -4,6 +4,7 @@ using Pfs.Tests.Fixtures;
 namespace Pfs.Tests.Unit.MetaServer;
 
 /// <summary>A running Subscribe call of the harness.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A CancellationTokenSource with no timer and no linked tokens holds nothing that needs disposal.")]
 internal sealed class TestSubscription
 {
     private readonly CancellationTokenSource _cancel = new();
