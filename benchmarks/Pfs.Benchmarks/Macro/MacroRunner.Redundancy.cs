@@ -20,6 +20,9 @@ internal sealed partial class MacroRunner
     private static readonly TimeSpan RedundancyPhaseLimit = TimeSpan.FromMinutes(15);
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
 
+    // The codec rows: encode first, then decode with two data shards lost.
+    private static readonly bool[] EncodeThenDecode = [false, true];
+
     private async Task MeasureRedundancyAsync(ProcessCluster cluster, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -91,7 +94,7 @@ internal sealed partial class MacroRunner
                  + $"({repair.Op.Fetched:0.00}x the file fetched, {repair.Op.Sent:0.00}x sent); "
                  + $"read with two other servers down after it {MBps(repair.VerifiedRead.MBps)}, every stamp right");
 
-        var codec = new[] { false, true }.Select(decode =>
+        var codec = EncodeThenDecode.Select(decode =>
             (Decode: decode, Figures: CodecFigures.Measure(decode, DataBlocks, ParityBlocks, settings.RedundancyBlockSize, settings.CodecTrial, settings.CodecTrials)))
             .ToList();
         AddRedundancyRows(runs, degraded, repair, codec, healthyRead);
