@@ -44,19 +44,9 @@ internal sealed class DeletedGenerations
     {
         _directory = dataDirectory;
         _file = Path.Join(dataDirectory, FileName);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(_file);
-        }
-        catch (FileNotFoundException)
+        if (ObjectFiles.ReadRecordFile(_file, Magic, RecordBytes, "a file of deleted generations") is not { } bytes)
         {
             return;
-        }
-
-        if (bytes.Length < RecordBytes || BinaryPrimitives.ReadUInt64LittleEndian(bytes) != Magic)
-        {
-            throw new IOException($"{_file} is not a file of deleted generations");
         }
 
         // A torn last record (a crash mid-append) was never acknowledged: it is skipped, and overwritten.

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
 
 namespace Pfs.FileServer.Storage;
@@ -14,6 +15,32 @@ internal static class ObjectFiles
     private const int MaxOpenAttempts = 10;
 
     private const FileShare SharedAccess = FileShare.ReadWrite | FileShare.Delete;
+
+    /// <summary>
+    /// The bytes of a record file the server keeps in its data directory (tombstones, damaged blocks), or
+    /// null if there is none yet. It must hold at least <paramref name="minimumBytes"/> and start with
+    /// <paramref name="magic"/> (little-endian); otherwise it is not <paramref name="what"/>.
+    /// </summary>
+    /// <exception cref="IOException">The file is there but is not <paramref name="what"/>.</exception>
+    public static byte[]? ReadRecordFile(string file, ulong magic, int minimumBytes, string what)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        if (bytes.Length < Math.Max(minimumBytes, sizeof(ulong)) || BinaryPrimitives.ReadUInt64LittleEndian(bytes) != magic)
+        {
+            throw new IOException($"{file} is not {what}");
+        }
+
+        return bytes;
+    }
 
     /// <summary>Opens an existing <paramref name="file"/>; throws FileNotFoundException or DirectoryNotFoundException if there is none.</summary>
     public static SafeFileHandle OpenExisting(string file, FileAccess access) =>

@@ -44,19 +44,9 @@ public sealed class DamagedBlocks
     {
         _directory = dataDirectory;
         _file = Path.Join(dataDirectory, FileName);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(_file);
-        }
-        catch (FileNotFoundException)
+        if (ObjectFiles.ReadRecordFile(_file, Magic, sizeof(ulong), "a file of damaged blocks") is not { } bytes)
         {
             return;
-        }
-
-        if (bytes.Length < 8 || BinaryPrimitives.ReadUInt64LittleEndian(bytes) != Magic)
-        {
-            throw new IOException($"{_file} is not a file of damaged blocks");
         }
 
         for (var at = 8; at + RecordBytes <= bytes.Length; at += RecordBytes)
