@@ -87,6 +87,18 @@ internal sealed class StripeShards : IDisposable
             return;
         }
 
+        var (buffers, present) = Shards(stripe);
+        _layout.Code!.ReconstructData(buffers, present);
+        for (var shard = 0; shard < _layout.Width; shard++)
+        {
+            Volatile.Write(ref _present[(stripe * positions) + shard], true);
+        }
+    }
+
+    // Every shard buffer of the stripe-th stripe, and which of them were read: what the codec decodes from.
+    private (Memory<byte>[] Buffers, bool[] Present) Shards(int stripe)
+    {
+        var positions = _layout.Positions;
         var buffers = new Memory<byte>[positions];
         var present = new bool[positions];
         for (var shard = 0; shard < positions; shard++)
@@ -95,11 +107,7 @@ internal sealed class StripeShards : IDisposable
             present[shard] = IsPresent(stripe, shard);
         }
 
-        _layout.Code!.ReconstructData(buffers, present);
-        for (var shard = 0; shard < _layout.Width; shard++)
-        {
-            Volatile.Write(ref _present[(stripe * positions) + shard], true);
-        }
+        return (buffers, present);
     }
 
     /// <summary>Rebuilds every shard (data and parity) of the <paramref name="stripe"/>-th stripe that was not read.</summary>
@@ -111,14 +119,7 @@ internal sealed class StripeShards : IDisposable
             return;
         }
 
-        var buffers = new Memory<byte>[positions];
-        var present = new bool[positions];
-        for (var shard = 0; shard < positions; shard++)
-        {
-            buffers[shard] = Buffer(stripe, shard);
-            present[shard] = IsPresent(stripe, shard);
-        }
-
+        var (buffers, present) = Shards(stripe);
         _layout.Code!.Reconstruct(buffers, present);
         for (var shard = 0; shard < positions; shard++)
         {
