@@ -176,6 +176,11 @@ internal sealed partial class Namespace
                 {
                     parent.Entries.Subdirectories++;
                 }
+                else if (node is FileNode)
+                {
+                    // Before any open can find it (we hold the gate).
+                    _epochs.Created(node.Id);
+                }
 
                 TouchDirectory(parent.Id, now);
                 return View(node, target.Path);

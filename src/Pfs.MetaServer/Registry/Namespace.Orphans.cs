@@ -87,13 +87,20 @@ internal sealed partial class Namespace
     }
 
     /// <summary>
-    /// Frees an orphan: one store change (DEL ino, SREM orphans, HSET reclaim), retried until the store
+    /// Frees an orphan: one store change (DEL ino, SREM orphans, and HSET reclaim unless no writer ever had it), retried until the store
     /// takes it; then memory, the reclaimer, and FileDeleted to every client.
     /// </summary>
     private async Task FreeOrphanAsync(FileNode file)
     {
         var value = NodeFields.ReclaimValue(file, string.Empty);
-        var change = new StoreChange().DeleteNode(file.Id).RemoveOrphan(file.Id).AddReclaim(file.Id, value);
+        // No reference is left and none can be taken (it is in _freeing): whether a writer ever had it is settled.
+        var reclaim = !_epochs.NeverWritten(file.Id);
+        var change = new StoreChange().DeleteNode(file.Id).RemoveOrphan(file.Id);
+        if (reclaim)
+        {
+            change.AddReclaim(file.Id, value);
+        }
+
         var delay = FirstRetry;
         while (true)
         {
@@ -130,8 +137,16 @@ internal sealed partial class Namespace
             _freeing.Remove(file.Id);
         }
 
-        _reclaimer.Enqueue(file.Id, value);
-        _notices.FileDeleted(string.Empty, file.Id, actor: null);
+        if (reclaim)
+        {
+            _reclaimer.Enqueue(file.Id, value);
+        }
+        else
+        {
+            _epochs.Forget(file.Id);
+        }
+
+        _notices.FileDeleted(string.Empty, file.Id, actor: null, neverWritten: !reclaim);
         LogOrphanFreed(_logger, file.Id);
     }
 

@@ -19,7 +19,7 @@ internal sealed partial class Namespace
             {
                 null => throw MetaException.NotFound(target.Path),
                 DirectoryNode => throw MetaException.IsADirectory(target.Path),
-                LinkedNode node => PlanUnlink(reservation, target, node, forceFree: false, actor, CrashPoints.UnlinkStored),
+                LinkedNode node => PlanUnlink(reservation, target, node, forceFree: false, actor, CrashPoints.UnlinkStored).Plan,
                 _ => throw new InvalidOperationException("a node that is neither linked nor a directory"),
             };
         }, cancellationToken);
@@ -29,10 +29,13 @@ internal sealed partial class Namespace
     /// if it still names file <paramref name="fileId"/>, and frees the file if that was its last name,
     /// whoever waits for it (the caller fails those waiters).
     /// </summary>
-    /// <returns>The file as it was and whether it was freed; null if the path now names another node (start over).</returns>
+    /// <returns>
+    /// The file as it was, whether it was freed, and whether it has objects to reclaim (false for a file no
+    /// writer ever had); null if the path now names another node (start over).
+    /// </returns>
     /// <exception cref="MetaException">NotFound if the path names nothing any more.</exception>
-    public Task<(NodeView Before, bool Freed)?> DeleteFileAsync(ulong baseId, string path, ulong fileId, string? actor, CancellationToken cancellationToken = default) =>
-        MutateAsync<(NodeView, bool)?>(reservation =>
+    public Task<(NodeView Before, bool Freed, bool Reclaim)?> DeleteFileAsync(ulong baseId, string path, ulong fileId, string? actor, CancellationToken cancellationToken = default) =>
+        MutateAsync<(NodeView, bool, bool)?>(reservation =>
         {
             var target = ResolveEntry(baseId, path, "deleted");
             if (target.Node is null)
@@ -42,13 +45,13 @@ internal sealed partial class Namespace
 
             if (target.Node is not FileNode file || file.Id != fileId)
             {
-                return new Plan<(NodeView, bool)?>(null, "delete", target.Path, null, () => null);
+                return new Plan<(NodeView, bool, bool)?>(null, "delete", target.Path, null, () => null);
             }
 
-            var plan = PlanUnlink(reservation, target, file, forceFree: true, actor, CrashPoints.UnlinkStored);
-            var freed = file.Links.Count == 1;
-            return new Plan<(NodeView, bool)?>(plan.Change, plan.What, plan.Name, plan.CrashPoint,
-                () => (plan.Apply(), freed), result => plan.Publish?.Invoke(result!.Value.Item1));
+            var (plan, fate) = PlanUnlink(reservation, target, file, forceFree: true, actor, CrashPoints.UnlinkStored);
+            return new Plan<(NodeView, bool, bool)?>(plan.Change, plan.What, plan.Name, plan.CrashPoint,
+                () => (plan.Apply(), fate is NameGoneFate.Freed or NameGoneFate.FreedUnwritten, fate == NameGoneFate.Freed),
+                result => plan.Publish?.Invoke(result!.Value.Item1));
         }, cancellationToken);
 
     /// <summary>rmdir(2): removes an empty directory.</summary>
@@ -94,7 +97,7 @@ internal sealed partial class Namespace
     /// of a file, the file is freed in the same change (nobody has it open, or <paramref name="forceFree"/>),
     /// or orphaned.
     /// </summary>
-    private Plan<NodeView> PlanUnlink(Reservation reservation, Resolved target, LinkedNode node, bool forceFree, string? actor, string crashPoint)
+    private (Plan<NodeView> Plan, NameGoneFate Fate) PlanUnlink(Reservation reservation, Resolved target, LinkedNode node, bool forceFree, string? actor, string crashPoint)
     {
         var parent = target.Parent!;
         reservation.Names.Add((parent.Entries, target.Name));
@@ -105,7 +108,7 @@ internal sealed partial class Namespace
             .RemoveEntry(parent.Id, target.Name)
             .SetNode(parent.Id, EntryTimes(parent, now));
         var fate = AddLastNameGone(change, reservation, node, target.Path, now, forceFree);
-        return new Plan<NodeView>(change, "unlink", target.Path, crashPoint, () =>
+        return (new Plan<NodeView>(change, "unlink", target.Path, crashPoint, () =>
         {
             parent.Entries.Remove(target.Name);
             TouchDirectory(parent.Id, now);
@@ -115,7 +118,7 @@ internal sealed partial class Namespace
         {
             _notices.EntryChanged(parent.Id, target.Name, node.Id, actor);
             PublishNameGone(node.Id, fate, target.Path, actor);
-        });
+        }), fate);
     }
 
     /// <summary>What becomes of a node when one of its names goes.</summary>
@@ -126,6 +129,9 @@ internal sealed partial class Namespace
 
         /// <summary>A symbolic link, or a file nobody holds: deleted now (a file's objects are reclaimed).</summary>
         Freed,
+
+        /// <summary>A file nobody holds and no writer ever had: deleted now, with no objects anywhere to reclaim.</summary>
+        FreedUnwritten,
 
         /// <summary>A file still open: it lives on without a name until its last handle goes.</summary>
         Orphaned,
@@ -147,12 +153,20 @@ internal sealed partial class Namespace
         }
 
         change.DeleteNode(node.Id);
-        if (node is FileNode freed)
+        if (node is not FileNode freed)
         {
-            change.AddReclaim(freed.Id, NodeFields.ReclaimValue(freed, path));
-            reservation.Frees = freed.Id;
+            return NameGoneFate.Freed;
         }
 
+        // Nobody holds it, and the reservation keeps every open out until the change is applied, so
+        // no writer can get it between this check and the apply.
+        reservation.Frees = freed.Id;
+        if (_epochs.NeverWritten(freed.Id))
+        {
+            return NameGoneFate.FreedUnwritten;
+        }
+
+        change.AddReclaim(freed.Id, NodeFields.ReclaimValue(freed, path));
         return NameGoneFate.Freed;
     }
 
@@ -160,6 +174,13 @@ internal sealed partial class Namespace
     private void ApplyNameGone(ulong id, NodeLink link, NameGoneFate fate, string path, DateTimeOffset now)
     {
         var current = (LinkedNode)_nodes[id];
+        if (fate == NameGoneFate.FreedUnwritten)
+        {
+            _nodes.Remove(id);
+            _epochs.Forget(id);
+            return;
+        }
+
         if (fate == NameGoneFate.Freed)
         {
             _nodes.Remove(id);
@@ -183,9 +204,9 @@ internal sealed partial class Namespace
 
     private void PublishNameGone(ulong id, NameGoneFate fate, string path, string? actor)
     {
-        if (fate == NameGoneFate.Freed)
+        if (fate is NameGoneFate.Freed or NameGoneFate.FreedUnwritten)
         {
-            _notices.FileDeleted(path, id, actor);
+            _notices.FileDeleted(path, id, actor, neverWritten: fate == NameGoneFate.FreedUnwritten);
         }
         else
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Errors;
+using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Services;
 using Pfs.MetaServer.Sessions;
@@ -26,11 +27,12 @@ internal sealed partial class Namespace
     private readonly ObjectReclaimer _reclaimer;
     private readonly NamespaceNotices _notices;
     private readonly IdAllocator _ids;
+    private readonly WriterEpochs _epochs;
     private readonly ILogger<Namespace> _logger;
     private volatile bool _loaded;
 
     public Namespace(IMetadataStore store, MetaServerOptions options, TimeProvider time, CrashPoints crashPoints,
-                     ObjectReclaimer reclaimer, NamespaceNotices notices, ILogger<Namespace> logger)
+                     ObjectReclaimer reclaimer, NamespaceNotices notices, WriterEpochs epochs, ILogger<Namespace> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -40,6 +42,7 @@ internal sealed partial class Namespace
         _reclaimer = reclaimer;
         _notices = notices;
         _ids = new IdAllocator(store);
+        _epochs = epochs;
         _logger = logger;
         Repairs = new RepairLedger(time);
     }

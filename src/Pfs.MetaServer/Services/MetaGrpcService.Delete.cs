@@ -51,7 +51,7 @@ internal sealed partial class MetaGrpcService
                     continue;
                 }
 
-                var (before, freed) = deleted.Value;
+                var (before, freed, reclaim) = deleted.Value;
                 if (freed)
                 {
                     // Before the lock is released: waiters must learn the file is gone, not get its lock.
@@ -59,7 +59,10 @@ internal sealed partial class MetaGrpcService
 
                     // As the first version did, the blocks are gone when Delete returns, unless a file
                     // server is down (then the reclaimer goes on trying).
-                    await _reclaimer.ReclaimNowAsync(fileId, NodeFields.ReclaimValue((FileNode)before.Node, before.Path)).ConfigureAwait(false);
+                    if (reclaim)
+                    {
+                        await _reclaimer.ReclaimNowAsync(fileId, NodeFields.ReclaimValue((FileNode)before.Node, before.Path)).ConfigureAwait(false);
+                    }
                 }
 
                 LogDeleted(_logger, clientId, before.Path, fileId, freed);

@@ -21,10 +21,15 @@ internal sealed class NamespaceNotices(SessionManager sessions)
         sessions.Broadcast(() => new Notice { NodeChanged = change }, actor, namespaceOnly: true);
     }
 
-    /// <summary>A file is gone for good: every client drops its cached blocks. Returns how many were told.</summary>
-    public int FileDeleted(string name, ulong fileId, string? actor)
+    /// <summary>
+    /// A file is gone for good: every client drops its cached blocks. A file no writer ever had has no
+    /// blocks anywhere, so only the subscribers that follow the namespace (mounts, which drop the inode)
+    /// are told: a million unlinks of empty files then cost no notice to every plain client.
+    /// Returns how many were told.
+    /// </summary>
+    public int FileDeleted(string name, ulong fileId, string? actor, bool neverWritten = false)
     {
         var deleted = new FileDeleted { Name = name, FileId = fileId };
-        return sessions.Broadcast(() => new Notice { Deleted = deleted }, actor);
+        return sessions.Broadcast(() => new Notice { Deleted = deleted }, actor, namespaceOnly: neverWritten);
     }
 }

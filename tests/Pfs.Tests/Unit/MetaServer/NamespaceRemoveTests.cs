@@ -45,6 +45,7 @@ public sealed class NamespaceRemoveTests
     {
         await using var ns = await StartAsync();
         var file = (await ns.FileAsync("f", width: 2)).Node;
+        ns.GrantWriter(file.Id);
 
         var before = await ns.Names.UnlinkAsync(0, "f", null);
 
@@ -55,6 +56,62 @@ public sealed class NamespaceRemoveTests
         var stored = await ns.Store.LoadAsync();
         Assert.Equal("2 0 f", stored.Reclaim[file.Id]);
         Assert.False(stored.Nodes.ContainsKey(file.Id));
+    }
+
+    [Fact]
+    public async Task AFileNoWriterEverHadIsFreedWithNothingToReclaim()
+    {
+        await using var ns = await StartAsync();
+        var file = (await ns.FileAsync("f", width: 2)).Node;
+        var read = (await ns.FileAsync("read")).Node;
+        Assert.True(ns.Epochs.NeverWritten(file.Id));
+
+        // Readers sign no write capability: a file only ever read has nothing on any file server either.
+        Assert.True(ns.Names.TryReference(read.Id));
+        await ns.Names.UnlinkAsync(0, "read", null);
+        await ns.Names.UnlinkAsync(0, "f", null);
+        ns.Names.Unreference(read.Id);
+        await Wait.UntilAsync(() => ns.Names.FindFile(read.Id) is null, "the orphan is freed");
+
+        Assert.Null(ns.Names.FindFile(file.Id));
+        Assert.False(ns.Names.TryReference(file.Id));
+        Assert.Equal(0, ns.Reclaimer.Pending);
+        var stored = await ns.Store.LoadAsync();
+        Assert.Empty(stored.Reclaim);
+        Assert.False(stored.Nodes.ContainsKey(file.Id));
+        Assert.False(stored.Nodes.ContainsKey(read.Id));
+        Assert.False(ns.Epochs.NeverWritten(file.Id));
+    }
+
+    [Fact]
+    public async Task AFileLoadedAfterARestartMayHaveObjectsAndIsReclaimed()
+    {
+        await using var ns = await StartAsync();
+        var file = (await ns.FileAsync("f")).Node;
+
+        // Nothing says whether a writer of the earlier run had it: it is reclaimed, and its first writer fences.
+        await using var restarted = await ns.RestartAsync();
+        Assert.False(restarted.Epochs.NeverWritten(file.Id));
+        Assert.True(restarted.Epochs.Granted(file.Id));
+        await restarted.Names.UnlinkAsync(0, "f", null);
+
+        Assert.Equal(1, restarted.Reclaimer.Pending);
+        Assert.True((await restarted.Store.LoadAsync()).Reclaim.ContainsKey(file.Id));
+    }
+
+    [Fact]
+    public async Task TheFirstWriterOfANewFileNeedNotFenceButTheNextAfterAnUncleanEndMust()
+    {
+        await using var ns = await StartAsync();
+        var file = (await ns.FileAsync("f")).Node;
+
+        Assert.False(ns.Epochs.Granted(file.Id));
+        Assert.False(ns.Epochs.NeverWritten(file.Id));
+
+        // That writer never closed cleanly (its lease ended): the next one fences.
+        Assert.True(ns.Epochs.Granted(file.Id));
+        ns.Epochs.ClosedCleanly(file.Id);
+        Assert.False(ns.Epochs.Granted(file.Id));
     }
 
     [Fact]
@@ -73,6 +130,7 @@ public sealed class NamespaceRemoveTests
         Assert.Equal((string.Empty, 0u), (orphan.Path, orphan.LinkCount));
         Assert.Equal(1, ns.Names.OrphanCount);
         Assert.Contains(file.Id, (await ns.Store.LoadAsync()).Orphans);
+        ns.GrantWriter(file.Id);
         var written = await ns.Names.CompleteWriteAsync(file.Id, 4096, false, []);
         Assert.Equal(4096, written.Size);
 
@@ -100,7 +158,7 @@ public sealed class NamespaceRemoveTests
         var deleted = await ns.Names.DeleteFileAsync(0, "f", file.Id, null);
 
         Assert.Null(moved);
-        Assert.Equal((file.Id, true), (deleted!.Value.Before.Node.Id, deleted.Value.Freed));
+        Assert.Equal((file.Id, true, false), (deleted!.Value.Before.Node.Id, deleted.Value.Freed, deleted.Value.Reclaim));
         Assert.Null(ns.Names.FindFile(file.Id));
         await FailsWith(MetaErrorCode.NotFound, () => ns.Names.DeleteFileAsync(0, "f", file.Id, null));
     }

@@ -42,6 +42,7 @@ public sealed class NamespaceRenameTests
         await using var ns = await StartAsync();
         var from = (await ns.FileAsync("from")).Node;
         var to = (await ns.FileAsync("to")).Node;
+        ns.GrantWriter(to.Id);
 
         var (moved, replaced) = await ns.Names.RenameAsync(0, "from", 0, "to", false, null);
 

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Pfs.MetaServer;
 using Pfs.MetaServer.Errors;
+using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Persistence;
 using Pfs.MetaServer.Registry;
 using Pfs.MetaServer.Services;
@@ -27,6 +28,11 @@ internal sealed class NamespaceTesting : IAsyncDisposable
     public ObjectReclaimer Reclaimer => _services.GetRequiredService<ObjectReclaimer>();
 
     public IMetadataStore Store { get; }
+
+    public WriterEpochs Epochs => _services.GetRequiredService<WriterEpochs>();
+
+    /// <summary>What an open for writing does before it signs a capability: from then on the file may have objects.</summary>
+    public void GrantWriter(ulong fileId) => Epochs.Granted(fileId);
 
     public static async Task<NamespaceTesting> StartAsync(IMetadataStore? store = null, int fileServers = 3)
     {

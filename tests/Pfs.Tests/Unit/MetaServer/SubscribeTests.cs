@@ -65,6 +65,8 @@ public sealed class SubscribeTests
     {
         await using var meta = await MetaServiceHarness.StartAsync();
         var file = await meta.CreateAsync("gone.dat");
+        var open = await meta.OpenAsync("writer", "gone.dat", LockMode.Write);
+        await meta.CloseAsync("writer", open.Handle, size: 0);
         var otherStream = await meta.SubscribeAsync("other");
 
         await meta.DeleteAsync("deleter", "gone.dat");
@@ -74,6 +76,24 @@ public sealed class SubscribeTests
         Assert.Equal("gone.dat", notice.Deleted.Name);
         Assert.Equal(file.FileId, notice.Deleted.FileId);
         Assert.Equal(1UL, notice.Seq);
+    }
+
+    [Fact]
+    public async Task DeletingAFileNoWriterEverHadTellsNoPlainClient()
+    {
+        await using var meta = await MetaServiceHarness.StartAsync();
+        await meta.CreateAsync("empty.dat");
+        var written = await meta.CreateAsync("written.dat");
+        var open = await meta.OpenAsync("writer", "written.dat", LockMode.Write);
+        await meta.CloseAsync("writer", open.Handle, size: 0);
+        var otherStream = await meta.SubscribeAsync("other");
+
+        // No client can hold a block of a file nobody ever wrote: its delete is no notice to them.
+        await meta.DeleteAsync("deleter", "empty.dat");
+        await meta.DeleteAsync("deleter", "written.dat");
+
+        var notice = await otherStream.NextAsync();
+        Assert.Equal((Notice.KindOneofCase.Deleted, written.FileId, 1UL), (notice.KindCase, notice.Deleted.FileId, notice.Seq));
     }
 
     [Fact]
@@ -100,6 +120,8 @@ public sealed class SubscribeTests
     {
         await using var meta = await MetaServiceHarness.StartAsync();
         await meta.CreateAsync("f");
+        var written = await meta.OpenAsync("writer", "f", LockMode.Write);
+        await meta.CloseAsync("writer", written.Handle, size: 0);
         var first = await meta.SubscribeAsync("a");
 
         var second = await meta.SubscribeAsync("a");
