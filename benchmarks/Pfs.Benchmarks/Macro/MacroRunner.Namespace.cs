@@ -23,9 +23,14 @@ internal sealed partial class MacroRunner
                     ">= 50% of store", rates.Creates >= 0.5 * ceiling.Creates ? Verdict.Pass : Verdict.Miss));
                 _table.Add("namespace", new Figure($"{label}: stats", $"{Number(rates.Stats)}/s", "", ">= 15,000/s",
                     rates.Stats >= 15_000 ? Verdict.Pass : Verdict.Miss));
+                _table.Add("namespace", new Figure($"{label}: CPU per create", $"{rates.CreateCost.Total:0} us",
+                    $"store's own: {ceiling.CreateCost.Total / rates.CreateCost.Total:P0} of it"));
+                _table.Add("namespace", new Figure($"{label}: CPU per stat", $"{rates.StatCost.Total:0} us"));
                 _table.Add("namespace", new Figure($"{label}: listing (every client lists the directory)", $"{Number(rates.ListedEntries)} entries/s"));
                 _table.Add("namespace", new Figure($"{label}: removes", $"{Number(rates.Removes)}/s", $"{rates.Removes / ceiling.Removes:P0} of store",
                     ">= 50% of store", rates.Removes >= 0.5 * ceiling.Removes ? Verdict.Pass : Verdict.Miss));
+                _table.Add("namespace", new Figure($"{label}: CPU per remove", $"{rates.RemoveCost.Total:0} us",
+                    $"store's own: {ceiling.RemoveCost.Total / rates.RemoveCost.Total:P0} of it"));
             }
 
             _table.Add("namespace", new Figure("store ceiling: the same create MULTI/EXEC, bare StackExchange.Redis, 16 callers", $"{Number(ceiling.Creates)}/s"));

@@ -5,8 +5,28 @@ using StackExchange.Redis;
 
 namespace Pfs.Benchmarks.Macro;
 
-/// <summary>Rates of one mdtest pass: operations per second (entries per second for listings).</summary>
-internal sealed record MdtestRates(double Creates, double Stats, double ListedEntries, double Removes);
+/// <summary>Rates of one mdtest pass: operations per second (entries per second for listings), with their CPU cost.</summary>
+internal sealed record MdtestRates(double Creates, double Stats, double ListedEntries, double Removes)
+{
+    public OperationCost CreateCost { get; init; }
+
+    public OperationCost StatCost { get; init; }
+
+    public OperationCost RemoveCost { get; init; }
+}
+
+/// <summary>
+/// CPU time per operation in microseconds: the benchmark process (its clients), the metadata server, and
+/// the store. On two shared cores a rate follows the CPU an operation costs, so these say where a rate
+/// goes even when other programs load the machine.
+/// </summary>
+internal readonly record struct OperationCost(double Client, double Meta, double Store)
+{
+    public double Total => Client + Meta + Store;
+
+    public override string ToString() =>
+        FormattableString.Invariant($"{Total:0} us CPU per op (clients {Client:0}, metadata server {Meta:0}, store {Store:0})");
+}
 
 /// <summary>
 /// An mdtest-style phase: <see cref="Clients"/> clients (each its own <see cref="PfsClient"/>) each
@@ -49,7 +69,8 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
         var own = await PassAsync(i => $"md-own/c{i}", filesPerClient, cancellationToken);
         progress($"  mdtest, a directory each: {Rates(own)}");
         var ceiling = await CeilingAsync(cancellationToken);
-        progress($"  store ceiling (bare StackExchange.Redis, same MULTI/EXEC): {ceiling.Creates:N0} creates/s, {ceiling.Removes:N0} removes/s");
+        progress($"  store ceiling (bare StackExchange.Redis, same MULTI/EXEC): {ceiling.Creates:N0} creates/s, {ceiling.Removes:N0} removes/s"
+                 + $"\n    create: {ceiling.CreateCost}\n    remove: {ceiling.RemoveCost}");
         return (shared, own, ceiling);
     }
 
@@ -75,15 +96,16 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
     }
 
     private static string Rates(MdtestRates rates) =>
-        $"{rates.Creates:N0} creates/s, {rates.Stats:N0} stats/s, {rates.ListedEntries:N0} listed entries/s, {rates.Removes:N0} removes/s";
+        $"{rates.Creates:N0} creates/s, {rates.Stats:N0} stats/s, {rates.ListedEntries:N0} listed entries/s, {rates.Removes:N0} removes/s"
+        + $"\n    create: {rates.CreateCost}\n    stat: {rates.StatCost}\n    remove: {rates.RemoveCost}";
 
     private async Task<MdtestRates> PassAsync(Func<int, string> directoryOf, int files, CancellationToken cancellationToken)
     {
         string Name(int client, int n) => $"{directoryOf(client)}/f{client}-{n}";
 
-        var creates = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
+        var (creates, createCost) = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
             await client.CreateAsync(Name(i, n), new PfsCreateOptions { StripeWidth = 1 }, cancellationToken)));
-        var stats = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
+        var (stats, statCost) = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
             await client.StatAsync(Name(i, n), cancellationToken)));
 
         // Every client lists the directory its files are in, whole.
@@ -92,9 +114,9 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
         await Task.WhenAll(_clients.Select((client, i) => Task.Run(async () =>
             Interlocked.Add(ref listed, (await ListRateAsync(client, directoryOf(i), cancellationToken)).Entries))));
         var listedPerSecond = listed / clock.Elapsed.TotalSeconds;
-        var removes = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
+        var (removes, removeCost) = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
             await client.UnlinkAsync(Name(i, n), cancellationToken)));
-        return new MdtestRates(creates, stats, listedPerSecond, removes);
+        return new MdtestRates(creates, stats, listedPerSecond, removes) { CreateCost = createCost, StatCost = statCost, RemoveCost = removeCost };
     }
 
     private static async Task Enumerate(int count, Func<int, Task> operation)
@@ -105,12 +127,18 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
         }
     }
 
-    // Operations per second: `count` operations done by every client running `work` at once.
-    private async Task<double> PerSecondAsync(long count, Func<PfsClient, int, Task> work)
+    // Operations per second, and CPU per operation: `count` operations done by every client running `work` at once.
+    private async Task<(double PerSecond, OperationCost Cost)> PerSecondAsync(long count, Func<PfsClient, int, Task> work)
     {
+        int[] meta = [cluster.MetaServer.Pid];
+        int[] store = cluster.Redis is { } redis ? [redis.Pid] : [];
+        var (metaBefore, storeBefore) = (CpuSnapshot.Take(meta), CpuSnapshot.Take(store));
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(_clients.Select((client, i) => Task.Run(() => work(client, i))));
-        return count / clock.Elapsed.TotalSeconds;
+        var elapsed = clock.Elapsed;
+        var (metaUsed, storeUsed) = (CpuSnapshot.Take(meta) - metaBefore, CpuSnapshot.Take(store) - storeBefore);
+        double PerOp(TimeSpan cpu) => cpu.TotalMicroseconds / count;
+        return (count / elapsed.TotalSeconds, new OperationCost(PerOp(metaUsed.Client), PerOp(metaUsed.Servers), PerOp(storeUsed.Servers)));
     }
 
     /// <summary>
@@ -149,7 +177,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
             }
         }
 
-        var creates = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
+        var (creates, createCost) = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
         {
             var id = (i * filesPerClient) + n + 2;
             var transaction = db.CreateTransaction();
@@ -158,7 +186,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
             _ = transaction.HashSetAsync(directoryNode, times);
             await Commit(transaction);
         }));
-        var removes = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
+        var (removes, removeCost) = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
         {
             var id = (i * filesPerClient) + n + 2;
             var transaction = db.CreateTransaction();
@@ -169,6 +197,6 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
             await Commit(transaction);
         }));
         await db.KeyDeleteAsync([directory, directoryNode, reclaim]);
-        return new MdtestRates(creates, 0, 0, removes);
+        return new MdtestRates(creates, 0, 0, removes) { CreateCost = createCost, RemoveCost = removeCost };
     }
 }
