@@ -78,6 +78,9 @@ public sealed class PfsMount : IAsyncDisposable
             OperationTimeout = options.OperationTimeout,
             LoggerFactory = loggerFactory,
             NoticeObserver = notices,
+            Key = options.Key,
+            KeyFile = options.KeyFile,
+            TlsCa = options.TlsCa,
         }, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -88,7 +91,11 @@ public sealed class PfsMount : IAsyncDisposable
             {
                 FsName = "pfs",
                 Subtype = "pfs",
+                // Other local users see the mount (only root may allow that without user_allow_other), and the
+                // kernel checks their access against each file's mode, owner and group, as on a local disk:
+                // the cluster knows the mount only as one identity, so local users are told apart here.
                 AllowOther = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root",
+                DefaultPermissions = true,
                 // Sequential reads then keep up to 16 READs of 1 MiB in flight, each fanned out over the stripe.
                 MaxReadahead = 16 << 20,
             }, loggerFactory.CreateLogger<FuseMount>(), cancellationToken).ConfigureAwait(false);

@@ -26,4 +26,18 @@ public sealed record PfsMountOptions
 
     /// <summary>The client id shown to the metadata server; null makes one from the host and process.</summary>
     public string? ClientId { get; init; }
+
+    /// <summary>
+    /// The client identity's key the whole mount runs as (see <c>PfsClientOptions.Key</c>; without it or
+    /// <see cref="KeyFile"/>, <c>PFS_KEY</c> or <c>~/.pfs/client.key</c>). Every local user of the mount acts
+    /// as that identity, within its scope and mode; the kernel then checks each file's mode bits against
+    /// the local user (default_permissions).
+    /// </summary>
+    public string? Key { get; init; }
+
+    /// <summary>A file holding the key (readable by its owner only).</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>The CA the servers' TLS certificates must chain to (PEM file); null trusts the system store.</summary>
+    public string? TlsCa { get; init; }
 }

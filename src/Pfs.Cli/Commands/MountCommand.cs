@@ -55,9 +55,14 @@ internal static class MountCommand
             PfsMount mount;
             try
             {
+                // The key and CA as every other command takes them (--key KEY|FILE, PFS_KEY, ~/.pfs/client.key; --tls-ca).
+                var keyed = host.WithKey(parse, new PfsClientOptions { ClientId = "mount", MetaServer = meta });
                 mount = await PfsMount.MountAsync(parse.GetValue(mountPoint)!, new PfsMountOptions
                 {
                     MetaServer = meta,
+                    Key = keyed.Key,
+                    KeyFile = keyed.KeyFile,
+                    TlsCa = keyed.TlsCa,
                     OperationTimeout = TimeSpan.FromSeconds(parse.GetValue(host.Timeout)),
                 }, cancellationToken: stop.Token).ConfigureAwait(false);
             }

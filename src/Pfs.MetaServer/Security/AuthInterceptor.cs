@@ -54,6 +54,7 @@ internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailu
     private async ValueTask AuthorizeAsync(object request, ServerCallContext context)
     {
         var caller = await gate.AuthenticateAsync(context).ConfigureAwait(false);
+        caller.AttachTo(context);
         try
         {
             guard.Authorize(caller, request);

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Pfs.Protocol.Security;
 
 namespace Pfs.MetaServer.Security;
@@ -15,6 +16,17 @@ internal sealed record Caller(string? Name, string Scope, bool ReadOnly)
 
     public static Caller Of(Identity identity) =>
         new(identity.Name, ScopePath.Normalize(identity.Scope) ?? identity.Scope, identity.ReadOnly);
+
+    /// <summary>The caller <see cref="AuthInterceptor"/> found for this call (anonymous if it saw none).</summary>
+    public static Caller Of(ServerCallContext context) =>
+        context?.UserState.TryGetValue(typeof(Caller), out var caller) == true && caller is Caller found ? found : Anonymous;
+
+    /// <summary>Remembers the caller for the service that runs the call.</summary>
+    public void AttachTo(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.UserState[typeof(Caller)] = this;
+    }
 
     public override string ToString() => Name ?? "(no identity)";
 }

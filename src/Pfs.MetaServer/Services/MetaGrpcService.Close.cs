@@ -139,7 +139,8 @@ internal sealed partial class MetaGrpcService
             Version = file.Version,
             Size = file.Size,
         };
-        var recipients = _sessions.Broadcast(() => new Notice { Invalidate = invalidate }, writerClientId);
+        // A scoped subscriber hears of it only through a name of the file in its scope.
+        var recipients = _sessions.Broadcast(() => new Notice { Invalidate = invalidate }, writerClientId, paths: () => _names.PathsOf(file.Id));
         activity?.SetTag("pfs.invalidate.recipients", recipients);
         return recipients;
     }

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using Pfs.MetaServer.Security;
 using Pfs.MetaServer.Sessions;
 using Pfs.Protocol.Meta;
 
@@ -11,7 +12,7 @@ internal sealed partial class MetaGrpcService
     {
         var clientId = RequireClientId(request.ClientId);
         var token = _tokens.Claim(clientId, context);
-        var subscriber = _sessions.Subscribe(clientId, request.NamespaceNotices);
+        var subscriber = _sessions.Subscribe(clientId, request.NamespaceNotices, Caller.Of(context).Scope);
         _leases.ClientConnected(clientId);
         LogSubscribed(_logger, clientId, subscriber.SessionId);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscriber.Ended, _stopping);

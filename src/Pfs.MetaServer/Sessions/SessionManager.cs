@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pfs.Protocol.Meta;
+using Pfs.Protocol.Security;
 
 namespace Pfs.MetaServer.Sessions;
 
@@ -15,6 +16,9 @@ internal sealed partial class SessionManager
     private readonly int _capacity;
     private readonly ILogger<SessionManager> _logger;
 
+    // Set for good once a subscriber with a scope has come: until then no notice needs its paths looked up.
+    private volatile bool _anyScoped;
+
     public SessionManager(MetaServerOptions options, ILogger<SessionManager> logger)
     {
         _capacity = options.NoticeQueueCapacity;
@@ -23,9 +27,15 @@ internal sealed partial class SessionManager
 
     /// <summary>Makes a new subscriber the client's current one, ending the stream of the previous one.</summary>
     /// <param name="namespaceNotices">Whether it also gets EntryChanged and NodeChanged.</param>
-    public Subscriber Subscribe(string clientId, bool namespaceNotices = false)
+    /// <param name="scope">The normal form of its identity's scope ("" for everything): it gets only the notices about names there.</param>
+    public Subscriber Subscribe(string clientId, bool namespaceNotices = false, string scope = "")
     {
-        var subscriber = new Subscriber(clientId, RandomIds.NewNonZero(), _capacity) { NamespaceNotices = namespaceNotices };
+        var subscriber = new Subscriber(clientId, RandomIds.NewNonZero(), _capacity) { NamespaceNotices = namespaceNotices, Scope = scope };
+        if (scope.Length > 0)
+        {
+            _anyScoped = true;
+        }
+
         Subscriber? previous;
         lock (_gate)
         {
@@ -92,17 +102,25 @@ internal sealed partial class SessionManager
     /// <summary>
     /// Queues a notice (a fresh one per subscriber, as each gets its own seq) to every current
     /// subscriber except <paramref name="exceptClientId"/> (with <paramref name="namespaceOnly"/>, only to those
-    /// that asked for namespace notices); returns how many queued it.
+    /// that asked for namespace notices); returns how many queued it. A subscriber with a scope gets it only if
+    /// one of the full <paramref name="paths"/> the notice is about lies in its scope or on the way down to it;
+    /// a notice with no paths (null from the function: a node with no name left) goes to every scope.
     /// </summary>
-    public int Broadcast(Func<Notice> createNotice, string? exceptClientId, bool namespaceOnly = false)
+    public int Broadcast(Func<Notice> createNotice, string? exceptClientId, bool namespaceOnly = false, Func<IReadOnlyList<string>?>? paths = null)
     {
         var queued = 0;
         List<Subscriber>? overflowed = null;
+        // Looked up outside the gate (it takes the namespace's lock). A scoped subscriber that comes after
+        // this misses nothing by being skipped: the change was applied before the notice is sent, so
+        // whatever it looks up after subscribing already shows it.
+        var known = paths is not null && _anyScoped;
+        var concerned = known ? paths!() : null;
         lock (_gate)
         {
             foreach (var (clientId, subscriber) in _current)
             {
-                if (string.Equals(clientId, exceptClientId, StringComparison.Ordinal) || (namespaceOnly && !subscriber.NamespaceNotices))
+                if (string.Equals(clientId, exceptClientId, StringComparison.Ordinal) || (namespaceOnly && !subscriber.NamespaceNotices)
+                    || (paths is not null && subscriber.Scope.Length > 0 && !(known && InScope(subscriber.Scope, concerned))))
                 {
                     continue;
                 }
@@ -128,6 +146,24 @@ internal sealed partial class SessionManager
         }
 
         return queued;
+    }
+
+    private static bool InScope(string scope, IReadOnlyList<string>? paths)
+    {
+        if (paths is null)
+        {
+            return true;
+        }
+
+        foreach (var path in paths)
+        {
+            if (ScopePath.Covers(scope, path) || ScopePath.IsAncestor(scope, path))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(EventId = 10, EventName = "SubscriberReplaced", Level = LogLevel.Information, Message = "Client '{ClientId}' resubscribed: session {OldSession} ended, session {NewSession} started")]

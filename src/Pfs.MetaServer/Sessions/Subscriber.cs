@@ -47,6 +47,9 @@ internal sealed class Subscriber
     /// <summary>Whether this stream also carries EntryChanged and NodeChanged.</summary>
     public bool NamespaceNotices { get; init; }
 
+    /// <summary>The normal form of the subscriber's identity's scope ("" for everything); see <see cref="SessionManager.Broadcast"/>.</summary>
+    public string Scope { get; init; } = string.Empty;
+
     /// <summary>The seq of the last notice queued (0 before any).</summary>
     public ulong LastQueuedSeq
     {
