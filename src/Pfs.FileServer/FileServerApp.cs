@@ -34,29 +34,39 @@ public static class FileServerApp
         string[] args,
         IEnumerable<KeyValuePair<string, string?>> settings,
         Action<WebApplicationBuilder>? configure = null,
-        IConfiguration? configuration = null)
-    {
-        var builder = WebApplication.CreateSlimBuilder(args)
-            .AddPfsServer<FileServerOptions, FileServerOptionsValidator>(settings, configuration, FileServerSettings.Section);
-        builder.Services.AddSingleton(services =>
-        {
-            var options = services.GetRequiredService<FileServerOptions>();
-            return new BlockStore(options.DataDirectory, services.GetRequiredService<ILogger<BlockStore>>(), options.SyncWrites);
-        });
-        builder.Services.AddSingleton(services => FileServerLimits.From(services.GetRequiredService<FileServerOptions>()));
-        builder.Services.AddSingleton(services => new StagedObjects(
-            services.GetRequiredService<BlockStore>(), services.GetRequiredService<ILogger<StagedObjects>>(),
-            services.GetRequiredService<FileServerLimits>().MaxStages));
-        builder.Services.AddSingleton(services => new WriteBudget(services.GetRequiredService<FileServerLimits>().WriteBudgetBytes));
-        builder.Services.AddSingleton<ClientActivity>();
-        builder.Services.AddOptions<ScrubOptions>().BindConfiguration(Pfs.ServiceDefaults.Settings.PfsServerSettings.Section).ValidateOnStart();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ScrubOptions>, ScrubOptionsValidator>();
-        builder.Services.AddHostedService<ScrubService>();
-        builder.Services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
-        configure?.Invoke(builder);
+        IConfiguration? configuration = null) =>
+        WebApplication.CreateSlimBuilder(args).BuildPfsServer<FileServerOptions, FileServerOptionsValidator>(
+            settings,
+            configuration,
+            builder =>
+            {
+                AddFileServer(builder.Services);
+                configure?.Invoke(builder);
+            },
+            MapFileServer,
+            FileServerSettings.Section);
 
-        var app = builder.Build();
-        app.CheckPfsServer<FileServerOptions>();
+    private static void AddFileServer(IServiceCollection services)
+    {
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<FileServerOptions>();
+            return new BlockStore(options.DataDirectory, provider.GetRequiredService<ILogger<BlockStore>>(), options.SyncWrites);
+        });
+        services.AddSingleton(provider => FileServerLimits.From(provider.GetRequiredService<FileServerOptions>()));
+        services.AddSingleton(provider => new StagedObjects(
+            provider.GetRequiredService<BlockStore>(), provider.GetRequiredService<ILogger<StagedObjects>>(),
+            provider.GetRequiredService<FileServerLimits>().MaxStages));
+        services.AddSingleton(provider => new WriteBudget(provider.GetRequiredService<FileServerLimits>().WriteBudgetBytes));
+        services.AddSingleton<ClientActivity>();
+        services.AddOptions<ScrubOptions>().BindConfiguration(Pfs.ServiceDefaults.Settings.PfsServerSettings.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ScrubOptions>, ScrubOptionsValidator>();
+        services.AddHostedService<ScrubService>();
+        services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
+    }
+
+    private static void MapFileServer(WebApplication app)
+    {
         try
         {
             _ = app.Services.GetRequiredService<BlockStore>();
@@ -69,8 +79,5 @@ public static class FileServerApp
         // Before the gRPC endpoint, so that a write is admitted (or refused) before its payload is read.
         app.UseMiddleware<WriteAdmissionMiddleware>();
         app.MapGrpcService<FileGrpcService>();
-        app.MapPfsHealth();
-        app.MapDefaultEndpoints();
-        return app;
     }
 }

@@ -36,25 +36,25 @@ public static class MetaServerApp
         string[] args,
         IEnumerable<KeyValuePair<string, string?>> settings,
         Action<WebApplicationBuilder>? configure = null,
-        IConfiguration? configuration = null)
-    {
-        var builder = WebApplication.CreateBuilder(args)
-            .AddPfsServer<MetaServerOptions, MetaServerOptionsValidator>(
-                settings, configuration, MetaServerSettings.Section, (MetaServerSettings.Redis.Key, nameof(MetaServerOptions.Redis)));
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<MetaErrorInterceptor>());
-        builder.Services.AddMetaServerSecurity();
-        configure?.Invoke(builder);
-        builder.AddMetadataStoreConnection();
-        builder.Services.AddMetaServerCore();
-
-        var app = builder.Build();
-        app.CheckPfsServer<MetaServerOptions>();
-        app.MapGrpcService<MetaGrpcService>();
-        app.MapMetaServerSecurity();
-        app.MapPfsHealth();
-        app.MapDefaultEndpoints();
-        return app;
-    }
+        IConfiguration? configuration = null) =>
+        WebApplication.CreateBuilder(args).BuildPfsServer<MetaServerOptions, MetaServerOptionsValidator>(
+            settings,
+            configuration,
+            builder =>
+            {
+                builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<MetaErrorInterceptor>());
+                builder.Services.AddMetaServerSecurity();
+                configure?.Invoke(builder);
+                builder.AddMetadataStoreConnection();
+                builder.Services.AddMetaServerCore();
+            },
+            app =>
+            {
+                app.MapGrpcService<MetaGrpcService>();
+                app.MapMetaServerSecurity();
+            },
+            MetaServerSettings.Section,
+            (MetaServerSettings.Redis.Key, nameof(MetaServerOptions.Redis)));
 
     /// <summary>
     /// Registers the metadata services (namespace, locks, sessions, leases, store, reclaimer and the namespace loader);

@@ -9,19 +9,13 @@ internal static class Program
 
     /// <summary>Main with its inputs passed in, so tests can check flag handling without a console.</summary>
     /// <param name="configuration">Configuration under the flags (environment, appsettings and the like are always read).</param>
-    internal static Task<int> RunAsync(string[] args, IConfiguration? configuration, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
-    {
-        var commandLine = MetaServerSettings.CommandLine.Parse(args, output, error);
-        if (commandLine.ExitCode is { } exitCode)
-        {
-            return Task.FromResult(exitCode);
-        }
-
-        // The flags are ours, so the host gets no arguments; they arrive as the configuration keys they map to.
-        return PfsServerProgram.RunAsync(
-            MetaServerSettings.CommandLine.ProgramName,
-            () => MetaServerApp.Build([], commandLine.Settings, configuration: configuration),
+    internal static Task<int> RunAsync(string[] args, IConfiguration? configuration, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        // The host gets no arguments: the flags arrive as the configuration keys they map to.
+        PfsServerProgram.RunAsync(
+            MetaServerSettings.CommandLine,
+            args,
+            settings => MetaServerApp.Build([], settings, configuration: configuration),
+            output,
             error,
             cancellationToken: cancellationToken);
-    }
 }

@@ -56,6 +56,36 @@ public static class PfsServerHosting
     }
 
     /// <summary>
+    /// Builds a Pfs server in the order both kinds share: <see cref="AddPfsServer"/> with
+    /// <paramref name="settings"/> over <paramref name="configuration"/>; the server's own services
+    /// (<paramref name="addServices"/>, which also runs an embedder's configure step where the server wants it);
+    /// the app built and checked (<see cref="CheckPfsServer"/>); the server's own middleware and endpoints
+    /// (<paramref name="mapEndpoints"/>); then gRPC health and the default endpoints.
+    /// </summary>
+    public static WebApplication BuildPfsServer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TOptions,
+                                                [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(
+        this WebApplicationBuilder builder,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        IConfiguration? configuration,
+        Action<WebApplicationBuilder> addServices,
+        Action<WebApplication> mapEndpoints,
+        string section,
+        params (string Key, string Property)[] elsewhere)
+        where TOptions : class, IPfsServerOptions
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        ArgumentNullException.ThrowIfNull(addServices);
+        ArgumentNullException.ThrowIfNull(mapEndpoints);
+        addServices(builder.AddPfsServer<TOptions, TValidator>(settings, configuration, section, elsewhere));
+        var app = builder.Build();
+        app.CheckPfsServer<TOptions>();
+        mapEndpoints(app);
+        app.MapPfsHealth();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    /// <summary>
     /// Resolves the options and the cluster key of a built server, so a bad setting or key stops the
     /// start with its reason (<see cref="OptionsValidationException"/>, <see cref="ArgumentException"/>)
     /// rather than failing a call later.

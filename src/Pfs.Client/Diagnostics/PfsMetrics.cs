@@ -40,21 +40,16 @@ public static class PfsMetrics
 
     static PfsMetrics()
     {
-        Meter.CreateObservableCounter("pfs.client.cache.hits", () => Observe(static (stats, tags) =>
-            [new(stats.ReadHits, [.. tags, new("pfs.cache.access", "read")]), new(stats.WriteHits, [.. tags, new("pfs.cache.access", "write")])]),
-            "{block}", "Blocks a read or write found in the cache");
-        Meter.CreateObservableCounter("pfs.client.cache.evictions", () => Observe(static (stats, tags) =>
-            [new(stats.Evictions, [.. tags, new("pfs.cache.reason", "lru")]), new(stats.CloseEvictions, [.. tags, new("pfs.cache.reason", "other")])]),
-            "{block}", "Blocks dropped from the cache: pushed out by LRU pressure, or for another reason (delete, lost session)");
-        Meter.CreateObservableCounter("pfs.client.cache.writebacks", () => Observe(static (stats, tags) =>
-            [new(stats.Writebacks, [.. tags, new("pfs.cache.reason", "eviction")]), new(stats.CloseWritebacks, [.. tags, new("pfs.cache.reason", "close")])]),
-            "{block}", "Dirty blocks written back to the file servers, on eviction or at close");
-        Meter.CreateObservableCounter("pfs.client.cache.readahead", () => Observe(static (stats, tags) =>
-            [new(stats.ReadAheadBlocks, [.. tags, new("pfs.readahead.outcome", "fetched")]), new(stats.ReadAheadUnused, [.. tags, new("pfs.readahead.outcome", "unused")])]),
-            "{block}", "Blocks read ahead for sequential readers, and those of them dropped unread");
-        Meter.CreateObservableCounter("pfs.client.cache.invalidations", () => Observe(static (stats, tags) =>
-            [new(stats.Invalidations, tags)]),
-            "{block}", "Cached blocks dropped because another client's writer changed them");
+        ObserveCache("pfs.client.cache.hits", "Blocks a read or write found in the cache",
+            "pfs.cache.access", ("read", static stats => stats.ReadHits), ("write", static stats => stats.WriteHits));
+        ObserveCache("pfs.client.cache.evictions", "Blocks dropped from the cache: pushed out by LRU pressure, or for another reason (delete, lost session)",
+            "pfs.cache.reason", ("lru", static stats => stats.Evictions), ("other", static stats => stats.CloseEvictions));
+        ObserveCache("pfs.client.cache.writebacks", "Dirty blocks written back to the file servers, on eviction or at close",
+            "pfs.cache.reason", ("eviction", static stats => stats.Writebacks), ("close", static stats => stats.CloseWritebacks));
+        ObserveCache("pfs.client.cache.readahead", "Blocks read ahead for sequential readers, and those of them dropped unread",
+            "pfs.readahead.outcome", ("fetched", static stats => stats.ReadAheadBlocks), ("unused", static stats => stats.ReadAheadUnused));
+        ObserveCache("pfs.client.cache.invalidations", "Cached blocks dropped because another client's writer changed them",
+            tagKey: null, (null, static stats => stats.Invalidations));
         Meter.CreateObservableUpDownCounter("pfs.client.open_files", ObserveOpenFiles, "{file}", "Files this client has open");
     }
 
@@ -69,7 +64,7 @@ public static class PfsMetrics
     {
         if (blocks > 0 && CacheMisses.Enabled)
         {
-            CacheMisses.Add(blocks, new KeyValuePair<string, object?>("pfs.client.id", clientId));
+            CacheMisses.Add(blocks, ClientTag(clientId));
         }
     }
 
@@ -97,14 +92,17 @@ public static class PfsMetrics
         }
     }
 
-    /// <summary>How long an open waited for its lock, from a <see cref="Stopwatch.GetTimestamp"/> taken before it asked.</summary>
+    /// <summary>Shard bytes a repair rebuilt and wrote.</summary>
     internal static void RecordRebuilt(long bytes) => RepairBytes.Add(bytes);
 
+    /// <summary>A file a repair returned to full redundancy.</summary>
     internal static void RecordRepairedFile() => RepairFiles.Add(1);
 
+    /// <summary>A repair pass, complete or with <paramref name="failures"/> files it could not repair.</summary>
     internal static void RecordRepairPass(int failures) =>
         RepairPasses.Add(1, new KeyValuePair<string, object?>("pfs.repair.outcome", failures == 0 ? "complete" : "failures"));
 
+    /// <summary>How long an open waited for its lock, from a <see cref="Stopwatch.GetTimestamp"/> taken before it asked.</summary>
     internal static void RecordLockWait(long startedTimestamp, PfsOpenMode mode)
     {
         if (LockWait.Enabled)
@@ -120,22 +118,35 @@ public static class PfsMetrics
             new KeyValuePair<string, object?>("pfs.server.address", address),
             new KeyValuePair<string, object?>("pfs.io.direction", direction));
 
-    private static IEnumerable<Measurement<long>> Observe(Func<PfsCacheStats, KeyValuePair<string, object?>[], Measurement<long>[]> measure)
+    /// <summary>
+    /// An observable counter of blocks, read from every live client's <see cref="PfsClient.Stats"/>: one
+    /// measurement per client and figure, tagged with the client id and, when <paramref name="tagKey"/> is
+    /// set, <paramref name="tagKey"/> = the figure's tag.
+    /// </summary>
+    private static void ObserveCache(string name, string description, string? tagKey, params (string? Tag, Func<PfsCacheStats, long> Value)[] figures) =>
+        Meter.CreateObservableCounter(name, () => MeasureCache(tagKey, figures), "{block}", description);
+
+    private static IEnumerable<Measurement<long>> MeasureCache(string? tagKey, (string? Tag, Func<PfsCacheStats, long> Value)[] figures)
     {
         foreach (var (client, clientId) in Clients)
         {
-            foreach (var measurement in measure(client.Stats, [new("pfs.client.id", clientId)]))
+            var stats = client.Stats;
+            foreach (var (tag, value) in figures)
             {
-                yield return measurement;
+                yield return tagKey is null
+                    ? new Measurement<long>(value(stats), ClientTag(clientId))
+                    : new Measurement<long>(value(stats), ClientTag(clientId), new KeyValuePair<string, object?>(tagKey, tag));
             }
         }
     }
+
+    private static KeyValuePair<string, object?> ClientTag(string clientId) => new("pfs.client.id", clientId);
 
     private static IEnumerable<Measurement<long>> ObserveOpenFiles()
     {
         foreach (var (client, clientId) in Clients)
         {
-            yield return new Measurement<long>(client.OpenFileCount, new KeyValuePair<string, object?>("pfs.client.id", clientId));
+            yield return new Measurement<long>(client.OpenFileCount, ClientTag(clientId));
         }
     }
 }

@@ -60,7 +60,7 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         try
         {
             var server = layout.Servers[position];
-            using var reply = await CallAsync(layout, position, "pfs.fileserver.read", activity =>
+            using var reply = await BlockTransport.CallAsync(layout, position, "pfs.fileserver.read", activity =>
             {
                 activity?.SetTag("pfs.stripe.first", stripes[0]);
                 activity?.SetTag("pfs.stripe.count", stripes.Count);
@@ -276,7 +276,7 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
                                  bool waitForReady = false)
     {
         var server = layout.Servers[position];
-        await CallAsync(layout, position, "pfs.fileserver.write", activity =>
+        await BlockTransport.CallAsync(layout, position, "pfs.fileserver.write", activity =>
         {
             activity?.SetTag("pfs.bytes", bytes);
             var timeout = options.ShardWriteTimeout < options.OperationTimeout ? options.ShardWriteTimeout : options.OperationTimeout;
@@ -334,27 +334,6 @@ internal sealed partial class ErasureTransport(PfsClientOptions options)
         }
 
         return slice;
-    }
-
-    private static async Task<T> CallAsync<T>(FileLayout layout, int position, string operation, Func<Activity?, Task<T>> call)
-    {
-        using var activity = PfsTelemetry.Source.StartActivity(operation, ActivityKind.Client);
-        activity?.SetTag("pfs.file", layout.Name);
-        activity?.SetTag("pfs.server.index", position);
-        activity?.SetTag("pfs.server.address", layout.Servers[position].Address);
-        try
-        {
-            return await call(activity).ConfigureAwait(false);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
-        {
-            throw new OperationCanceledException($"a call to file server {layout.Servers[position].Address} was cancelled", ex);
-        }
-        catch (RpcException ex)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Status.Detail);
-            throw PfsErrors.FromRpc(ex, $"file server {layout.Servers[position].Address}");
-        }
     }
 
     private static byte[] Rent(int blockSize, List<byte[]> rented)

@@ -345,7 +345,12 @@ internal sealed class BlockTransport(PfsClientOptions options)
         }
     }
 
-    private static async Task<T> CallAsync<T>(FileLayout layout, int server, string operation, Func<Activity?, Task<T>> call)
+    /// <summary>
+    /// One call to file server <paramref name="server"/> of <paramref name="layout"/> (by this transport or the
+    /// erasure one), traced as <paramref name="operation"/>; a refusal becomes a <see cref="PfsException"/>, a
+    /// cancelled call an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    internal static async Task<T> CallAsync<T>(FileLayout layout, int server, string operation, Func<Activity?, Task<T>> call)
     {
         using var activity = PfsTelemetry.Source.StartActivity(operation, ActivityKind.Client);
         activity?.SetTag("pfs.file", layout.Name);

@@ -172,13 +172,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var key = ToKey(request.Object);
-        Verify(key, request.Capability);
-        if (!request.Capability.Commit)
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "only the metadata server's commit capability may commit staged writes"));
-        }
-
+        var key = VerifyCommit(request.Object, request.Capability, "commit");
         return new CommitObjectReply { Applied = await _staged.CommitAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
     }
 
@@ -186,13 +180,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var key = ToKey(request.Object);
-        Verify(key, request.Capability);
-        if (!request.Capability.Commit)
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "only the metadata server's commit capability may drop staged writes"));
-        }
-
+        var key = VerifyCommit(request.Object, request.Capability, "drop");
         return new AbortObjectReply { Dropped = await _staged.AbortAsync(key, request.Capability.Epoch, context.CancellationToken).ConfigureAwait(false) };
     }
 
@@ -213,6 +201,19 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
         }
 
         return new ObjectAccess(capability.Epoch, capability.Write, capability.Committed);
+    }
+
+    // Commit and abort: only the metadata server's commit capability may apply or drop what a writer staged.
+    private ObjectKey VerifyCommit(ObjectId id, Capability? capability, string action)
+    {
+        var key = ToKey(id);
+        Verify(key, capability);
+        if (!capability!.Commit)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"only the metadata server's commit capability may {action} staged writes"));
+        }
+
+        return key;
     }
 
     private void Verify(ObjectKey key, Capability? capability)

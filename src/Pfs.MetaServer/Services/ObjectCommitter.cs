@@ -72,29 +72,16 @@ internal sealed partial class ObjectCommitter
             .ToHashSet();
     }
 
-    private async Task<bool> CommitOnAsync(FileNode file, string name, ulong epoch, int position, TimeSpan timeout)
+    private Task<bool> CommitOnAsync(FileNode file, string name, ulong epoch, int position, TimeSpan timeout)
     {
         var address = file.Servers[position];
-        using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.commit");
-        activity?.SetTag("pfs.file.name", name);
-        activity?.SetTag("pfs.server", address);
-        try
+        return CallAsync("pfs.meta.commit", name, address, async server =>
         {
-            var request = new CommitObjectRequest
-            {
-                Object = new ObjectId { Name = name, Generation = file.Id },
-                Capability = _signer.SignCommit(name, file.Id, epoch, SignerId),
-            };
+            var request = new CommitObjectRequest { Object = ObjectOf(file, name), Capability = _signer.SignCommit(name, file.Id, epoch, SignerId) };
             // Wait for ready: a server that just came back may still be in the channel's reconnect backoff.
             var options = new CallOptions(deadline: DateTime.UtcNow + timeout).WithWaitForReady();
-            await _servers.For(address).CommitObjectAsync(request, options).ResponseAsync.ConfigureAwait(false);
-            return true;
-        }
-        catch (RpcException ex)
-        {
-            LogCommitFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail);
-            return false;
-        }
+            await server.CommitObjectAsync(request, options).ResponseAsync.ConfigureAwait(false);
+        }, ex => LogCommitFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail));
     }
 
     /// <summary>
@@ -116,24 +103,34 @@ internal sealed partial class ObjectCommitter
         return done.Count(confirmed => confirmed);
     }
 
-    private async Task<bool> AbortOnAsync(FileNode file, string name, ulong epoch, string address)
+    private Task<bool> AbortOnAsync(FileNode file, string name, ulong epoch, string address) =>
+        CallAsync("pfs.meta.abort", name, address, async server =>
+        {
+            var request = new AbortObjectRequest { Object = ObjectOf(file, name), Capability = _signer.SignCommit(name, file.Id, epoch, SignerId) };
+            await server.AbortObjectAsync(request, new CallOptions(deadline: DateTime.UtcNow + _timeout)).ResponseAsync.ConfigureAwait(false);
+        }, ex => LogAbortFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail));
+
+    private static ObjectId ObjectOf(FileNode file, string name) => new() { Name = name, Generation = file.Id };
+
+    /// <summary>
+    /// One call of the fan-out to the file server at <paramref name="address"/>, traced as
+    /// <paramref name="operation"/>: true once it answered, false (after <paramref name="failed"/>)
+    /// when it refused or could not be reached.
+    /// </summary>
+    private async Task<bool> CallAsync(
+        string operation, string name, string address, Func<FileService.FileServiceClient, Task> call, Action<RpcException> failed)
     {
-        using var activity = MetaServerTelemetry.Source.StartActivity("pfs.meta.abort");
+        using var activity = MetaServerTelemetry.Source.StartActivity(operation);
         activity?.SetTag("pfs.file.name", name);
         activity?.SetTag("pfs.server", address);
         try
         {
-            var request = new AbortObjectRequest
-            {
-                Object = new ObjectId { Name = name, Generation = file.Id },
-                Capability = _signer.SignCommit(name, file.Id, epoch, SignerId),
-            };
-            await _servers.For(address).AbortObjectAsync(request, new CallOptions(deadline: DateTime.UtcNow + _timeout)).ResponseAsync.ConfigureAwait(false);
+            await call(_servers.For(address)).ConfigureAwait(false);
             return true;
         }
         catch (RpcException ex)
         {
-            LogAbortFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail);
+            failed(ex);
             return false;
         }
     }

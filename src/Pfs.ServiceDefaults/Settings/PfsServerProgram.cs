@@ -26,6 +26,32 @@ public static class PfsServerProgram
     public static readonly TimeSpan BindRetryDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// A server's Main: parses <paramref name="args"/> with <paramref name="commandLine"/> (--help, --version
+    /// and a bad flag end here with their exit code), then runs the app <paramref name="build"/> makes from
+    /// the flags' configuration settings, as <see cref="RunAsync(string, Func{WebApplication}, TextWriter, Action{WebApplication}, CancellationToken)"/> does.
+    /// </summary>
+    public static Task<int> RunAsync(
+        ServerCommandLine commandLine,
+        IReadOnlyList<string> args,
+        Func<IReadOnlyDictionary<string, string?>, WebApplication> build,
+        TextWriter output,
+        TextWriter error,
+        Action<WebApplication>? started = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commandLine);
+        ArgumentNullException.ThrowIfNull(build);
+        var parsed = commandLine.Parse(args, output, error);
+        if (parsed.ExitCode is { } exitCode)
+        {
+            return Task.FromResult(exitCode);
+        }
+
+        // The flags are ours, so the host gets no arguments; they arrive as the configuration keys they map to.
+        return RunAsync(commandLine.ProgramName, () => build(parsed.Settings), error, started, cancellationToken);
+    }
+
+    /// <summary>
     /// Builds the app with <paramref name="build"/> and runs it until it shuts down or
     /// <paramref name="cancellationToken"/> fires; <paramref name="started"/> runs once it listens.
     /// </summary>

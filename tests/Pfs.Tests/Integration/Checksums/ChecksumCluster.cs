@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Grpc.Net.Client;
 using Pfs.Client;
 using Pfs.FileServer.Storage;
+using Pfs.Protocol.FileServer;
 using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.Checksums;
@@ -15,6 +16,7 @@ namespace Pfs.Tests.Integration.Checksums;
 internal sealed class ChecksumCluster : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
     private readonly List<ChildProcess> _processes = [];
 
     private ChecksumCluster(string root, int fileServers)
@@ -74,6 +76,34 @@ internal sealed class ChecksumCluster : IAsyncDisposable
         MetaServer = MetaAddress,
         OperationTimeout = TimeSpan.FromSeconds(20),
     });
+
+    /// <summary>Creates <paramref name="name"/> with <paramref name="layout"/>, writes <paramref name="data"/> at 0 and closes it, through a client of its own.</summary>
+    public async Task WriteFileAsync(string name, PfsCreateOptions layout, byte[] data)
+    {
+        await using var client = await ConnectAsync();
+        await client.CreateAsync(name, layout);
+        await using var writer = await client.OpenAsync(name, PfsOpenMode.Write);
+        await writer.WriteAsync(data, 0);
+        await writer.CloseAsync();
+    }
+
+    /// <summary>The first <paramref name="length"/> bytes of <paramref name="name"/>, read whole through a fresh client (nothing cached).</summary>
+    public async Task<byte[]> ReadAllAsync(string name, int length)
+    {
+        await using var reader = await ConnectAsync();
+        await using var file = await reader.OpenAsync(name, PfsOpenMode.Read);
+        var read = new byte[length];
+        Assert.Equal(length, await file.ReadAsync(read, 0).AsTask().WaitAsync(CallTimeout));
+        return read;
+    }
+
+    /// <summary>The damaged blocks file server <paramref name="server"/> lists.</summary>
+    public async Task<List<DamagedBlock>> ListDamageAsync(int server)
+    {
+        using var channel = FileServerChannel(server);
+        var reply = await new FileService.FileServiceClient(channel).ListDamageAsync(new ListDamageRequest()).ResponseAsync.WaitAsync(CallTimeout);
+        return [.. reply.Blocks];
+    }
 
     public GrpcChannel FileServerChannel(int server) => GrpcChannel.ForAddress($"http://127.0.0.1:{FileServerPorts[server]}");
 

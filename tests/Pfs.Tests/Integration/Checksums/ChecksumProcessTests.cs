@@ -23,13 +23,7 @@ public sealed class ChecksumProcessTests
         // Arrange: 8 blocks over 2 servers; block 5 lives on server 1 as its local block 2
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 2, scrubMbps: 0);
         var data = TestData.Bytes(8 * BlockSize, 13);
-        await using (var client = await cluster.ConnectAsync())
-        {
-            await client.CreateAsync("dir-less.bin", new PfsCreateOptions { StripeWidth = 2, BlockSize = BlockSize });
-            await using var writer = await client.OpenAsync("dir-less.bin", PfsOpenMode.Write);
-            await writer.WriteAsync(data, 0);
-            await writer.CloseAsync();
-        }
+        await cluster.WriteFileAsync("dir-less.bin", new PfsCreateOptions { StripeWidth = 2, BlockSize = BlockSize }, data);
 
         var id = await cluster.FileIdAsync("dir-less.bin");
         ChecksumCluster.FlipByte(cluster.ObjectFile(1, id), (2 * BlockSize) + 100);
@@ -49,10 +43,10 @@ public sealed class ChecksumProcessTests
         Assert.Contains($"byte offset {5 * BlockSize}", error.Message, StringComparison.Ordinal);
         Assert.Equal(data.AsSpan(0, 5 * BlockSize).ToArray(), others);
         Assert.Equal(data.AsSpan(6 * BlockSize).ToArray(), last);
-        var damage = await ListDamageAsync(cluster, 1);
+        var damage = await cluster.ListDamageAsync(1);
         var block = Assert.Single(damage);
         Assert.Equal((id, 2L * BlockSize, BlockSize, 2L), (block.Generation, block.Offset, block.BlockSize, block.BlockIndex));
-        Assert.Empty(await ListDamageAsync(cluster, 0));
+        Assert.Empty(await cluster.ListDamageAsync(0));
     }
 
     [Fact]
@@ -60,13 +54,7 @@ public sealed class ChecksumProcessTests
     {
         // Arrange
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 1, scrubMbps: 1000);
-        await using (var client = await cluster.ConnectAsync())
-        {
-            await client.CreateAsync("unread.bin", new PfsCreateOptions { StripeWidth = 1, BlockSize = BlockSize });
-            await using var writer = await client.OpenAsync("unread.bin", PfsOpenMode.Write);
-            await writer.WriteAsync(TestData.Bytes(16 * BlockSize, 17), 0);
-            await writer.CloseAsync();
-        }
+        await cluster.WriteFileAsync("unread.bin", new PfsCreateOptions { StripeWidth = 1, BlockSize = BlockSize }, TestData.Bytes(16 * BlockSize, 17));
 
         var id = await cluster.FileIdAsync("unread.bin");
 
@@ -74,8 +62,8 @@ public sealed class ChecksumProcessTests
         ChecksumCluster.FlipByte(cluster.ObjectFile(0, id), (11 * BlockSize) + 5);
 
         // Assert
-        await Wait.UntilAsync(async () => (await ListDamageAsync(cluster, 0)).Count > 0, "the scrub lists the damaged block", Timeout);
-        var block = Assert.Single(await ListDamageAsync(cluster, 0));
+        await Wait.UntilAsync(async () => (await cluster.ListDamageAsync(0)).Count > 0, "the scrub lists the damaged block", Timeout);
+        var block = Assert.Single(await cluster.ListDamageAsync(0));
         Assert.Equal((id, 11L * BlockSize, 11L), (block.Generation, block.Offset, block.BlockIndex));
     }
 
@@ -139,12 +127,5 @@ public sealed class ChecksumProcessTests
         BlockChecksum.ComputeAll(data, BlockSize, expected);
         Assert.Equal(expected, reply.Sums);
         Assert.Empty(reply.Damaged);
-    }
-
-    internal static async Task<List<DamagedBlock>> ListDamageAsync(ChecksumCluster cluster, int server)
-    {
-        using var channel = cluster.FileServerChannel(server);
-        var reply = await new FileService.FileServiceClient(channel).ListDamageAsync(new ListDamageRequest()).ResponseAsync.WaitAsync(Timeout);
-        return [.. reply.Blocks];
     }
 }

@@ -15,6 +15,9 @@ public sealed class ErasureChecksumTests
     private const int BlockSize = 4096;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    // The 2+1 layout of these files: three servers, any one of which may be read around.
+    private static PfsCreateOptions Coded => new() { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize };
+
     [Fact]
     public async Task AShardDamagedOnDiskIsDecodedAroundAndTheReadGetsTheRightBytes()
     {
@@ -22,27 +25,17 @@ public sealed class ErasureChecksumTests
         // offset s x block size: stripe 1's first data block (file block 2) lives on server 1.
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 3, scrubMbps: 0);
         var data = TestData.Bytes(8 * BlockSize, 29);
-        await using (var client = await cluster.ConnectAsync())
-        {
-            await client.CreateAsync("coded.bin", new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize });
-            await using var writer = await client.OpenAsync("coded.bin", PfsOpenMode.Write);
-            await writer.WriteAsync(data, 0);
-            await writer.CloseAsync();
-        }
+        await cluster.WriteFileAsync("coded.bin", Coded, data);
 
         var id = await cluster.FileIdAsync("coded.bin");
         ChecksumCluster.FlipByte(cluster.ObjectFile(1, id), BlockSize + 100);
 
         // Act
-        await using var reader = await cluster.ConnectAsync();
-        await using var file = await reader.OpenAsync("coded.bin", PfsOpenMode.Read);
-        var read = new byte[data.Length];
-        var count = await file.ReadAsync(read, 0).AsTask().WaitAsync(Timeout);
+        var read = await cluster.ReadAllAsync("coded.bin", data.Length);
 
         // Assert
-        Assert.Equal(data.Length, count);
         Assert.Equal(data, read);
-        var damaged = Assert.Single(await ChecksumProcessTests.ListDamageAsync(cluster, 1));
+        var damaged = Assert.Single(await cluster.ListDamageAsync(1));
         Assert.Equal((id, (long)BlockSize), (damaged.Generation, damaged.Offset));
     }
 
@@ -53,13 +46,13 @@ public sealed class ErasureChecksumTests
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 3, scrubMbps: 0);
         var data = TestData.Bytes(8 * BlockSize, 31);
         await using var client = await cluster.ConnectAsync();
-        await WriteCodedAsync(client, "reported.bin", data);
+        await cluster.WriteFileAsync("reported.bin", Coded, data);
         var id = await cluster.FileIdAsync("reported.bin");
         ChecksumCluster.FlipByte(cluster.ObjectFile(2, id), (2 * BlockSize) + 7);
         Assert.False((await client.StatAsync("reported.bin")).IsDegraded);
 
         // Act
-        var read = await ReadAllAsync(cluster, "reported.bin", data.Length);
+        var read = await cluster.ReadAllAsync("reported.bin", data.Length);
 
         // Assert: the bytes are right, and the report arrives in the background
         Assert.Equal(data, read);
@@ -78,12 +71,12 @@ public sealed class ErasureChecksumTests
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 3, scrubMbps: 0);
         var data = TestData.Bytes((6 * BlockSize) + 100, 37);
         await using var client = await cluster.ConnectAsync();
-        await WriteCodedAsync(client, "lost.bin", data);
+        await cluster.WriteFileAsync("lost.bin", Coded, data);
         var id = await cluster.FileIdAsync("lost.bin");
         File.Delete(cluster.ObjectFile(1, id));
 
         // Act
-        var read = await ReadAllAsync(cluster, "lost.bin", data.Length);
+        var read = await cluster.ReadAllAsync("lost.bin", data.Length);
 
         // Assert: never zeros for the lost shards; the position is stale once the report lands
         Assert.Equal(data, read);
@@ -98,7 +91,7 @@ public sealed class ErasureChecksumTests
         // stripe 2's first data shard none: they read short, and are holes, not losses.
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 3, scrubMbps: 0);
         await using var client = await cluster.ConnectAsync();
-        await client.CreateAsync("sparse.bin", new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize });
+        await client.CreateAsync("sparse.bin", Coded);
         var block = TestData.Bytes(BlockSize, 41);
         await using (var writer = await client.OpenAsync("sparse.bin", PfsOpenMode.Write))
         {
@@ -106,29 +99,11 @@ public sealed class ErasureChecksumTests
         }
 
         // Act
-        var read = await ReadAllAsync(cluster, "sparse.bin", 6 * BlockSize);
+        var read = await cluster.ReadAllAsync("sparse.bin", 6 * BlockSize);
 
         // Assert
         var expected = new byte[6 * BlockSize];
         block.CopyTo(expected, 5 * BlockSize);
         Assert.Equal(expected, read);
-    }
-
-    private static async Task WriteCodedAsync(PfsClient client, string name, byte[] data)
-    {
-        await client.CreateAsync(name, new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize });
-        await using var writer = await client.OpenAsync(name, PfsOpenMode.Write);
-        await writer.WriteAsync(data, 0);
-        await writer.CloseAsync();
-    }
-
-    // Reads the whole file through a fresh client (nothing cached).
-    private static async Task<byte[]> ReadAllAsync(ChecksumCluster cluster, string name, int length)
-    {
-        await using var reader = await cluster.ConnectAsync();
-        await using var file = await reader.OpenAsync(name, PfsOpenMode.Read);
-        var read = new byte[length];
-        Assert.Equal(length, await file.ReadAsync(read, 0).AsTask().WaitAsync(Timeout));
-        return read;
     }
 }

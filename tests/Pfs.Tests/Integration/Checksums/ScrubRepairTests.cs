@@ -21,17 +21,12 @@ public sealed class ScrubRepairTests(ITestOutputHelper output)
         // Arrange: a 2+1 file; stripe 3's parity shard lives on position (2 + 3) % 3 = 2, its local block 3.
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 3, scrubMbps: 1000);
         var data = TestData.Bytes((10 * BlockSize) + 123, 43);
-        await using (var client = await cluster.ConnectAsync())
-        {
-            await client.CreateAsync("scrubbed.bin", new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize });
-            await using var writer = await client.OpenAsync("scrubbed.bin", PfsOpenMode.Write);
-            await writer.WriteAsync(data, 0);
-        }
+        await cluster.WriteFileAsync("scrubbed.bin", new PfsCreateOptions { StripeWidth = 2, ParityBlocks = 1, BlockSize = BlockSize }, data);
 
         var id = await cluster.FileIdAsync("scrubbed.bin");
         ChecksumCluster.FlipByte(cluster.ObjectFile(2, id), (3 * BlockSize) + 17);
-        await Wait.UntilAsync(async () => (await ChecksumProcessTests.ListDamageAsync(cluster, 2)).Count > 0, "the scrub lists the damaged block", Timeout);
-        Assert.Equal(3L * BlockSize, Assert.Single(await ChecksumProcessTests.ListDamageAsync(cluster, 2)).Offset);
+        await Wait.UntilAsync(async () => (await cluster.ListDamageAsync(2)).Count > 0, "the scrub lists the damaged block", Timeout);
+        Assert.Equal(3L * BlockSize, Assert.Single(await cluster.ListDamageAsync(2)).Offset);
 
         // Act
         var result = await CliRunner.RunRawAsync(["--meta", cluster.MetaAddress.ToString(), "repair", "--wait"]);
@@ -41,14 +36,10 @@ public sealed class ScrubRepairTests(ITestOutputHelper output)
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("repairing 'scrubbed.bin'", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("every file is fully redundant", result.Stdout, StringComparison.Ordinal);
-        Assert.Empty(await ChecksumProcessTests.ListDamageAsync(cluster, 2));
+        Assert.Empty(await cluster.ListDamageAsync(2));
         // The rebuilt shards are needed now: with another server gone, position 2 makes up the K.
         await cluster.FileServers[0].KillAsync();
-        await using var reader = await cluster.ConnectAsync();
-        await using var file = await reader.OpenAsync("scrubbed.bin", PfsOpenMode.Read);
-        var read = new byte[data.Length];
-        Assert.Equal(data.Length, await file.ReadAsync(read, 0).AsTask().WaitAsync(Timeout));
-        Assert.Equal(data, read);
+        Assert.Equal(data, await cluster.ReadAllAsync("scrubbed.bin", data.Length));
     }
 
     [Fact]
@@ -57,15 +48,11 @@ public sealed class ScrubRepairTests(ITestOutputHelper output)
         // Arrange: a width-2 file with no parity; file block 5 is server 1's local block 2.
         await using var cluster = await ChecksumCluster.StartAsync(fileServers: 2, scrubMbps: 1000);
         await using var client = await cluster.ConnectAsync();
-        await client.CreateAsync("plain.bin", new PfsCreateOptions { StripeWidth = 2, BlockSize = BlockSize });
-        await using (var writer = await client.OpenAsync("plain.bin", PfsOpenMode.Write))
-        {
-            await writer.WriteAsync(TestData.Bytes(8 * BlockSize, 47), 0);
-        }
+        await cluster.WriteFileAsync("plain.bin", new PfsCreateOptions { StripeWidth = 2, BlockSize = BlockSize }, TestData.Bytes(8 * BlockSize, 47));
 
         var id = await cluster.FileIdAsync("plain.bin");
         ChecksumCluster.FlipByte(cluster.ObjectFile(1, id), (2 * BlockSize) + 1);
-        await Wait.UntilAsync(async () => (await ChecksumProcessTests.ListDamageAsync(cluster, 1)).Count > 0, "the scrub lists the damaged block", Timeout);
+        await Wait.UntilAsync(async () => (await cluster.ListDamageAsync(1)).Count > 0, "the scrub lists the damaged block", Timeout);
 
         // Act
         var report = await client.RepairAsync().WaitAsync(Timeout);
@@ -78,6 +65,6 @@ public sealed class ScrubRepairTests(ITestOutputHelper output)
         output.WriteLine(result.ToString());
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("cannot repair 'plain.bin'", result.Stderr, StringComparison.Ordinal);
-        Assert.Single(await ChecksumProcessTests.ListDamageAsync(cluster, 1));
+        Assert.Single(await cluster.ListDamageAsync(1));
     }
 }

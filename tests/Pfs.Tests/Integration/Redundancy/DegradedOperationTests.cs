@@ -9,27 +9,9 @@ namespace Pfs.Tests.Integration.Redundancy;
 /// or a write: every call succeeds and every byte reads back right; servers that missed writes are
 /// recorded as stale and never read for data, also once they are back.
 /// </summary>
-public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DegradedOperationTests(ITestOutputHelper output) : ErasureProcessTestBase("pfs-degraded-")
 {
-    private const int K = 4;
-    private const int M = 2;
-    private const int Block = 64 * 1024;
     private const int Chunk = 256 * 1024;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _root = Directory.CreateTempSubdirectory("pfs-degraded-").FullName;
-    private ProcessCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = await ProcessCluster.StartAsync(_root, [.. Enumerable.Range(0, K + M).Select(i => Path.Combine(_root, $"fs{i}"))]);
-        await _cluster.StartMetaAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
 
     [Theory]
     [InlineData(0, 1)]
@@ -40,7 +22,7 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
         var data = TestData.Bytes(8 * 1024 * 1024, seed: first + second);
         await WriteAsync(name, data);
 
-        await using var client = await _cluster.ConnectAsync("reader");
+        await using var client = await Cluster.ConnectAsync("reader");
         await using var file = await client.OpenAsync(name, PfsOpenMode.Read).WaitAsync(Timeout);
         var read = new byte[data.Length];
         for (var at = 0; at < data.Length; at += Chunk)
@@ -48,8 +30,8 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
             if (at == Chunk)
             {
                 // Read-ahead has calls in flight to both now.
-                await _cluster.KillFileServerAsync(first);
-                await _cluster.KillFileServerAsync(second);
+                await Cluster.KillFileServerAsync(first);
+                await Cluster.KillFileServerAsync(second);
             }
 
             Assert.Equal(Chunk, await file.ReadAsync(read.AsMemory(at, Chunk), at).AsTask().WaitAsync(Timeout));
@@ -64,9 +46,9 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
         const string Name = "write";
         var data = TestData.Bytes(8 * 1024 * 1024, seed: 3);
         int[] killed = [1, 4];
-        await using (var client = await _cluster.ConnectAsync("writer"))
+        await using (var client = await Cluster.ConnectAsync("writer"))
         {
-            await client.CreateAsync(Name, new PfsCreateOptions { StripeWidth = K, ParityBlocks = M, BlockSize = Block });
+            await client.CreateAsync(Name, Layout);
             await using var file = await client.OpenAsync(Name, PfsOpenMode.Write).WaitAsync(Timeout);
             for (var at = 0; at < data.Length; at += Chunk)
             {
@@ -74,7 +56,7 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
                 {
                     foreach (var position in killed)
                     {
-                        await _cluster.KillFileServerAsync(position);
+                        await Cluster.KillFileServerAsync(position);
                     }
                 }
 
@@ -84,7 +66,7 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
             await file.CloseAsync().AsTask().WaitAsync(Timeout);
         }
 
-        await using (var client = await _cluster.ConnectAsync("checker"))
+        await using (var client = await Cluster.ConnectAsync("checker"))
         {
             var info = await client.StatAsync(Name);
             output.WriteLine($"stale positions: {string.Join(' ', info.StalePositions)}");
@@ -97,7 +79,7 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
         // Back, with the first half of the file and nothing of the second: never read for data.
         foreach (var position in killed)
         {
-            await _cluster.StartFileServerAsync(position);
+            await Cluster.StartFileServerAsync(position);
         }
 
         Assert.Equal(data, await ReadAllAsync(Name, "reader-back"));
@@ -109,13 +91,13 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
         const string Name = "fetch-once";
         var data = TestData.Bytes(8 * 1024 * 1024, seed: 11);
         await WriteAsync(Name, data);
-        await _cluster.KillFileServerAsync(0);
+        await Cluster.KillFileServerAsync(0);
         // No read-ahead: a stripe at a time, so no call that started before the server was known to be
         // down (and so reads around it the old way) is still in flight when the counting starts.
         await using var client = await PfsClient.ConnectAsync(new PfsClientOptions
         {
             ClientId = "reader-once",
-            MetaServer = _cluster.MetaAddress,
+            MetaServer = Cluster.MetaAddress,
             // The contract's most: other test classes' clusters share these cores.
             OperationTimeout = TimeSpan.FromSeconds(30),
             ReadAheadBytes = 0,
@@ -128,7 +110,7 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
         var read = new byte[data.Length];
         // The first stripe finds the server down (its blocks there are decoded after the failed call).
         Assert.Equal(Chunk, await file.ReadAsync(read.AsMemory(0, Chunk), 0).AsTask().WaitAsync(Timeout));
-        using var fetched = new FetchedBytes(_cluster.FileServerPorts);
+        using var fetched = new FetchedBytes(Cluster.FileServerPorts);
 
         for (var at = Chunk; at < data.Length; at += Chunk)
         {
@@ -145,18 +127,10 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : IAsyncLif
 
     private async Task WriteAsync(string name, byte[] data)
     {
-        await using var client = await _cluster.ConnectAsync($"writer-{name}");
-        await client.CreateAsync(name, new PfsCreateOptions { StripeWidth = K, ParityBlocks = M, BlockSize = Block });
+        await using var client = await Cluster.ConnectAsync($"writer-{name}");
+        await client.CreateAsync(name, Layout);
         await using var file = await client.OpenAsync(name, PfsOpenMode.Write).WaitAsync(Timeout);
         await file.WriteAsync(data, 0);
-    }
-
-    private async Task<byte[]> ReadAllAsync(string name, string clientId)
-    {
-        await using var client = await _cluster.ConnectAsync(clientId);
-        await using var file = await client.OpenAsync(name, PfsOpenMode.Read).WaitAsync(Timeout);
-        var size = (await file.StatAsync()).Size;
-        return await TestData.ReadAllAsync(file, size).WaitAsync(Timeout);
     }
 
     // Bytes the client read from this cluster's file servers (its own pfs.client.fileserver.bytes

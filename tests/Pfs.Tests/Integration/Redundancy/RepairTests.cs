@@ -9,42 +9,23 @@ namespace Pfs.Tests.Integration.Redundancy;
 /// Repair on real file-server processes: a server that missed writes while down, and one that came back
 /// with an emptied data directory, are rebuilt, proven by killing M other servers and reading every byte.
 /// </summary>
-public sealed class RepairTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBase("pfs-repair-")
 {
-    private const int K = 4;
-    private const int M = 2;
-    private const int Block = 64 * 1024;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _root = Directory.CreateTempSubdirectory("pfs-repair-").FullName;
-    private ProcessCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = await ProcessCluster.StartAsync(_root, [.. Enumerable.Range(0, K + M).Select(i => Path.Combine(_root, $"fs{i}"))]);
-        await _cluster.StartMetaAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
-
     [Fact]
     public async Task AServerThatMissedWritesWhileDownIsRebuiltByARepair()
     {
         const string Name = "missed";
         var data = TestData.Bytes((5 * 1024 * 1024) + 12345, seed: 21);
-        await using var client = await _cluster.ConnectAsync("repairer");
-        await client.CreateAsync(Name, new PfsCreateOptions { StripeWidth = K, ParityBlocks = M, BlockSize = Block });
-        await _cluster.KillFileServerAsync(2);
+        await using var client = await Cluster.ConnectAsync("repairer");
+        await client.CreateAsync(Name, Layout);
+        await Cluster.KillFileServerAsync(2);
         await using (var file = await client.OpenAsync(Name, PfsOpenMode.Write).WaitAsync(Timeout))
         {
             await file.WriteAsync(data, 0).AsTask().WaitAsync(Timeout);
         }
 
         Assert.Equal([2], (await client.StatAsync(Name)).StalePositions);
-        await _cluster.StartFileServerAsync(2);
+        await Cluster.StartFileServerAsync(2);
 
         var report = await client.RepairAsync().WaitAsync(Timeout);
 
@@ -57,11 +38,11 @@ public sealed class RepairTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, status.DegradedFiles);
         Assert.Equal((1L, 1L), (status.RepairedPositions, status.RepairedFiles));
         Assert.NotNull(status.LastRepair);
-        var stats = await CliRunner.RunRawAsync(["--meta", _cluster.MetaAddress.ToString(), "stats"]);
+        var stats = await CliRunner.RunRawAsync(["--meta", Cluster.MetaAddress.ToString(), "stats"]);
         Assert.Contains("repaired:      1 stale positions of 1 files since the metadata server started", stats.Stdout, StringComparison.Ordinal);
         // Full redundancy: any M others may go, and the repaired server's shards make up the K.
-        await _cluster.KillFileServerAsync(0);
-        await _cluster.KillFileServerAsync(5);
+        await Cluster.KillFileServerAsync(0);
+        await Cluster.KillFileServerAsync(5);
         Assert.Equal(data, await ReadAllAsync(Name, "after-repair"));
     }
 
@@ -69,24 +50,24 @@ public sealed class RepairTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task AnEmptiedDataDirectoryIsNoticedAndPfsRepairWaitRestoresFullRedundancy()
     {
         // The metadata server knows every server's identity before anything is lost.
-        await Wait.UntilAsync(() => _cluster.FileServerPorts.All(port =>
-            _cluster.Meta!.Output.Contains($"127.0.0.1:{port} identity confirmed", StringComparison.Ordinal)),
+        await Wait.UntilAsync(() => Cluster.FileServerPorts.All(port =>
+            Cluster.Meta!.Output.Contains($"127.0.0.1:{port} identity confirmed", StringComparison.Ordinal)),
             "the metadata server has read every file server's identity", Timeout);
         string[] names = ["wiped-a", "wiped-b"];
         var data = names.Select((_, i) => TestData.Bytes((3 * 1024 * 1024) + (i * 777), seed: 30 + i)).ToArray();
-        await using (var client = await _cluster.ConnectAsync("writer"))
+        await using (var client = await Cluster.ConnectAsync("writer"))
         {
             for (var i = 0; i < names.Length; i++)
             {
-                await client.CreateAsync(names[i], new PfsCreateOptions { StripeWidth = K, ParityBlocks = M, BlockSize = Block });
+                await client.CreateAsync(names[i], Layout);
                 await using var file = await client.OpenAsync(names[i], PfsOpenMode.Write).WaitAsync(Timeout);
                 await file.WriteAsync(data[i], 0).AsTask().WaitAsync(Timeout);
             }
 
             // The server loses its disk: killed, data directory emptied, started again.
-            await _cluster.KillFileServerAsync(3);
-            Directory.Delete(_cluster.DataDirectories[3], recursive: true);
-            await _cluster.StartFileServerAsync(3);
+            await Cluster.KillFileServerAsync(3);
+            Directory.Delete(Cluster.DataDirectories[3], recursive: true);
+            await Cluster.StartFileServerAsync(3);
             await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).DegradedFiles == names.Length,
                 "the metadata server notices the emptied server", Timeout);
             foreach (var name in names)
@@ -95,25 +76,17 @@ public sealed class RepairTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
 
-        var result = await CliRunner.RunRawAsync(["--meta", _cluster.MetaAddress.ToString(), "repair", "--wait"]);
+        var result = await CliRunner.RunRawAsync(["--meta", Cluster.MetaAddress.ToString(), "repair", "--wait"]);
 
         output.WriteLine(result.ToString());
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("every file is fully redundant", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("repairing 'wiped-a'", result.Stdout, StringComparison.Ordinal);
-        await _cluster.KillFileServerAsync(1);
-        await _cluster.KillFileServerAsync(4);
+        await Cluster.KillFileServerAsync(1);
+        await Cluster.KillFileServerAsync(4);
         for (var i = 0; i < names.Length; i++)
         {
             Assert.Equal(data[i], await ReadAllAsync(names[i], $"reader-{i}"));
         }
-    }
-
-    private async Task<byte[]> ReadAllAsync(string name, string clientId)
-    {
-        await using var client = await _cluster.ConnectAsync(clientId);
-        await using var file = await client.OpenAsync(name, PfsOpenMode.Read).WaitAsync(Timeout);
-        var size = (await file.StatAsync()).Size;
-        return await TestData.ReadAllAsync(file, size).WaitAsync(Timeout);
     }
 }
