@@ -153,7 +153,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>Waits until a line of <paramref name="resource"/>'s output contains <paramref name="text"/>, and returns it.</summary>
     public async Task<string> WaitForLogAsync(string resource, string text, CancellationToken cancellationToken)
     {
-        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(cancellationToken))
+        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(Resource(resource)).WithCancellation(cancellationToken))
         {
             if (batch.FirstOrDefault(line => line.Content.Contains(text, StringComparison.Ordinal)) is { } found)
             {
@@ -164,13 +164,18 @@ public sealed class AppHostFixture : IAsyncLifetime
         throw new InvalidOperationException($"{resource}'s output ended without '{text}'");
     }
 
+    // By the resource itself, not its name: DCP names its instances with a suffix (demo-xxxxxxxx), and
+    // the logs are kept under that name.
+    private IResource Resource(string name) =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
+
     private async Task<string> LogsOfAsync(string resource)
     {
         var lines = new List<string>();
         using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {
-            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(enough.Token))
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(Resource(resource)).WithCancellation(enough.Token))
             {
                 lines.AddRange(batch.Select(line => line.Content));
             }
