@@ -155,9 +155,10 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(Resource(resource)).WithCancellation(cancellationToken))
         {
-            if (batch.FirstOrDefault(line => line.Content.Contains(text, StringComparison.Ordinal)) is { } found)
+            // LogLine is a struct: look for the text, not for a non-default line.
+            if (batch.Select(line => line.Content).FirstOrDefault(content => content?.Contains(text, StringComparison.Ordinal) == true) is { } found)
             {
-                return found.Content;
+                return found;
             }
         }
 
