@@ -3,14 +3,18 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pfs.AppHost.HealthChecks;
+using Pfs.AppHost.Security;
 
 namespace Pfs.AppHost;
 
 /// <summary>Helpers that keep Program.cs a top-to-bottom list of resources.</summary>
 internal static class Extensions
 {
-    /// <summary>The endpoint every Pfs server serves gRPC (h2c) on.</summary>
+    /// <summary>The endpoint a Pfs server serves cleartext gRPC (h2c) on, when the AppHost runs insecure.</summary>
     public const string HttpEndpoint = "http";
+
+    /// <summary>The endpoint a Pfs server serves gRPC over TLS on, when the AppHost runs secure (the default).</summary>
+    public const string HttpsEndpoint = "https";
 
     /// <summary>
     /// Runs a referenced .NET project as an executable of its built dll (<c>dotnet X.dll</c>),
@@ -27,24 +31,69 @@ internal static class Extensions
 
     /// <summary>
     /// A Pfs server: one HTTP/2-only endpoint whose port DCP picks (passed as ASPNETCORE_URLS), and a
-    /// health check through grpc.health.v1.
+    /// health check through grpc.health.v1. With <paramref name="secrets"/> the server serves TLS only
+    /// with the development certificate, checks the servers it calls against the development CA, and
+    /// requires authentication (Pfs:TlsCertificate, Pfs:TlsKey, Pfs:TlsCa, Pfs:Authentication); the
+    /// endpoint is then <see cref="HttpsEndpoint"/>, else <see cref="HttpEndpoint"/>.
     /// </summary>
-    public static IResourceBuilder<ExecutableResource> AddPfsServer<TProject>(this IDistributedApplicationBuilder builder, string name)
+    public static IResourceBuilder<ExecutableResource> AddPfsServer<TProject>(this IDistributedApplicationBuilder builder, string name,
+        DevelopmentSecrets? secrets)
         where TProject : IProjectMetadata, new()
     {
-        var server = builder.AddDotnetApp<TProject>(name).WithHttpEndpoint(name: HttpEndpoint);
-        var endpoint = server.GetEndpoint(HttpEndpoint);
-        return server
-            .WithEnvironment("ASPNETCORE_URLS", ReferenceExpression.Create($"http://127.0.0.1:{endpoint.Property(EndpointProperty.TargetPort)}"))
-            .WithGrpcHealthCheck(endpoint);
+        var server = builder.AddDotnetApp<TProject>(name);
+        server = secrets is null ? server.WithHttpEndpoint(name: HttpEndpoint) : server.WithHttpsEndpoint(name: HttpsEndpoint);
+        var endpoint = server.ServerEndpoint();
+        // Kestrel's URL stays http://: with a certificate configured the server puts TLS on every endpoint
+        // (PfsServerHosting), while an https:// URL would also have Kestrel look for a default certificate.
+        server.WithEnvironment("ASPNETCORE_URLS", ReferenceExpression.Create($"http://127.0.0.1:{endpoint.Property(EndpointProperty.TargetPort)}"));
+        if (secrets is not null)
+        {
+            server.WithEnvironment("Pfs__TlsCertificate", secrets.Certificates.CertificateFile)
+                .WithEnvironment("Pfs__TlsKey", secrets.Certificates.KeyFile)
+                .WithEnvironment("Pfs__TlsCa", secrets.Certificates.CaFile)
+                .WithEnvironment("Pfs__Authentication", "Required");
+        }
+
+        return server.WithGrpcHealthCheck(endpoint, secrets?.Certificates.CaFile);
+    }
+
+    /// <summary>The one endpoint of a server made by <see cref="AddPfsServer{TProject}"/>, whichever scheme it serves.</summary>
+    public static EndpointReference ServerEndpoint(this IResourceBuilder<ExecutableResource> server) =>
+        server.GetEndpoint(server.Resource.Annotations.OfType<EndpointAnnotation>().Single().Name);
+
+    /// <summary>
+    /// With <paramref name="identity"/> (the secure AppHost), a client resource of the cluster: before each
+    /// start, once the metadata server is healthy, the identity is registered there; the client gets its
+    /// key as <c>PFS_KEY</c> and the development CA as <c>PFS_TLS_CA</c>. Without, the resource is left as it is.
+    /// </summary>
+    public static IResourceBuilder<ExecutableResource> AsPfsClient(this IResourceBuilder<ExecutableResource> client,
+        IResourceBuilder<ExecutableResource> metaserver, AppHostIdentity? identity)
+    {
+        if (identity is null)
+        {
+            return client;
+        }
+
+        var endpoint = metaserver.ServerEndpoint();
+        return client
+            .WithEnvironment("PFS_KEY", identity.Key)
+            .WithEnvironment("PFS_TLS_CA", identity.Secrets.Certificates.CaFile)
+            .OnBeforeResourceStarted(async (_, started, cancellationToken) =>
+            {
+                // WaitFor(metaserver) holds the start as well; waiting here too keeps this independent of
+                // the order in which the start's handlers run.
+                await started.Services.GetRequiredService<ResourceNotificationService>()
+                    .WaitForResourceHealthyAsync(metaserver.Resource.Name, cancellationToken);
+                await identity.EnsureRegisteredAsync(new Uri(endpoint.Url), cancellationToken);
+            });
     }
 
     /// <summary>Healthy once the server's grpc.health.v1 service says SERVING.</summary>
-    public static IResourceBuilder<T> WithGrpcHealthCheck<T>(this IResourceBuilder<T> resource, EndpointReference endpoint)
+    public static IResourceBuilder<T> WithGrpcHealthCheck<T>(this IResourceBuilder<T> resource, EndpointReference endpoint, string? tlsCaFile)
         where T : IResource
     {
         var key = $"{resource.Resource.Name}_grpc_health";
-        var check = new GrpcHealthCheck(endpoint);
+        var check = new GrpcHealthCheck(endpoint, tlsCaFile);
         resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => check, failureStatus: null, tags: null));
         return resource.WithHealthCheck(key);
     }
@@ -92,7 +141,7 @@ internal static class Extensions
                 list.AppendLiteral(",");
             }
 
-            list.Append($"{server.GetEndpoint(HttpEndpoint)}");
+            list.Append($"{server.ServerEndpoint()}");
             first = false;
         }
 

@@ -16,8 +16,11 @@ namespace Pfs.Demo;
 /// </summary>
 internal static partial class ClusterDemo
 {
-    /// <summary>Configuration keys, in order, that name the metadata server (Aspire sets the second).</summary>
-    private static readonly string[] MetaServerKeys = ["meta", "Pfs:MetaServer", "services:metaserver:http:0"];
+    /// <summary>Configuration keys, in order, that name the metadata server (Aspire sets one of the last two).</summary>
+    private static readonly string[] MetaServerKeys = ["meta", "Pfs:MetaServer", "services:metaserver:https:0", "services:metaserver:http:0"];
+
+    /// <summary>The CA the servers' certificates must chain to, as the pfs tool reads it (the AppHost sets it; the key comes as PFS_KEY).</summary>
+    private const string TlsCaKey = "PFS_TLS_CA";
 
     private static readonly ActivitySource Source = new("Pfs.Demo");
 
@@ -39,7 +42,7 @@ internal static partial class ClusterDemo
     {
         var builder = Host.CreateApplicationBuilder(args);
         builder.AddServiceDefaults();
-        builder.Services.AddHostedService(services => new Workload(metaServer,
+        builder.Services.AddHostedService(services => new Workload(metaServer, builder.Configuration[TlsCaKey],
             builder.Configuration.GetValue("width", 3),
             builder.Configuration.GetValue("rounds", 0),
             TimeSpan.FromSeconds(builder.Configuration.GetValue("interval", 5.0)),
@@ -49,7 +52,7 @@ internal static partial class ClusterDemo
         return 0;
     }
 
-    private sealed partial class Workload(Uri metaServer, int stripeWidth, int rounds, TimeSpan interval, ILoggerFactory loggerFactory) : BackgroundService
+    private sealed partial class Workload(Uri metaServer, string? tlsCa, int stripeWidth, int rounds, TimeSpan interval, ILoggerFactory loggerFactory) : BackgroundService
     {
         private const string FileName = "demo-report.bin";
         private const int Block = 512;
@@ -87,6 +90,7 @@ internal static partial class ClusterDemo
             {
                 ClientId = clientId,
                 MetaServer = metaServer,
+                TlsCa = string.IsNullOrWhiteSpace(tlsCa) ? null : tlsCa,
                 LoggerFactory = loggerFactory,
             }, cancellationToken);
 

@@ -9,8 +9,10 @@ using Pfs.Client;
 namespace Pfs.AppHost.Tests;
 
 /// <summary>
-/// The AppHost, started once for all Aspire tests: Garnet, three file servers, the metadata server
-/// and one round of the demo, with their data under a scratch directory.
+/// The AppHost, started once for all Aspire tests as `dotnet run` starts it, secure: Garnet, three
+/// file servers and the metadata server with TLS and authentication required, one round of the
+/// demo and the repair worker, with their data (and the secrets the AppHost makes at its first run)
+/// under a scratch directory.
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -18,6 +20,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public static readonly string[] Resources = ["redis", "fileserver-0", "fileserver-1", "fileserver-2", "metaserver", "demo", "repair"];
 
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>The endpoint every server of the secure AppHost serves gRPC over TLS on.</summary>
+    public const string ServerEndpoint = "https";
 
     private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "pfs-apphost-" + Guid.NewGuid().ToString("N")[..12]);
     private int _clients;
@@ -102,15 +107,31 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     /// <summary>The metadata server's address, as service discovery hands it to clients.</summary>
-    public Uri MetaServer => App.GetEndpoint("metaserver", "http");
+    public Uri MetaServer => Endpoint("metaserver");
 
-    /// <summary>A client of the app's cluster with a unique id.</summary>
-    public Task<PfsClient> ConnectAsync() => PfsClient.ConnectAsync(new PfsClientOptions
+    /// <summary>A server resource's address (https://localhost:PORT).</summary>
+    public Uri Endpoint(string resource) => App.GetEndpoint(resource, ServerEndpoint);
+
+    /// <summary>Where the AppHost keeps what it made at its first run (DataRoot/secrets).</summary>
+    public string SecretsDirectory => Path.Combine(_dataRoot, "secrets");
+
+    /// <summary>The development CA the servers' certificate chains to.</summary>
+    public string CaFile => Path.Combine(SecretsDirectory, "ca.pem");
+
+    /// <summary>The key of the identity the AppHost's own clients run as.</summary>
+    public string ClientKeyFile => Path.Combine(SecretsDirectory, "client.key");
+
+    /// <summary>A client of the app's cluster with a unique id, with the AppHost's client key and CA, as the demo has them.</summary>
+    public Task<PfsClient> ConnectAsync() => PfsClient.ConnectAsync(ClientOptions() with { KeyFile = ClientKeyFile });
+
+    /// <summary>Options for a client of the app's cluster that trusts its CA and names no key.</summary>
+    public PfsClientOptions ClientOptions() => new()
     {
         ClientId = $"apphost-test-{Interlocked.Increment(ref _clients)}",
         MetaServer = MetaServer,
+        TlsCa = CaFile,
         OperationTimeout = TimeSpan.FromSeconds(30),
-    });
+    };
 
     /// <summary>Restarts one resource (as the dashboard's restart button does) and waits until it is healthy again.</summary>
     public async Task RestartAsync(string resource, CancellationToken cancellationToken)
@@ -129,13 +150,33 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Waits until a line of <paramref name="resource"/>'s output contains <paramref name="text"/>, and returns it.</summary>
+    public async Task<string> WaitForLogAsync(string resource, string text, CancellationToken cancellationToken)
+    {
+        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(Resource(resource)).WithCancellation(cancellationToken))
+        {
+            // LogLine is a struct: look for the text, not for a non-default line.
+            if (batch.Select(line => line.Content).FirstOrDefault(content => content?.Contains(text, StringComparison.Ordinal) == true) is { } found)
+            {
+                return found;
+            }
+        }
+
+        throw new InvalidOperationException($"{resource}'s output ended without '{text}'");
+    }
+
+    // By the resource itself, not its name: DCP names its instances with a suffix (demo-xxxxxxxx), and
+    // the logs are kept under that name.
+    private IResource Resource(string name) =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
+
     private async Task<string> LogsOfAsync(string resource)
     {
         var lines = new List<string>();
         using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {
-            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(enough.Token))
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(Resource(resource)).WithCancellation(enough.Token))
             {
                 lines.AddRange(batch.Select(line => line.Content));
             }

@@ -161,7 +161,7 @@ public sealed class AppHostTests(AppHostFixture fixture, ITestOutputHelper outpu
         await using var reader = await fixture.ConnectAsync().WaitAsync(Timeout);
         var first = (await reader.GetLayoutAsync(name).WaitAsync(Timeout)).Servers[0];
         var resource = Enumerable.Range(0, 3).Select(i => $"fileserver-{i}")
-            .Single(r => first.EndsWith($":{fixture.App.GetEndpoint(r, "http").Port}", StringComparison.Ordinal));
+            .Single(r => first.EndsWith($":{fixture.Endpoint(r).Port}", StringComparison.Ordinal));
         var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
         using var timeout = new CancellationTokenSource(AppHostFixture.StartTimeout);
         Assert.True((await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, timeout.Token)).Success, $"stop of {resource}");

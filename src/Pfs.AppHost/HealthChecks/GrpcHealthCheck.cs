@@ -8,10 +8,11 @@ namespace Pfs.AppHost.HealthChecks;
 
 /// <summary>
 /// Asks a Pfs server's standard grpc.health.v1 service whether it is SERVING. The servers' endpoints
-/// speak cleartext HTTP/2 only, where an HTTP/1.1 probe (<c>WithHttpHealthCheck</c>) gets no answer;
-/// and SERVING is what a client needs (the metadata server reports it only once its registry is loaded).
+/// speak HTTP/2 only (cleartext, or TLS checked against <paramref name="tlsCaFile"/> when the AppHost
+/// runs secure), where an HTTP/1.1 probe (<c>WithHttpHealthCheck</c>) gets no answer; and SERVING is
+/// what a client needs (the metadata server reports it only once its registry is loaded).
 /// </summary>
-internal sealed class GrpcHealthCheck(EndpointReference endpoint) : IHealthCheck, IDisposable
+internal sealed class GrpcHealthCheck(EndpointReference endpoint, string? tlsCaFile) : IHealthCheck, IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
@@ -57,7 +58,7 @@ internal sealed class GrpcHealthCheck(EndpointReference endpoint) : IHealthCheck
             if (_channel is null || _channelUrl != url)
             {
                 _channel?.Dispose();
-                _channel = PfsChannel.Create(new Uri(url), new PfsChannelOptions { ConnectTimeout = Timeout });
+                _channel = PfsChannel.Create(new Uri(url), new PfsChannelOptions { ConnectTimeout = Timeout, TlsCaFile = tlsCaFile });
                 _channelUrl = url;
             }
 
