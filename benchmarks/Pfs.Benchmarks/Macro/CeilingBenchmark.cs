@@ -25,7 +25,8 @@ internal sealed class CeilingBenchmark : IDisposable
     private readonly int _concurrency;
     private readonly byte[] _payload;
 
-    public CeilingBenchmark(IEnumerable<Uri> servers, int messageBytes, int concurrency)
+    /// <param name="tlsCaFile">The CA that signed the servers' certificates, for https addresses; null for cleartext.</param>
+    public CeilingBenchmark(IEnumerable<Uri> servers, int messageBytes, int concurrency, string? tlsCaFile = null)
     {
         _messageBytes = messageBytes;
         _concurrency = concurrency;
@@ -33,14 +34,20 @@ internal sealed class CeilingBenchmark : IDisposable
         Random.Shared.NextBytes(_payload);
         _servers = servers.Select(address =>
         {
+            var handler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                InitialHttp2StreamWindowSize = 8 * 1024 * 1024,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            };
+            if (tlsCaFile is not null)
+            {
+                handler.SslOptions.CertificateChainPolicy = Pfs.Protocol.Transport.TlsFiles.TrustOnly(tlsCaFile);
+            }
+
             var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
             {
-                HttpHandler = new SocketsHttpHandler
-                {
-                    EnableMultipleHttp2Connections = true,
-                    InitialHttp2StreamWindowSize = 8 * 1024 * 1024,
-                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                },
+                HttpHandler = handler,
                 MaxReceiveMessageSize = 65 * 1024 * 1024,
                 MaxSendMessageSize = 65 * 1024 * 1024,
             });
