@@ -140,10 +140,5 @@ public sealed class ProcessCluster : IAsyncDisposable
         await Garnet.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => TestPorts.Free();
 }

@@ -142,10 +142,5 @@ internal sealed class ChecksumCluster : IAsyncDisposable
         RandomAccess.Write(handle, one, offset);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => TestPorts.Free();
 }

@@ -236,10 +236,5 @@ public sealed partial class ProcessFaultTests(ITestOutputHelper output) : IDispo
         ChildProcess.Start("Pfs.FileServer", "--port", port.ToString(CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1", "--data-dir", dataDir, "--cluster-key-file", keyFile);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => TestPorts.Free();
 }

@@ -140,12 +140,7 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
         return (process, new Uri($"http://127.0.0.1:{port}"));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => TestPorts.Free();
 
     /// <summary>Sockets that say nothing more, each watched until the server closes it.</summary>
     private sealed class SilentConnections : IDisposable

@@ -263,12 +263,7 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
 
     private static int OpenFiles(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => TestPorts.Free();
 
     private sealed class ServerProcess(ChildProcess process, Uri address, string dataDirectory) : IDisposable
     {
