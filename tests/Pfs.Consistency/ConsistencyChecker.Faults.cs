@@ -44,14 +44,41 @@ public sealed partial class ConsistencyChecker
         }
     }
 
+    // The one waiter for a count of operations, set by UntilOperationsAsync and completed by the operation that reaches it.
+    private readonly Lock _progressGate = new();
+    private (long Target, TaskCompletionSource Reached)? _progressWaiter;
+
     /// <summary>Waits (bounded by the workers' end) until the clients have done <paramref name="count"/> more operations.</summary>
     private async Task UntilOperationsAsync(long count, Task workers)
     {
-        var target = Interlocked.Read(ref _operations) + count;
-        while (!workers.IsCompleted && Interlocked.Read(ref _operations) < target)
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_progressGate)
         {
-            await Task.WhenAny(workers, Task.Delay(10)).ConfigureAwait(false);
+            _progressWaiter = (Interlocked.Read(ref _operations) + count, reached);
         }
+
+        await Task.WhenAny(workers, reached.Task).ConfigureAwait(false);
+        lock (_progressGate)
+        {
+            _progressWaiter = null;
+        }
+    }
+
+    /// <summary>Counts one operation, and lets the waiter go once its count is reached.</summary>
+    private void CountOperation()
+    {
+        var done = Interlocked.Increment(ref _operations);
+        TaskCompletionSource? reached = null;
+        lock (_progressGate)
+        {
+            if (_progressWaiter is { } waiter && done >= waiter.Target)
+            {
+                reached = waiter.Reached;
+                _progressWaiter = null;
+            }
+        }
+
+        reached?.TrySetResult();
     }
 
     /// <summary>

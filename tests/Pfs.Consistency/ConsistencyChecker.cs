@@ -275,7 +275,7 @@ public sealed partial class ConsistencyChecker(CheckerConnect connect, CheckerOp
                 }
             }
 
-            Interlocked.Increment(ref _operations);
+            CountOperation();
         }
 
         if (write)
@@ -285,7 +285,7 @@ public sealed partial class ConsistencyChecker(CheckerConnect connect, CheckerOp
         }
 
         await handle.CloseAsync().ConfigureAwait(false);
-        Interlocked.Increment(ref _operations);
+        CountOperation();
         Record(who, $"close {FileName(file)}");
     }
 
