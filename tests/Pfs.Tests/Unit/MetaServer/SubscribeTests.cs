@@ -64,9 +64,7 @@ public sealed class SubscribeTests
     public async Task DeleteQueuesFileDeletedToOtherClients()
     {
         await using var meta = await MetaServiceHarness.StartAsync();
-        var file = await meta.CreateAsync("gone.dat");
-        var open = await meta.OpenAsync("writer", "gone.dat", LockMode.Write);
-        await meta.CloseAsync("writer", open.Handle, size: 0);
+        var file = await CreateWrittenAsync(meta, "gone.dat");
         var otherStream = await meta.SubscribeAsync("other");
 
         await meta.DeleteAsync("deleter", "gone.dat");
@@ -83,9 +81,7 @@ public sealed class SubscribeTests
     {
         await using var meta = await MetaServiceHarness.StartAsync();
         await meta.CreateAsync("empty.dat");
-        var written = await meta.CreateAsync("written.dat");
-        var open = await meta.OpenAsync("writer", "written.dat", LockMode.Write);
-        await meta.CloseAsync("writer", open.Handle, size: 0);
+        var written = await CreateWrittenAsync(meta, "written.dat");
         var otherStream = await meta.SubscribeAsync("other");
 
         // No client can hold a block of a file nobody ever wrote: its delete is no notice to them.
@@ -119,9 +115,7 @@ public sealed class SubscribeTests
     public async Task ASecondSubscribeOfAClientEndsTheFirst()
     {
         await using var meta = await MetaServiceHarness.StartAsync();
-        await meta.CreateAsync("f");
-        var written = await meta.OpenAsync("writer", "f", LockMode.Write);
-        await meta.CloseAsync("writer", written.Handle, size: 0);
+        await CreateWrittenAsync(meta, "f");
         var first = await meta.SubscribeAsync("a");
 
         var second = await meta.SubscribeAsync("a");
@@ -154,5 +148,14 @@ public sealed class SubscribeTests
         var call = meta.SubscribeCall(new SubscribeRequest(), writer);
 
         await MetaServiceHarness.ThrowsAsync(Grpc.Core.StatusCode.InvalidArgument, call);
+    }
+
+    /// <summary>A file a writer has had (so its delete is news to every client, not only to mounts).</summary>
+    private static async Task<Pfs.Protocol.Meta.FileInfo> CreateWrittenAsync(MetaServiceHarness meta, string name)
+    {
+        var file = await meta.CreateAsync(name);
+        var open = await meta.OpenAsync("writer", name, LockMode.Write);
+        await meta.CloseAsync("writer", open.Handle, size: 0);
+        return file;
     }
 }
