@@ -315,6 +315,12 @@ public sealed class HostileAuthenticationTests : IAsyncLifetime
             {
                 Assert.True(code != StatusCode.OK, $"{call} went through the symbolic link alice/out");
             }
+
+            // An unlink or rename that succeeded may have moved or freed a base node: the oracle follows.
+            if (code == StatusCode.OK && operation is 5 or 6)
+            {
+                await FollowBasesAsync(bases, asRoot);
+            }
         }, iter: 400, threads: 1);
 
         Assert.Equal(outside, await OutsideAliceAsync());
@@ -344,6 +350,26 @@ public sealed class HostileAuthenticationTests : IAsyncLifetime
         var full = string.Join('/', basePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Concat(parts));
         var inScope = full == "alice" || full.StartsWith("alice/", StringComparison.Ordinal);
         return inScope || (ancestorsToo && full.Length == 0) ? null : StatusCode.PermissionDenied;
+    }
+
+    /// <summary>
+    /// Re-reads, as root, where each base node now lives: a base renamed keeps its inode under its new path, and a
+    /// base whose last name went (unlinked, or replaced by a rename) is no inode any more, which the oracle then
+    /// expects to be refused like any unknown one.
+    /// </summary>
+    private async Task FollowBasesAsync(Dictionary<ulong, string> bases, Metadata asRoot)
+    {
+        foreach (var id in bases.Keys.Where(id => id is not (0 or DirectoryNodeRoot)).ToArray())
+        {
+            try
+            {
+                bases[id] = (await Meta.StatAsync(new StatRequest { Base = id }, asRoot, Soon())).File.Name;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                bases.Remove(id);
+            }
+        }
     }
 
     /// <summary>What a stat in alice's name showed must be in her scope or on the way down to it.</summary>
