@@ -32,6 +32,9 @@ internal static class MetadataStoreRegistration
                 // Aspire's check PINGs every time it runs, and each PING is a trace of its own in the
                 // dashboard; the connection state says the same without a command.
                 settings.DisableHealthChecks = true;
+                // As the service defaults do: with no OTLP endpoint nobody reads the traces, and Redis
+                // tracing profiles every command (a session object per command) to make them.
+                settings.DisableTracing = string.IsNullOrWhiteSpace(builder.Configuration[Pfs.ServiceDefaults.Extensions.OtlpEndpointKey]);
             },
             ConfigureRedis);
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(RedisConnectionName,
