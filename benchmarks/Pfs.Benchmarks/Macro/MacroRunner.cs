@@ -89,7 +89,7 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             // Only when asked: it fills a directory with a million entries (--ns-entries).
             await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "namespace", cancellationToken);
             metadataStore = cluster.MetadataStore;
-            await MeasureNamespaceAsync(cluster, cancellationToken);
+            await MeasureNamespaceAsync(cluster, binaries, cancellationToken);
         }
 
         if (settings.Only.Contains("mount") || (settings.Only.Count == 0 && settings.Mode != "smoke"))
