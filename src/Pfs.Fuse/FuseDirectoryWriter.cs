@@ -10,23 +10,14 @@ namespace Pfs.Fuse;
 /// </summary>
 public sealed class FuseDirectoryWriter
 {
-    private readonly byte[] _buffer;
-    private readonly int _start;
-    private readonly int _end;
-    private int _position;
+    private readonly DirentBuffer _records;
 
-    internal FuseDirectoryWriter(byte[] buffer, int start, int size)
-    {
-        _buffer = buffer;
-        _start = start;
-        _end = start + size;
-        _position = start;
-    }
+    internal FuseDirectoryWriter(byte[] buffer, int start, int size) => _records = new DirentBuffer(buffer, start, size);
 
     /// <summary>The number of entries accepted so far.</summary>
-    public int Count { get; private set; }
+    public int Count => _records.Count;
 
-    internal int Length => _position - _start;
+    internal int Length => _records.Length;
 
     /// <summary>
     /// Adds an entry. <paramref name="nextOffset"/> is the cookie the kernel passes back to continue
@@ -39,12 +30,9 @@ public sealed class FuseDirectoryWriter
     public bool TryAdd(string name, ulong ino, uint mode, long nextOffset)
     {
         var nameLength = DirentEncoder.CheckName(name);
-        var record = Dirent.Align(Dirent.WireSize + nameLength);
-        if (_position + record > _end)
+        if (!_records.TryTake(Dirent.Align(Dirent.WireSize + nameLength), out var record))
             return false;
-        DirentEncoder.Write(_buffer.AsSpan(_position, record), name, nameLength, ino, mode, nextOffset);
-        _position += record;
-        Count++;
+        DirentEncoder.Write(record, name, nameLength, ino, mode, nextOffset);
         return true;
     }
 }
@@ -55,23 +43,14 @@ public sealed class FuseDirectoryWriter
 /// </summary>
 public sealed class FuseDirectoryPlusWriter
 {
-    private readonly byte[] _buffer;
-    private readonly int _start;
-    private readonly int _end;
-    private int _position;
+    private readonly DirentBuffer _records;
 
-    internal FuseDirectoryPlusWriter(byte[] buffer, int start, int size)
-    {
-        _buffer = buffer;
-        _start = start;
-        _end = start + size;
-        _position = start;
-    }
+    internal FuseDirectoryPlusWriter(byte[] buffer, int start, int size) => _records = new DirentBuffer(buffer, start, size);
 
     /// <summary>The number of entries accepted so far.</summary>
-    public int Count { get; private set; }
+    public int Count => _records.Count;
 
-    internal int Length => _position - _start;
+    internal int Length => _records.Length;
 
     /// <summary>
     /// Adds an entry with its attributes. An accepted entry whose node id is not 0, other than "."
@@ -84,14 +63,48 @@ public sealed class FuseDirectoryPlusWriter
     public bool TryAdd(string name, in FuseEntry entry, long nextOffset)
     {
         var nameLength = DirentEncoder.CheckName(name);
-        var record = Dirent.Align(EntryOut.WireSize + Dirent.WireSize + nameLength);
-        if (_position + record > _end)
+        if (!_records.TryTake(Dirent.Align(EntryOut.WireSize + Dirent.WireSize + nameLength), out var record))
             return false;
-        var span = _buffer.AsSpan(_position, record);
         var entryOut = FuseReplies.ToEntryOut(entry);
-        MemoryMarshal.Write(span, in entryOut);
-        DirentEncoder.Write(span[EntryOut.WireSize..], name, nameLength, entry.Attr.Ino, entry.Attr.Mode, nextOffset);
-        _position += record;
+        MemoryMarshal.Write(record, in entryOut);
+        DirentEncoder.Write(record[EntryOut.WireSize..], name, nameLength, entry.Attr.Ino, entry.Attr.Mode, nextOffset);
+        return true;
+    }
+}
+
+/// <summary>The part of a reply buffer that directory records fill, one whole record after another.</summary>
+internal sealed class DirentBuffer
+{
+    private readonly byte[] _buffer;
+    private readonly int _start;
+    private readonly int _end;
+    private int _position;
+
+    public DirentBuffer(byte[] buffer, int start, int size)
+    {
+        _buffer = buffer;
+        _start = start;
+        _end = start + size;
+        _position = start;
+    }
+
+    /// <summary>Records taken so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Bytes taken so far.</summary>
+    public int Length => _position - _start;
+
+    /// <summary>The next <paramref name="length"/> bytes for one record, or false (taking nothing) when they do not fit.</summary>
+    public bool TryTake(int length, out Span<byte> record)
+    {
+        if (_position + length > _end)
+        {
+            record = default;
+            return false;
+        }
+
+        record = _buffer.AsSpan(_position, length);
+        _position += length;
         Count++;
         return true;
     }
