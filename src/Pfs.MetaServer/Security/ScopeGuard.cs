@@ -26,43 +26,21 @@ internal sealed class ScopeGuard(Namespace names)
 
         switch (request)
         {
-            case CreateRequest r:
-                Change(caller, r.Base, r.Name);
-                break;
-            case OpenRequest r:
-                if (r.Mode == LockMode.Write)
-                {
-                    Change(caller, r.Base, r.Name);
-                }
-                else
-                {
-                    Read(caller, r.Base, r.Name);
-                }
-
-                break;
-            case DeleteRequest r:
-                Change(caller, r.Base, r.Name);
-                break;
+            // What only reads: a stat may also look at the directories on the way down to the scope.
             case StatRequest r:
                 Read(caller, r.Base, r.Name, ancestorsToo: true);
                 break;
             case ListDirectoryRequest r:
                 Read(caller, r.Base, r.Path);
                 break;
-            case MakeDirectoryRequest r:
-                Change(caller, r.Base, r.Path);
+            case OpenRequest { Mode: not LockMode.Write } r:
+                Read(caller, r.Base, r.Name);
                 break;
-            case RemoveDirectoryRequest r:
-                Change(caller, r.Base, r.Path);
-                break;
-            case UnlinkRequest r:
-                Change(caller, r.Base, r.Path);
-                break;
-            case SymlinkRequest r:
-                Change(caller, r.Base, r.Path);
-                break;
-            case SetAttributesRequest r:
-                Change(caller, r.Base, r.Path);
+
+            // Every other call that names one node changes it: create, open for writing, delete, mkdir,
+            // rmdir, unlink, symlink and set-attributes.
+            case INodePathRequest r:
+                Change(caller, r.Base, r.NodePath);
                 break;
             case RenameRequest r:
                 Change(caller, r.FromBase, r.From);
