@@ -95,7 +95,14 @@ public sealed class MetaServerEndToEndTests(MetaServerFixture server) : IClassFi
         await _client.CreateAsync(new CreateRequest { Name = "e2e-deadline", StripeWidth = 1 });
         var writer = await OpenAsync("e2e-w2", "e2e-deadline", LockMode.Write).WaitAsync(Timeout);
 
-        await FailsWith(StatusCode.DeadlineExceeded, OpenAsync("e2e-late", "e2e-deadline", LockMode.Write, DateTime.UtcNow.AddMilliseconds(200)));
+        var late = NextOpenId();
+        await FailsWith(StatusCode.DeadlineExceeded, _client.OpenAsync(
+            new OpenRequest { ClientId = "e2e-late", OpenId = late, Name = "e2e-deadline", Mode = LockMode.Write },
+            deadline: DateTime.UtcNow.AddMilliseconds(200)).ResponseAsync);
+        // What a client that gives up sends (PfsClient does it for a cancelled open): the server's own deadline
+        // may fire after the client's, so on a loaded machine the open can be granted just after the client
+        // stopped listening; the release ends it either way.
+        await _client.ReleaseAsync(new ReleaseRequest { ClientId = "e2e-late", OpenId = late });
         await _client.CloseAsync(new CloseRequest { ClientId = "e2e-w2", Handle = writer.Handle });
 
         var next = await OpenAsync("e2e-next", "e2e-deadline", LockMode.Write).WaitAsync(Timeout);
