@@ -149,7 +149,7 @@ internal sealed partial class MacroRunner
             string.Create(CultureInfo.InvariantCulture, $"bound {2000 / (client + servers) * 1.048576:0} MB/s on 2 cores")));
     }
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;

@@ -93,11 +93,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
     /// <summary>Each figure's median over the rounds (figure by figure, so they may come from different rounds).</summary>
     private static MdtestRates Median(List<MdtestRates> rounds)
     {
-        static double Of(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
+        static double Of(IEnumerable<double> values) => MacroRunner.Median(values);
 
         static OperationCost Cost(IEnumerable<OperationCost> costs) =>
             new(Of(costs.Select(c => c.Client)), Of(costs.Select(c => c.Meta)), Of(costs.Select(c => c.Store)));
