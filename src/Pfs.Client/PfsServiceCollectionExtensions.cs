@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pfs.Client;
@@ -16,6 +17,8 @@ public static class PfsServiceCollectionExtensions
     /// server comes from Aspire service discovery if neither names one. They are validated once,
     /// at host start (or when first resolved without a host).
     /// </summary>
+    [RequiresUnreferencedCode("PfsClientOptions are bound from configuration by reflection.")]
+    [RequiresDynamicCode("PfsClientOptions are bound from configuration by reflection.")]
     public static IServiceCollection AddPfsClient(this IServiceCollection services, Func<PfsClientOptions, PfsClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -6,6 +6,7 @@ using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
 using Pfs.FileServer.Storage.Staging;
 using Pfs.ServiceDefaults;
+using Pfs.ServiceDefaults.Settings;
 
 namespace Pfs.FileServer;
 
@@ -59,8 +60,7 @@ public static class FileServerApp
             provider.GetRequiredService<FileServerLimits>().MaxStages));
         services.AddSingleton(provider => new WriteBudget(provider.GetRequiredService<FileServerLimits>().WriteBudgetBytes));
         services.AddSingleton<ClientActivity>();
-        services.AddOptions<ScrubOptions>().BindConfiguration(Pfs.ServiceDefaults.Settings.PfsServerSettings.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ScrubOptions>, ScrubOptionsValidator>();
+        services.AddPfsSectionOptions<ScrubOptions, ScrubOptionsValidator>();
         services.AddHostedService<ScrubService>();
         services.AddGrpc().AddServiceOptions<FileGrpcService>(grpc => grpc.Interceptors.Add<StorageErrorInterceptor>());
     }

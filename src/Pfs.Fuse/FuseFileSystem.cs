@@ -18,6 +18,9 @@ namespace Pfs.Fuse;
 /// <para>Buffers passed to <see cref="ReadAsync"/>, <see cref="WriteAsync"/> and the directory
 /// writers belong to the binding and are valid only until the returned task completes.</para>
 /// </remarks>
+// The session asks which methods a file system overrides (reflection on its public methods), so a
+// trimmed (Native AOT) tool must keep them: the annotation holds for every derived type.
+[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicMethods)]
 public abstract partial class FuseFileSystem
 {
     /// <summary>The node id of the root directory (FUSE_ROOT_ID).</summary>

@@ -54,8 +54,7 @@ public sealed record PfsConnectionLimits
     /// <summary>Binds the limits from the shared section and checks them when first used (at the latest at start).</summary>
     internal static void Register(IServiceCollection services)
     {
-        services.AddOptions<PfsConnectionLimits>().BindConfiguration(PfsServerSettings.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PfsConnectionLimits>, PfsConnectionLimitsValidator>());
+        services.AddPfsSectionOptions<PfsConnectionLimits, PfsConnectionLimitsValidator>();
     }
 
     /// <summary>The first thing wrong with <paramref name="limits"/>, as one line, or null.</summary>

@@ -111,8 +111,7 @@ public sealed record PfsSecurityOptions
     /// <summary>Binds the settings from the shared section and checks them when first used (at the latest at start).</summary>
     internal static void Register(IServiceCollection services)
     {
-        services.AddOptions<PfsSecurityOptions>().BindConfiguration(PfsServerSettings.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PfsSecurityOptions>, PfsSecurityOptionsValidator>());
+        services.AddPfsSectionOptions<PfsSecurityOptions, PfsSecurityOptionsValidator>();
         services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<PfsSecurityOptions>>().Value);
     }
 }

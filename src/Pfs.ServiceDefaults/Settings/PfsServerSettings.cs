@@ -112,6 +112,22 @@ public static class PfsServerSettings
         return builder.ValidateOnStart();
     }
 
+    /// <summary>
+    /// Options of their own bound from the shared section (<c>Pfs:</c>), checked by <typeparamref name="TValidator"/>
+    /// when first used and at the latest at start: the one way a server adds such a group of settings.
+    /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = OptionsKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = OptionsKept)]
+    public static OptionsBuilder<TOptions> AddPfsSectionOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TOptions,
+                                                                [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(
+        this IServiceCollection services)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        return services.AddOptions<TOptions>().BindConfiguration(Section).ValidateOnStart();
+    }
+
     // Why binding by reflection is safe in a trimmed (Native AOT) server: the annotation keeps every
     // member of the options type, and options hold scalars and strings only, so the binder creates
     // no collection type at run time.
