@@ -1,5 +1,4 @@
 using Pfs.Erasure.Coding;
-using Pfs.Erasure.Galois;
 
 namespace Pfs.Erasure.Benchmarks;
 

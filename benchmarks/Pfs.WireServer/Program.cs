@@ -1,6 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Pfs.ServiceDefaults;
 using Pfs.ServiceDefaults.Settings;
 

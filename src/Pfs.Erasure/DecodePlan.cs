@@ -29,7 +29,11 @@ internal sealed class DecodePlan
 
     public CodingTables Tables { get; }
 
+    /// <param name="dataShards">K.</param>
+    /// <param name="parityShards">M.</param>
     /// <param name="parity">The M x K parity matrix of the code.</param>
+    /// <param name="present">The shards at hand; at least K.</param>
+    /// <param name="kernel">The kernel the plan's tables are made for.</param>
     public static DecodePlan Create(int dataShards, int parityShards, byte[] parity, ShardSet present, GfKernel kernel)
     {
         var k = dataShards;

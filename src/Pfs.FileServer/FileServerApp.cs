@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Pfs.FileServer.Services;
 using Pfs.FileServer.Storage;
 using Pfs.FileServer.Storage.Staging;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Pfs.Protocol.Transport;
 using Pfs.ServiceDefaults.Settings;
 

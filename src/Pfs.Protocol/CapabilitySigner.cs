@@ -43,6 +43,11 @@ public sealed class CapabilitySigner
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>A new capability for one generation of a file.</summary>
+    /// <param name="name">The file's object name.</param>
+    /// <param name="generation">The file's generation (its inode).</param>
+    /// <param name="write">Whether it allows writes as well as reads.</param>
+    /// <param name="epoch">The writer's epoch (0 for a reader).</param>
+    /// <param name="clientId">The client it is for.</param>
     /// <param name="committed">Writer epochs of the file that committed but may not be applied everywhere yet.</param>
     public Capability Sign(string name, ulong generation, bool write, ulong epoch, string clientId, IEnumerable<ulong>? committed = null)
     {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
 
 namespace Pfs.Benchmarks.Cluster;
 

@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Grpc.Net.Client;
 using Pfs.Benchmarks.Cluster;
 using Pfs.Client;
-using Pfs.Client.Transport;
 using Pfs.Protocol.FileServer;
 
 namespace Pfs.Benchmarks.Macro;
@@ -25,6 +24,9 @@ internal sealed class CeilingBenchmark : IDisposable
     private readonly int _concurrency;
     private readonly byte[] _payload;
 
+    /// <param name="servers">The no-op servers' addresses, one connection each.</param>
+    /// <param name="messageBytes">Bytes per write and per read call.</param>
+    /// <param name="concurrency">Calls in flight at once, over all servers.</param>
     /// <param name="tlsCaFile">The CA that signed the servers' certificates, for https addresses; null for cleartext.</param>
     public CeilingBenchmark(IEnumerable<Uri> servers, int messageBytes, int concurrency, string? tlsCaFile = null)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pfs.Benchmarks.Cluster;
 
 namespace Pfs.Benchmarks.Macro;

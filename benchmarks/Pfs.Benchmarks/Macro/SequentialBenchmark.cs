@@ -9,8 +9,17 @@ namespace Pfs.Benchmarks.Macro;
 /// The result of one sequential run: throughputs in MB/s and the peak RSS of the client and file
 /// servers during it. A memory figure is null when the RSS it needs could not be read.
 /// </summary>
+/// <param name="Width">Data blocks per stripe.</param>
+/// <param name="BlockSize">Bytes per block.</param>
+/// <param name="Bytes">Size of the file written and read.</param>
+/// <param name="WriteMBps">Write rate, the close included.</param>
+/// <param name="ReadMBps">Read rate of a fresh client.</param>
+/// <param name="ClientPeakRss">The benchmark process's peak RSS during the run.</param>
 /// <param name="ClientRssGrowth">The client's peak RSS during the run minus its RSS just before (after a full, compacting GC).</param>
 /// <param name="ClientRetained">The client's RSS after the run and another full GC, minus the same baseline: what the run kept.</param>
+/// <param name="FileServerPeakRss">The largest peak RSS of the file servers during the run.</param>
+/// <param name="WriteCpu">CPU used by every process while writing.</param>
+/// <param name="ReadCpu">CPU used by every process while reading.</param>
 internal sealed record SequentialResult(int Width, int BlockSize, long Bytes, double WriteMBps, double ReadMBps,
                                         long? ClientPeakRss, long? ClientRssGrowth, long? ClientRetained, long? FileServerPeakRss,
                                         CpuSnapshot WriteCpu, CpuSnapshot ReadCpu)
@@ -35,6 +44,10 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
     private readonly byte[] _target = new byte[settings.IoBytes];
     private int _files;
 
+    /// <param name="width">Data blocks per stripe of the file.</param>
+    /// <param name="blockSize">Bytes per block.</param>
+    /// <param name="bytes">Size of the file.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
     /// <param name="alsoWithoutReadAhead">Read the file a second time with <c>ReadAheadBytes = 0</c>, for the side-by-side figure.</param>
     public async Task<SequentialResult> RunAsync(int width, int blockSize, long bytes, CancellationToken cancellationToken,
                                                  bool alsoWithoutReadAhead = false)

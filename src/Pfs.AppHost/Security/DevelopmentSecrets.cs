@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using Pfs.Protocol.Security;
 using Pfs.Protocol.Transport;
 
 namespace Pfs.AppHost.Security;

@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Pfs.Client;
 using Pfs.Client.Diagnostics;
 using Pfs.Fuse;
 using Pfs.Mount;
-using OpenTelemetry;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 
 namespace Pfs.Cli.Commands;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Pfs.Cli.Output;
-using Pfs.Client;
 using Pfs.Protocol.Transport;
 
 namespace Pfs.Cli.Commands;

@@ -1,4 +1,3 @@
-using Pfs.Client.Striping;
 using Pfs.Client.Transport;
 
 namespace Pfs.Client.Caching;

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Pfs.Client.Transport;
 using Pfs.Protocol.FileServer;
 using Pfs.Protocol.Meta;
 using FileInfo = Pfs.Protocol.Meta.FileInfo;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Pfs.Client.Diagnostics;
-using Pfs.Client.Striping;
 using Pfs.Protocol.Meta;
 
 namespace Pfs.Client;

@@ -1,5 +1,4 @@
 using Pfs.Client.Transport;
-using Pfs.Erasure;
 
 namespace Pfs.Client.Striping;
 

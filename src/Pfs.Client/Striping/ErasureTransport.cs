@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using Pfs.Client.Diagnostics;

@@ -2,9 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using Grpc.Core;
-using Microsoft.AspNetCore.Http;
 using Pfs.Protocol;
-using Pfs.Protocol.FileServer;
 
 namespace Pfs.FileServer.Services;
 

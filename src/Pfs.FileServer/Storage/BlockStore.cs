@@ -1,5 +1,4 @@
 using System.Buffers;
-using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using Pfs.Protocol;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Registry;
 using StackExchange.Redis;
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Registry;
 using StackExchange.Redis;
 

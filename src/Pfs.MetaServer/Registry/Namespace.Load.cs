@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Persistence;
 
 namespace Pfs.MetaServer.Registry;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Persistence;
 
 namespace Pfs.MetaServer.Registry;

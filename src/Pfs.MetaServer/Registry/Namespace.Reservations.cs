@@ -19,6 +19,9 @@ internal sealed partial class Namespace
 
     /// <summary>What one mutation plans to do: its store change, and what it does to memory once stored.</summary>
     /// <param name="Change">Null: nothing to do (the result is <paramref name="Apply"/>'s, computed at once).</param>
+    /// <param name="What">The kind of change, for logs and errors ("unlink", "rename").</param>
+    /// <param name="Name">The path it is about, for logs and errors.</param>
+    /// <param name="CrashPoint">Where a crash test may stop the server once the change is stored; null for none.</param>
     /// <param name="Apply">Under the gate, after the store took the change.</param>
     /// <param name="Publish">Outside the gate, before the reservation ends: the notices.</param>
     private sealed record Plan<T>(StoreChange? Change, string What, string Name, string? CrashPoint, Func<T> Apply, Action<T>? Publish = null);

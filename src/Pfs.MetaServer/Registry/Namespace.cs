@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Errors;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Persistence;

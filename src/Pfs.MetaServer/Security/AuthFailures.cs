@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Pfs.ServiceDefaults.Security;
 
 namespace Pfs.MetaServer.Security;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Sessions;
 using Pfs.Protocol;
 using Pfs.Protocol.Security;

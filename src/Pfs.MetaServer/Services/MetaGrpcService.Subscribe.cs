@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Pfs.MetaServer.Security;
-using Pfs.MetaServer.Sessions;
 using Pfs.Protocol.Meta;
 
 namespace Pfs.MetaServer.Services;

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;

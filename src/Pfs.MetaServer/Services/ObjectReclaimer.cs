@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Grpc.Core;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Persistence;
 using Pfs.Protocol;

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol.Meta;
 

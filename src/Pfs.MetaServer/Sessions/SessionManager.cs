@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Pfs.Protocol.Meta;
 using Pfs.Protocol.Security;
 
@@ -26,6 +25,7 @@ internal sealed partial class SessionManager
     }
 
     /// <summary>Makes a new subscriber the client's current one, ending the stream of the previous one.</summary>
+    /// <param name="clientId">The client the stream is for.</param>
     /// <param name="namespaceNotices">Whether it also gets EntryChanged and NodeChanged.</param>
     /// <param name="scope">The normal form of its identity's scope ("" for everything): it gets only the notices about names there.</param>
     public Subscriber Subscribe(string clientId, bool namespaceNotices = false, string scope = "")

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Pfs.Tests.Fixtures;
 
@@ -53,7 +53,7 @@ public sealed class ChildProcess : IDisposable
         return Run(start);
     }
 
-    /// <summary>As <see cref="Start"/>, with <paramref name="environment"/> added to the child's environment (configuration keys as <c>Pfs__Key</c>).</summary>
+    /// <summary>As <see cref="Start(string, string[])"/>, with <paramref name="environment"/> added to the child's environment (configuration keys as <c>Pfs__Key</c>).</summary>
     public static ChildProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, string assembly, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet");
@@ -72,7 +72,7 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>
-    /// As <see cref="Start"/>, with the process's open-file limit (<c>ulimit -n</c>) lowered to
+    /// As <see cref="Start(string, string[])"/>, with the process's open-file limit (<c>ulimit -n</c>) lowered to
     /// <paramref name="openFiles"/>: a shell sets it and then becomes dotnet (exec), so <see cref="Pid"/> is the server's.
     /// </summary>
     public static ChildProcess StartWithOpenFileLimit(int openFiles, string assembly, params string[] args)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Pfs.FileServer.Diagnostics;
 using Pfs.FileServer.Storage.Sums;
 

@@ -4,7 +4,7 @@ namespace Pfs.FileServer.Storage.Sums;
 
 /// <summary>
 /// What is known of one block's checksum: nothing (written without sums, or a hole), the sum its
-/// writer sent (for a block of <see cref="Unit"/> bytes), or that its bytes were found damaged
+/// writer sent (for a block of <c>Unit</c> bytes), or that its bytes were found damaged
 /// when the server had to recompute its sum (a cut through it). On disk: the sum, then a tag that
 /// says which of the three and the unit, both little-endian 32-bit.
 /// </summary>

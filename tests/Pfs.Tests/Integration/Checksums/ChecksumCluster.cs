@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Net.Client;
 using Pfs.Client;
 using Pfs.FileServer.Storage;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Pfs.Client;
 using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.Cli;

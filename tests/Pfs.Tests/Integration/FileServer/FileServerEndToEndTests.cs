@@ -6,10 +6,9 @@ using Pfs.FileServer;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
 using Pfs.ServiceDefaults;
+using Pfs.Tests.Fixtures;
 using Pfs.Tests.Unit.FileServer;
 using static Pfs.Tests.Unit.FileServer.BlockStoreTesting;
-
-using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.FileServer;
 

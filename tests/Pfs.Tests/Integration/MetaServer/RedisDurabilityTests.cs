@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pfs.Client;
 using Pfs.LocalCluster;
-using Pfs.MetaServer;
 using Pfs.MetaServer.Persistence;
 using Pfs.Tests.Fixtures;
 using StackExchange.Redis;

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Pfs.FileServer;
 using Pfs.FileServer.Services;
-using Pfs.FileServer.Storage;
 using Pfs.Protocol.FileServer;
 using Pfs.Tests.Fixtures;
 

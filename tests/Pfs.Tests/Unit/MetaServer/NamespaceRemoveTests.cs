@@ -1,5 +1,4 @@
 using Pfs.MetaServer.Errors;
-using Pfs.MetaServer.Registry;
 using Pfs.Tests.Fixtures;
 using static Pfs.Tests.Unit.MetaServer.NamespaceTesting;
 

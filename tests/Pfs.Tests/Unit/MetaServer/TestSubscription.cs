@@ -1,5 +1,4 @@
 using Pfs.Protocol.Meta;
-using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Unit.MetaServer;
 
