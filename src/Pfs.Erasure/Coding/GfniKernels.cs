@@ -73,8 +73,8 @@ internal static unsafe class GfniKernels
                     b3 = TOps.Xor(b3, TOps.Multiply(y, m));
                 }
             }
-            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i, a0, a1, a2, a3, accumulate);
-            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i + width, b0, b1, b2, b3, accumulate);
+            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i, ref a0, ref a1, ref a2, ref a3, accumulate);
+            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i + width, ref b0, ref b1, ref b2, ref b3, accumulate);
         }
         for (; i + width <= end; i += width)
         {
@@ -96,7 +96,7 @@ internal static unsafe class GfniKernels
                     a3 = TOps.Xor(a3, TOps.Multiply(x, TOps.Matrix(m3[j])));
                 }
             }
-            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i, a0, a1, a2, a3, accumulate);
+            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i, ref a0, ref a1, ref a2, ref a3, accumulate);
         }
         return i;
     }

@@ -5,15 +5,16 @@ namespace Pfs.Erasure.Coding;
 /// <summary>
 /// How a vector kernel writes the accumulators of its up to four output rows
 /// (<see cref="RegionCoder.RowsPerPass"/>), adding what the rows held when it accumulates. The
-/// row addresses are plain arguments rather than fields of a struct: the JIT keeps them in
-/// registers then, where it left such a struct on the stack (.NET 10).
+/// row addresses are plain arguments rather than fields of a struct, and the accumulators are
+/// passed by reference: the JIT (.NET 10) then keeps all of them in registers without copies,
+/// where it left such a struct on the stack and copied accumulators passed by value.
 /// </summary>
 internal static unsafe class OutputRows
 {
     /// <summary>Writes one vector of every row at byte <paramref name="offset"/>; the accumulators past the row count are ignored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Write<TOps, TVec, TRows>(
-        byte* o0, byte* o1, byte* o2, byte* o3, nint offset, TVec a0, TVec a1, TVec a2, TVec a3, bool accumulate)
+        byte* o0, byte* o1, byte* o2, byte* o3, nint offset, ref TVec a0, ref TVec a1, ref TVec a2, ref TVec a3, bool accumulate)
         where TOps : struct, IByteVector<TVec>
         where TVec : struct
         where TRows : struct, IRowCount

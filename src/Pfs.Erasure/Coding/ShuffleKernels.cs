@@ -67,7 +67,7 @@ internal static unsafe class ShuffleKernels
                     a3 = TOps.MultiplyAdd(a3, t3 + t, low, high);
                 }
             }
-            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i, a0, a1, a2, a3, accumulate);
+            OutputRows.Write<TOps, TVec, TRows>(o0, o1, o2, o3, i, ref a0, ref a1, ref a2, ref a3, accumulate);
         }
         return i;
     }
