@@ -12,6 +12,10 @@ public sealed class EncodeTests
     [InlineData(63)]
     [InlineData(64)]
     [InlineData(65)]
+    [InlineData(127)] // the edges of the two-vector and one-vector loops of each width
+    [InlineData(128)]
+    [InlineData(192)]
+    [InlineData(255)]
     [InlineData(4095)]
     [InlineData(1024 * 1024 + 3)]
     public void EveryKernelWritesTheReferenceParityForAnAwkwardLength(int length)

@@ -10,6 +10,12 @@ internal sealed class CodingTables
 {
     public const int NibbleBytes = 32;
 
+    /// <summary>Where the low-nibble table starts in a coefficient's <see cref="NibbleBytes"/>.</summary>
+    public const int LowNibbleTable = 0;
+
+    /// <summary>Where the high-nibble table starts in a coefficient's <see cref="NibbleBytes"/>.</summary>
+    public const int HighNibbleTable = 16;
+
     /// <summary>Builds the tables <paramref name="kernel"/> reads; the others stay empty.</summary>
     public CodingTables(ReadOnlySpan<byte> coefficients, int rows, int columns, GfKernel kernel)
     {
@@ -33,7 +39,7 @@ internal sealed class CodingTables
             }
             if (shuffle)
             {
-                GaloisField.NibbleTables(Coefficients[i], Nibbles.AsSpan(i * NibbleBytes, 16), Nibbles.AsSpan(i * NibbleBytes + 16, 16));
+                GaloisField.NibbleTables(Coefficients[i], Nibbles.AsSpan(i * NibbleBytes + LowNibbleTable, 16), Nibbles.AsSpan(i * NibbleBytes + HighNibbleTable, 16));
             }
         }
     }
