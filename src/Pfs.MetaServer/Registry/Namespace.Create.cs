@@ -111,15 +111,7 @@ internal sealed partial class Namespace
                 LinkedNode linked => linked,
                 _ => throw MetaException.InvalidArgument($"'{source.Path}' cannot be linked"),
             };
-            var target = ResolveEntry(baseId, path, "created");
-            if (target.Node is not null)
-            {
-                throw MetaException.AlreadyExists(target.Path);
-            }
-
-            var parent = target.Parent!;
-            reservation.Names.Add((parent.Entries, target.Name));
-            reservation.Into.Add(parent.Entries);
+            var (target, parent) = ReserveFreeName(reservation, baseId, path);
             reservation.Nodes.Add(node.Id);
             var now = Now();
             var changed = node with { Changed = Later(node.Changed, now) };
@@ -142,19 +134,26 @@ internal sealed partial class Namespace
             });
         }, cancellationToken);
 
+    /// <summary>Under the gate, planning: the free name <paramref name="path"/> names, reserved with its directory; AlreadyExists if it is taken.</summary>
+    private (Resolved Target, DirectoryNode Parent) ReserveFreeName(Reservation reservation, ulong baseId, string path)
+    {
+        var target = ResolveEntry(baseId, path, "created");
+        if (target.Node is not null)
+        {
+            throw MetaException.AlreadyExists(target.Path);
+        }
+
+        var parent = target.Parent!;
+        reservation.Names.Add((parent.Entries, target.Name));
+        reservation.Into.Add(parent.Entries);
+        return (target, parent);
+    }
+
     /// <summary>Adds a new node under a free name (the node built once the parent is known).</summary>
     private Task<NodeView> CreateAsync(ulong baseId, string path, string? actor, Func<DateTimeOffset, NodeLink, Node> build, CancellationToken cancellationToken) =>
         MutateAsync(reservation =>
         {
-            var target = ResolveEntry(baseId, path, "created");
-            if (target.Node is not null)
-            {
-                throw MetaException.AlreadyExists(target.Path);
-            }
-
-            var parent = target.Parent!;
-            reservation.Names.Add((parent.Entries, target.Name));
-            reservation.Into.Add(parent.Entries);
+            var (target, parent) = ReserveFreeName(reservation, baseId, path);
             var now = Now();
             var node = build(now, new NodeLink(parent.Id, target.Name));
             if (_nodes.ContainsKey(node.Id))
