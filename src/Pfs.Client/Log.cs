@@ -25,14 +25,6 @@ internal static partial class Log
         Message = "Renewing the capability of '{File}' failed ({Reason}); trying again")]
     public static partial void CapabilityRenewalFailed(ILogger logger, string file, string reason);
 
-    [LoggerMessage(EventId = 45, EventName = "PositionsHealed", Level = LogLevel.Information,
-        Message = "'{File}': rebuilt the shards of positions {Positions} that this open's writes had missed; their servers are back")]
-    public static partial void PositionsHealed(ILogger logger, string file, string positions);
-
-    [LoggerMessage(EventId = 46, EventName = "HealFailed", Level = LogLevel.Warning,
-        Message = "'{File}': rebuilding the positions this open's writes missed failed ({Reason}); trying again later")]
-    public static partial void HealFailed(ILogger logger, string file, string reason);
-
     [LoggerMessage(EventId = 50, EventName = "DamageReported", Level = LogLevel.Warning,
         Message = "A read of '{File}' found position {Position} damaged or lost ({Reason}); read around it and reported it (newly stale: {Marked})")]
     public static partial void DamageReported(ILogger logger, string file, int position, string reason, bool marked);

@@ -6,8 +6,7 @@ namespace Pfs.Client;
 /// <summary>
 /// Capabilities expire (docs/SECURITY.md): one loop renews the capability of every open file at
 /// half of its lifetime, so a file can stay open for as long as its holder likes while a
-/// capability that leaks, or whose holder is revoked, stops working soon after. The same loop starts
-/// the heals of writers with missed positions (<see cref="PfsFile.HealInBackground"/>).
+/// capability that leaks, or whose holder is revoked, stops working soon after.
 /// </summary>
 public sealed partial class PfsClient
 {
@@ -33,7 +32,6 @@ public sealed partial class PfsClient
             var next = DateTimeOffset.UtcNow + MaxRenewalPause;
             foreach (var file in _openFiles.Keys)
             {
-                file.HealInBackground(stopping);
                 if (file.Layout.RenewAt is not { } due)
                 {
                     continue;

@@ -218,10 +218,7 @@ public sealed partial class PfsFile : IAsyncDisposable
                 }
 
                 await SendUnsentCutAsync(CancellationToken.None).ConfigureAwait(false);
-                await HealBeforeCloseAsync().ConfigureAwait(false);
                 await _writer.FlushAsync(WrittenServers()).ConfigureAwait(false);
-                // From here on the positions are final: no heal may mark one whole after the lists below.
-                await _layout.WriteGate.CloseAsync().ConfigureAwait(false);
                 request.Size = Size;
                 request.SizeExact = _lengthSet;
                 foreach (var (start, count) in _dirtied.Ranges())

@@ -62,52 +62,6 @@ internal sealed partial class ErasureTransport
         return rebuilt;
     }
 
-    /// <summary>
-    /// Heals what this open's own writes missed: each missed position whose server answers again is rebuilt
-    /// whole (<see cref="RebuildAsync"/>) while no write of the open runs, and is written and read from then on,
-    /// so the open can lose up to M other servers later and still close. Without this an open that outlives
-    /// two failures of different servers (each back before the next) would hold more than M missed positions.
-    /// Returns the positions healed (none once the open's gate is closed, or while their servers stay away).
-    /// </summary>
-    public async Task<IReadOnlyList<int>> HealAsync(FileLayout layout, CancellationToken cancellationToken)
-    {
-        var back = new List<int>();
-        foreach (var position in layout.MissedPositions())
-        {
-            if (layout.Servers[position].IsDown)
-            {
-                continue;
-            }
-
-            try
-            {
-                // No wait-for-ready: a server still away is left for a later try, not waited for.
-                await SendAsync(layout, position, EmptyRequest(layout), 0, cancellationToken).ConfigureAwait(false);
-                back.Add(position);
-            }
-            catch (Exception ex) when (IsErasure(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                layout.Servers[position].MarkDown();
-            }
-        }
-
-        if (back.Count == 0)
-        {
-            return [];
-        }
-
-        List<int> healed = [];
-        await layout.WriteGate.RunAloneAsync(async () =>
-        {
-            healed = [.. layout.MissedPositions().Intersect(back)];
-            if (healed.Count > 0)
-            {
-                await RebuildAsync(layout, healed, layout.SpannedStripes, onBytes: null, cancellationToken).ConfigureAwait(false);
-            }
-        }, cancellationToken).ConfigureAwait(false);
-        return healed;
-    }
-
     // A repair's writes to a stale position: every one must land (no skipping), or the repair of the file fails.
     private async Task WriteAllAsync(FileLayout layout, int position, List<(long Stripe, ReadOnlyMemory<byte> Bytes)> shards, CancellationToken cancellationToken)
     {

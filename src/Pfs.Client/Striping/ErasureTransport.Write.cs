@@ -35,7 +35,6 @@ internal sealed partial class ErasureTransport
         var batch = Math.Max(1, (int)Math.Min(int.MaxValue,
             Math.Max((long)options.MaxConcurrentCalls * options.MaxCallBytes, 2L * options.MaxCallBytes * layout.Positions) / ((long)layout.Positions * layout.BlockSize)));
         var all = byStripe.ToList();
-        using var entered = await layout.WriteGate.EnterAsync(cancellationToken).ConfigureAwait(false);
         for (var at = 0; at < all.Count; at += batch)
         {
             var group = all.GetRange(at, Math.Min(batch, all.Count - at));
@@ -55,7 +54,6 @@ internal sealed partial class ErasureTransport
         var width = layout.Width;
         var positions = layout.Positions;
         var blockSize = layout.BlockSize;
-        layout.NoteWritten(stripes.Max());
         var rented = new List<byte[]>();
         try
         {
@@ -145,11 +143,8 @@ internal sealed partial class ErasureTransport
     }
 
     /// <summary>Makes what this open staged durable on <paramref name="positions"/>; a server out of reach is missed.</summary>
-    public async Task SyncAsync(FileLayout layout, IEnumerable<int> positions, CancellationToken cancellationToken)
-    {
-        using var entered = await layout.WriteGate.EnterAsync(cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(positions.Select(position => WriteShardsAsync(layout, position, [], sync: true, cancellationToken))).ConfigureAwait(false);
-    }
+    public Task SyncAsync(FileLayout layout, IEnumerable<int> positions, CancellationToken cancellationToken) =>
+        Task.WhenAll(positions.Select(position => WriteShardsAsync(layout, position, [], sync: true, cancellationToken)));
 
     /// <summary>Presents this open's capability to every position (see <see cref="BlockTransport.FenceAsync"/>); up to M may be out of reach.</summary>
     public async Task FenceAsync(FileLayout layout, CancellationToken cancellationToken)
@@ -186,7 +181,6 @@ internal sealed partial class ErasureTransport
         var stripeBytes = (long)width * blockSize;
         var stripe = length / stripeBytes;
         var kept = (int)(length % stripeBytes);
-        using var entered = await layout.WriteGate.EnterAsync(cancellationToken).ConfigureAwait(false);
         // Stripes past the cut may read short from now on without being lost.
         layout.CutAt(length);
         using var held = await layout.StripeLocks.AcquireAsync([stripe], cancellationToken).ConfigureAwait(false);

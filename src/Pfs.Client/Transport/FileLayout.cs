@@ -9,11 +9,9 @@ internal sealed class FileLayout
     private readonly Lock _positionsLock = new();
     private readonly bool[] _unusable;
     private readonly bool[] _written;
-    private readonly bool[] _missed;
     private readonly HashSet<int> _repaired = [];
     private readonly HashSet<int> _reported = [];
     private long _heldSize;
-    private long _writtenStripes;
     private volatile Capability? _capability;
     private long _renewAtTicks;
 
@@ -29,7 +27,6 @@ internal sealed class FileLayout
         ObjectId = new ObjectId { Name = name, Generation = fileId };
         _unusable = new bool[servers.Count];
         _written = new bool[servers.Count];
-        _missed = new bool[servers.Count];
         foreach (var position in stalePositions ?? [])
         {
             if (position >= 0 && position < servers.Count)
@@ -67,9 +64,6 @@ internal sealed class FileLayout
     /// <summary>Per-stripe exclusion for this open's stripe writes (M &gt; 0).</summary>
     public StripeLocks StripeLocks { get; } = new();
 
-    /// <summary>This open's shard writes against a heal of a position it missed (M &gt; 0).</summary>
-    public ShardWriteGate WriteGate { get; } = new();
-
     /// <summary>
     /// Whether a position holds shards this open may read: not stale at the open, and not missed
     /// by this open's own writes (its stage there lacks them).
@@ -103,7 +97,6 @@ internal sealed class FileLayout
         lock (_positionsLock)
         {
             _unusable[position] = true;
-            _missed[position] = true;
             return _unusable.Count(x => x) <= Parity;
         }
     }
@@ -126,42 +119,8 @@ internal sealed class FileLayout
         lock (_positionsLock)
         {
             _unusable[position] = false;
-            _missed[position] = false;
             _written[position] = true;
             _repaired.Add(position);
-        }
-    }
-
-    /// <summary>
-    /// Positions this open's own writes missed and has not rebuilt since: a heal may rebuild them once their
-    /// servers answer again. (Positions already stale at the open are a repair's.)
-    /// </summary>
-    public List<int> MissedPositions()
-    {
-        lock (_positionsLock)
-        {
-            return [.. Enumerable.Range(0, Positions).Where(p => _missed[p] && _unusable[p])];
-        }
-    }
-
-    /// <summary>This open wrote stripes up to <paramref name="lastStripe"/>.</summary>
-    public void NoteWritten(long lastStripe)
-    {
-        lock (_positionsLock)
-        {
-            _writtenStripes = Math.Max(_writtenStripes, lastStripe + 1);
-        }
-    }
-
-    /// <summary>Stripes some position may hold a shard of for this open: the held size's, and those this open wrote.</summary>
-    public long SpannedStripes
-    {
-        get
-        {
-            lock (_positionsLock)
-            {
-                return Math.Max(ShardStripes, _writtenStripes);
-            }
         }
     }
 
@@ -215,8 +174,6 @@ internal sealed class FileLayout
         lock (_positionsLock)
         {
             Interlocked.Exchange(ref _heldSize, Math.Min(Interlocked.Read(ref _heldSize), Math.Max(0, length)));
-            var stripeBytes = (long)Width * BlockSize;
-            _writtenStripes = Math.Min(_writtenStripes, (Math.Max(0, length) + stripeBytes - 1) / stripeBytes);
         }
     }
 

@@ -125,62 +125,6 @@ public sealed class DegradedOperationTests(ITestOutputHelper output) : ErasurePr
         Assert.InRange(ratio, 1.0, 1.15);
     }
 
-    [Fact]
-    public async Task AWriterHealsWhatItMissedOnceTheServersAreBackAndSoOutlivesMMoreFailures()
-    {
-        const string Name = "heal";
-        var data = TestData.Bytes(12 * 1024 * 1024, seed: 5);
-        int[] first = [1, 4];
-        int[] second = [0, 3];
-        var third = data.Length / 3;
-        await using (var client = await Cluster.ConnectAsync("writer"))
-        {
-            await client.CreateAsync(Name, Layout);
-            await using var file = await client.OpenAsync(Name, PfsOpenMode.Write).WaitAsync(Timeout);
-            await WriteRangeAsync(file, data, 0, third);
-            foreach (var position in first)
-            {
-                await Cluster.KillFileServerAsync(position);
-            }
-
-            await WriteRangeAsync(file, data, third, 2 * third);
-            await Wait.UntilAsync(() => file.Layout.MissedPositions().SequenceEqual(first), "the writes missed the two killed servers", Timeout);
-            foreach (var position in first)
-            {
-                await Cluster.StartFileServerAsync(position);
-            }
-
-            // Without the heal the open would now hold M missed positions, and the next failures would be too many.
-            await Wait.UntilAsync(() => file.Layout.MissedPositions().Count == 0, "the writer rebuilt the positions it missed", Timeout);
-            foreach (var position in second)
-            {
-                await Cluster.KillFileServerAsync(position);
-            }
-
-            await WriteRangeAsync(file, data, 2 * third, data.Length);
-            await file.CloseAsync().AsTask().WaitAsync(Timeout);
-        }
-
-        await using (var client = await Cluster.ConnectAsync("checker"))
-        {
-            var info = await client.StatAsync(Name);
-            output.WriteLine($"stale positions: {string.Join(' ', info.StalePositions)}");
-            Assert.Equal(second, info.StalePositions);
-        }
-
-        // With 0 and 3 still down a read needs the shards of 1 and 4, the middle third included, which they
-        // only hold because the writer rebuilt them.
-        Assert.Equal(data, await ReadAllAsync(Name, "reader-down"));
-    }
-
-    private static async Task WriteRangeAsync(PfsFile file, byte[] data, int from, int to)
-    {
-        for (var at = from; at < to; at += Chunk)
-        {
-            await file.WriteAsync(data.AsMemory(at, Math.Min(Chunk, to - at)), at).AsTask().WaitAsync(Timeout);
-        }
-    }
-
     private async Task WriteAsync(string name, byte[] data)
     {
         await using var client = await Cluster.ConnectAsync($"writer-{name}");
