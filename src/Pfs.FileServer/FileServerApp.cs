@@ -48,7 +48,7 @@ public static class FileServerApp
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<FileServerOptions>();
-            return new BlockStore(options.DataDirectory, provider.GetRequiredService<ILogger<BlockStore>>(), options.SyncWrites);
+            return new BlockStore(options.DataDirectory, provider.GetRequiredService<ILogger<BlockStore>>(), options.SyncWrites, (long)options.WritebackMiB << 20);
         });
         services.AddSingleton(provider => FileServerLimits.From(provider.GetRequiredService<FileServerOptions>()));
         services.AddSingleton(provider => new StagedObjects(

@@ -27,6 +27,13 @@ public sealed record FileServerOptions : IPfsServerOptions
     /// <summary>Flush every write to stable storage, not only those whose request asks for it (<c>FileServer:SyncWrites</c>).</summary>
     public bool SyncWrites { get; init; }
 
+    /// <summary>
+    /// MiB written to a staged file between two submissions of its dirty pages to the disk, so a writer's
+    /// closing flush finds little left to write; 0 leaves them to the kernel until that flush
+    /// (<c>FileServer:WritebackMiB</c>; see <see cref="Storage.EagerWriteback"/>).
+    /// </summary>
+    public int WritebackMiB { get; init; } = (int)(Storage.EagerWriteback.DefaultEveryBytes >> 20);
+
     /// <inheritdoc/>
     public string? ClusterKey { get; init; }
 
@@ -63,6 +70,7 @@ public sealed record FileServerOptions : IPfsServerOptions
 
         yield return new(FileServerSettings.DelayMs.Key, DelayMs.ToString(CultureInfo.InvariantCulture));
         yield return new($"{FileServerSettings.Section}:{nameof(SyncWrites)}", SyncWrites ? "true" : "false");
+        yield return new($"{FileServerSettings.Section}:{nameof(WritebackMiB)}", WritebackMiB.ToString(CultureInfo.InvariantCulture));
         yield return new(FileServerSettings.MaxStages.Key, MaxStages.ToString(CultureInfo.InvariantCulture));
         yield return new(FileServerSettings.WriteBudgetMiB.Key, WriteBudgetMiB.ToString(CultureInfo.InvariantCulture));
         yield return new($"{FileServerSettings.Section}:{nameof(WriteBudgetWait)}", WriteBudgetWait.ToString("c", CultureInfo.InvariantCulture));

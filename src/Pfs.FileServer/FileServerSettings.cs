@@ -35,6 +35,9 @@ public static class FileServerSettings
 /// <summary>Checks <see cref="FileServerOptions"/> once, whichever source each setting came from.</summary>
 internal sealed class FileServerOptionsValidator : IValidateOptions<FileServerOptions>
 {
+    // A submission per GiB is as good as none on any disk this serves.
+    private const int MaxWritebackMiB = 1024;
+
     public ValidateOptionsResult Validate(string? name, FileServerOptions options)
     {
         var failures = new List<string>();
@@ -57,6 +60,11 @@ internal sealed class FileServerOptionsValidator : IValidateOptions<FileServerOp
         if (options.WriteBudgetMiB < FileServerLimits.MinWriteBudgetMiB)
         {
             failures.Add($"{FileServerSettings.WriteBudgetMiB} must be at least {FileServerLimits.MinWriteBudgetMiB} (one largest message), not {options.WriteBudgetMiB}");
+        }
+
+        if (options.WritebackMiB is < 0 or > MaxWritebackMiB)
+        {
+            failures.Add($"FileServer:WritebackMiB must be from 0 (off) to {MaxWritebackMiB}, not {options.WritebackMiB}");
         }
 
         if (options.WriteBudgetWait < TimeSpan.Zero)

@@ -27,9 +27,10 @@ public sealed class BlockStore
 
     /// <summary>
     /// Opens (creating if needed) the store in <paramref name="dataDirectory"/>, moving objects a v1
-    /// server left in it into their places first.
+    /// server left in it into their places first. Staged files send their dirty pages to the disk every
+    /// <paramref name="writebackBytes"/> written (0: never before their flush; see <see cref="EagerWriteback"/>).
     /// </summary>
-    public BlockStore(string dataDirectory, ILogger<BlockStore> logger, bool syncWrites = false)
+    public BlockStore(string dataDirectory, ILogger<BlockStore> logger, bool syncWrites = false, long writebackBytes = EagerWriteback.DefaultEveryBytes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         ArgumentNullException.ThrowIfNull(logger);
@@ -37,6 +38,8 @@ public sealed class BlockStore
         StripesRoot = Path.Join(DataDirectory, "stripes");
         _logger = logger;
         SyncWrites = syncWrites;
+        ArgumentOutOfRangeException.ThrowIfNegative(writebackBytes);
+        WritebackBytes = writebackBytes;
         Directory.CreateDirectory(StripesRoot);
         LayoutMigration.Run(DataDirectory, StripesRoot, logger);
         Deleted = new DeletedGenerations(DataDirectory);
@@ -48,6 +51,9 @@ public sealed class BlockStore
 
     /// <summary>True when every write is flushed to stable storage before it is acknowledged.</summary>
     public bool SyncWrites { get; }
+
+    /// <summary>Bytes written to a staged file between two submissions of its dirty pages to the disk; 0 for none.</summary>
+    public long WritebackBytes { get; }
 
     /// <summary>The data directory as a full path.</summary>
     public string DataDirectory { get; }

@@ -22,6 +22,9 @@ internal sealed class Stage
 
     private readonly StageLog _log;
 
+    // The shadow's pages go to the disk as they come, not all at the writer's closing fsync.
+    private readonly EagerWriteback _writeback;
+
     // Guards opening and closing the shadow; the log's handle opens and closes with it.
     private readonly Lock _handles = new();
     private SafeFileHandle? _shadow;
@@ -31,8 +34,9 @@ internal sealed class Stage
     private TaskCompletionSource? _exclusive;
     private TaskCompletionSource? _quiet;
 
-    private Stage(ulong epoch, string shadowPath, SafeFileHandle? shadow, StageLog log, StagedChanges changes)
+    private Stage(ulong epoch, string shadowPath, SafeFileHandle? shadow, StageLog log, StagedChanges changes, long writebackBytes)
     {
+        _writeback = new EagerWriteback(writebackBytes);
         Epoch = epoch;
         ShadowPath = shadowPath;
         _shadow = shadow;
@@ -66,14 +70,14 @@ internal sealed class Stage
     public static string ShadowOf(ObjectPath path) => path.File + ShadowSuffix;
 
     /// <summary>Starts an empty stage of <paramref name="epoch"/>, replacing whatever files an old one left.</summary>
-    public static Stage Create(ObjectPath path, ulong epoch)
+    public static Stage Create(ObjectPath path, ulong epoch, long writebackBytes)
     {
         // Shadow first, then the log: a log without its shadow means "applied by rename" when loading.
         var shadowPath = ShadowOf(path);
         var shadow = ObjectFiles.OpenForWrite(path.Directory, shadowPath, FileMode.Create, FileAccess.ReadWrite);
         try
         {
-            return new Stage(epoch, shadowPath, shadow, StageLog.Create(path, epoch), new StagedChanges());
+            return new Stage(epoch, shadowPath, shadow, StageLog.Create(path, epoch), new StagedChanges(), writebackBytes);
         }
         catch
         {
@@ -84,8 +88,8 @@ internal sealed class Stage
     }
 
     /// <summary>Takes up a stage an earlier run left (its log already read into <paramref name="changes"/>); nothing is opened.</summary>
-    public static Stage Reopen(ObjectPath path, ulong epoch, StageLog log, StagedChanges changes) =>
-        new(epoch, ShadowOf(path), shadow: null, log, changes);
+    public static Stage Reopen(ObjectPath path, ulong epoch, StageLog log, StagedChanges changes, long writebackBytes) =>
+        new(epoch, ShadowOf(path), shadow: null, log, changes, writebackBytes);
 
     /// <summary>Opens the shadow and the log unless they are open; a call inside the stage does this before it uses them.</summary>
     public void OpenHandles()
@@ -229,6 +233,13 @@ internal sealed class Stage
     public async ValueTask<List<(long Start, long Length)>> RecordAsync(IReadOnlyList<ObjectSegment> segments, Action? beforeLog, CancellationToken cancellationToken)
     {
         await ObjectFiles.WriteRunsAsync(Shadow, segments, cancellationToken).ConfigureAwait(false);
+        var written = 0L;
+        foreach (var segment in segments)
+        {
+            written += segment.Data.Length;
+        }
+
+        _writeback.Wrote(Shadow, written);
 
         // The sums go down with the bytes, before the log names them: whatever the log names has both.
         beforeLog?.Invoke();
@@ -270,6 +281,9 @@ internal sealed class Stage
 
         _log.Flush();
     }
+
+    /// <summary>Times the shadow's dirty pages were sent to the disk ahead of the flush (<see cref="EagerWriteback"/>).</summary>
+    public int WritebackSubmissions => _writeback.Submissions;
 
     /// <summary>Removes the log: the last step of settling, after which nothing of the stage is left.</summary>
     public void DeleteLog() => _log.Delete();

@@ -168,7 +168,7 @@ public sealed partial class StagedObjects
 
         try
         {
-            return Stage.Create(state.Path, epoch);
+            return Stage.Create(state.Path, epoch, _store.WritebackBytes);
         }
         catch (Exception ex) when (IoErrors.IsIo(ex))
         {

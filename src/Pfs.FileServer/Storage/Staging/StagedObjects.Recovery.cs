@@ -53,7 +53,7 @@ public sealed partial class StagedObjects
             return;
         }
 
-        state.Stage = Stage.Reopen(path, epoch, log, changes);
+        state.Stage = Stage.Reopen(path, epoch, log, changes, _store.WritebackBytes);
         Interlocked.Increment(ref _liveStages);
         state.Floor = Math.Max(state.Floor, epoch);
         Log.Recovered(_logger, state.Key.Name, state.Key.Generation, epoch, changes.Extents.Count);

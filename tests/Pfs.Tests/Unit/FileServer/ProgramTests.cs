@@ -104,10 +104,24 @@ public sealed class ProgramTests
         Assert.Equal((4096, 512L << 20), (defaults.MaxStages, defaults.WriteBudgetBytes));
     }
 
+    [Fact]
+    public void TheEagerWritebackIsOnByDefaultAndConfigurationCanTurnItOff()
+    {
+        // Act
+        var defaults = Bind(["--data-dir", "/srv/pfs"], Configuration());
+        var off = Bind(["--data-dir", "/srv/pfs"], Configuration(("FileServer:WritebackMiB", "0")));
+
+        // Assert
+        Assert.Equal(4, defaults.WritebackMiB);
+        Assert.Equal(0, off.WritebackMiB);
+    }
+
     [Theory]
     [InlineData("FileServer:MaxStages", "0")]
     [InlineData("FileServer:WriteBudgetMiB", "1")]
     [InlineData("FileServer:WriteBudgetWait", "-00:00:01")]
+    [InlineData("FileServer:WritebackMiB", "-1")]
+    [InlineData("FileServer:WritebackMiB", "4096")]
     public void BadLimitsInConfigurationAreRefusedAtStart(string key, string value)
     {
         // Act

@@ -11,7 +11,7 @@ public sealed class StageBarrierTests : IDisposable
 
     public StageBarrierTests()
     {
-        _stage = Stage.Create(ObjectPath.Resolve(_directory.FullPath, 1), epoch: 1);
+        _stage = Stage.Create(ObjectPath.Resolve(_directory.FullPath, 1), epoch: 1, EagerWriteback.DefaultEveryBytes);
     }
 
     public void Dispose()
