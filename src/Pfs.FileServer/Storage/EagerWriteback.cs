@@ -57,10 +57,9 @@ internal sealed partial class EagerWriteback
         }
     }
 
-    /// <summary>Submits every dirty page of <paramref name="file"/> for writing, without waiting; false where that cannot be done.</summary>
-    public static bool Submit(SafeFileHandle file)
+    // Submits every dirty page of the file for writing, without waiting; false where that cannot be done.
+    private static bool Submit(SafeFileHandle file)
     {
-        ArgumentNullException.ThrowIfNull(file);
         if (!OperatingSystem.IsLinux() || Volatile.Read(ref s_unsupported) != 0 || file.IsClosed)
         {
             return false;

@@ -227,19 +227,14 @@ internal sealed class Stage
     }
 
     /// <summary>
-    /// Writes <paramref name="segments"/> into the shadow, then records them in the log. Returns the runs
-    /// recorded, for the caller to add to <see cref="Changes"/> under the owner's lock.
+    /// Writes <paramref name="segments"/> (<paramref name="bytes"/> in all) into the shadow, then records them
+    /// in the log. Returns the runs recorded, for the caller to add to <see cref="Changes"/> under the owner's lock.
     /// </summary>
-    public async ValueTask<List<(long Start, long Length)>> RecordAsync(IReadOnlyList<ObjectSegment> segments, Action? beforeLog, CancellationToken cancellationToken)
+    public async ValueTask<List<(long Start, long Length)>> RecordAsync(IReadOnlyList<ObjectSegment> segments, long bytes, Action? beforeLog,
+                                                                       CancellationToken cancellationToken)
     {
         await ObjectFiles.WriteRunsAsync(Shadow, segments, cancellationToken).ConfigureAwait(false);
-        var written = 0L;
-        foreach (var segment in segments)
-        {
-            written += segment.Data.Length;
-        }
-
-        _writeback.Wrote(Shadow, written);
+        _writeback.Wrote(Shadow, bytes);
 
         // The sums go down with the bytes, before the log names them: whatever the log names has both.
         beforeLog?.Invoke();

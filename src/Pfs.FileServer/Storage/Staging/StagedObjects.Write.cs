@@ -53,6 +53,7 @@ public sealed partial class StagedObjects
                 var entries = unit > 0 ? EntriesFor(state, stage, segments, checksumBlock > 0, unit) : null;
                 var runs = await stage.RecordAsync(
                     segments,
+                    total,
                     entries is null ? null : () =>
                     {
                         var sums = stage.SumsFor(state.Path, unit);
