@@ -13,9 +13,7 @@ public sealed partial class PfsClient
     {
         ThrowIfDisposed();
         ValidateEntryPath(name, "laid out");
-        var reply = await CallMetaAsync($"stat '{name}'", () => _meta.StatAsync(
-            new StatRequest { Name = name }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await StatCallAsync($"stat '{name}'", new StatRequest { Name = name }, cancellationToken).ConfigureAwait(false);
         var file = reply.File;
         if (file.Kind != NodeKind.File)
         {

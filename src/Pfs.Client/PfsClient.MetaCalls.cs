@@ -42,6 +42,55 @@ public sealed partial class PfsClient
         return headers.Count > 0 ? headers : null;
     }
 
+    // The per-name namespace calls: a message of the namespace stream (PfsClientOptions.NamespaceStream), else the
+    // unary call. Either way the call waits for a restarting server within the operation timeout and fails as a
+    // PfsException with the same code (see MetaPipe).
+
+    internal async Task<StatReply> StatCallAsync(string what, StatRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Stat = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Stat
+            : await CallMetaAsync(what, () => _meta.StatAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<CreateReply> CreateCallAsync(string what, CreateRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Create = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Create
+            : await CallMetaAsync(what, () => _meta.CreateAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<RemoveReply> UnlinkCallAsync(string what, UnlinkRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Unlink = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Removed
+            : await CallMetaAsync(what, () => _meta.UnlinkAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<NodeReply> MakeDirectoryCallAsync(string what, MakeDirectoryRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { MakeDirectory = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
+            : await CallMetaAsync(what, () => _meta.MakeDirectoryAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<RemoveReply> RemoveDirectoryCallAsync(string what, RemoveDirectoryRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { RemoveDirectory = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Removed
+            : await CallMetaAsync(what, () => _meta.RemoveDirectoryAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<RenameReply> RenameCallAsync(string what, RenameRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Rename = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Rename
+            : await CallMetaAsync(what, () => _meta.RenameAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<NodeReply> LinkCallAsync(string what, LinkRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Link = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
+            : await CallMetaAsync(what, () => _meta.LinkAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<NodeReply> SymlinkCallAsync(string what, SymlinkRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Symlink = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
+            : await CallMetaAsync(what, () => _meta.SymlinkAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<NodeReply> SetAttributesCallAsync(string what, SetAttributesRequest request, CancellationToken cancellationToken) =>
+        _pipe is { } pipe
+            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { SetAttributes = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
+            : await CallMetaAsync(what, () => _meta.SetAttributesAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+
     internal static async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try

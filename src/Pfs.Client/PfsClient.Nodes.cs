@@ -17,9 +17,7 @@ public sealed partial class PfsClient
     {
         ThrowIfDisposed();
         ValidatePath(path);
-        var reply = await CallMetaAsync($"stat '{path}'", () => _meta.StatAsync(
-            new StatRequest { Base = baseInode, Name = path }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await StatCallAsync($"stat '{path}'", new StatRequest { Base = baseInode, Name = path }, cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.File);
     }
 
@@ -60,8 +58,7 @@ public sealed partial class PfsClient
             request.Mode = mode;
         }
 
-        var reply = await CallMetaAsync($"create '{path}'", () => _meta.CreateAsync(request, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await CreateCallAsync($"create '{path}'", request, cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.File);
     }
 
@@ -76,8 +73,7 @@ public sealed partial class PfsClient
             request.Mode = bits;
         }
 
-        var reply = await CallMetaAsync($"create directory '{path}'", () => _meta.MakeDirectoryAsync(request, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await MakeDirectoryCallAsync($"create directory '{path}'", request, cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.Node);
     }
 
@@ -85,9 +81,7 @@ public sealed partial class PfsClient
     {
         ThrowIfDisposed();
         ValidateEntryPath(path, "deleted");
-        var reply = await CallMetaAsync($"delete directory '{path}'", () => _meta.RemoveDirectoryAsync(
-            new RemoveDirectoryRequest { Base = baseInode, Path = path }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await RemoveDirectoryCallAsync($"delete directory '{path}'", new RemoveDirectoryRequest { Base = baseInode, Path = path }, cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.Node);
     }
 
@@ -95,9 +89,7 @@ public sealed partial class PfsClient
     {
         ThrowIfDisposed();
         ValidateEntryPath(path, "unlinked");
-        var reply = await CallMetaAsync($"unlink '{path}'", () => _meta.UnlinkAsync(
-            new UnlinkRequest { Base = baseInode, Path = path }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await UnlinkCallAsync($"unlink '{path}'", new UnlinkRequest { Base = baseInode, Path = path }, cancellationToken).ConfigureAwait(false);
 
         // Its clean cached blocks are of no more use unless this client still has it open.
         var fileId = reply.Node.FileId;
@@ -115,9 +107,7 @@ public sealed partial class PfsClient
         ThrowIfDisposed();
         ValidateEntryPath(from, "renamed");
         ValidateEntryPath(to, "replaced");
-        var reply = await CallMetaAsync($"rename '{from}' to '{to}'", () => _meta.RenameAsync(
-            new RenameRequest { FromBase = fromBase, From = from, ToBase = toBase, To = to, NoReplace = noReplace }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await RenameCallAsync($"rename '{from}' to '{to}'", new RenameRequest { FromBase = fromBase, From = from, ToBase = toBase, To = to, NoReplace = noReplace }, cancellationToken).ConfigureAwait(false);
         return (ToInfo(reply.Node), reply.Replaced is null ? null : ToInfo(reply.Replaced));
     }
 
@@ -127,9 +117,7 @@ public sealed partial class PfsClient
         ThrowIfDisposed();
         ValidatePath(existing);
         ValidateEntryPath(path, "created");
-        var reply = await CallMetaAsync($"link '{path}' to '{existing}'", () => _meta.LinkAsync(
-            new LinkRequest { ExistingBase = existingBase, Existing = existing, Base = baseInode, Path = path }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await LinkCallAsync($"link '{path}' to '{existing}'", new LinkRequest { ExistingBase = existingBase, Existing = existing, Base = baseInode, Path = path }, cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.Node);
     }
 
@@ -143,9 +131,7 @@ public sealed partial class PfsClient
             throw PfsErrors.InvalidArgument($"a symbolic link's target must be 1 to {PfsPaths.MaxPathBytes} UTF-8 bytes without NUL");
         }
 
-        var reply = await CallMetaAsync($"create symbolic link '{path}'", () => _meta.SymlinkAsync(
-            new SymlinkRequest { Base = baseInode, Path = path, Target = target, Uid = uid, Gid = gid }, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await SymlinkCallAsync($"create symbolic link '{path}'", new SymlinkRequest { Base = baseInode, Path = path, Target = target, Uid = uid, Gid = gid }, cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.Node);
     }
 
@@ -180,8 +166,7 @@ public sealed partial class PfsClient
             request.ModifiedUnixMs = modified.ToUnixTimeMilliseconds();
         }
 
-        var reply = await CallMetaAsync($"set attributes of '{path}'", () => _meta.SetAttributesAsync(request, Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await SetAttributesCallAsync($"set attributes of '{path}'", request, cancellationToken).ConfigureAwait(false);
         return ToInfo(reply.Node);
     }
 

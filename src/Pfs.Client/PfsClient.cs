@@ -26,6 +26,7 @@ public sealed partial class PfsClient : IAsyncDisposable
     private readonly Grpc.Net.Client.GrpcChannel _metaChannel;
     private readonly FileServerPool _pool;
     private readonly ClientAuthentication? _authentication;
+    private readonly MetaPipe? _pipe;
     private readonly ConcurrentDictionary<PfsFile, byte> _openFiles = new();
     private readonly BlockWriter.Counters _writeBackCounters = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -53,6 +54,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         var invoker = _authentication is null ? _metaChannel.CreateCallInvoker() : _metaChannel.Intercept(_authentication);
         _meta = new MetaService.MetaServiceClient(invoker);
         _capabilities = new CapabilityService.CapabilityServiceClient(invoker);
+        _pipe = options.NamespaceStream ? new MetaPipe(_meta, _metaChannel, () => _callHeaders, _authentication, options.OperationTimeout) : null;
         _pool = new FileServerPool(options);
         Transport = new BlockTransport(options);
         Cache = new BlockCache(options.CacheBlocks);
@@ -188,9 +190,15 @@ public sealed partial class PfsClient : IAsyncDisposable
         }
 
         PfsMetrics.Untrack(this);
+        await DamageReportsSentAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         await StopNoticesAsync().ConfigureAwait(false);
         await StopRenewalsAsync().ConfigureAwait(false);
+        if (_pipe is not null)
+        {
+            await _pipe.DisposeAsync().ConfigureAwait(false);
+        }
+
         _pool.Dispose();
         _metaChannel.Dispose();
         _authentication?.Dispose();

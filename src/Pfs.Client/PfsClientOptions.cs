@@ -110,6 +110,13 @@ public sealed record PfsClientOptions
     /// </summary>
     public string? TlsCa { get; init; }
 
+    /// <summary>
+    /// True (the default) to send the per-name namespace calls (create, stat, unlink, mkdir, rmdir, rename,
+    /// link, symlink, set-attributes) as messages of one stream to the metadata server, which costs about a
+    /// third less CPU per call on both sides than a gRPC call each; false for a unary call each.
+    /// </summary>
+    public bool NamespaceStream { get; init; } = true;
+
     /// <summary>Where the client logs (reconnects, failed write-backs); none by default, the host's through <c>AddPfsClient</c>.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -156,9 +156,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     public async Task<PfsFileInfo> StatAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
-        var reply = await PfsClient.CallMetaAsync($"stat '{Name}'", () => _client.Meta.StatAsync(
-            new StatRequest { Base = _layout.FileId }, _client.Bounded(cancellationToken)).ResponseAsync,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await _client.StatCallAsync($"stat '{Name}'", new StatRequest { Base = _layout.FileId }, cancellationToken).ConfigureAwait(false);
         var info = PfsClient.ToInfo(reply.File);
         return _mode == PfsOpenMode.Write ? info with { Size = _lengthSet ? Size : Math.Max(info.Size, Size) } : info;
     }

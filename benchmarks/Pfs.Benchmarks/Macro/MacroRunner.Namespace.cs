@@ -17,8 +17,12 @@ internal sealed partial class MacroRunner
             // A no-op gRPC server beside the cluster: the bare unary call a stat is compared with.
             await cluster.StartWireServersAsync(binaries, 1, ports: null, cancellationToken);
             await using var mdtest = new MdtestBenchmark(cluster, MdtestFilesPerClient, Progress);
-            var (shared, own, ceiling) = await mdtest.RunAsync(cancellationToken);
-            foreach (var (where, rates) in new[] { ("one shared directory", shared), ("a directory each", own) })
+            var (shared, own, sharedUnary, ceiling) = await mdtest.RunAsync(cancellationToken);
+            foreach (var (where, rates) in new[]
+                     {
+                         ("one shared directory", shared), ("a directory each", own),
+                         ("one shared directory, a unary call each (NamespaceStream off)", sharedUnary),
+                     })
             {
                 var label = $"mdtest, {MdtestBenchmark.Clients} clients x {MdtestFilesPerClient:N0} files, {where}, medians of {MdtestBenchmark.Rounds}";
                 _table.Add("namespace", new Figure($"{label}: creates", $"{Number(rates.Creates)}/s", $"{rates.Creates / ceiling.Creates:P0} of store",

@@ -44,13 +44,16 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
     private const string BarePrefix = "mdtest-bare:";
 
     private readonly List<PfsClient> _clients = [];
+    // The same clients with the namespace stream off (a unary call each), for the side-by-side pass.
+    private readonly List<PfsClient> _unaryClients = [];
     private bool _templateMade;
 
-    public async Task<(MdtestRates Shared, MdtestRates Own, MdtestRates Ceiling)> RunAsync(CancellationToken cancellationToken)
+    public async Task<(MdtestRates Shared, MdtestRates Own, MdtestRates SharedUnary, MdtestRates Ceiling)> RunAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < Clients; i++)
         {
             _clients.Add(await cluster.ConnectAsync(cancellationToken: cancellationToken));
+            _unaryClients.Add(await cluster.ConnectAsync(options => options with { NamespaceStream = false }, cancellationToken));
         }
 
         // A whole pass first, in its own directory, unmeasured: the measured passes then time the metadata
@@ -58,7 +61,8 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
         // still cost the metadata server twice the CPU per create of the second (558 against 272 us,
         // whichever directory layout it was).
         await _clients[0].CreateDirectoryAsync("md-warmup", cancellationToken);
-        await PassAsync(i => "md-warmup", filesPerClient, cancellationToken);
+        await PassAsync(_clients, i => "md-warmup", filesPerClient, cancellationToken);
+        await PassAsync(_unaryClients, i => "md-warmup", filesPerClient, cancellationToken);
         await _clients[0].DeleteDirectoryAsync("md-warmup", cancellationToken);
         await _clients[0].CreateDirectoryAsync("md-shared", cancellationToken);
         await _clients[0].CreateDirectoryAsync("md-own", cancellationToken);
@@ -70,13 +74,15 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
         // Rounds of (shared, own, store ceiling) in turn, medians: on this shared machine the rate of one pass
         // moves by 2x from one minute to the next, and a ceiling measured once at the end made the ratio
         // depend on when the noise came.
-        var (shared, own, ceiling) = (new List<MdtestRates>(), new List<MdtestRates>(), new List<MdtestRates>());
+        var (shared, own, sharedUnary, ceiling) = (new List<MdtestRates>(), new List<MdtestRates>(), new List<MdtestRates>(), new List<MdtestRates>());
         for (var round = 1; round <= Rounds; round++)
         {
-            shared.Add(await PassAsync(i => "md-shared", filesPerClient, cancellationToken));
+            shared.Add(await PassAsync(_clients, i => "md-shared", filesPerClient, cancellationToken));
             progress($"  round {round}, mdtest, one shared directory: {Rates(shared[^1])}");
-            own.Add(await PassAsync(i => $"md-own/c{i}", filesPerClient, cancellationToken));
+            own.Add(await PassAsync(_clients, i => $"md-own/c{i}", filesPerClient, cancellationToken));
             progress($"  round {round}, mdtest, a directory each: {Rates(own[^1])}");
+            sharedUnary.Add(await PassAsync(_unaryClients, i => "md-shared", filesPerClient, cancellationToken));
+            progress($"  round {round}, mdtest, one shared directory, a unary call each: {Rates(sharedUnary[^1])}");
             var (calls, callCost) = await BareUnaryAsync(cancellationToken);
             ceiling.Add(await CeilingAsync(cancellationToken) with { Stats = calls, StatCost = callCost });
             progress($"  round {round}, store ceiling (bare StackExchange.Redis, same MULTI/EXEC): {ceiling[^1].Creates:N0} creates/s, {ceiling[^1].Removes:N0} removes/s"
@@ -84,7 +90,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
                      + $"\n  round {round}, bare gRPC unary calls: {calls:N0}/s, {callCost}");
         }
 
-        return (Median(shared), Median(own), Median(ceiling));
+        return (Median(shared), Median(own), Median(sharedUnary), Median(ceiling));
     }
 
     /// <summary>Rounds of the measured passes and the ceiling, in turn.</summary>
@@ -121,7 +127,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients)
+        foreach (var client in _clients.Concat(_unaryClients))
         {
             await client.DisposeAsync();
         }
@@ -131,22 +137,22 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
         $"{rates.Creates:N0} creates/s, {rates.Stats:N0} stats/s, {rates.ListedEntries:N0} listed entries/s, {rates.Removes:N0} removes/s"
         + $"\n    create: {rates.CreateCost}\n    stat: {rates.StatCost}\n    remove: {rates.RemoveCost}";
 
-    private async Task<MdtestRates> PassAsync(Func<int, string> directoryOf, int files, CancellationToken cancellationToken)
+    private async Task<MdtestRates> PassAsync(List<PfsClient> clients, Func<int, string> directoryOf, int files, CancellationToken cancellationToken)
     {
         string Name(int client, int n) => $"{directoryOf(client)}/f{client}-{n}";
 
-        var (creates, createCost) = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
+        var (creates, createCost) = await PerSecondAsync(clients, Clients * files, (client, i) => Enumerate(files, async n =>
             await client.CreateAsync(Name(i, n), new PfsCreateOptions { StripeWidth = 1 }, cancellationToken)));
-        var (stats, statCost) = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
+        var (stats, statCost) = await PerSecondAsync(clients, Clients * files, (client, i) => Enumerate(files, async n =>
             await client.StatAsync(Name(i, n), cancellationToken)));
 
         // Every client lists the directory its files are in, whole.
         long listed = 0;
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(_clients.Select((client, i) => Task.Run(async () =>
+        await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
             Interlocked.Add(ref listed, (await ListRateAsync(client, directoryOf(i), cancellationToken)).Entries))));
         var listedPerSecond = listed / clock.Elapsed.TotalSeconds;
-        var (removes, removeCost) = await PerSecondAsync(Clients * files, (client, i) => Enumerate(files, async n =>
+        var (removes, removeCost) = await PerSecondAsync(clients, Clients * files, (client, i) => Enumerate(files, async n =>
             await client.UnlinkAsync(Name(i, n), cancellationToken)));
         return new MdtestRates(creates, stats, listedPerSecond, removes) { CreateCost = createCost, StatCost = statCost, RemoveCost = removeCost };
     }
@@ -160,13 +166,13 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
     }
 
     // Operations per second, and CPU per operation: `count` operations done by every client running `work` at once.
-    private async Task<(double PerSecond, OperationCost Cost)> PerSecondAsync(long count, Func<PfsClient, int, Task> work, int? server = null)
+    private async Task<(double PerSecond, OperationCost Cost)> PerSecondAsync(List<PfsClient> clients, long count, Func<PfsClient, int, Task> work, int? server = null)
     {
         int[] meta = [server ?? cluster.MetaServer.Pid];
         int[] store = cluster.Redis is { } redis ? [redis.Pid] : [];
         var (metaBefore, storeBefore) = (CpuSnapshot.Take(meta), CpuSnapshot.Take(store));
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(_clients.Select((client, i) => Task.Run(() => work(client, i))));
+        await Task.WhenAll(clients.Select((client, i) => Task.Run(() => work(client, i))));
         var elapsed = clock.Elapsed;
         var (metaUsed, storeUsed) = (CpuSnapshot.Take(meta) - metaBefore, CpuSnapshot.Take(store) - storeBefore);
         double PerOp(TimeSpan cpu) => cpu.TotalMicroseconds / count;
@@ -194,7 +200,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
                     await caller.DeleteObjectAsync(request, cancellationToken: cancellationToken);
                 }
             }));
-            return await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
+            return await PerSecondAsync(_clients, Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
                 await callers[i].DeleteObjectAsync(request, cancellationToken: cancellationToken)), wire.Pid);
         }
         finally
@@ -246,7 +252,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
             }
         }
 
-        var (creates, createCost) = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
+        var (creates, createCost) = await PerSecondAsync(_clients, Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
         {
             var id = (i * filesPerClient) + n + 2;
             var transaction = db.CreateTransaction();
@@ -255,7 +261,7 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
             _ = transaction.HashSetAsync(directoryNode, times);
             await Commit(transaction);
         }));
-        var (removes, removeCost) = await PerSecondAsync(Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
+        var (removes, removeCost) = await PerSecondAsync(_clients, Clients * filesPerClient, (client, i) => Enumerate(filesPerClient, async n =>
         {
             var id = (i * filesPerClient) + n + 2;
             var transaction = db.CreateTransaction();

@@ -119,8 +119,7 @@ public sealed partial class PfsClient
     {
         try
         {
-            var reply = await CallMetaAsync($"stat inode {fileId}", () => _meta.StatAsync(
-                new StatRequest { Base = fileId, Name = string.Empty }, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            var reply = await StatCallAsync($"stat inode {fileId}", new StatRequest { Base = fileId, Name = string.Empty }, cancellationToken).ConfigureAwait(false);
             return reply.File.Kind == NodeKind.File ? reply.File : null;
         }
         catch (PfsException ex) when (ex.Code is PfsErrorCode.NotFound or PfsErrorCode.NotADirectory)

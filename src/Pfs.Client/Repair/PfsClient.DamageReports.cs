@@ -11,9 +11,21 @@ namespace Pfs.Client;
 /// </summary>
 public sealed partial class PfsClient
 {
+    // Reports on their way: disposing the client lets them arrive (each is bounded by the operation timeout)
+    // rather than cancelling them, so a reader that reads and goes at once still reports what it found.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _damageReports = new();
+
     // The layout lets through one report per (file, position) per open.
-    private void ReportDamageInBackground(FileLayout layout, int position, long stripe, string reason) =>
-        _ = Task.Run(() => ReportDamageAsync(layout.Name, layout.FileId, position, stripe, reason), CancellationToken.None);
+    private void ReportDamageInBackground(FileLayout layout, int position, long stripe, string reason)
+    {
+        var report = Task.Run(() => ReportDamageAsync(layout.Name, layout.FileId, position, stripe, reason), CancellationToken.None);
+        _damageReports[report] = 0;
+        _ = report.ContinueWith(static (done, state) => ((System.Collections.Concurrent.ConcurrentDictionary<Task, byte>)state!).TryRemove(done, out _),
+            _damageReports, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits for the damage reports still on their way (they never fault, and each ends within the operation timeout).</summary>
+    private Task DamageReportsSentAsync() => Task.WhenAll(_damageReports.Keys);
 
     private async Task ReportDamageAsync(string name, ulong fileId, int position, long stripe, string reason)
     {

@@ -81,6 +81,26 @@ internal sealed class ClientAuthentication : Interceptor, IDisposable
         return continuation(request, WithToken(context));
     }
 
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        // The namespace stream: its opener made sure of a usable token (EnsureTokenAsync), and opens it again when the token changes.
+        continuation(WithToken(context));
+
+    /// <summary>The token calls carry now: a stream opened with another one is opened again.</summary>
+    public object? CurrentToken => _session;
+
+    /// <summary>
+    /// Makes sure a usable token exists (getting one first if it expired), and starts the renewal of one past half its
+    /// life, as a unary call does. A failure is the AuthService call's RpcException.
+    /// </summary>
+    public async ValueTask EnsureTokenAsync(CancellationToken cancellationToken)
+    {
+        if (!Usable())
+        {
+            await RenewAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// True if the current token may be sent. Past half its life a renewal starts in the background
     /// (one at a time; a failure leaves the current token in use until it expires).

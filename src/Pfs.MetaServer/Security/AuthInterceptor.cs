@@ -6,12 +6,14 @@ using Pfs.Protocol.Security;
 namespace Pfs.MetaServer.Security;
 
 /// <summary>
-/// Every MetaService call is authenticated (<see cref="AuthGate"/>) and authorized
-/// (<see cref="ScopeGuard"/>) before it runs; other services (health, AuthService) pass untouched.
+/// Every MetaService call is authenticated and authorized (<see cref="CallAuthorizer"/>) before it runs;
+/// other services (health, AuthService) pass untouched. The namespace stream (Pipe) authorizes each of
+/// its requests itself, the same way.
 /// </summary>
-internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailures failures) : Interceptor
+internal sealed class AuthInterceptor(CallAuthorizer authorizer) : Interceptor
 {
     private static readonly string MetaPrefix = "/" + MetaService.Descriptor.FullName + "/";
+    private static readonly string PipeMethod = MetaPrefix + "Pipe";
     private static readonly string CapabilityPrefix = "/" + CapabilityService.Descriptor.FullName + "/";
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -19,7 +21,7 @@ internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailu
     {
         if (Guarded(context.Method))
         {
-            await AuthorizeAsync(request, context).ConfigureAwait(false);
+            await authorizer.AuthorizeAsync(request, context).ConfigureAwait(false);
         }
 
         return await continuation(request, context).ConfigureAwait(false);
@@ -30,7 +32,7 @@ internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailu
     {
         if (Guarded(context.Method))
         {
-            await AuthorizeAsync(request, context).ConfigureAwait(false);
+            await authorizer.AuthorizeAsync(request, context).ConfigureAwait(false);
         }
 
         await continuation(request, responseStream, context).ConfigureAwait(false);
@@ -44,26 +46,10 @@ internal sealed class AuthInterceptor(AuthGate gate, ScopeGuard guard, AuthFailu
 
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        Guarded(context.Method)
+        Guarded(context.Method) && !string.Equals(context.Method, PipeMethod, StringComparison.Ordinal)
             ? throw new RpcException(new Status(StatusCode.PermissionDenied, "streaming metadata calls are not authorized"))
             : continuation(requestStream, responseStream, context);
 
     private static bool Guarded(string method) =>
         method.StartsWith(MetaPrefix, StringComparison.Ordinal) || method.StartsWith(CapabilityPrefix, StringComparison.Ordinal);
-
-    private async ValueTask AuthorizeAsync(object request, ServerCallContext context)
-    {
-        var caller = await gate.AuthenticateAsync(context).ConfigureAwait(false);
-        caller.AttachTo(context);
-        try
-        {
-            guard.Authorize(caller, request);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied)
-        {
-            // Logged, not slowed down: the caller proved its key, and a mount probes paths as it goes.
-            failures.Denied(context, caller.Name, ex.Status.Detail);
-            throw;
-        }
-    }
 }

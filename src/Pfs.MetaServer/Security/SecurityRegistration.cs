@@ -18,6 +18,7 @@ internal static class SecurityRegistration
         services.TryAddSingleton<AuthFailures>();
         services.TryAddSingleton<AuthGate>();
         services.TryAddSingleton<ScopeGuard>();
+        services.TryAddSingleton<CallAuthorizer>();
         services.TryAddSingleton<AuthInterceptor>();
         // One instance, so the replay guard's nonces are shared by every call (gRPC makes a service per call unless it is registered).
         services.TryAddSingleton<AuthGrpcService>();

@@ -11,7 +11,7 @@ namespace Pfs.MetaServer.Services;
 /// <summary>
 /// The metadata service as protos/metadata.proto describes it. Split by concern:
 /// Open/Release in .Open.cs, Close in .Close.cs, Delete in .Delete.cs, Subscribe in .Subscribe.cs,
-/// ClusterStatus in .Status.cs, the namespace calls of version 2 in .Namespace.cs. Failures are thrown as <see cref="MetaException"/>s, which
+/// ClusterStatus in .Status.cs, the namespace calls of version 2 in .Namespace.cs, their stream in .Pipe.cs. Failures are thrown as <see cref="MetaException"/>s, which
 /// <see cref="MetaErrorInterceptor"/> turns into status codes.
 /// </summary>
 internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
@@ -35,6 +35,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     private readonly ObjectCommitter _committer;
     private readonly ObjectReclaimer _reclaimer;
     private readonly ClientTokens _tokens;
+    private readonly Security.CallAuthorizer _authorizer;
 
     public MetaGrpcService(
         Namespace names,
@@ -49,8 +50,10 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         ObjectCommitter committer,
         ObjectReclaimer reclaimer,
         ClientTokens tokens,
+        Security.CallAuthorizer authorizer,
         ILogger<MetaGrpcService> logger)
     {
+        _authorizer = authorizer;
         _tokens = tokens;
         _reclaimer = reclaimer;
         _committer = committer;

@@ -66,6 +66,9 @@ internal sealed class MetaServiceHarness : IAsyncDisposable
         services.AddSingleton(Fixtures.TestCaps.Signer);
         services.AddSingleton(options);
         services.AddMetaServerCore();
+        // The namespace stream authorizes each request itself: the security services, with no identity (anyone may).
+        services.AddSingleton(new Pfs.ServiceDefaults.Security.PfsSecurityOptions());
+        Pfs.MetaServer.Security.SecurityRegistration.AddMetaServerSecurity(services);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<Namespace>().LoadAsync();
         return new MetaServiceHarness(provider);
