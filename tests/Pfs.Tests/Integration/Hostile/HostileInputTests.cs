@@ -194,6 +194,61 @@ public sealed class HostileInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheNamespaceStreamAnswersHostileRequestsPreciselyAndStaysOpen()
+    {
+        var meta = new MetaService.MetaServiceClient(_metaChannel);
+        await meta.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "ok-dir" });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var pipe = meta.Pipe(cancellationToken: cancel.Token);
+        var gen = Gen.Select(Paths, Paths, Bases, Bases, Gen.OneOf(Gen.String[0, 20], Gen.Const(new string('t', 5000)), Gen.Const("a\0b")),
+            Gen.Int[int.MinValue, int.MaxValue], Gen.Bool);
+        ulong id = 0;
+
+        await gen.SampleAsync(async (path, other, @base, otherBase, text, number, flag) =>
+        {
+            // The same hostile requests as the unary test's, all in flight at once on one stream (and one naming no call).
+            PipeRequest[] requests =
+            [
+                new() { MakeDirectory = new MakeDirectoryRequest { Path = path, Base = @base, Mode = (uint)number } },
+                new() { Create = new CreateRequest { Name = other, Base = otherBase, StripeWidth = number & 3, ParityBlocks = number >> 29 } },
+                new() { Stat = new StatRequest { Name = path, Base = @base } },
+                new() { Symlink = new SymlinkRequest { Path = other, Base = otherBase, Target = text } },
+                new() { Link = new LinkRequest { Existing = path, ExistingBase = @base, Path = other, Base = otherBase } },
+                new() { Rename = new RenameRequest { From = path, FromBase = @base, To = other, ToBase = otherBase, NoReplace = flag } },
+                new() { SetAttributes = new SetAttributesRequest { Path = other, Base = otherBase, Mode = (uint)number, AccessedUnixMs = (long)number * 1_000_000_000_000 } },
+                new() { Unlink = new UnlinkRequest { Path = other, Base = otherBase } },
+                new() { RemoveDirectory = new RemoveDirectoryRequest { Path = path, Base = @base } },
+                new(),
+            ];
+            var sent = new HashSet<ulong>();
+            foreach (var request in requests)
+            {
+                request.Id = ++id;
+                sent.Add(request.Id);
+                await pipe.RequestStream.WriteAsync(request);
+            }
+
+            using var batch = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token);
+            batch.CancelAfter(CallDeadline);
+            while (sent.Count > 0)
+            {
+                Assert.True(await pipe.ResponseStream.MoveNext(batch.Token), "the stream ended under hostile requests");
+                var reply = pipe.ResponseStream.Current;
+                Assert.True(sent.Remove(reply.Id), $"reply {reply.Id} answers no request in flight");
+                if (reply.ResultCase == PipeReply.ResultOneofCase.Error)
+                {
+                    Assert.True(Precise.Contains((StatusCode)reply.Error.Code), $"got {(StatusCode)reply.Error.Code} ({reply.Error.Detail}): a server must answer bad input precisely");
+                }
+            }
+        }, iter: 200, threads: 1);
+
+        await pipe.RequestStream.CompleteAsync();
+        Assert.False(await pipe.ResponseStream.MoveNext(cancel.Token));
+        Assert.Equal(StatusCode.OK, pipe.GetStatus().StatusCode);
+        await AssertClusterStillServesAsync();
+    }
+
+    [Fact]
     public async Task OversizedMessagesAreRefusedAndTheServerKeepsServing()
     {
         var files = new FileService.FileServiceClient(_fileChannel.WithCapabilityHeader());
