@@ -302,6 +302,11 @@ internal sealed class MetaPipe : IAsyncDisposable
             {
                 failure = ex;
             }
+            catch (OperationCanceledException)
+            {
+                // The client is closing (its token cancels the call).
+                failure = new RpcException(new Status(StatusCode.Cancelled, "the client is closing"));
+            }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or HttpRequestException)
             {
                 failure = new RpcException(new Status(StatusCode.Unavailable, ex.Message, ex));
