@@ -44,52 +44,53 @@ public sealed partial class PfsClient
 
     // The per-name namespace calls: a message of the namespace stream (PfsClientOptions.NamespaceStream), else the
     // unary call. Either way the call waits for a restarting server within the operation timeout and fails as a
-    // PfsException with the same code (see MetaPipe).
+    // PfsException with the same code (see MetaPipe). A server without the stream (Unimplemented) never ran the
+    // request: it is made as a unary call, and so is every later one.
 
-    internal async Task<StatReply> StatCallAsync(string what, StatRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Stat = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Stat
-            : await CallMetaAsync(what, () => _meta.StatAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<StatReply> StatCallAsync(string what, StatRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { Stat = request }, static reply => reply.Stat, static (meta, r, options) => meta.StatAsync(r, options), cancellationToken);
 
-    internal async Task<CreateReply> CreateCallAsync(string what, CreateRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Create = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Create
-            : await CallMetaAsync(what, () => _meta.CreateAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<CreateReply> CreateCallAsync(string what, CreateRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { Create = request }, static reply => reply.Create, static (meta, r, options) => meta.CreateAsync(r, options), cancellationToken);
 
-    internal async Task<RemoveReply> UnlinkCallAsync(string what, UnlinkRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Unlink = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Removed
-            : await CallMetaAsync(what, () => _meta.UnlinkAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<RemoveReply> UnlinkCallAsync(string what, UnlinkRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { Unlink = request }, static reply => reply.Removed, static (meta, r, options) => meta.UnlinkAsync(r, options), cancellationToken);
 
-    internal async Task<NodeReply> MakeDirectoryCallAsync(string what, MakeDirectoryRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { MakeDirectory = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
-            : await CallMetaAsync(what, () => _meta.MakeDirectoryAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<NodeReply> MakeDirectoryCallAsync(string what, MakeDirectoryRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { MakeDirectory = request }, static reply => reply.Node, static (meta, r, options) => meta.MakeDirectoryAsync(r, options), cancellationToken);
 
-    internal async Task<RemoveReply> RemoveDirectoryCallAsync(string what, RemoveDirectoryRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { RemoveDirectory = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Removed
-            : await CallMetaAsync(what, () => _meta.RemoveDirectoryAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<RemoveReply> RemoveDirectoryCallAsync(string what, RemoveDirectoryRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { RemoveDirectory = request }, static reply => reply.Removed, static (meta, r, options) => meta.RemoveDirectoryAsync(r, options), cancellationToken);
 
-    internal async Task<RenameReply> RenameCallAsync(string what, RenameRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Rename = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Rename
-            : await CallMetaAsync(what, () => _meta.RenameAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<RenameReply> RenameCallAsync(string what, RenameRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { Rename = request }, static reply => reply.Rename, static (meta, r, options) => meta.RenameAsync(r, options), cancellationToken);
 
-    internal async Task<NodeReply> LinkCallAsync(string what, LinkRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Link = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
-            : await CallMetaAsync(what, () => _meta.LinkAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<NodeReply> LinkCallAsync(string what, LinkRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { Link = request }, static reply => reply.Node, static (meta, r, options) => meta.LinkAsync(r, options), cancellationToken);
 
-    internal async Task<NodeReply> SymlinkCallAsync(string what, SymlinkRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { Symlink = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
-            : await CallMetaAsync(what, () => _meta.SymlinkAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<NodeReply> SymlinkCallAsync(string what, SymlinkRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { Symlink = request }, static reply => reply.Node, static (meta, r, options) => meta.SymlinkAsync(r, options), cancellationToken);
 
-    internal async Task<NodeReply> SetAttributesCallAsync(string what, SetAttributesRequest request, CancellationToken cancellationToken) =>
-        _pipe is { } pipe
-            ? (await CallMetaAsync(what, () => pipe.CallAsync(new PipeRequest { SetAttributes = request }, cancellationToken), cancellationToken).ConfigureAwait(false)).Node
-            : await CallMetaAsync(what, () => _meta.SetAttributesAsync(request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    internal Task<NodeReply> SetAttributesCallAsync(string what, SetAttributesRequest request, CancellationToken cancellationToken) =>
+        NamespaceCallAsync(what, request, new PipeRequest { SetAttributes = request }, static reply => reply.Node, static (meta, r, options) => meta.SetAttributesAsync(r, options), cancellationToken);
+
+    private async Task<TReply> NamespaceCallAsync<TRequest, TReply>(string what, TRequest request, PipeRequest piped, Func<PipeReply, TReply> pick,
+                                                                   Func<MetaService.MetaServiceClient, TRequest, CallOptions, AsyncUnaryCall<TReply>> unary,
+                                                                   CancellationToken cancellationToken)
+    {
+        if (_pipe is { Unsupported: false } pipe)
+        {
+            try
+            {
+                return pick(await CallMetaAsync(what, () => pipe.CallAsync(piped, cancellationToken), cancellationToken).ConfigureAwait(false));
+            }
+            catch (PfsException) when (pipe.Unsupported)
+            {
+            }
+        }
+
+        return await CallMetaAsync(what, () => unary(_meta, request, Bounded(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+    }
 
     internal static async Task<T> CallMetaAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {

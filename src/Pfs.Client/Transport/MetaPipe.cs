@@ -14,8 +14,8 @@ namespace Pfs.Client.Transport;
 /// A call behaves as the unary call it replaces: it waits for a server that is restarting (the stream is
 /// opened once the channel is connected, within the call's time), ends with DeadlineExceeded after
 /// <see cref="PfsClientOptions.OperationTimeout"/>, and a failure is the RpcException the unary call would
-/// have ended with. A request the stream broke under before it was sent is sent once more on a new stream;
-/// one that was sent when the stream broke fails as Unavailable, as a unary call in flight does. A stream is
+/// have ended with. A request the stream broke under before it was written goes on a new stream (until the
+/// deadline); one written when the stream broke fails as Unavailable, as a unary call in flight does. A stream is
 /// replaced when the headers it was opened with (the client's session or its identity's token) change.
 /// </para>
 /// </summary>
@@ -51,58 +51,68 @@ internal sealed class MetaPipe : IAsyncDisposable
         _sweep = new Timer(static state => ((MetaPipe)state!).Sweep(), this, period, period);
     }
 
+    /// <summary>True once the server answered a stream with Unimplemented: it has no namespace stream (an older server).</summary>
+    public bool Unsupported { get; private set; }
+
     /// <summary>Sends <paramref name="request"/> (its id is set here) and returns its reply; fails as its unary call would.</summary>
     /// <exception cref="RpcException">The status the call ended with (its reply's error, or the stream's failure).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<PipeReply> CallAsync(PipeRequest request, CancellationToken cancellationToken)
     {
         var deadline = Environment.TickCount64 + _timeoutMs;
-        for (var attempt = 0; ; attempt++)
+        while (true)
         {
             var stream = await CurrentAsync(deadline, cancellationToken).ConfigureAwait(false);
             var id = (ulong)Interlocked.Increment(ref _nextId);
             request.Id = id;
             var pending = new Pending(deadline);
             stream.Pending[id] = pending;
-            bool sent;
-            try
-            {
-                sent = await stream.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                stream.Pending.TryRemove(id, out _);
-                throw;
-            }
-
-            if (!sent)
-            {
-                // The server never saw it: once more on a new stream.
-                stream.Pending.TryRemove(id, out _);
-                if (attempt == 0)
-                {
-                    continue;
-                }
-
-                throw new RpcException(new Status(StatusCode.Unavailable, "the stream to the metadata server broke"));
-            }
-
-            PipeReply reply;
             using (cancellationToken.CanBeCanceled
                 ? cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).TrySetCanceled(token), pending)
                 : default)
             {
                 try
                 {
-                    reply = await pending.Task.ConfigureAwait(false);
+                    // The deadline and the caller's cancellation end the wait even while the send still waits (for its
+                    // turn, or for HTTP/2 flow control); a request not written by then is never written.
+                    var send = stream.SendAsync(request, pending);
+                    if (!send.IsCompleted)
+                    {
+                        await Task.WhenAny(send, pending.Task).ConfigureAwait(false);
+                    }
+
+                    if (send.IsCompletedSuccessfully && send.Result == SendOutcome.NotSent && !pending.Task.IsCompleted)
+                    {
+                        // The stream had ended before the request was written: the server never saw it, so it goes on
+                        // a new stream, until the deadline. A stream the server refused says why.
+                        if (stream.Failure is { StatusCode: not (StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.Internal) } refused)
+                        {
+                            throw refused;
+                        }
+
+                        if (Environment.TickCount64 >= deadline)
+                        {
+                            throw DeadlineExceeded();
+                        }
+
+                        continue;
+                    }
+
+                    // Written (or still being written): its reply, the stream's failure, the deadline or the cancellation ends it.
+                    var reply = await pending.Task.ConfigureAwait(false);
+                    return reply.ResultCase == PipeReply.ResultOneofCase.Error ? throw ToRpcException(reply.Error) : reply;
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented && ReferenceEquals(ex, stream.Failure))
+                {
+                    // The stream itself was refused as unknown (a request's own error is no stream failure).
+                    Unsupported = true;
+                    throw;
                 }
                 finally
                 {
                     stream.Pending.TryRemove(id, out _);
                 }
             }
-
-            return reply.ResultCase == PipeReply.ResultOneofCase.Error ? throw ToRpcException(reply.Error) : reply;
         }
     }
 
@@ -202,6 +212,16 @@ internal sealed class MetaPipe : IAsyncDisposable
         }
     }
 
+    /// <summary>What became of a request given to <see cref="Stream.SendAsync"/>.</summary>
+    private enum SendOutcome
+    {
+        /// <summary>Written to the stream.</summary>
+        Sent,
+
+        /// <summary>Never written: the stream had ended (or its write failed), or its caller had given up.</summary>
+        NotSent,
+    }
+
     /// <summary>A call waiting for its reply.</summary>
     private sealed class Pending(long deadline) : TaskCompletionSource<PipeReply>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
@@ -233,29 +253,38 @@ internal sealed class MetaPipe : IAsyncDisposable
 
         public ConcurrentDictionary<ulong, Pending> Pending { get; } = new();
 
+        /// <summary>What ended the stream (set before its calls are failed with it); null while it is open.</summary>
+        public RpcException? Failure { get; private set; }
+
         /// <summary>True if a new call may use it: open, and opened with these headers and this token.</summary>
         public bool Fits(Metadata? headers, object? token) =>
             Volatile.Read(ref _closed) == 0 && ReferenceEquals(headers, _headers) && ReferenceEquals(token, _token);
 
-        /// <summary>Writes <paramref name="request"/>; false if the stream had broken or closed before it was sent.</summary>
-        public async Task<bool> SendAsync(PipeRequest request, CancellationToken cancellationToken)
+        /// <summary>
+        /// Writes <paramref name="request"/> unless the stream has ended or its caller gave up meanwhile (NotSent: the server
+        /// never saw it). A write that fails ends the stream, which fails the calls already written to it.
+        /// </summary>
+        public async Task<SendOutcome> SendAsync(PipeRequest request, Pending pending)
         {
-            await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _writing.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
-                if (Volatile.Read(ref _closed) != 0)
+                if (Volatile.Read(ref _closed) != 0 || pending.Task.IsCompleted)
                 {
-                    return false;
+                    return SendOutcome.NotSent;
                 }
 
                 // Not the caller's token: cancelling a write cancels the whole stream, every call on it.
                 await _call.RequestStream.WriteAsync(request, CancellationToken.None).ConfigureAwait(false);
-                return true;
+                return SendOutcome.Sent;
             }
             catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
             {
+                // The stream had already broken (a write is only taken by a live HTTP/2 stream): the request goes on a
+                // new one, as a unary call waits for a restarting server. The broken one is ended here.
                 Volatile.Write(ref _closed, 1);
-                return false;
+                _call.Dispose();
+                return SendOutcome.NotSent;
             }
             finally
             {
@@ -298,14 +327,14 @@ internal sealed class MetaPipe : IAsyncDisposable
                     }
                 }
             }
-            catch (RpcException ex)
+            catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
             {
                 failure = ex;
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException)
             {
-                // The client is closing (its token cancels the call).
-                failure = new RpcException(new Status(StatusCode.Cancelled, "the client is closing"));
+                // Cancelled by this side: the client is closing, or a write failed and ended the stream.
+                failure = new RpcException(new Status(StatusCode.Unavailable, "the stream to the metadata server was ended", ex));
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or HttpRequestException)
             {
@@ -316,6 +345,7 @@ internal sealed class MetaPipe : IAsyncDisposable
                 // Set before the sweep below: a call that finds the stream open has put its entry in first.
                 Volatile.Write(ref _closed, 1);
                 failure ??= new RpcException(new Status(StatusCode.Unavailable, "the metadata server ended the namespace stream"));
+                Failure = failure;
                 foreach (var (id, pending) in Pending)
                 {
                     if (Pending.TryRemove(id, out _))

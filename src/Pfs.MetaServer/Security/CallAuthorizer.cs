@@ -12,11 +12,18 @@ internal sealed class CallAuthorizer(AuthGate gate, ScopeGuard guard, AuthFailur
     /// <summary>Finds the caller from <paramref name="context"/>'s headers (for a stream, before its first request); throws if there is none.</summary>
     public ValueTask<Caller> AuthenticateAsync(ServerCallContext context) => gate.AuthenticateAsync(context);
 
-    /// <summary>Finds the caller from <paramref name="context"/>'s headers, remembers it there, and throws unless it may make <paramref name="request"/>.</summary>
-    public async ValueTask AuthorizeAsync(object request, ServerCallContext context)
+    /// <summary>
+    /// Finds the caller from <paramref name="context"/>'s headers, remembers it there (unless <paramref name="attach"/> is false:
+    /// the stream's requests run at once, and the context's items are no concurrent map), and throws unless it may make <paramref name="request"/>.
+    /// </summary>
+    public async ValueTask AuthorizeAsync(object request, ServerCallContext context, bool attach = true)
     {
         var caller = await gate.AuthenticateAsync(context).ConfigureAwait(false);
-        caller.AttachTo(context);
+        if (attach)
+        {
+            caller.AttachTo(context);
+        }
+
         try
         {
             guard.Authorize(caller, request);

@@ -27,22 +27,29 @@ internal sealed partial class MetaGrpcService
         await _authorizer.AuthenticateAsync(context).ConfigureAwait(false);
         using var slots = new SemaphoreSlim(PipeConcurrency, PipeConcurrency);
         using var writing = new SemaphoreSlim(1, 1);
+        // A stopping server reads no more (what runs is answered first): a stream must not hold its shutdown up,
+        // and the client sends what follows to the server that comes next.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _stopping);
         try
         {
-            while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            while (await requestStream.MoveNext(reading.Token).ConfigureAwait(false))
             {
-                await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                await slots.WaitAsync(reading.Token).ConfigureAwait(false);
                 var reply = RunPipedAsync(requestStream.Current, context);
                 if (reply.IsCompleted)
                 {
                     // A stat, or a change that failed before the store: answer inline, no task to follow it.
-                    await WritePipedAsync(await reply.ConfigureAwait(false), responseStream, writing, slots).ConfigureAwait(false);
+                    await WritePipedAsync(reply.Result, responseStream, writing, slots).ConfigureAwait(false);
                 }
                 else
                 {
                     _ = FinishPipedAsync(reply, responseStream, writing, slots);
                 }
             }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the call ends (OK) once the requests already read are answered.
         }
         finally
         {
@@ -75,7 +82,7 @@ internal sealed partial class MetaGrpcService
         }
     }
 
-    /// <summary>One request, authorized and run as its unary call; never faults (a failure is the reply's error), except for the stream's own cancellation.</summary>
+    /// <summary>One request, authorized and run as its unary call; never faults (a failure is the reply's error).</summary>
     private async Task<PipeReply> RunPipedAsync(PipeRequest request, ServerCallContext context)
     {
         var reply = new PipeReply { Id = request.Id };
@@ -85,48 +92,52 @@ internal sealed partial class MetaGrpcService
             switch (request.CallCase)
             {
                 case PipeRequest.CallOneofCase.Create:
-                    await _authorizer.AuthorizeAsync(request.Create, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.Create, context, attach: false).ConfigureAwait(false);
                     reply.Create = await Create(request.Create, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.Stat:
-                    await _authorizer.AuthorizeAsync(request.Stat, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.Stat, context, attach: false).ConfigureAwait(false);
                     reply.Stat = await Stat(request.Stat, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.Unlink:
-                    await _authorizer.AuthorizeAsync(request.Unlink, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.Unlink, context, attach: false).ConfigureAwait(false);
                     reply.Removed = await Unlink(request.Unlink, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.MakeDirectory:
-                    await _authorizer.AuthorizeAsync(request.MakeDirectory, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.MakeDirectory, context, attach: false).ConfigureAwait(false);
                     reply.Node = await MakeDirectory(request.MakeDirectory, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.RemoveDirectory:
-                    await _authorizer.AuthorizeAsync(request.RemoveDirectory, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.RemoveDirectory, context, attach: false).ConfigureAwait(false);
                     reply.Removed = await RemoveDirectory(request.RemoveDirectory, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.Rename:
-                    await _authorizer.AuthorizeAsync(request.Rename, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.Rename, context, attach: false).ConfigureAwait(false);
                     reply.Rename = await Rename(request.Rename, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.Link:
-                    await _authorizer.AuthorizeAsync(request.Link, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.Link, context, attach: false).ConfigureAwait(false);
                     reply.Node = await Link(request.Link, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.Symlink:
-                    await _authorizer.AuthorizeAsync(request.Symlink, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.Symlink, context, attach: false).ConfigureAwait(false);
                     reply.Node = await Symlink(request.Symlink, context).ConfigureAwait(false);
                     break;
                 case PipeRequest.CallOneofCase.SetAttributes:
-                    await _authorizer.AuthorizeAsync(request.SetAttributes, context).ConfigureAwait(false);
+                    await _authorizer.AuthorizeAsync(request.SetAttributes, context, attach: false).ConfigureAwait(false);
                     reply.Node = await SetAttributes(request.SetAttributes, context).ConfigureAwait(false);
                     break;
                 default:
                     throw MetaException.InvalidArgument("the request names no call this server knows");
             }
         }
-        catch (Exception ex) when (!(ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
+        catch (Exception ex)
         {
-            reply.Error = ToPipeError(ex, request);
+            // Never faults, a cancelled stream's requests included: the reply gives the request's slot back (its write
+            // then fails quietly if the stream is gone), and the stream's end waits for every slot.
+            reply.Error = ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested
+                ? new PipeError { Code = (int)StatusCode.Cancelled, Detail = "the call was cancelled" }
+                : ToPipeError(ex, request);
         }
 
         return reply;
