@@ -93,7 +93,8 @@ public sealed partial class PfsClient
 
         // Its clean cached blocks are of no more use unless this client still has it open.
         var fileId = reply.Node.FileId;
-        if (reply.Node.Kind == NodeKind.File && !_openFiles.Keys.Any(file => file.Layout.FileId == fileId))
+        // (Enumerating the dictionary itself takes no lock; its Keys would take every lock and copy them all.)
+        if (reply.Node.Kind == NodeKind.File && !_openFiles.Any(open => open.Key.Layout.FileId == fileId))
         {
             Cache.DropFile(fileId);
         }

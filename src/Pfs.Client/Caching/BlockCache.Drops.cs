@@ -11,9 +11,10 @@ internal sealed partial class BlockCache
             var dropped = 0;
             foreach (var (start, count) in ranges)
             {
-                if (count > _blocks.Count)
+                // Whichever is smaller: the range (a lookup each) or the file's cached blocks (a comparison each).
+                if (count > (_perFile.TryGetValue(fileId, out var cached) ? cached.Count : 0))
                 {
-                    dropped += DropWhereLocked(b => b.Key.FileId == fileId && b.Key.Index >= start && b.Key.Index - start < count && !b.Dirty);
+                    dropped += DropOfFileLocked(fileId, b => b.Key.Index >= start && b.Key.Index - start < count && !b.Dirty);
                     continue;
                 }
 
@@ -33,10 +34,10 @@ internal sealed partial class BlockCache
     }
 
     /// <summary>Drops every clean block of a file (deleted, or its freshness is unknown).</summary>
-    public int DropFile(ulong fileId) => Drop(b => b.Key.FileId == fileId && !b.Dirty);
+    public int DropFile(ulong fileId) => DropOfFile(fileId, b => !b.Dirty);
 
     /// <summary>Drops every block of a file, dirty ones too (an open whose lock was lost: its writes must not land).</summary>
-    public int DropFileWithDirty(ulong fileId) => Drop(b => b.Key.FileId == fileId);
+    public int DropFileWithDirty(ulong fileId) => DropOfFile(fileId, _ => true);
 
     /// <summary>Drops every clean block (the notice stream was lost: notices may have been missed).</summary>
     public int DropAllClean() => Drop(b => !b.Dirty);
@@ -50,6 +51,37 @@ internal sealed partial class BlockCache
             _counters.CloseEvictions += dropped;
             return dropped;
         }
+    }
+
+    private int DropOfFile(ulong fileId, Func<CachedBlock, bool> predicate)
+    {
+        lock (_gate)
+        {
+            var dropped = DropOfFileLocked(fileId, predicate);
+            _counters.CloseEvictions += dropped;
+            return dropped;
+        }
+    }
+
+    // One file's blocks only: the cost is its cached blocks, whatever else the cache holds.
+    private int DropOfFileLocked(ulong fileId, Func<CachedBlock, bool> predicate)
+    {
+        if (!_perFile.ContainsKey(fileId))
+        {
+            return 0;
+        }
+
+        var dropped = 0;
+        foreach (var block in BlocksOfLocked(fileId))
+        {
+            if (block.Pins == 0 && predicate(block))
+            {
+                RemoveLocked(block);
+                dropped++;
+            }
+        }
+
+        return dropped;
     }
 
     // Pinned blocks stay: a write-back in flight owns them until it completes.

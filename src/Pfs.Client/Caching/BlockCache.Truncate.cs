@@ -22,7 +22,7 @@ internal sealed partial class BlockCache
                 return false;
             }
 
-            var dropped = DropWhereLocked(b => b.Key.FileId == fileId && b.Key.Index >= firstGone);
+            var dropped = DropOfFileLocked(fileId, b => b.Key.Index >= firstGone);
             _counters.CloseEvictions += dropped;
             if (cut > 0 && _blocks.TryGetValue(new BlockKey(fileId, length / blockSize), out var last) && last.Length > cut)
             {

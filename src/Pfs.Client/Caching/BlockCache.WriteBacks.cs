@@ -40,9 +40,9 @@ internal sealed partial class BlockCache
             }
 
             var result = new List<WriteBack>();
-            foreach (var block in _blocks.Values)
+            foreach (var block in _perFile.GetValueOrDefault(fileId) ?? [])
             {
-                if (block.Key.FileId == fileId && block.Dirty)
+                if (block.Dirty)
                 {
                     PinLocked(block);
                     result.Add(new WriteBack(block, block.Version, block.Bytes));
@@ -139,7 +139,7 @@ internal sealed partial class BlockCache
                 var buffer = Rent(block.Layout.BlockSize, block.Length);
                 block.Bytes.Span.CopyTo(buffer);
                 var again = new CachedBlock(block.Key, block.Layout) { Data = buffer, Length = block.Length, Dirty = true };
-                _blocks.Add(again.Key, again);
+                AddLocked(again);
                 _lru.AddNewest(again);
             }
         }

@@ -14,6 +14,9 @@ internal sealed partial class BlockCache
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<BlockKey, CachedBlock> _blocks = [];
+    // The same blocks by file: dropping or flushing one file's blocks costs its own blocks, not the whole
+    // cache (an unlink or a close of a small file on a client with a large cache).
+    private readonly Dictionary<ulong, HashSet<CachedBlock>> _perFile = [];
     private readonly LruList _lru = new();
     private readonly CacheCounters _counters = new();
     private readonly List<CachedBlock> _virtualBlocks = [];
@@ -83,8 +86,8 @@ internal sealed partial class BlockCache
     {
         lock (_gate)
         {
-            // Whichever is smaller: the range (a lookup each) or the cache (a comparison each).
-            if (last - first + 1 <= _blocks.Count)
+            // Whichever is smaller: the range (a lookup each) or the file's cached blocks (a comparison each).
+            if (last - first + 1 <= (_perFile.TryGetValue(fileId, out var cached) ? cached.Count : 0))
             {
                 for (var index = first; index <= last; index++)
                 {
@@ -97,11 +100,14 @@ internal sealed partial class BlockCache
                 return false;
             }
 
-            foreach (var key in _blocks.Keys)
+            if (_perFile.TryGetValue(fileId, out var blocks))
             {
-                if (key.FileId == fileId && key.Index >= first && key.Index <= last)
+                foreach (var block in blocks)
                 {
-                    return true;
+                    if (block.Key.Index >= first && block.Key.Index <= last)
+                    {
+                        return true;
+                    }
                 }
             }
 
@@ -152,7 +158,7 @@ internal sealed partial class BlockCache
             _virtualBlocks.Add(block);
         }
 
-        _blocks.Add(block.Key, block);
+        AddLocked(block);
         _lru.AddNewest(block);
         EvictOverflowLocked(victims);
     }
@@ -234,6 +240,21 @@ internal sealed partial class BlockCache
         return buffer;
     }
 
+    private void AddLocked(CachedBlock block)
+    {
+        _blocks.Add(block.Key, block);
+        if (!_perFile.TryGetValue(block.Key.FileId, out var ofFile))
+        {
+            _perFile[block.Key.FileId] = ofFile = [];
+        }
+
+        ofFile.Add(block);
+    }
+
+    /// <summary>The blocks of one file cached now, in no order (a copy: the caller may remove them).</summary>
+    private List<CachedBlock> BlocksOfLocked(ulong fileId) =>
+        _perFile.TryGetValue(fileId, out var blocks) ? [.. blocks] : [];
+
     private void RemoveLocked(CachedBlock block)
     {
         if (block.ReadAhead)
@@ -243,6 +264,11 @@ internal sealed partial class BlockCache
         }
 
         _blocks.Remove(block.Key);
+        if (_perFile.TryGetValue(block.Key.FileId, out var ofFile) && ofFile.Remove(block) && ofFile.Count == 0)
+        {
+            _perFile.Remove(block.Key.FileId);
+        }
+
         _lru.Remove(block);
         if (block.Data is { } data)
         {

@@ -1,3 +1,4 @@
+using CsCheck;
 using Pfs.Client.Caching;
 using Pfs.Client.Transport;
 
@@ -192,6 +193,79 @@ public sealed class BlockCacheTests
     }
 
     private static BlockKey Key(FileLayout file, long index) => new(file.FileId, index);
+
+    // (kind, file, index, count): 0 fill, 1 write, 2 drop the file's clean blocks, 3 drop all its blocks,
+    // 4 invalidate [index, index + count), 5 truncate at index blocks. No evictions (the cache is larger than
+    // all blocks), so the model is a set of (file, index) with a dirty flag.
+    private static readonly Gen<(int Kind, int File, int Index, int Count)[]> CacheSteps =
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Gen.Int[0, 7], Gen.Int[1, 8]).Array[1, 40];
+
+    [Fact]
+    public void EveryPerFileOperationSeesExactlyTheFilesCachedBlocks()
+    {
+        FileLayout[] files = [FileA, FileB, new("c", fileId: 3, BlockSize, servers: [])];
+        CacheSteps.Sample(steps =>
+        {
+            var cache = new BlockCache(capacity: 64);
+            var model = new Dictionary<(int File, long Index), bool>();
+            foreach (var (kind, f, index, count) in steps)
+            {
+                var file = files[f];
+                switch (kind)
+                {
+                    case 0:
+                        Fill(cache, file, index);
+                        model.TryAdd((f, index), false);
+                        break;
+                    case 1:
+                        Assert.Empty(Write(cache, file, index));
+                        model[(f, index)] = true;
+                        break;
+                    case 2:
+                        Assert.Equal(Remove(model, k => k.File == f, dirtyToo: false), cache.DropFile(file.FileId));
+                        break;
+                    case 3:
+                        Assert.Equal(Remove(model, k => k.File == f, dirtyToo: true), cache.DropFileWithDirty(file.FileId));
+                        break;
+                    case 4:
+                        Assert.Equal(Remove(model, k => k.File == f && k.Index >= index && k.Index < index + count, dirtyToo: false),
+                            cache.Invalidate(file.FileId, [(index, count)]));
+                        break;
+                    default:
+                        Assert.True(cache.TryTruncate(file.FileId, (long)index * BlockSize, BlockSize));
+                        Remove(model, k => k.File == f && k.Index >= index, dirtyToo: true);
+                        break;
+                }
+
+                Assert.Equal(model.Count, cache.Count);
+                for (var g = 0; g < files.Length; g++)
+                {
+                    var cached = model.Keys.Where(k => k.File == g).Select(k => k.Index).Order().ToList();
+                    Assert.Equal(cached.Count > 0, cache.CachesAny(files[g].FileId, 0, 7));
+                    Assert.Equal(cached.Any(i => i >= 2 && i <= 3), cache.CachesAny(files[g].FileId, 2, 3));
+                    Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i).Except(cached), cache.Missing(files[g].FileId, Enumerable.Range(0, 8).Select(i => (long)i)));
+                }
+            }
+
+            // What a close of each file flushes: its dirty blocks, and nobody else's.
+            for (var g = 0; g < files.Length; g++)
+            {
+                Assert.Equal(model.Where(e => e.Key.File == g && e.Value).Select(e => e.Key.Index).Order(), DirtyOf(cache, files[g]).Order());
+            }
+        }, iter: 300);
+    }
+
+    // Removes the model's matching entries (clean ones only unless dirtyToo) and says how many went.
+    private static int Remove(Dictionary<(int File, long Index), bool> model, Func<(int File, long Index), bool> match, bool dirtyToo)
+    {
+        var doomed = model.Where(e => match(e.Key) && (dirtyToo || !e.Value)).Select(e => e.Key).ToList();
+        foreach (var key in doomed)
+        {
+            model.Remove(key);
+        }
+
+        return doomed.Count;
+    }
 
     private static byte Pattern(FileLayout file, long index) => (byte)((file.FileId * 31) + (ulong)index + 1);
 
