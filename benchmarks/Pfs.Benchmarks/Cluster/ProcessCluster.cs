@@ -103,7 +103,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             }
 
             await Task.WhenAll(cluster._fileServers.Select(s => s.WaitHealthyAsync(StartTimeout, cancellationToken)));
-            await cluster.StartMetaServerAsync(binaries, label, log, serverEnvironment, cancellationToken);
+            await cluster.StartMetaServerAsync(binaries, label, log, WithMetaEnvironment(serverEnvironment), cancellationToken);
             if (security is not null)
             {
                 cluster.ClientKey = await security.AddIdentityAsync(cluster.MetaServer.Address, cluster.KeyFile, cancellationToken);
@@ -242,6 +242,33 @@ internal sealed class ProcessCluster : IAsyncDisposable
         await client.CreateAsync(WarmFile, FileServers.Count, cancellationToken);
         await using var file = await client.OpenAsync(WarmFile, PfsOpenMode.Write, cancellationToken);
         await file.WriteAsync(new byte[FileServers.Count * 512], 0, cancellationToken);
+    }
+
+    /// <summary>
+    /// The metadata server's environment, plus what <c>PFS_BENCH_META_ENV</c> names ("NAME=value;NAME=value"):
+    /// for trying a runtime setting on the metadata server alone, with everything else in the run unchanged.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> WithMetaEnvironment(IReadOnlyDictionary<string, string> environment)
+    {
+        var extra = Environment.GetEnvironmentVariable("PFS_BENCH_META_ENV");
+        if (string.IsNullOrWhiteSpace(extra))
+        {
+            return environment;
+        }
+
+        var merged = new Dictionary<string, string>(environment);
+        foreach (var pair in extra.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"PFS_BENCH_META_ENV: '{pair}' is not NAME=value");
+            }
+
+            merged[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return merged;
     }
 
     private async Task StartMetaServerAsync(ServerBinaries binaries, string label, TextWriter log, IReadOnlyDictionary<string, string> environment,
