@@ -92,6 +92,14 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             await MeasureNamespaceAsync(cluster, binaries, cancellationToken);
         }
 
+        if (settings.Only.Contains("tree"))
+        {
+            // Only when asked: the tool's tree commands with one file at a time and several at once.
+            await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "tree", cancellationToken);
+            metadataStore = cluster.MetadataStore;
+            await MeasureTreeAsync(cluster, binaries, cancellationToken);
+        }
+
         if (settings.Only.Contains("mount") || (settings.Only.Count == 0 && settings.Mode != "smoke"))
         {
             await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "mount", cancellationToken);

@@ -17,9 +17,11 @@ internal static class GetCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the directory NAME and everything under it to the new local directory LOCAL" };
-        var command = new Command("get", "Copy a file (or with -r a directory tree) out of Pfs (progress on a terminal)") { name, local, recursive };
+        var jobs = Transfer.JobsOption();
+        var command = new Command("get", "Copy a file (or with -r a directory tree) out of Pfs (progress on a terminal)") { name, local, recursive, jobs };
+        Transfer.JobsGoWithRecursive(command, jobs, recursive);
         host.SetClientAction(command, (parse, client, cancellationToken) => parse.GetValue(recursive)
-            ? TreeTransfer.GetAsync(host.Console, client, parse.GetRequiredValue(name), parse.GetValue(local), cancellationToken)
+            ? TreeTransfer.GetAsync(host.Console, client, parse.GetRequiredValue(name), parse.GetValue(local), parse.GetValue(jobs), cancellationToken)
             : RunAsync(host.Console, client, parse.GetRequiredValue(name), parse.GetValue(local), cancellationToken));
         return command;
     }

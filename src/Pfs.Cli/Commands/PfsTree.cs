@@ -78,25 +78,41 @@ internal static class PfsTree
         }
     }
 
-    /// <summary>Removes <paramref name="info"/> and, for a directory, everything under it (children first).</summary>
-    public static async Task RemoveAsync(PfsClient client, PfsFileInfo info, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes <paramref name="info"/> and, for a directory, everything under it: the files and links,
+    /// <paramref name="jobs"/> at once, then the directories, deepest first (each level's at once).
+    /// </summary>
+    public static async Task RemoveAsync(PfsClient client, PfsFileInfo info, int jobs, CancellationToken cancellationToken)
     {
-        switch (info.Kind)
+        if (info.Kind != PfsEntryKind.Directory)
         {
-            case PfsEntryKind.Directory:
-                foreach (var child in await ListSortedAsync(client, info.Name, cancellationToken).ConfigureAwait(false))
-                {
-                    await RemoveAsync(client, child, cancellationToken).ConfigureAwait(false);
-                }
-
-                await client.DeleteDirectoryAsync(info.Name, cancellationToken).ConfigureAwait(false);
-                break;
-            case PfsEntryKind.SymbolicLink:
-                await client.UnlinkAsync(info.Name, cancellationToken).ConfigureAwait(false);
-                break;
-            default:
-                await client.DeleteAsync(info.Name, cancellationToken).ConfigureAwait(false);
-                break;
+            await RemoveOneAsync(client, info, cancellationToken).ConfigureAwait(false);
+            return;
         }
+
+        var entries = new List<PfsFileInfo>();
+        await foreach (var entry in WalkAsync(client, info.Name, cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(entry);
+        }
+
+        await Transfer.ForEachAsync(entries.Where(entry => entry.Kind != PfsEntryKind.Directory), jobs,
+            async (entry, token) => await RemoveOneAsync(client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        foreach (var level in entries.Where(entry => entry.Kind == PfsEntryKind.Directory)
+                     .GroupBy(entry => entry.Name.Count(c => c == '/'))
+                     .OrderByDescending(level => level.Key))
+        {
+            await Transfer.ForEachAsync(level, jobs,
+                async (entry, token) => await RemoveOneAsync(client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+
+        await RemoveOneAsync(client, info, cancellationToken).ConfigureAwait(false);
     }
+
+    private static Task RemoveOneAsync(PfsClient client, PfsFileInfo info, CancellationToken cancellationToken) => info.Kind switch
+    {
+        PfsEntryKind.Directory => client.DeleteDirectoryAsync(info.Name, cancellationToken),
+        PfsEntryKind.SymbolicLink => client.UnlinkAsync(info.Name, cancellationToken),
+        _ => client.DeleteAsync(info.Name, cancellationToken),
+    };
 }

@@ -37,6 +37,7 @@ internal static class PutCommand
         };
         var force = new Option<bool>("--force", "-f") { Description = "Replace NAME if it exists" };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the directory LOCAL and everything under it into the new directory NAME" };
+        var jobs = Transfer.JobsOption();
         var command = new Command("put", "Copy a local file (or with -r a directory tree) into Pfs (progress on a terminal)")
         {
             local,
@@ -45,12 +46,14 @@ internal static class PutCommand
             blockSize,
             force,
             recursive,
+            jobs,
         };
+        Transfer.JobsGoWithRecursive(command, jobs, recursive);
         host.SetClientAction(command, (parse, client, cancellationToken) => parse.GetValue(recursive)
             ? parse.GetValue(force)
                 ? throw new UsageException("--force does not go with -r: a tree is copied to a new name only")
                 : TreeTransfer.PutAsync(host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name),
-                    parse.GetValue(width), parse.GetValue(blockSize), cancellationToken)
+                    parse.GetValue(width), parse.GetValue(blockSize), parse.GetValue(jobs), cancellationToken)
             : RunAsync(host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name), parse.GetValue(width),
                 parse.GetValue(blockSize), parse.GetValue(force), cancellationToken));
         return command;

@@ -13,7 +13,9 @@ internal static class RmCommand
     {
         var names = new Argument<string[]>("PATH") { Description = "The files (with -r: also directories) to delete", Arity = ArgumentArity.OneOrMore };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Delete directories and everything under them" };
-        var command = new Command("rm", "Delete files and their blocks on every file server") { names, recursive };
+        var jobs = Transfer.JobsOption();
+        var command = new Command("rm", "Delete files and their blocks on every file server") { names, recursive, jobs };
+        Transfer.JobsGoWithRecursive(command, jobs, recursive);
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
             var paths = parse.GetRequiredValue(names);
@@ -30,7 +32,7 @@ internal static class RmCommand
                     throw new PfsException(PfsErrorCode.IsADirectory, $"'{info.Name}' is a directory (use rm -r, or rmdir if it is empty)");
                 }
 
-                await PfsTree.RemoveAsync(client, info, cancellationToken).ConfigureAwait(false);
+                await PfsTree.RemoveAsync(client, info, parse.GetValue(jobs), cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Ok;

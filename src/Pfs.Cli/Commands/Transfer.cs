@@ -1,8 +1,21 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
 namespace Pfs.Cli.Commands;
 
-/// <summary>How much <c>put</c> and <c>get</c> move per call.</summary>
+/// <summary>How much <c>put</c> and <c>get</c> move per call, and how many entries of a tree move at once.</summary>
 internal static class Transfer
 {
+    /// <summary>
+    /// Entries of a tree in flight at once unless <c>--jobs</c> says otherwise: each small file costs a few round
+    /// trips (create, open, write, close, attributes), so one at a time leaves the servers idle between them.
+    /// </summary>
+    public const int DefaultJobs = 8;
+
+    /// <summary>The most <c>--jobs</c> takes.</summary>
+    public const int MaxJobs = 256;
+
     private const int MinChunkBytes = 4 * 1024 * 1024;
     private const int MaxChunkBytes = 64 * 1024 * 1024;
 
@@ -13,4 +26,43 @@ internal static class Transfer
     /// </summary>
     public static int ChunkBytes(int stripeWidth, int blockSize) =>
         (int)Math.Clamp((long)stripeWidth * blockSize, MinChunkBytes, MaxChunkBytes);
+
+    /// <summary>The <c>--jobs</c> option of the commands that take whole trees (<c>-r</c>).</summary>
+    public static Option<int> JobsOption() => new("--jobs", "-j")
+    {
+        Description = $"With -r: files and links moved (or removed) at once (1 to {MaxJobs}; default {DefaultJobs})",
+        HelpName = "N",
+        DefaultValueFactory = _ => DefaultJobs,
+        CustomParser = static result => ParseJobs(result),
+    };
+
+    /// <summary>Refuses <c>--jobs</c> on a command line without <c>-r</c> (at parsing, before anything is done).</summary>
+    public static void JobsGoWithRecursive(Command command, Option<int> jobs, Option<bool> recursive) =>
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(jobs) is { Implicit: false } && !result.GetValue(recursive))
+            {
+                result.AddError("--jobs goes with -r only");
+            }
+        });
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for every item, at most <paramref name="jobs"/> at once. The first failure
+    /// stops what has not started, waits for what has, and is thrown as it is (one error, one line).
+    /// </summary>
+    public static Task ForEachAsync<T>(IEnumerable<T> items, int jobs, Func<T, CancellationToken, ValueTask> work,
+                                       CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken }, work);
+
+    private static int ParseJobs(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var jobs) && jobs is >= 1 and <= MaxJobs)
+        {
+            return jobs;
+        }
+
+        result.AddError($"--jobs '{text}' must be a whole number from 1 to {MaxJobs}");
+        return DefaultJobs;
+    }
 }

@@ -15,7 +15,7 @@ internal static class TreeTransfer
     private const UnixFileMode PermissionMask = (UnixFileMode)Modes.PermissionBits;
 
     public static async Task<int> PutAsync(CliConsole console, PfsClient client, string local, string? name,
-        int? width, int blockSize, CancellationToken cancellationToken)
+        int? width, int blockSize, int jobs, CancellationToken cancellationToken)
     {
         var root = new DirectoryInfo(local);
         if (!root.Exists || root.LinkTarget is not null)
@@ -35,30 +35,38 @@ internal static class TreeTransfer
         {
             await TransferProgress.RunAsync(console, $"put -r {PfsTree.Show(name)} ({Count(entries)})", total, show: true, async report =>
             {
-                long moved = 0;
-                foreach (var (relative, info) in entries)
+                // The directories first, parents before children (few, and each file needs its own); then the
+                // files and links, `jobs` at once.
+                foreach (var (relative, _) in entries.Where(entry => IsDirectory(entry.Info)))
                 {
+                    await client.CreateDirectoryAsync(PfsTree.Join(partial, relative), cancellationToken).ConfigureAwait(false);
+                }
+
+                long moved = 0;
+                var reportShared = Shared(report);
+                await Transfer.ForEachAsync(entries.Where(entry => !IsDirectory(entry.Info)), jobs, async (entry, token) =>
+                {
+                    var (relative, info) = entry;
                     var path = PfsTree.Join(partial, relative);
                     if (info.LinkTarget is { } target)
                     {
-                        await client.CreateSymbolicLinkAsync(path, target, cancellationToken).ConfigureAwait(false);
+                        await client.CreateSymbolicLinkAsync(path, target, token).ConfigureAwait(false);
+                        return;
                     }
-                    else if (info is DirectoryInfo)
+
+                    await client.CreateAsync(path, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize }, token).ConfigureAwait(false);
+                    await using (var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
+                                     FileOptions.Asynchronous | FileOptions.SequentialScan))
                     {
-                        await client.CreateDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
+                        var copied = await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize), reportShared, token).ConfigureAwait(false);
+                        Interlocked.Add(ref moved, copied);
                     }
-                    else
-                    {
-                        await client.CreateAsync(path, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize }, cancellationToken).ConfigureAwait(false);
-                        await using var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
-                            FileOptions.Asynchronous | FileOptions.SequentialScan);
-                        moved += await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize), report, cancellationToken).ConfigureAwait(false);
-                        await KeepAttributesAsync(client, path, info, cancellationToken).ConfigureAwait(false);
-                    }
-                }
+
+                    await KeepAttributesAsync(client, path, info, token).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
 
                 // Directories last and deepest first: adding their entries moved their times.
-                foreach (var (relative, info) in entries.Where(entry => entry.Info is DirectoryInfo && entry.Info.LinkTarget is null).Reverse())
+                foreach (var (relative, info) in entries.Where(entry => IsDirectory(entry.Info)).Reverse())
                 {
                     await KeepAttributesAsync(client, PfsTree.Join(partial, relative), info, cancellationToken).ConfigureAwait(false);
                 }
@@ -77,7 +85,7 @@ internal static class TreeTransfer
         return ExitCodes.Ok;
     }
 
-    public static async Task<int> GetAsync(CliConsole console, PfsClient client, string name, string? local, CancellationToken cancellationToken)
+    public static async Task<int> GetAsync(CliConsole console, PfsClient client, string name, string? local, int jobs, CancellationToken cancellationToken)
     {
         var root = await client.StatAsync(name, cancellationToken).ConfigureAwait(false);
         if (root.Kind != PfsEntryKind.Directory)
@@ -113,30 +121,33 @@ internal static class TreeTransfer
             var total = entries.Where(entry => entry.Kind == PfsEntryKind.File).Sum(entry => entry.Size);
             await TransferProgress.RunAsync(console, $"get -r {PfsTree.Show(name)} ({Count(entries)})", total, show: true, async report =>
             {
+                // The directories first (parents first), then the files and links, `jobs` at once.
+                foreach (var entry in entries.Where(entry => entry.Kind == PfsEntryKind.Directory))
+                {
+                    Directory.CreateDirectory(Path.Combine(partial, entry.Name[prefix..]));
+                }
+
                 long moved = 0;
-                foreach (var entry in entries)
+                var reportShared = Shared(report);
+                await Transfer.ForEachAsync(entries.Where(entry => entry.Kind != PfsEntryKind.Directory), jobs, async (entry, token) =>
                 {
                     var path = Path.Combine(partial, entry.Name[prefix..]);
-                    switch (entry.Kind)
+                    if (entry.Kind == PfsEntryKind.SymbolicLink)
                     {
-                        case PfsEntryKind.Directory:
-                            Directory.CreateDirectory(path);
-                            break;
-                        case PfsEntryKind.SymbolicLink:
-                            File.CreateSymbolicLink(path, entry.Target ?? string.Empty);
-                            break;
-                        default:
-                            await using (var file = await client.OpenAsync(entry.Name, PfsOpenMode.Read, cancellationToken).ConfigureAwait(false))
-                            await using (var source = file.AsStream())
-                            await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
-                            {
-                                moved += await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize), report, cancellationToken).ConfigureAwait(false);
-                            }
-
-                            KeepAttributes(path, entry);
-                            break;
+                        File.CreateSymbolicLink(path, entry.Target ?? string.Empty);
+                        return;
                     }
-                }
+
+                    await using (var file = await client.OpenAsync(entry.Name, PfsOpenMode.Read, token).ConfigureAwait(false))
+                    await using (var source = file.AsStream())
+                    await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
+                    {
+                        var copied = await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize), reportShared, token).ConfigureAwait(false);
+                        Interlocked.Add(ref moved, copied);
+                    }
+
+                    KeepAttributes(path, entry);
+                }, cancellationToken).ConfigureAwait(false);
 
                 foreach (var entry in entries.Where(entry => entry.Kind == PfsEntryKind.Directory).Reverse())
                 {
@@ -174,6 +185,21 @@ internal static class TreeTransfer
                 Scan(child, path, entries);
             }
         }
+    }
+
+    private static bool IsDirectory(FileSystemInfo info) => info is DirectoryInfo && info.LinkTarget is null;
+
+    /// <summary>A progress report that several copies may call at once.</summary>
+    private static Action<long> Shared(Action<long> report)
+    {
+        var gate = new object();
+        return bytes =>
+        {
+            lock (gate)
+            {
+                report(bytes);
+            }
+        };
     }
 
     private static string Count<T>(List<T> entries) => entries.Count == 1 ? "1 entry" : $"{entries.Count} entries";
@@ -220,7 +246,7 @@ internal static class TreeTransfer
     {
         try
         {
-            await PfsTree.RemoveAsync(client, await client.StatAsync(partial).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
+            await PfsTree.RemoveAsync(client, await client.StatAsync(partial).ConfigureAwait(false), Transfer.DefaultJobs, CancellationToken.None).ConfigureAwait(false);
         }
         catch (PfsException)
         {

@@ -212,6 +212,77 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
         Assert.DoesNotContain(await client.ListAsync(), entry => entry.Name.Contains("fifo-tree", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ATreeOfManyFilesMovesInAndOutWithSeveralAtOnceAndRmRecursiveLeavesNothing()
+    {
+        // Arrange: 6 directories of 30 files each (sizes from empty to a few blocks), links between them
+        var source = Directory.CreateDirectory(_local.PathOf("many"));
+        var files = new Dictionary<string, byte[]>();
+        for (var d = 0; d < 6; d++)
+        {
+            var directory = d % 2 == 0 ? $"d{d}" : $"d{d - 1}/sub{d}";
+            Directory.CreateDirectory(Path.Join(source.FullName, directory));
+            for (var f = 0; f < 30; f++)
+            {
+                var relative = $"{directory}/f{f:00}";
+                files[relative] = TestData.Bytes((d * 30 + f) * 977 % 150_000, seed: d * 100 + f);
+                await File.WriteAllBytesAsync(Path.Join(source.FullName, relative), files[relative]);
+            }
+
+            File.CreateSymbolicLink(Path.Join(source.FullName, directory, "link"), "f00");
+        }
+
+        var name = fixture.UniqueName("many");
+        var back = _local.PathOf("many-back");
+
+        // Act
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", "-j", "16", "-b", "16K", source.FullName, name);
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", "-r", name, back);
+        var rm = await CliRunner.RunAsync(fixture.Cluster, "rm", "-r", "--jobs", "4", name);
+
+        // Assert: every byte, every link, and nothing left in Pfs
+        Assert.True(put.ExitCode == 0, put.ToString());
+        Assert.Contains($"put -r {name} (192 entries): {files.Values.Sum(f => (long)f.Length)} bytes", put.Stdout);
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Equal(files.Keys.Order(StringComparer.Ordinal),
+            Directory.EnumerateFiles(back, "f*", SearchOption.AllDirectories).Select(path => Path.GetRelativePath(back, path)).Order(StringComparer.Ordinal));
+        foreach (var (path, contents) in files)
+        {
+            var copied = await File.ReadAllBytesAsync(Path.Join(back, path));
+            Assert.True(contents.AsSpan().SequenceEqual(copied), path);
+        }
+
+        Assert.All(Directory.EnumerateFileSystemEntries(back, "link", SearchOption.AllDirectories), link => Assert.Equal("f00", new FileInfo(link).LinkTarget));
+        Assert.True(rm.ExitCode == 0, rm.ToString());
+        await using var client = await fixture.Cluster.ConnectAsync();
+        var gone = await Assert.ThrowsAsync<PfsException>(() => client.StatAsync(name));
+        Assert.Equal(PfsErrorCode.NotFound, gone.Code);
+    }
+
+    [Fact]
+    public async Task JobsIsRefusedInOneLineWhenOutOfRangeOrWithoutRecursiveAndNothingIsWritten()
+    {
+        var source = Directory.CreateDirectory(_local.PathOf("jobs"));
+        var file = Path.Join(source.FullName, "a");
+        await File.WriteAllBytesAsync(file, [1, 2, 3]);
+        var name = fixture.UniqueName("jobs");
+
+        var zero = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", "-j", "0", source.FullName, name);
+        var many = await CliRunner.RunAsync(fixture.Cluster, "get", "-r", "--jobs", "100000", name, _local.PathOf("jobs-back"));
+        var word = await CliRunner.RunAsync(fixture.Cluster, "rm", "-r", "-j", "all", name);
+        var plainPut = await CliRunner.RunAsync(fixture.Cluster, "put", "-j", "4", file, name);
+        var plainRm = await CliRunner.RunAsync(fixture.Cluster, "rm", "-j", "4", name);
+
+        CliRunner.AssertFailed(zero, 2, "--jobs '0' must be a whole number from 1 to 256");
+        CliRunner.AssertFailed(many, 2, "--jobs '100000'");
+        CliRunner.AssertFailed(word, 2, "--jobs 'all'");
+        CliRunner.AssertFailed(plainPut, 2, "--jobs goes with -r only");
+        CliRunner.AssertFailed(plainRm, 2, "--jobs goes with -r only");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.ListAsync(), entry => entry.Name.Contains(name, StringComparison.Ordinal));
+        Assert.False(Path.Exists(_local.PathOf("jobs-back")));
+    }
+
     private async Task CreateFileAsync(string path, int size)
     {
         await using var client = await fixture.Cluster.ConnectAsync();
