@@ -126,13 +126,13 @@ public static class Program
                 var pair = args[++i];
                 fileServerEnvironment[pair[..pair.IndexOf('=', StringComparison.Ordinal)]] = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
             }
-            else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1] is "throughput" or "metadata" or "fanout" or "namespace" or "scaling" or "random" or "mount" or "checksums" or "redundancy" or "tree")
+            else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1] is "throughput" or "metadata" or "fanout" or "namespace" or "scaling" or "random" or "mount" or "checksums" or "redundancy" or "tree" or "smallfiles")
             {
                 only.Add(args[++i]);
             }
             else
             {
-                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--ns-entries N] [--redundancy-mib N] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount|checksums|redundancy|tree] [--security], or --micro [BenchmarkDotNet args]");
+                await output.WriteLineAsync($"Pfs.Benchmarks: unknown argument '{args[i]}'; use [--quick | --smoke] [--repeat N] [--io-mib N] [--delay-ms N] [--link-mbit R [--link-mib N]] [--ns-entries N] [--redundancy-mib N] [--jit] [--fs-env K=V] [--only throughput|metadata|fanout|namespace|scaling|random|mount|checksums|redundancy|tree|smallfiles] [--security], or --micro [BenchmarkDotNet args]");
                 return 2;
             }
         }

@@ -100,6 +100,14 @@ internal sealed partial class MacroRunner(BenchSettings settings, TextWriter out
             await MeasureTreeAsync(cluster, binaries, cancellationToken);
         }
 
+        if (settings.Only.Contains("smallfiles"))
+        {
+            // Only when asked: one small file at a time through the library, each step timed.
+            await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "smallfiles", cancellationToken);
+            metadataStore = cluster.MetadataStore;
+            await MeasureSmallFilesAsync(cluster, cancellationToken);
+        }
+
         if (settings.Only.Contains("mount") || (settings.Only.Count == 0 && settings.Mode != "smoke"))
         {
             await using var cluster = await StartClusterAsync(binaries, delayMs: 0, "mount", cancellationToken);
