@@ -283,6 +283,26 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
         Assert.False(Path.Exists(_local.PathOf("jobs-back")));
     }
 
+    [Fact]
+    public async Task PutRecursiveThatFailsPartWayLeavesNothingBehindWhateverTheJobs()
+    {
+        // A local name Pfs refuses (a backslash) among files copied in parallel: the copy fails part-way.
+        var source = Directory.CreateDirectory(_local.PathOf("bad-name"));
+        for (var i = 0; i < 40; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Join(source.FullName, $"f{i:00}"), TestData.Bytes(3000, seed: i));
+        }
+
+        await File.WriteAllBytesAsync(Path.Join(source.FullName, "f20\\odd"), [1]);
+        var name = fixture.UniqueName("bad-name");
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", "-j", "8", source.FullName, name);
+
+        CliRunner.AssertFailed(put, 1, "f20\\odd");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.ListAsync(), entry => entry.Name.Contains("bad-name", StringComparison.Ordinal));
+    }
+
     private async Task CreateFileAsync(string path, int size)
     {
         await using var client = await fixture.Cluster.ConnectAsync();
