@@ -35,11 +35,12 @@ internal static class TreeTransfer
         {
             await TransferProgress.RunAsync(console, $"put -r {PfsTree.Show(name)} ({Count(entries)})", total, show: true, async report =>
             {
-                // The directories first, parents before children (few, and each file needs its own); then the
-                // files and links, `jobs` at once.
-                foreach (var (relative, _) in entries.Where(entry => IsDirectory(entry.Info)))
+                // The directories first, a level at a time (parents before children), then the files and links;
+                // `jobs` at once throughout.
+                foreach (var level in entries.Where(entry => IsDirectory(entry.Info)).GroupBy(entry => entry.Relative.Count(c => c == '/')).OrderBy(level => level.Key))
                 {
-                    await client.CreateDirectoryAsync(PfsTree.Join(partial, relative), cancellationToken).ConfigureAwait(false);
+                    await Transfer.ForEachAsync(level, jobs, async (entry, token) =>
+                        await client.CreateDirectoryAsync(PfsTree.Join(partial, entry.Relative), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
 
                 long moved = 0;
