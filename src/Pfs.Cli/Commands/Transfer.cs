@@ -27,6 +27,14 @@ internal static class Transfer
     public static int ChunkBytes(int stripeWidth, int blockSize) =>
         (int)Math.Clamp((long)stripeWidth * blockSize, MinChunkBytes, MaxChunkBytes);
 
+    /// <summary>
+    /// The chunk for a file of <paramref name="length"/> bytes in a tree: no bigger than the file (at least
+    /// 64 KiB, should it grow meanwhile), so <c>--jobs</c> small files at once hold small buffers, not a
+    /// whole stripe's each. A file as long as a chunk or longer moves as a lone file does.
+    /// </summary>
+    public static int ChunkBytes(int stripeWidth, int blockSize, long length) =>
+        (int)Math.Min(ChunkBytes(stripeWidth, blockSize), Math.Max(length, 64 * 1024));
+
     /// <summary>The <c>--jobs</c> option of the commands that take whole trees (<c>-r</c>).</summary>
     public static Option<int> JobsOption() => new("--jobs", "-j")
     {

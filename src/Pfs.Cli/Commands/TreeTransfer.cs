@@ -59,7 +59,7 @@ internal static class TreeTransfer
                     await using (var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
                                      FileOptions.Asynchronous | FileOptions.SequentialScan))
                     {
-                        var copied = await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize), reportShared, token).ConfigureAwait(false);
+                        var copied = await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize, source.Length), reportShared, token).ConfigureAwait(false);
                         Interlocked.Add(ref moved, copied);
                     }
 
@@ -143,7 +143,7 @@ internal static class TreeTransfer
                     await using (var source = file.AsStream())
                     await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
                     {
-                        var copied = await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize), reportShared, token).ConfigureAwait(false);
+                        var copied = await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize, entry.Size), reportShared, token).ConfigureAwait(false);
                         Interlocked.Add(ref moved, copied);
                     }
 
