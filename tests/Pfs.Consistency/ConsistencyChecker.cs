@@ -44,6 +44,7 @@ public sealed partial class ConsistencyChecker(CheckerConnect connect, CheckerOp
         limit.CancelAfter(options.TimeLimit);
         var clients = new List<PfsClient>();
         var verified = 0;
+        var ran = false;
         try
         {
             for (var i = 0; i < options.Clients; i++)
@@ -72,12 +73,29 @@ public sealed partial class ConsistencyChecker(CheckerConnect connect, CheckerOp
             {
                 verified = await RunWithFaultsAsync(_faults, workers, cancellationToken).ConfigureAwait(false);
             }
+
+            ran = true;
         }
         finally
         {
+            // Closing a client closes what it still holds open. After a clean run a failure there is a violation
+            // (with the history); after a failed run it must not hide the failure that ended the run.
+            PfsException? closeFailure = null;
             foreach (var client in clients)
             {
-                await client.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await client.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (PfsException ex)
+                {
+                    closeFailure ??= ex;
+                }
+            }
+
+            if (ran && closeFailure is not null)
+            {
+                Fail(-1, $"closing a client failed: {closeFailure.Message}");
             }
         }
 
