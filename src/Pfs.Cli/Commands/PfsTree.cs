@@ -98,13 +98,8 @@ internal static class PfsTree
 
         await Transfer.ForEachAsync(entries.Where(entry => entry.Kind != PfsEntryKind.Directory), jobs,
             async (entry, token) => await RemoveOneAsync(client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        foreach (var level in entries.Where(entry => entry.Kind == PfsEntryKind.Directory)
-                     .GroupBy(entry => entry.Name.Count(c => c == '/'))
-                     .OrderByDescending(level => level.Key))
-        {
-            await Transfer.ForEachAsync(level, jobs,
-                async (entry, token) => await RemoveOneAsync(client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        }
+        await Transfer.ByLevelAsync(entries.Where(entry => entry.Kind == PfsEntryKind.Directory), entry => entry.Name, deepestFirst: true, jobs,
+            async (entry, token) => await RemoveOneAsync(client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
         await RemoveOneAsync(client, info, cancellationToken).ConfigureAwait(false);
     }

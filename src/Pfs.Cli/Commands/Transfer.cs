@@ -62,6 +62,21 @@ internal static class Transfer
                                        CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken }, work);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> for paths a level at a time (by their count of <c>/</c>), shallowest or
+    /// deepest level first, each level's at most <paramref name="jobs"/> at once: parents before children for
+    /// making directories, children before parents for removing them.
+    /// </summary>
+    public static async Task ByLevelAsync<T>(IEnumerable<T> items, Func<T, string> path, bool deepestFirst, int jobs,
+                                             Func<T, CancellationToken, ValueTask> work, CancellationToken cancellationToken)
+    {
+        var levels = items.GroupBy(item => path(item).Count(c => c == '/'));
+        foreach (var level in deepestFirst ? levels.OrderByDescending(level => level.Key) : levels.OrderBy(level => level.Key))
+        {
+            await ForEachAsync(level, jobs, work, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static int ParseJobs(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;

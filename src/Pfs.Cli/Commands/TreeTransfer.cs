@@ -37,14 +37,11 @@ internal static class TreeTransfer
             {
                 // The directories first, a level at a time (parents before children), then the files and links;
                 // `jobs` at once throughout.
-                foreach (var level in entries.Where(entry => IsDirectory(entry.Info)).GroupBy(entry => entry.Relative.Count(c => c == '/')).OrderBy(level => level.Key))
-                {
-                    await Transfer.ForEachAsync(level, jobs, async (entry, token) =>
-                        await client.CreateDirectoryAsync(PfsTree.Join(partial, entry.Relative), token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                }
+                await Transfer.ByLevelAsync(entries.Where(entry => IsDirectory(entry.Info)), entry => entry.Relative, deepestFirst: false, jobs,
+                    async (entry, token) => await client.CreateDirectoryAsync(PfsTree.Join(partial, entry.Relative), token).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
 
                 long moved = 0;
-                var reportShared = Shared(report);
                 await Transfer.ForEachAsync(entries.Where(entry => !IsDirectory(entry.Info)), jobs, async (entry, token) =>
                 {
                     var (relative, info) = entry;
@@ -59,7 +56,7 @@ internal static class TreeTransfer
                     await using (var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
                                      FileOptions.Asynchronous | FileOptions.SequentialScan))
                     {
-                        var copied = await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize, source.Length), reportShared, token).ConfigureAwait(false);
+                        var copied = await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize, source.Length), report, token).ConfigureAwait(false);
                         Interlocked.Add(ref moved, copied);
                     }
 
@@ -79,7 +76,7 @@ internal static class TreeTransfer
         }
         catch
         {
-            await RemoveQuietlyAsync(client, partial).ConfigureAwait(false);
+            await RemoveQuietlyAsync(client, partial, jobs).ConfigureAwait(false);
             throw;
         }
 
@@ -129,7 +126,6 @@ internal static class TreeTransfer
                 }
 
                 long moved = 0;
-                var reportShared = Shared(report);
                 await Transfer.ForEachAsync(entries.Where(entry => entry.Kind != PfsEntryKind.Directory), jobs, async (entry, token) =>
                 {
                     var path = Path.Combine(partial, entry.Name[prefix..]);
@@ -143,7 +139,7 @@ internal static class TreeTransfer
                     await using (var source = file.AsStream())
                     await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
                     {
-                        var copied = await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize, entry.Size), reportShared, token).ConfigureAwait(false);
+                        var copied = await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize, entry.Size), report, token).ConfigureAwait(false);
                         Interlocked.Add(ref moved, copied);
                     }
 
@@ -190,19 +186,6 @@ internal static class TreeTransfer
 
     private static bool IsDirectory(FileSystemInfo info) => info is DirectoryInfo && info.LinkTarget is null;
 
-    /// <summary>A progress report that several copies may call at once.</summary>
-    private static Action<long> Shared(Action<long> report)
-    {
-        var gate = new object();
-        return bytes =>
-        {
-            lock (gate)
-            {
-                report(bytes);
-            }
-        };
-    }
-
     private static string Count<T>(List<T> entries) => entries.Count == 1 ? "1 entry" : $"{entries.Count} entries";
 
     private static async Task RefuseExistingAsync(PfsClient client, string name, CancellationToken cancellationToken)
@@ -243,11 +226,11 @@ internal static class TreeTransfer
         }
     }
 
-    private static async Task RemoveQuietlyAsync(PfsClient client, string partial)
+    private static async Task RemoveQuietlyAsync(PfsClient client, string partial, int jobs)
     {
         try
         {
-            await PfsTree.RemoveAsync(client, await client.StatAsync(partial).ConfigureAwait(false), Transfer.DefaultJobs, CancellationToken.None).ConfigureAwait(false);
+            await PfsTree.RemoveAsync(client, await client.StatAsync(partial).ConfigureAwait(false), jobs, CancellationToken.None).ConfigureAwait(false);
         }
         catch (PfsException)
         {

@@ -13,7 +13,10 @@ internal static class TransferProgress
     /// <param name="label">What moves, e.g. <c>put data.bin</c>.</param>
     /// <param name="total">Bytes expected, or null if unknown (reading a pipe).</param>
     /// <param name="show">False to draw nothing live (the data itself goes to stdout).</param>
-    /// <param name="transfer">The transfer; it reports each chunk's bytes as they land and returns the total moved.</param>
+    /// <param name="transfer">
+    /// The transfer; it reports each chunk's bytes as they land (from several copies at once if it likes) and
+    /// returns the total moved.
+    /// </param>
     public static async Task<long> RunAsync(CliConsole console, string label, long? total, bool show, Func<Action<long>, Task<long>> transfer)
     {
         var clock = Stopwatch.StartNew();
@@ -35,7 +38,14 @@ internal static class TransferProgress
                 {
                     var task = context.AddTask(Markup.Escape(label), maxValue: Math.Max(1, total ?? 0));
                     task.IsIndeterminate = total is null;
-                    var result = await transfer(bytes => task.Increment(bytes)).ConfigureAwait(false);
+                    var gate = new Lock();
+                    var result = await transfer(bytes =>
+                    {
+                        lock (gate)
+                        {
+                            task.Increment(bytes);
+                        }
+                    }).ConfigureAwait(false);
                     task.Value = task.MaxValue;
                     task.StopTask();
                     return result;
