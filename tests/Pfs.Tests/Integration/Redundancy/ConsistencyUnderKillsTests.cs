@@ -17,6 +17,7 @@ public sealed class ConsistencyUnderKillsTests(ITestOutputHelper output) : IAsyn
     private const int FileServers = 5;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly string _root = Directory.CreateTempSubdirectory("pfs-chaos-").FullName;
+    private readonly ClientLogs _clientLogs = new();
     private ProcessCluster _cluster = null!;
 
     public async Task InitializeAsync()
@@ -51,7 +52,29 @@ public sealed class ConsistencyUnderKillsTests(ITestOutputHelper output) : IAsyn
         };
         var checker = new ConsistencyChecker(ConnectAsync, options, new ProcessFaults(_cluster));
 
-        var result = await checker.RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        CheckerResult result;
+        try
+        {
+            result = await checker.RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        }
+        catch
+        {
+            // What the metadata server logged is most of what tells a rare failure's cause afterwards.
+            var log = _cluster.Meta!.Output.Split(Environment.NewLine);
+            output.WriteLine($"the metadata server's last {Math.Min(log.Length, 300)} log lines:");
+            foreach (var line in log.TakeLast(300))
+            {
+                output.WriteLine(line);
+            }
+
+            output.WriteLine("what the clients logged:");
+            foreach (var line in _clientLogs.Lines)
+            {
+                output.WriteLine(line);
+            }
+
+            throw;
+        }
 
         output.WriteLine($"{result.Operations} operations, {result.Reads} reads checked, {result.FaultCycles} kill/restart/repair cycles, " +
                          $"{result.FilesVerified} files verified with {parity} server(s) down, {result.Elapsed.TotalSeconds:0.0} s");
@@ -73,6 +96,7 @@ public sealed class ConsistencyUnderKillsTests(ITestOutputHelper output) : IAsyn
             // seconds after starting the last, so with the default such a file would meet a second fault, more than
             // M = 1 covers; a short skip keeps to one fault at a time, as the run means to.
             DownServerRetry = TimeSpan.FromMilliseconds(250),
+            LoggerFactory = _clientLogs.For(clientId),
         }, cancellationToken);
 
     /// <summary>SIGKILL and restart of the cluster's file-server processes.</summary>
