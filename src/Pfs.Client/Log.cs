@@ -9,6 +9,10 @@ internal static partial class Log
         Message = "Notice stream from the metadata server ended ({Reason}); reconnecting and dropping cached blocks")]
     public static partial void NoticeStreamEnded(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 3, EventName = "NoticeStreamFailed", Level = LogLevel.Error,
+        Message = "A notice from the metadata server could not be applied; starting a new notice session and dropping cached blocks")]
+    public static partial void NoticeStreamFailed(ILogger logger, Exception error);
+
     [LoggerMessage(EventId = 2, EventName = "WriteBackFailed", Level = LogLevel.Warning,
         Message = "Writing back {Count} evicted blocks of '{File}' failed ({Reason}); they stay cached and dirty until the file's close")]
     public static partial void WriteBackFailed(ILogger logger, string file, int count, string reason);

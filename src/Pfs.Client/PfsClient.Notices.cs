@@ -151,6 +151,13 @@ public sealed partial class PfsClient
             {
                 break;
             }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                // Anything else (a notice this client failed to apply, a transport fault gRPC did not wrap) must
+                // not end the loop: with no loop there is never a session again, and every writer's close waits
+                // for one. What was missed is unknown, so this is a lost session like any other.
+                Log.NoticeStreamFailed(Logger, ex);
+            }
 
             SessionLost();
             try
