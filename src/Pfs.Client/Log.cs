@@ -25,6 +25,10 @@ internal static partial class Log
         Message = "Release of open {OpenId} failed ({Reason}); the session lease will free it")]
     public static partial void ReleaseFailed(ILogger logger, ulong openId, string reason);
 
+    [LoggerMessage(EventId = 6, EventName = "FileServerBack", Level = LogLevel.Information,
+        Message = "File server {Server} answers again after a failed call; shard reads and writes use it again")]
+    public static partial void FileServerBack(ILogger logger, string server);
+
     [LoggerMessage(EventId = 40, EventName = "CapabilityRenewalFailed", Level = LogLevel.Warning,
         Message = "Renewing the capability of '{File}' failed ({Reason}); trying again")]
     public static partial void CapabilityRenewalFailed(ILogger logger, string file, string reason);
