@@ -13,7 +13,7 @@ internal static class GetCommand
         var name = new Argument<string>("NAME") { Description = "The file in Pfs" };
         var local = new Argument<string?>("LOCAL")
         {
-            Description = "Where to write it: a file, a directory, or - for standard output (default: ./NAME)",
+            Description = "Where to write it: a file, a directory, or - for standard output (default: the file's name in the current directory)",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the directory NAME and everything under it to the new local directory LOCAL" };
@@ -37,7 +37,10 @@ internal static class GetCommand
             return ExitCodes.Ok;
         }
 
-        var target = local is null ? name : Directory.Exists(local) ? Path.Combine(local, name) : local;
+        // As cp does: the file's own name (the last component of its path, never the path, which would
+        // have an absolute name written at that absolute local path), in LOCAL if that is a directory.
+        var fileName = PfsTree.LastComponent(name);
+        var target = local is null ? fileName : Directory.Exists(local) ? Path.Combine(local, fileName) : local;
         // Written beside the target and renamed at the end, so a failed get leaves no truncated file.
         var directory = Path.GetDirectoryName(Path.GetFullPath(target))!;
         if (!Directory.Exists(directory))

@@ -59,6 +59,25 @@ internal static class PutCommand
         return command;
     }
 
+    /// <summary>The local file to copy, or a one-line refusal naming what is wrong with it.</summary>
+    private static FileStream OpenLocal(string local)
+    {
+        if (Directory.Exists(local))
+        {
+            throw new UsageException($"'{local}' is a directory (put -r copies a directory tree)");
+        }
+
+        try
+        {
+            return new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
+                FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"cannot read '{local}': no such file", local, ex);
+        }
+    }
+
     private static async Task<int> RunAsync(CliConsole console, PfsClient client, string local, string? name,
         int? width, int blockSize, bool force, CancellationToken cancellationToken)
     {
@@ -66,10 +85,7 @@ internal static class PutCommand
         name ??= fromStdin
             ? throw new UsageException("NAME is required when LOCAL is - (standard input)")
             : Path.GetFileName(Path.TrimEndingDirectorySeparator(local));
-        await using var source = fromStdin
-            ? Console.OpenStandardInput()
-            : new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
-                FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var source = fromStdin ? Console.OpenStandardInput() : OpenLocal(local);
         long? total = fromStdin ? null : source.Length;
 
         var stripeWidth = width ?? (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count;

@@ -18,6 +18,11 @@ internal static class TreeTransfer
         int? width, int blockSize, int jobs, CancellationToken cancellationToken)
     {
         var root = new DirectoryInfo(local);
+        if (!root.Exists && !File.Exists(local) && root.LinkTarget is null)
+        {
+            throw new DirectoryNotFoundException($"cannot read '{local}': no such directory");
+        }
+
         if (!root.Exists || root.LinkTarget is not null)
         {
             throw new UsageException($"'{local}' is not a local directory (put without -r copies a file)");

@@ -99,7 +99,7 @@ public sealed class TransferCommandTests(ClusterFixture fixture) : IDisposable
 
         var put = await CliRunner.RunAsync(fixture.Cluster, "put", _local.PathOf("missing.bin"), name);
 
-        CliRunner.AssertFailed(put, 1, "missing.bin");
+        CliRunner.AssertFailed(put, 1, "cannot read '" + _local.PathOf("missing.bin") + "': no such file");
         await using var client = await fixture.Cluster.ConnectAsync();
         Assert.DoesNotContain(await client.ListAsync(), file => file.Name == name);
     }
@@ -129,6 +129,46 @@ public sealed class TransferCommandTests(ClusterFixture fixture) : IDisposable
 
         Assert.True(get.ExitCode == 0, get.ToString());
         Assert.Equal(contents, await File.ReadAllBytesAsync(_local.PathOf(name)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("/")]
+    public async Task GetOfAFileInADirectoryWritesItUnderItsOwnNameOnly(string leading)
+    {
+        // Not under its Pfs path: 'pfs get a/b/f DIR' writes DIR/f as cp does, and '/a/b/f' never the local /a/b/f.
+        var directory = fixture.UniqueName("get-nested");
+        var contents = TestData.Bytes(3000, seed: 5);
+        await using (var client = await fixture.Cluster.ConnectAsync())
+        {
+            await client.CreateDirectoryAsync(directory);
+            await client.CreateDirectoryAsync($"{directory}/inner");
+        }
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("src.bin", contents), $"{directory}/inner/f.bin");
+        Assert.True(put.ExitCode == 0, put.ToString());
+        var into = Directory.CreateDirectory(_local.PathOf("into")).FullName;
+
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", $"{leading}{directory}/inner/f.bin", into);
+
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Equal([Path.Combine(into, "f.bin")], Directory.GetFileSystemEntries(into));
+        Assert.Equal(contents, await File.ReadAllBytesAsync(Path.Combine(into, "f.bin")));
+    }
+
+    [Fact]
+    public async Task PutOfADirectoryWithoutRecursiveFailsOnOneLineAndCreatesNothing()
+    {
+        var name = fixture.UniqueName("a-dir");
+        var local = Directory.CreateDirectory(_local.PathOf("tree")).FullName;
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", local, name);
+        var putTree = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", _local.PathOf("no-such-tree"), name);
+
+        CliRunner.AssertFailed(put, 2, "is a directory (put -r");
+        CliRunner.AssertFailed(putTree, 1, "no-such-tree': no such directory");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.ListAsync(), file => file.Name == name);
     }
 
     [Fact]
