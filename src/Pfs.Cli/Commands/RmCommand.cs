@@ -24,6 +24,9 @@ internal static class RmCommand
                 throw new UsageException("refusing to remove the root directory");
             }
 
+            // Every operand is looked at before any is removed: a missing one, or a directory without -r,
+            // fails the command with nothing removed rather than after the operands before it.
+            var entries = new List<PfsFileInfo>(paths.Length);
             foreach (var path in paths)
             {
                 var info = await client.StatAsync(path, cancellationToken).ConfigureAwait(false);
@@ -32,6 +35,11 @@ internal static class RmCommand
                     throw new PfsException(PfsErrorCode.IsADirectory, $"'{info.Name}' is a directory (use rm -r, or rmdir if it is empty)");
                 }
 
+                entries.Add(info);
+            }
+
+            foreach (var info in entries)
+            {
                 await PfsTree.RemoveAsync(client, info, parse.GetValue(jobs), cancellationToken).ConfigureAwait(false);
             }
 

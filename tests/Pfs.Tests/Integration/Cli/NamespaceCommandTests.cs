@@ -104,6 +104,23 @@ public sealed class NamespaceCommandTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RmWithAMissingOrDirectoryOperandRemovesNothing()
+    {
+        var kept = fixture.UniqueName("rm-kept");
+        var directory = fixture.UniqueName("rm-dir");
+        await CreateAsync(kept, size: 10, width: 1, blockSize: 512);
+        await using var client = await fixture.Cluster.ConnectAsync();
+        await client.CreateDirectoryAsync(directory);
+
+        var missing = await CliRunner.RunAsync(fixture.Cluster, "rm", kept, fixture.UniqueName("gone"));
+        var notRecursive = await CliRunner.RunAsync(fixture.Cluster, "rm", kept, directory);
+
+        CliRunner.AssertFailed(missing, 1, "not found");
+        CliRunner.AssertFailed(notRecursive, 1, "is a directory");
+        Assert.Equal(10, (await client.StatAsync(kept)).Size);
+    }
+
+    [Fact]
     public async Task StripeShowsEachServersBlocksAndTheBytesAddUpToTheFileSize()
     {
         var name = fixture.UniqueName("striped.bin");
