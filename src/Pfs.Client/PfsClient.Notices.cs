@@ -63,7 +63,8 @@ public sealed partial class PfsClient
 
     /// <summary>
     /// Before the first session: fails the connect once every attempt for <see cref="RefusedFor"/> was
-    /// refused outright, rather than waiting out the operation timeout for a server that is not there.
+    /// refused outright, or named a host that does not exist, rather than waiting out the operation
+    /// timeout for a server that is not there.
     /// </summary>
     private void NoteFailedAttempt(RpcException error, ref long refusedSince)
     {
@@ -72,7 +73,7 @@ public sealed partial class PfsClient
             return;
         }
 
-        if (!IsRefused(error))
+        if (Refusal(error) is not { } refusal)
         {
             refusedSince = 0;
             return;
@@ -85,22 +86,25 @@ public sealed partial class PfsClient
         }
         else if (Stopwatch.GetElapsedTime(refusedSince, now) >= RefusedFor)
         {
-            _firstHello.TrySetException(new PfsException(PfsErrorCode.Unavailable,
-                $"metadata server {Options.MetaServer} refused the connection (is it running, and on that port?)", error));
+            _firstHello.TrySetException(new PfsException(PfsErrorCode.Unavailable, $"metadata server {Options.MetaServer} {refusal}", error));
         }
     }
 
-    private static bool IsRefused(RpcException error)
+    /// <summary>Why an attempt failed, if waiting longer will not help: nothing listens there, or no such host.</summary>
+    private static string? Refusal(RpcException error)
     {
         for (Exception? cause = error.Status.DebugException; cause is not null; cause = cause.InnerException)
         {
-            if (cause is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            switch (cause)
             {
-                return true;
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return "refused the connection (is it running, and on that port?)";
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData }:
+                    return $"cannot be reached: {cause.Message}";
             }
         }
 
-        return false;
+        return null;
     }
 
     private async Task StopNoticesAsync()

@@ -75,6 +75,23 @@ public sealed class UnreachableServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectingToAHostThatDoesNotExistSaysSoInsteadOfWaitingOutTheOperationTimeout()
+    {
+        // '.invalid' never resolves (RFC 2606): a mistyped host name is told at once, as a refused port is,
+        // not after the operation timeout with a message that hides why.
+        var error = await Assert.ThrowsAsync<PfsException>(() => PfsClient.ConnectAsync(new PfsClientOptions
+        {
+            ClientId = "no-such-host",
+            MetaServer = new Uri("http://pfs-meta.invalid:50051"),
+            OperationTimeout = TimeSpan.FromSeconds(30),
+        }));
+
+        Assert.Equal(PfsErrorCode.Unavailable, error.Code);
+        Assert.Contains("pfs-meta.invalid:50051", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be reached: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EveryCallWhileTheMetadataServerIsDeadEndsUnavailableWithinTheOperationTimeout()
     {
         var client = await ConnectAsync("survivor", OperationTimeout);
