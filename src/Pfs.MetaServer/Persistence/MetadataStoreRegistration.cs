@@ -22,6 +22,10 @@ internal static class MetadataStoreRegistration
             return builder;
         }
 
+        // StackExchange.Redis logs each connect attempt in some thirty lines at Information (elections,
+        // endpoint summaries): a metadata server waiting for its Redis filled a screen a second. Its
+        // warnings and failures still show, and the server logs each attempt to load the namespace.
+        builder.Logging.AddFilter("StackExchange.Redis", LogLevel.Warning);
         builder.AddRedisClient(RedisConnectionName,
             settings =>
             {
