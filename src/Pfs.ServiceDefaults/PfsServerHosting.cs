@@ -124,6 +124,10 @@ public static class PfsServerHosting
         // ASP.NET Core logs four lines per request at Information: on a block server that is more
         // CPU than the call itself. Warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The host logs a start that failed (a port in use, say) as some forty lines of stack trace, ahead of
+        // the one line PfsServerProgram prints for it. A background service that fails still shows: the
+        // host stops on it (the default behaviour) and logs that at Critical, with the exception.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         PfsConnectionLimits.Register(builder.Services);
         PfsSecurityOptions.Register(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
