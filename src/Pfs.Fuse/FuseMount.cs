@@ -46,6 +46,13 @@ public sealed class FuseMount : IAsyncDisposable
     public Task Completion => _session.Completion;
 
     /// <summary>
+    /// The checks <see cref="MountAsync"/> makes of a mountpoint, for a caller that wants them before slower
+    /// work (connecting to a cluster): a missing, non-directory, non-empty or dead (crashed FUSE) mountpoint
+    /// is a one-line <see cref="FuseMountException"/>. Returns its full path.
+    /// </summary>
+    public static string CheckMountPoint(string mountPoint) => Native.MountPoint.Check(mountPoint);
+
+    /// <summary>
     /// Mounts <paramref name="fileSystem"/> at <paramref name="mountPoint"/> and serves it until
     /// disposed. Answers once the kernel's INIT is settled. Refuses a missing /dev/fuse and a
     /// missing, non-directory or non-empty mountpoint with a one-line <see cref="FuseMountException"/>.

@@ -63,10 +63,7 @@ public sealed class PfsMount : IAsyncDisposable
             throw new FuseMountException("/dev/fuse is missing: this machine cannot mount FUSE file systems");
         }
 
-        if (!Directory.Exists(mountPoint))
-        {
-            throw new FuseMountException($"mountpoint '{mountPoint}' does not exist");
-        }
+        FuseMount.CheckMountPoint(mountPoint);
 
         PfsFileSystem? fileSystem = null;
         var notices = new NoticeBridge(inode => fileSystem?.FindNode(inode), logger);

@@ -50,6 +50,16 @@ public sealed class MountCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefusesAFileAsMountpointInOneLine()
+    {
+        var file = Path.Combine(NewMountPoint(), "a-file");
+        await File.WriteAllTextAsync(file, "x");
+        using var mount = StartMount(file);
+        Assert.Equal($"pfs: cannot mount: mountpoint {file} is not a directory", await RefusalAsync(mount));
+        File.Delete(file);
+    }
+
+    [Fact]
     public async Task RefusesANonEmptyMountpointInOneLine()
     {
         var root = NewMountPoint();
