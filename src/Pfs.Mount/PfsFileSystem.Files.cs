@@ -37,6 +37,7 @@ internal sealed partial class PfsFileSystem
             info = await _client.CreateAtAsync(parent, name, new PfsCreateOptions
             {
                 StripeWidth = StripeWidth,
+                ParityBlocks = _options.ParityBlocks,
                 BlockSize = _options.BlockSize,
                 Mode = mode & FuseMode.PermissionMask,
                 Uid = context.Uid,

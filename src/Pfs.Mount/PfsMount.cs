@@ -82,7 +82,14 @@ public sealed class PfsMount : IAsyncDisposable
         try
         {
             var status = await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false);
-            var width = options.StripeWidth > 0 ? Math.Min(options.StripeWidth, status.FileServers.Count) : Math.Min(4, status.FileServers.Count);
+            var servers = status.FileServers.Count;
+            if (options.ParityBlocks < 0 || options.ParityBlocks >= servers)
+            {
+                throw new FuseMountException($"{options.ParityBlocks} parity blocks per stripe need at least {Math.Max(options.ParityBlocks, 0) + 1} file servers; the cluster has {servers}");
+            }
+
+            var fits = servers - options.ParityBlocks;
+            var width = options.StripeWidth > 0 ? Math.Min(options.StripeWidth, fits) : Math.Min(4, fits);
             fileSystem = new PfsFileSystem(client, notices, options, width, logger);
             var mount = await FuseMount.MountAsync(fileSystem, mountPoint, new FuseMountOptions
             {

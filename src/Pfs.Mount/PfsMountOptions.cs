@@ -12,8 +12,17 @@ public sealed record PfsMountOptions
     /// </summary>
     public TimeSpan CacheTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Stripe width of files created through the mount; 0 means every file server (at most 4).</summary>
+    /// <summary>
+    /// Stripe width (K data blocks) of files created through the mount; 0 means every file server that
+    /// <see cref="ParityBlocks"/> leaves, at most 4. A width the cluster is too small for is cut to fit.
+    /// </summary>
     public int StripeWidth { get; init; }
+
+    /// <summary>
+    /// Reed-Solomon parity blocks per stripe of files created through the mount (M): each survives any M of its
+    /// K + M file servers lost. 0 (the default) stores the data only.
+    /// </summary>
+    public int ParityBlocks { get; init; }
 
     /// <summary>Block size (stripe unit) of files created through the mount.</summary>
     public int BlockSize { get; init; } = 256 * 1024;

@@ -20,10 +20,14 @@ internal static class MountCommand
     public static Command Create(CliHost host)
     {
         var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing, empty directory" };
+        var layout = new LayoutOptions(new PfsMountOptions { MetaServer = new Uri("http://localhost") }.BlockSize,
+            "every file server the parity leaves, at most 4; cut to fit the cluster");
+        layout.BlockSize.Description += " (default: 256K)";
         var command = new Command("mount", "Mount the cluster's root directory at MOUNTPOINT through FUSE and serve it until Ctrl+C, SIGTERM or umount")
         {
             mountPoint,
         };
+        layout.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = host.Console;
@@ -64,6 +68,10 @@ internal static class MountCommand
                     KeyFile = keyed.KeyFile,
                     TlsCa = keyed.TlsCa,
                     OperationTimeout = TimeSpan.FromSeconds(parse.GetValue(host.Timeout)),
+                    // Of the files created through the mount.
+                    StripeWidth = parse.GetValue(layout.Width) ?? 0,
+                    BlockSize = parse.GetValue(layout.BlockSize),
+                    ParityBlocks = parse.GetValue(layout.Parity),
                 }, cancellationToken: stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is FuseMountException or PfsException or IOException or UnauthorizedAccessException)

@@ -1,10 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
 using Pfs.Cli.Output;
 using Pfs.Client;
-using Pfs.Protocol;
 
 namespace Pfs.Cli.Commands;
 
@@ -22,19 +19,7 @@ internal static class PutCommand
             Description = "Its name in Pfs (default: LOCAL's file name)",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var width = new Option<int?>("--stripe-width", "-w")
-        {
-            Description = "Number of file servers to stripe over (default: all of them)",
-            HelpName = "W",
-            CustomParser = static result => ParseWidth(result),
-        };
-        var blockSize = new Option<int>("--block-size", "-b")
-        {
-            Description = "Block (stripe unit) size: a power of two from 512 to 64M, e.g. 4096, 64K, 1M",
-            HelpName = "BYTES",
-            DefaultValueFactory = _ => DefaultBlockSize,
-            CustomParser = static result => ParseBlockSize(result),
-        };
+        var layout = new LayoutOptions(DefaultBlockSize, "every file server the parity leaves");
         var force = new Option<bool>("--force", "-f") { Description = "Replace NAME if it exists" };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the directory LOCAL and everything under it into the new directory NAME" };
         var jobs = Transfer.JobsOption();
@@ -42,20 +27,19 @@ internal static class PutCommand
         {
             local,
             name,
-            width,
-            blockSize,
-            force,
-            recursive,
-            jobs,
         };
+        layout.AddTo(command);
+        command.Options.Add(force);
+        command.Options.Add(recursive);
+        command.Options.Add(jobs);
         Transfer.JobsGoWithRecursive(command, jobs, recursive);
         host.SetClientAction(command, (parse, client, cancellationToken) => parse.GetValue(recursive)
             ? parse.GetValue(force)
                 ? throw new UsageException("--force does not go with -r: a tree is copied to a new name only")
                 : TreeTransfer.PutAsync(host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name),
-                    parse.GetValue(width), parse.GetValue(blockSize), parse.GetValue(jobs), cancellationToken)
-            : RunAsync(host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name), parse.GetValue(width),
-                parse.GetValue(blockSize), parse.GetValue(force), cancellationToken));
+                    parse.GetValue(layout.Width), parse.GetValue(layout.BlockSize), parse.GetValue(layout.Parity), parse.GetValue(jobs), cancellationToken)
+            : RunAsync(host.Console, client, parse.GetRequiredValue(local), parse.GetValue(name), parse.GetValue(layout.Width),
+                parse.GetValue(layout.BlockSize), parse.GetValue(layout.Parity), parse.GetValue(force), cancellationToken));
         return command;
     }
 
@@ -79,7 +63,7 @@ internal static class PutCommand
     }
 
     private static async Task<int> RunAsync(CliConsole console, PfsClient client, string local, string? name,
-        int? width, int blockSize, bool force, CancellationToken cancellationToken)
+        int? width, int blockSize, int parity, bool force, CancellationToken cancellationToken)
     {
         var fromStdin = local == "-";
         name ??= fromStdin
@@ -88,8 +72,10 @@ internal static class PutCommand
         await using var source = fromStdin ? Console.OpenStandardInput() : OpenLocal(local);
         long? total = fromStdin ? null : source.Length;
 
-        var stripeWidth = width ?? (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count;
-        await CreateAsync(client, name, stripeWidth, blockSize, force, cancellationToken).ConfigureAwait(false);
+        var servers = (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count;
+        var stripeWidth = LayoutOptions.DataWidth(width, parity, servers);
+        await CreateAsync(client, name, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize, ParityBlocks = parity }, force, cancellationToken)
+            .ConfigureAwait(false);
         try
         {
             var chunk = Transfer.ChunkBytes(stripeWidth, blockSize);
@@ -106,11 +92,11 @@ internal static class PutCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task CreateAsync(PfsClient client, string name, int stripeWidth, int blockSize, bool force, CancellationToken cancellationToken)
+    private static async Task CreateAsync(PfsClient client, string name, PfsCreateOptions layout, bool force, CancellationToken cancellationToken)
     {
         try
         {
-            await client.CreateAsync(name, stripeWidth, blockSize, cancellationToken).ConfigureAwait(false);
+            await client.CreateAsync(name, layout, cancellationToken).ConfigureAwait(false);
         }
         catch (PfsException ex) when (ex.Code == PfsErrorCode.AlreadyExists)
         {
@@ -120,7 +106,7 @@ internal static class PutCommand
             }
 
             await client.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
-            await client.CreateAsync(name, stripeWidth, blockSize, cancellationToken).ConfigureAwait(false);
+            await client.CreateAsync(name, layout, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -161,35 +147,5 @@ internal static class PutCommand
         {
             // Best effort: the error that made the put fail is the one to report.
         }
-    }
-
-    private static int? ParseWidth(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var width) && width >= 1)
-        {
-            return width;
-        }
-
-        result.AddError($"--stripe-width '{text}' must be a whole number of at least 1");
-        return null;
-    }
-
-    private static int ParseBlockSize(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (!Sizes.TryParse(text, out var bytes) || bytes > int.MaxValue)
-        {
-            result.AddError($"--block-size '{text}' is not a size such as 4096, 64K or 1M");
-            return 0;
-        }
-
-        if (BlockSizes.Validate((int)bytes) is { } problem)
-        {
-            result.AddError($"--block-size '{text}': {problem}");
-            return 0;
-        }
-
-        return (int)bytes;
     }
 }

@@ -15,7 +15,7 @@ internal static class TreeTransfer
     private const UnixFileMode PermissionMask = (UnixFileMode)Modes.PermissionBits;
 
     public static async Task<int> PutAsync(CliConsole console, PfsClient client, string local, string? name,
-        int? width, int blockSize, int jobs, CancellationToken cancellationToken)
+        int? width, int blockSize, int parity, int jobs, CancellationToken cancellationToken)
     {
         var root = new DirectoryInfo(local);
         if (!root.Exists && !File.Exists(local) && root.LinkTarget is null)
@@ -32,7 +32,7 @@ internal static class TreeTransfer
         Scan(root, string.Empty, entries);
         name ??= root.Name;
         await RefuseExistingAsync(client, name, cancellationToken).ConfigureAwait(false);
-        var stripeWidth = width ?? (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count;
+        var stripeWidth = LayoutOptions.DataWidth(width, parity, (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count);
         var total = entries.Sum(entry => entry.Info is FileInfo file && file.LinkTarget is null ? file.Length : 0);
         var partial = PfsTree.Join(PfsTree.Parent(name), $".{PfsTree.LastComponent(name)}.{Guid.NewGuid():N}.part");
         await client.CreateDirectoryAsync(partial, cancellationToken).ConfigureAwait(false);
@@ -57,7 +57,7 @@ internal static class TreeTransfer
                         return;
                     }
 
-                    await client.CreateAsync(path, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize }, token).ConfigureAwait(false);
+                    await client.CreateAsync(path, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize, ParityBlocks = parity }, token).ConfigureAwait(false);
                     await using (var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
                                      FileOptions.Asynchronous | FileOptions.SequentialScan))
                     {

@@ -61,6 +61,46 @@ public sealed class TransferCommandTests(ClusterFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task PutWithParityStripesOverTheServersTheParityLeavesAndReadsBack()
+    {
+        var name = fixture.UniqueName("parity.bin");
+        var tree = fixture.UniqueName("parity-tree");
+        var contents = TestData.Bytes(300_000, seed: 6);
+        var source = _local.Write("parity.bin", contents);
+        Directory.CreateDirectory(_local.PathOf("tree/sub"));
+        _local.Write("tree/sub/leaf.bin", contents[..5000]);
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", source, name, "--parity", "1", "--block-size", "64K");
+        var putTree = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", _local.PathOf("tree"), tree, "-p", "2");
+        var get = await CliRunner.RunAsync(fixture.Cluster, "get", name, "-");
+
+        Assert.True(put.ExitCode == 0, put.ToString());
+        Assert.True(putTree.ExitCode == 0, putTree.ToString());
+        await using var client = await fixture.Cluster.ConnectAsync();
+        var info = await client.StatAsync(name);
+        // Three file servers: two for data and one for parity; two for parity leave one for data.
+        Assert.Equal((2, 1, 64 * 1024), (info.StripeWidth, info.ParityBlocks, info.BlockSize));
+        var leaf = await client.StatAsync($"{tree}/sub/leaf.bin");
+        Assert.Equal((1, 2, 5000L), (leaf.StripeWidth, leaf.ParityBlocks, leaf.Size));
+        Assert.Equal(contents, get.StdoutBytes);
+    }
+
+    [Theory]
+    [InlineData("3", "--parity 3 needs at least 4 file servers; the cluster has 3", 2)]
+    [InlineData("-1", "--parity '-1' must be a whole number", 2)]
+    [InlineData("two", "--parity 'two' must be a whole number", 2)]
+    public async Task PutWithParityTheClusterCannotHoldFailsOnOneLineAndCreatesNothing(string parity, string message, int exitCode)
+    {
+        var name = fixture.UniqueName("too-much-parity.bin");
+
+        var put = await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("p.bin", [1, 2, 3]), name, "--parity", parity);
+
+        CliRunner.AssertFailed(put, exitCode, message);
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.ListAsync(), file => file.Name == name);
+    }
+
+    [Fact]
     public async Task PutWithoutANameUsesTheLocalFileName()
     {
         var fileName = fixture.UniqueName("unnamed.txt");

@@ -70,6 +70,33 @@ public sealed class MountCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FilesCreatedThroughAMountWithParityHaveIt()
+    {
+        var root = NewMountPoint();
+        using var mount = StartMount(root, null, "--parity", "1", "--block-size", "64K");
+        await mount.WaitForAsync("mounted", MountWait);
+        var contents = TestData.Bytes(200_000, seed: 8);
+
+        await File.WriteAllBytesAsync(Path.Combine(root, "mirrored.bin"), contents);
+
+        await using var client = await _cluster.ConnectAsync();
+        var info = await client.StatAsync("mirrored.bin");
+        // Two file servers: one for data, one for parity (a mirror).
+        Assert.Equal((1, 1, 64 * 1024, (long)contents.Length), (info.StripeWidth, info.ParityBlocks, info.BlockSize, info.Size));
+        Assert.Equal(contents, await File.ReadAllBytesAsync(Path.Combine(root, "mirrored.bin")));
+        await Programs.RunAsync("kill", ["-TERM", mount.Pid.ToString(CultureInfo.InvariantCulture)]);
+        await mount.WaitForExitAsync(MountWait);
+        Assert.Equal(0, mount.ExitCode);
+    }
+
+    [Fact]
+    public async Task RefusesMoreParityThanTheClusterHasServersForInOneLine()
+    {
+        using var mount = StartMount(NewMountPoint(), null, "--parity", "2");
+        Assert.Equal("pfs: cannot mount: 2 parity blocks per stripe need at least 3 file servers; the cluster has 2", await RefusalAsync(mount));
+    }
+
+    [Fact]
     public async Task RefusesAClusterItCannotReachInOneLine()
     {
         using var mount = StartMount(NewMountPoint(), "http://127.0.0.1:1", "--timeout", "2");
