@@ -6,14 +6,14 @@ using Pfs.Client;
 namespace Pfs.Cli.Commands;
 
 /// <summary>
-/// <c>pfs ls [-l] [-R] [--json] [PATH]</c>: a directory's entries (the root by default), each by its
+/// <c>pfs ls [-l] [-R] [--json] [PATH...]</c>: a directory's entries (the root by default), each by its
 /// full path; a file or link lists itself. <c>-R</c> adds everything below, parents first.
 /// </summary>
 internal static class LsCommand
 {
     public static Command Create(CliHost host)
     {
-        var path = new Argument<string>("PATH") { Description = "A directory (default: the root) or a file", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => string.Empty };
+        var path = new Argument<string[]>("PATH") { Description = "Directories (default: the root) or files, listed one after the other", Arity = ArgumentArity.ZeroOrMore };
         var json = new Option<bool>("--json") { Description = "Print a JSON array (camelCase fields) instead of a table" };
         var longFormat = new Option<bool>("-l") { Description = "Long format: mode, links, owner, size, modification time" };
         var recursive = new Option<bool>("--recursive", "-R") { Description = "Also list every directory below, parents first" };
@@ -26,7 +26,13 @@ internal static class LsCommand
         };
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
-            var entries = await CollectAsync(client, parse.GetValue(path) ?? string.Empty, parse.GetValue(recursive), cancellationToken).ConfigureAwait(false);
+            // Each entry shows its full path, so the listings of several PATHs make one table.
+            var entries = new List<PfsFileInfo>();
+            foreach (var each in parse.GetValue(path) is { Length: > 0 } given ? given : [string.Empty])
+            {
+                entries.AddRange(await CollectAsync(client, each, parse.GetValue(recursive), cancellationToken).ConfigureAwait(false));
+            }
+
             if (parse.GetValue(json))
             {
                 host.Console.WriteJson<IReadOnlyList<PfsFileInfo>>(entries, CliJson.Default.IReadOnlyListPfsFileInfo);

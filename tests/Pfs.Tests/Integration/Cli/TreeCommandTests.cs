@@ -92,6 +92,51 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task MvOfSeveralEntriesMovesThemIntoADirectoryOrNoneOfThem()
+    {
+        var root = fixture.UniqueName("mv-many");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/into", $"{root}/dir/sub");
+        await CreateFileAsync($"{root}/a", 10);
+        await CreateFileAsync($"{root}/b", 20);
+
+        var missing = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/a", $"{root}/gone", $"{root}/into");
+        var notADirectory = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/a", $"{root}/b", $"{root}/c");
+        var tooFew = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/a");
+        var many = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/a", $"{root}/b", $"{root}/dir", $"{root}/into");
+
+        CliRunner.AssertFailed(missing, 1, "not found");
+        CliRunner.AssertFailed(notADirectory, 2, $"moving 2 entries needs an existing directory to move them into; '{root}/c' is none");
+        CliRunner.AssertFailed(tooFew, 2, "mv needs FROM and TO");
+        Assert.True(many.ExitCode == 0, many.ToString());
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.Equal([$"{root}/into"], await client.ListAsync(root).Select(entry => entry.Name).ToListAsync());
+        var moved = await client.ListAsync($"{root}/into").Select(entry => entry.Name).Order().ToListAsync();
+        Assert.Equal([$"{root}/into/a", $"{root}/into/b", $"{root}/into/dir"], moved);
+        Assert.Equal(20, (await client.StatAsync($"{root}/into/b")).Size);
+    }
+
+    [Fact]
+    public async Task LnIntoADirectoryNamesTheLinkAfterItsTargetAndLsTakesSeveralPaths()
+    {
+        var root = fixture.UniqueName("ln-into");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/links");
+        await CreateFileAsync($"{root}/file", 300);
+
+        var hard = await CliRunner.RunAsync(fixture.Cluster, "ln", $"{root}/file", $"{root}/links");
+        var symbolic = await CliRunner.RunAsync(fixture.Cluster, "ln", "-s", "../elsewhere/target", $"{root}/links");
+        var ls = await CliRunner.RunAsync(fixture.Cluster, "ls", $"{root}/file", $"{root}/links");
+
+        Assert.True(hard.ExitCode == 0, hard.ToString());
+        Assert.True(symbolic.ExitCode == 0, symbolic.ToString());
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.Equal((await client.StatAsync($"{root}/file")).Inode, (await client.StatAsync($"{root}/links/file")).Inode);
+        Assert.Equal("../elsewhere/target", await client.ReadSymbolicLinkAsync($"{root}/links/target"));
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        var names = ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(' ')[0]).ToList();
+        Assert.Equal([$"{root}/file", $"{root}/links/file", $"{root}/links/target"], names);
+    }
+
+    [Fact]
     public async Task LnMakesSymbolicAndHardLinksThatStatAndLsLongShow()
     {
         var root = fixture.UniqueName("ln");
