@@ -30,7 +30,17 @@ internal sealed partial class ScrubService(StagedObjects staged, BlockStore stor
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await PassAsync(settings, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await PassAsync(settings, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is IOException or UnauthorizedAccessException)
+                {
+                    // Listing the store's directories failed (no file handle left while callers hold them all, an
+                    // I/O error): the next pass tries again. Let out of here, it would stop the whole server.
+                    Log.PassFailed(logger, ex.Message);
+                }
+
                 await Task.Delay(TimeSpan.FromSeconds(settings.ScrubPauseSeconds), stoppingToken).ConfigureAwait(false);
             }
         }
@@ -132,6 +142,9 @@ internal sealed partial class ScrubService(StagedObjects staged, BlockStore stor
     {
         [LoggerMessage(EventId = 30, EventName = "ScrubPassDone", Level = LogLevel.Information, Message = "Scrub pass: {Objects} objects, {Bytes} bytes checked, {Damaged} damaged blocks found, in {Seconds:F1} s")]
         public static partial void PassDone(ILogger logger, long objects, long bytes, long damaged, double seconds);
+
+        [LoggerMessage(EventId = 32, EventName = "ScrubPassFailed", Level = LogLevel.Warning, Message = "Scrub pass failed ({Reason}); the next pass starts over")]
+        public static partial void PassFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 31, EventName = "ScrubSkipped", Level = LogLevel.Debug, Message = "Scrub skipped generation {Generation}: {Reason}")]
         public static partial void Skipped(ILogger logger, ulong generation, string reason);

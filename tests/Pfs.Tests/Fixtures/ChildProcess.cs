@@ -50,6 +50,11 @@ public sealed class ChildProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         return Run(start);
     }
 
@@ -75,7 +80,10 @@ public sealed class ChildProcess : IDisposable
     /// As <see cref="Start(string, string[])"/>, with the process's open-file limit (<c>ulimit -n</c>) lowered to
     /// <paramref name="openFiles"/>: a shell sets it and then becomes dotnet (exec), so <see cref="Pid"/> is the server's.
     /// </summary>
-    public static ChildProcess StartWithOpenFileLimit(int openFiles, string assembly, params string[] args)
+    public static ChildProcess StartWithOpenFileLimit(int openFiles, string assembly, params string[] args) =>
+        StartWithOpenFileLimit(openFiles, environment: null, assembly, args);
+
+    public static ChildProcess StartWithOpenFileLimit(int openFiles, IReadOnlyDictionary<string, string>? environment, string assembly, params string[] args)
     {
         // The arguments reach the script as $1.. ("$@"), never as shell text.
         var start = new ProcessStartInfo("bash");
@@ -86,6 +94,11 @@ public sealed class ChildProcess : IDisposable
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         return Run(start);

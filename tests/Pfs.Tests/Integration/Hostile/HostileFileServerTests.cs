@@ -158,7 +158,7 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
                 deadline: DateTime.UtcNow + Timeout).ResponseAsync);
 
             // Assert (exhaustion)
-            Assert.Equal(StatusCode.ResourceExhausted, exhaustedWrite!.StatusCode);
+            Assert.True(exhaustedWrite!.StatusCode == StatusCode.ResourceExhausted, $"the write failed with {exhaustedWrite.Status}");
             Assert.Contains("file handles", exhaustedWrite.Status.Detail, StringComparison.Ordinal);
             Assert.Equal(StatusCode.ResourceExhausted, exhaustedRead.StatusCode);
         }
@@ -185,7 +185,76 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
         Assert.DoesNotContain("Unhandled exception", server.Process.Output, StringComparison.Ordinal);
     }
 
-    private async Task<ServerProcess> StartAsync(int? openFileLimit = null)
+    // A scrub pass that finds no file handle left (every one held by callers) fails; the server goes on
+    // serving and scrubbing. Before, the failure ended the scrub's background service, and with it the
+    // whole file server (the host stops when a background service fails).
+    [Fact]
+    public async Task AScrubPassThatFindsNoFileHandleLeftDoesNotStopTheServer()
+    {
+        // Arrange: a committed object to scrub, and passes back to back
+        const int FileLimit = 256;
+        using var server = await StartAsync(FileLimit, new Dictionary<string, string> { ["Pfs__ScrubPauseSeconds"] = "0.05", ["Pfs__ScrubQuietSeconds"] = "0.01" });
+        using var channel = Channel(server);
+        await LegitimateWriteAsync(channel, 0x6000, 4096);
+        var passes = Count(server.Process.Output, "Scrub pass:");
+        var baseline = OpenFiles(server.Pid);
+
+        // Act: idle connections take every handle; wait for a pass to fail, then give the handles back
+        var flood = new List<Socket>();
+        try
+        {
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    if (server.Process.Output.Contains("Scrub pass failed", StringComparison.Ordinal) || server.Process.HasExited)
+                    {
+                        return true;
+                    }
+
+                    // More connections, some at a time, until one of them finds the handles gone.
+                    for (var i = 0; i < 16 && flood.Count < FileLimit + 64; i++)
+                    {
+                        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                        flood.Add(socket);
+                        await socket.ConnectAsync(IPAddress.Loopback, server.Address.Port);
+                        await socket.SendAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray());
+                    }
+
+                    return false;
+                },
+                "a scrub pass finds no file handle left",
+                Timeout);
+        }
+        finally
+        {
+            foreach (var socket in flood)
+            {
+                socket.Dispose();
+            }
+        }
+
+        // Assert: still running, still serving, and scrubbing again
+        Assert.False(server.Process.HasExited, server.Process.Output);
+        await Wait.UntilAsync(() => OpenFiles(server.Pid) < baseline + 32, "the flood's connections are closed", Timeout);
+        await LegitimateWriteAsync(channel, 0x6001, 4096);
+        var failed = Count(server.Process.Output, "Scrub pass failed");
+        await Wait.UntilAsync(() => Count(server.Process.Output, "Scrub pass:") > passes, "a scrub pass completes after the failed one", Timeout);
+        output.WriteLine($"{failed} scrub passes failed while the handles were gone");
+        Assert.False(server.Process.HasExited, server.Process.Output);
+    }
+
+    private static int Count(string text, string what)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private async Task<ServerProcess> StartAsync(int? openFileLimit = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var keyFile = Path.Join(_root, "cluster.key");
         await File.WriteAllTextAsync(keyFile, TestCaps.Key);
@@ -193,8 +262,8 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
         var dataDirectory = Path.Join(_root, $"fs-{port}");
         string[] args = ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--data-dir", dataDirectory, "--cluster-key-file", keyFile];
         var process = openFileLimit is { } limit
-            ? ChildProcess.StartWithOpenFileLimit(limit, "Pfs.FileServer", args)
-            : ChildProcess.Start("Pfs.FileServer", args);
+            ? ChildProcess.StartWithOpenFileLimit(limit, environment, "Pfs.FileServer", args)
+            : ChildProcess.Start("Pfs.FileServer", environment, args);
         var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), dataDirectory);
         try
         {
