@@ -86,9 +86,10 @@ public sealed class ConsistencyTests(MountFixture fixture)
         // B opens it again and reads all of it: the new bytes, and only the two changed blocks came from the servers.
         Assert.Equal(bytes, await File.ReadAllBytesAsync(onB));
         // What reached the mount (READ requests) is what the kernel's page cache did not serve: the two
-        // changed blocks, not the other 63.5 MiB.
+        // changed blocks, not the other 63.5 MiB. The kernel's readahead around them, and pages it evicted
+        // meanwhile on a loaded machine, add some (2.5 MiB once in CI); dropping the file's whole cache is 64 MiB.
         var fetched = fixture.B.BytesRead - servedBefore;
-        Assert.InRange(fetched, 1, 2L << 20);
+        Assert.InRange(fetched, 1, 8L << 20);
     }
 
     [Fact]
