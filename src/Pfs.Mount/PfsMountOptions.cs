@@ -25,7 +25,10 @@ public sealed record PfsMountOptions
     public int ParityBlocks { get; init; }
 
     /// <summary>Block size (stripe unit) of files created through the mount.</summary>
-    public int BlockSize { get; init; } = 256 * 1024;
+    public int BlockSize { get; init; } = DefaultBlockSize;
+
+    /// <summary>Default of <see cref="BlockSize"/>.</summary>
+    public const int DefaultBlockSize = 256 * 1024;
 
     /// <summary>The client's block cache, in blocks (the kernel's page cache sits in front of it).</summary>
     public int CacheBlocks { get; init; } = 128;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Pfs.Cli.Output;
+using Pfs.Client;
 using Pfs.Protocol;
 
 namespace Pfs.Cli.Commands;
@@ -49,16 +50,17 @@ internal sealed class LayoutOptions
     }
 
     /// <summary>
-    /// K for a cluster of <paramref name="servers"/> file servers: the width asked for (the metadata server
-    /// refuses, naming it, one the cluster is too small for), else every server the parity leaves.
+    /// K: the width asked for (the metadata server refuses, naming it, one the cluster is too small for), else
+    /// every file server the parity leaves (the cluster is asked how many it has only then).
     /// </summary>
-    public static int DataWidth(int? width, int parity, int servers)
+    public static async Task<int> DataWidthAsync(PfsClient client, int? width, int parity, CancellationToken cancellationToken)
     {
         if (width is { } asked)
         {
             return asked;
         }
 
+        var servers = (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count;
         return servers - parity >= 1
             ? servers - parity
             : throw new UsageException($"--parity {parity} needs at least {parity + 1} file servers; the cluster has {servers}");

@@ -20,9 +20,7 @@ internal static class MountCommand
     public static Command Create(CliHost host)
     {
         var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing, empty directory" };
-        var layout = new LayoutOptions(new PfsMountOptions { MetaServer = new Uri("http://localhost") }.BlockSize,
-            "every file server the parity leaves, at most 4; cut to fit the cluster");
-        layout.BlockSize.Description += " (default: 256K)";
+        var layout = new LayoutOptions(PfsMountOptions.DefaultBlockSize, "every file server the parity leaves, at most 4; cut to fit the cluster");
         var command = new Command("mount", "Mount the cluster's root directory at MOUNTPOINT through FUSE and serve it until Ctrl+C, SIGTERM or umount")
         {
             mountPoint,

@@ -72,8 +72,7 @@ internal static class PutCommand
         await using var source = fromStdin ? Console.OpenStandardInput() : OpenLocal(local);
         long? total = fromStdin ? null : source.Length;
 
-        var servers = (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count;
-        var stripeWidth = LayoutOptions.DataWidth(width, parity, servers);
+        var stripeWidth = await LayoutOptions.DataWidthAsync(client, width, parity, cancellationToken).ConfigureAwait(false);
         await CreateAsync(client, name, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize, ParityBlocks = parity }, force, cancellationToken)
             .ConfigureAwait(false);
         try

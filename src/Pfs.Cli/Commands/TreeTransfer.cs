@@ -32,7 +32,7 @@ internal static class TreeTransfer
         Scan(root, string.Empty, entries);
         name ??= root.Name;
         await RefuseExistingAsync(client, name, cancellationToken).ConfigureAwait(false);
-        var stripeWidth = LayoutOptions.DataWidth(width, parity, (await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false)).FileServers.Count);
+        var stripeWidth = await LayoutOptions.DataWidthAsync(client, width, parity, cancellationToken).ConfigureAwait(false);
         var total = entries.Sum(entry => entry.Info is FileInfo file && file.LinkTarget is null ? file.Length : 0);
         var partial = PfsTree.Join(PfsTree.Parent(name), $".{PfsTree.LastComponent(name)}.{Guid.NewGuid():N}.part");
         await client.CreateDirectoryAsync(partial, cancellationToken).ConfigureAwait(false);

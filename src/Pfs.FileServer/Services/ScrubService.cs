@@ -37,7 +37,7 @@ internal sealed partial class ScrubService(StagedObjects staged, BlockStore stor
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is IOException or UnauthorizedAccessException)
                 {
                     // Listing the store's directories failed (no file handle left while callers hold them all, an
-                    // I/O error): the next pass tries again. Let out of here, it would stop the whole server.
+                    // I/O error): the next pass tries again. Let out of here, it would make the host stop the server.
                     Log.PassFailed(logger, ex.Message);
                 }
 
