@@ -79,10 +79,17 @@ public sealed class MountCommandTests : IAsyncLifetime
 
         await File.WriteAllBytesAsync(Path.Combine(root, "mirrored.bin"), contents);
 
+        // An open after close(2) sees what was written (the mount's own close may still be on its way, and a
+        // stat does not wait for it; an open does).
         await using var client = await _cluster.ConnectAsync();
-        var info = await client.StatAsync("mirrored.bin");
-        // Two file servers: one for data, one for parity (a mirror).
-        Assert.Equal((1, 1, 64 * 1024, (long)contents.Length), (info.StripeWidth, info.ParityBlocks, info.BlockSize, info.Size));
+        await using (var file = await client.OpenAsync("mirrored.bin", PfsOpenMode.Read))
+        {
+            var info = await file.StatAsync();
+            // Two file servers: one for data, one for parity (a mirror).
+            Assert.Equal((1, 1, 64 * 1024, (long)contents.Length), (info.StripeWidth, info.ParityBlocks, info.BlockSize, info.Size));
+            Assert.Equal(contents, await TestData.ReadAllAsync(file, info.Size));
+        }
+
         Assert.Equal(contents, await File.ReadAllBytesAsync(Path.Combine(root, "mirrored.bin")));
         await Programs.RunAsync("kill", ["-TERM", mount.Pid.ToString(CultureInfo.InvariantCulture)]);
         await mount.WaitForExitAsync(MountWait);
