@@ -102,6 +102,15 @@ internal sealed class MetaPipe : IAsyncDisposable
                     var reply = await pending.Task.ConfigureAwait(false);
                     return reply.ResultCase == PipeReply.ResultOneofCase.Error ? throw ToRpcException(reply.Error) : reply;
                 }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ReferenceEquals(ex, stream.Failure)
+                                              && request.CallCase == PipeRequest.CallOneofCase.Stat
+                                              && Environment.TickCount64 < deadline && !cancellationToken.IsCancellationRequested)
+                {
+                    // The stream broke with the request on it (the server died or is restarting). A stat changes nothing,
+                    // so running it twice is harmless: it is asked again on the next stream, as the unary call's
+                    // wait-for-ready would. A change is not: it fails, as a unary call in flight does.
+                    continue;
+                }
                 catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented && ReferenceEquals(ex, stream.Failure))
                 {
                     // The stream itself was refused as unknown (a request's own error is no stream failure).
