@@ -7,7 +7,8 @@ namespace Pfs.Cli.Commands;
 
 /// <summary>
 /// <c>pfs ls [-l] [-R] [--json] [PATH...]</c>: a directory's entries (the root by default), each by its
-/// full path; a file or link lists itself. <c>-R</c> adds everything below, parents first.
+/// full path; a file or link lists itself. <c>-R</c> adds everything below, parents first. An operand that
+/// names nothing is one line on stderr, the others are listed, and the exit is 1.
 /// </summary>
 internal static class LsCommand
 {
@@ -26,11 +27,21 @@ internal static class LsCommand
         };
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
-            // Each entry shows its full path, so the listings of several PATHs make one table.
+            // Each entry shows its full path, so the listings of several PATHs make one table. As ls(1) does, an operand
+            // that names nothing (or is unreadable) is said on stderr and the others are still listed; the exit is then 1.
             var entries = new List<PfsFileInfo>();
+            var failed = false;
             foreach (var each in parse.GetValue(path) is { Length: > 0 } given ? given : [string.Empty])
             {
-                entries.AddRange(await CollectAsync(client, each, parse.GetValue(recursive), cancellationToken).ConfigureAwait(false));
+                try
+                {
+                    entries.AddRange(await CollectAsync(client, each, parse.GetValue(recursive), cancellationToken).ConfigureAwait(false));
+                }
+                catch (PfsException ex) when (ex.Code is PfsErrorCode.NotFound or PfsErrorCode.NotADirectory or PfsErrorCode.PermissionDenied or PfsErrorCode.InvalidArgument)
+                {
+                    host.Console.Fail(ex.Message);
+                    failed = true;
+                }
             }
 
             if (parse.GetValue(json))
@@ -42,7 +53,7 @@ internal static class LsCommand
                 (parse.GetValue(longFormat) ? Long(entries) : Short(entries)).Write(host.Console);
             }
 
-            return ExitCodes.Ok;
+            return failed ? ExitCodes.Error : ExitCodes.Ok;
         });
         return command;
     }

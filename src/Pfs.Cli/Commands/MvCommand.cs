@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pfs.Client;
 
 namespace Pfs.Cli.Commands;
 
@@ -39,9 +40,17 @@ internal static class MvCommand
                 }
             }
 
-            foreach (var source in sources)
+            var moves = sources.Select(source =>
+                (From: source, To: into && PfsTree.Show(source) != PfsTree.Show(target) ? PfsTree.Join(target, PfsTree.LastComponent(source)) : target)).ToList();
+
+            // rename(2) of a path onto itself succeeds and does nothing; mv(1) says so rather than seem to have moved it.
+            if (moves.FirstOrDefault(move => PfsTree.Show(move.From) == PfsTree.Show(move.To)) is { From: not null } same)
             {
-                var to = into && PfsTree.Show(source) != PfsTree.Show(target) ? PfsTree.Join(target, PfsTree.LastComponent(source)) : target;
+                throw new PfsException(PfsErrorCode.InvalidArgument, $"'{PfsTree.Show(same.From)}' and '{PfsTree.Show(same.To)}' are the same entry; nothing was moved");
+            }
+
+            foreach (var (source, to) in moves)
+            {
                 await client.RenameAsync(source, to, cancellationToken).ConfigureAwait(false);
             }
 

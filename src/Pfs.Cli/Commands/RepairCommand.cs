@@ -52,7 +52,7 @@ internal static class RepairCommand
             for (int pass = 1, idle = 0; ; pass++)
             {
                 var report = await client.RepairAsync(progress, cancellationToken).ConfigureAwait(false);
-                output.WriteLine($"pass {pass}: {report.FilesRepaired} files repaired, {Sizes.Format(report.BytesRebuilt)} rebuilt, {report.Failures.Count} failed");
+                output.WriteLine($"pass {pass}: {Counts.Of(report.FilesRepaired, "file")} repaired, {Sizes.Format(report.BytesRebuilt)} rebuilt, {report.Failures.Count} failed");
                 if (!parse.GetValue(wait))
                 {
                     return Finish(host, report.Failures);
@@ -95,7 +95,7 @@ internal static class RepairCommand
             try
             {
                 var report = await client.RepairAsync(progress, cancellationToken).ConfigureAwait(false);
-                output.WriteLine($"pass {pass}: {report.FilesRepaired} files repaired, {Sizes.Format(report.BytesRebuilt)} rebuilt, {report.Failures.Count} failed");
+                output.WriteLine($"pass {pass}: {Counts.Of(report.FilesRepaired, "file")} repaired, {Sizes.Format(report.BytesRebuilt)} rebuilt, {report.Failures.Count} failed");
                 foreach (var failure in report.Failures)
                 {
                     host.Console.Error.WriteLine($"pfs: cannot repair '{PfsTree.Show(failure.Name)}' (inode {failure.Inode}): {failure.Reason}");
@@ -123,7 +123,7 @@ internal static class RepairCommand
             host.Console.Error.WriteLine($"pfs: cannot repair '{PfsTree.Show(failure.Name)}' (inode {failure.Inode}): {failure.Reason}");
         }
 
-        host.Console.Fail($"{failures.Count} files could not be repaired");
+        host.Console.Fail($"{Counts.Of(failures.Count, "file")} could not be repaired");
         return ExitCodes.Error;
     }
 

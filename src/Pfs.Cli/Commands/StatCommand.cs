@@ -32,7 +32,7 @@ internal static class StatCommand
                 output.WriteLine($"stripe width:  {info.StripeWidth}");
                 if (info.ParityBlocks > 0)
                 {
-                    output.WriteLine($"parity blocks: {info.ParityBlocks} ({info.StripeWidth}+{info.ParityBlocks}: survives any {info.ParityBlocks} lost server{(info.ParityBlocks == 1 ? "" : "s")})");
+                    output.WriteLine($"parity blocks: {info.ParityBlocks} ({info.StripeWidth}+{info.ParityBlocks}: survives any {Counts.Of(info.ParityBlocks, "lost server")})");
                     output.WriteLine(info.IsDegraded
                         ? $"redundancy:    degraded (stale positions {string.Join(' ', info.StalePositions)}; 'pfs repair' rebuilds them)"
                         : "redundancy:    full");

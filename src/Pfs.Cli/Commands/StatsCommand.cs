@@ -42,9 +42,9 @@ internal static class StatsCommand
             var serving = servers.Count(server => server.Health == "SERVING");
             output.WriteLine($"file servers:  {servers.Count} ({serving} serving)");
             output.WriteLine($"files:         {status.FileCount} ({status.TotalBytes} bytes, {Sizes.Format(status.TotalBytes)})");
-            output.WriteLine($"degraded:      {status.DegradedFiles} files with stale shards{(status.DegradedFiles > 0 ? " (run 'pfs repair --wait')" : string.Empty)}");
+            output.WriteLine($"degraded:      {Counts.Of(status.DegradedFiles, "file")} with stale shards{(status.DegradedFiles > 0 ? " (run 'pfs repair --wait')" : string.Empty)}");
             output.WriteLine(status.LastRepair is { } last
-                ? $"repaired:      {status.RepairedPositions} stale positions of {status.RepairedFiles} files since the metadata server started, the last at {Times.Format(last)}"
+                ? $"repaired:      {Counts.Of(status.RepairedPositions, "stale position")} of {Counts.Of(status.RepairedFiles, "file")} since the metadata server started, the last at {Times.Format(last)}"
                 : "repaired:      nothing since the metadata server started");
             output.WriteLine($"open files:    {status.OpenForRead + status.OpenForWrite} ({status.OpenForRead} read, {status.OpenForWrite} write)");
             output.WriteLine($"locks:         {status.LocksHeld} held, {status.LocksWaiting} waiting");

@@ -31,8 +31,8 @@ internal static class StripeCommand
             }
 
             host.Console.Out.WriteLine(
-                $"{layout.Name}: {layout.Size} bytes ({Sizes.Format(layout.Size)}) in {layout.BlockCount} blocks of {Sizes.Format(layout.BlockSize)}, " +
-                $"striped over {layout.StripeWidth} file server{(layout.StripeWidth == 1 ? "" : "s")} (block i on server i % {layout.StripeWidth})");
+                $"{layout.Name}: {layout.Size} bytes ({Sizes.Format(layout.Size)}) in {Counts.Of(layout.BlockCount, "block")} of {Sizes.Format(layout.BlockSize)}, " +
+                $"striped over {Counts.Of(layout.StripeWidth, "file server")} (block i on server i % {layout.StripeWidth})");
             var table = new CliTable("SERVER", "ADDRESS", "BLOCKS", "BYTES").AlignRight(0, 3);
             foreach (var share in shares)
             {
@@ -43,7 +43,7 @@ internal static class StripeCommand
                     share.Bytes.ToString(CultureInfo.InvariantCulture));
             }
 
-            table.AddRow("total", string.Empty, $"{layout.BlockCount} blocks", shares.Sum(share => share.Bytes).ToString(CultureInfo.InvariantCulture));
+            table.AddRow("total", string.Empty, Counts.Of(layout.BlockCount, "block"), shares.Sum(share => share.Bytes).ToString(CultureInfo.InvariantCulture));
             table.Write(host.Console);
             return ExitCodes.Ok;
         });
@@ -71,8 +71,8 @@ internal static class StripeCommand
         var stripes = ParityStripeMap.Stripes(layout);
         var output = host.Console.Out;
         output.WriteLine(
-            $"{layout.Name}: {layout.Size} bytes ({Sizes.Format(layout.Size)}) in {layout.BlockCount} blocks of {Sizes.Format(layout.BlockSize)}, " +
-            $"{k}+{m} erasure-coded over {k + m} file servers: {stripes} stripe{(stripes == 1 ? "" : "s")} of {k} data and {m} parity blocks, " +
+            $"{layout.Name}: {layout.Size} bytes ({Sizes.Format(layout.Size)}) in {Counts.Of(layout.BlockCount, "block")} of {Sizes.Format(layout.BlockSize)}, " +
+            $"{k}+{m} erasure-coded over {k + m} file servers: {Counts.Of(stripes, "stripe")} of {k} data and {m} parity blocks, " +
             "rotating one position per stripe");
         output.WriteLine(layout.StalePositions.Count == 0
             ? "redundancy: full"
@@ -92,7 +92,7 @@ internal static class StripeCommand
         }
 
         output.WriteLine();
-        output.WriteLine($"first {first.Count} stripe{(first.Count == 1 ? "" : "s")} (dN: data block N, pJ: parity block J, -: past the end):");
+        output.WriteLine($"first {Counts.Of(first.Count, "stripe")} (dN: data block N, pJ: parity block J, -: past the end):");
         var map = new CliTable(["STRIPE", .. Enumerable.Range(0, k + m).Select(position => string.Create(CultureInfo.InvariantCulture, $"POS {position}"))]);
         for (var stripe = 0; stripe < first.Count; stripe++)
         {

@@ -191,7 +191,7 @@ internal static class TreeTransfer
 
     private static bool IsDirectory(FileSystemInfo info) => info is DirectoryInfo && info.LinkTarget is null;
 
-    private static string Count<T>(List<T> entries) => entries.Count == 1 ? "1 entry" : $"{entries.Count} entries";
+    private static string Count<T>(List<T> entries) => Counts.Of(entries.Count, "entry", "entries");
 
     private static async Task RefuseExistingAsync(PfsClient client, string name, CancellationToken cancellationToken)
     {

@@ -115,6 +115,27 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
         Assert.Equal(20, (await client.StatAsync($"{root}/into/b")).Size);
     }
 
+
+    [Fact]
+    public async Task MvOfAnEntryOntoItselfSaysSoAndMovesNothing()
+    {
+        var root = fixture.UniqueName("mv-same");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/dir");
+        await CreateFileAsync($"{root}/a", 10);
+        await CreateFileAsync($"{root}/dir/b", 20);
+
+        var file = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/a", $"/{root}/a");
+        var directory = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/dir", $"{root}/dir");
+        var intoItsOwnDirectory = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/a", $"{root}/dir/b", $"{root}/dir");
+
+        CliRunner.AssertFailed(file, 1, $"'{root}/a' and '{root}/a' are the same entry; nothing was moved");
+        CliRunner.AssertFailed(directory, 1, $"'{root}/dir' and '{root}/dir' are the same entry");
+        CliRunner.AssertFailed(intoItsOwnDirectory, 1, $"'{root}/dir/b' and '{root}/dir/b' are the same entry");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        var names = await client.ListAsync(root).Select(entry => entry.Name).Order().ToListAsync();
+        Assert.Equal([$"{root}/a", $"{root}/dir"], names);
+        Assert.Equal(20, (await client.StatAsync($"{root}/dir/b")).Size);
+    }
     [Fact]
     public async Task LnIntoADirectoryNamesTheLinkAfterItsTargetAndLsTakesSeveralPaths()
     {
@@ -134,6 +155,24 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
         Assert.True(ls.ExitCode == 0, ls.ToString());
         var names = ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(' ')[0]).ToList();
         Assert.Equal([$"{root}/file", $"{root}/links/file", $"{root}/links/target"], names);
+    }
+
+    [Fact]
+    public async Task LsOfSeveralPathsSaysWhichOneIsMissingAndStillListsTheOthers()
+    {
+        var root = fixture.UniqueName("ls-missing");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/dir");
+        await CreateFileAsync($"{root}/dir/a", 10);
+        await CreateFileAsync($"{root}/file", 20);
+
+        var ls = await CliRunner.RunAsync(fixture.Cluster, "ls", $"{root}/dir", $"{root}/missing", $"{root}/file");
+
+        Assert.True(ls.ExitCode == 1, ls.ToString());
+        var names = ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(' ')[0]).ToList();
+        Assert.Equal([$"{root}/dir/a", $"{root}/file"], names);
+        var error = Assert.Single(ls.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("pfs: ", error, StringComparison.Ordinal);
+        Assert.Contains($"{root}/missing", error, StringComparison.Ordinal);
     }
 
     [Fact]

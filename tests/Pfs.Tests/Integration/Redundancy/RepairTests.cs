@@ -39,7 +39,7 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
         Assert.Equal((1L, 1L), (status.RepairedPositions, status.RepairedFiles));
         Assert.NotNull(status.LastRepair);
         var stats = await CliRunner.RunRawAsync(["--meta", Cluster.MetaAddress.ToString(), "stats"]);
-        Assert.Contains("repaired:      1 stale positions of 1 files since the metadata server started", stats.Stdout, StringComparison.Ordinal);
+        Assert.Contains("repaired:      1 stale position of 1 file since the metadata server started", stats.Stdout, StringComparison.Ordinal);
         // Full redundancy: any M others may go, and the repaired server's shards make up the K.
         await Cluster.KillFileServerAsync(0);
         await Cluster.KillFileServerAsync(5);
