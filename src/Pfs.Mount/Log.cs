@@ -10,6 +10,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 2, EventName = "MountCloseFailed", Level = LogLevel.Warning, Message = "Closing the Pfs open of inode {Inode} failed")]
     public static partial void CloseFailed(ILogger logger, ulong inode, Exception exception);
 
+    [LoggerMessage(EventId = 5, EventName = "MountCloseRetrying", Level = LogLevel.Warning,
+        Message = "Closing the Pfs open of inode {Inode} failed; its writes are kept and the close is tried again until it succeeds")]
+    public static partial void CloseRetrying(ILogger logger, ulong inode, Exception exception);
+
+    [LoggerMessage(EventId = 6, EventName = "MountCloseRetried", Level = LogLevel.Information, Message = "The Pfs open of inode {Inode} closed at attempt {Attempt}")]
+    public static partial void CloseRetried(ILogger logger, ulong inode, int attempt);
+
     [LoggerMessage(EventId = 3, EventName = "MountServing", Level = LogLevel.Information, Message = "Serving {MetaServer} at {MountPoint}")]
     public static partial void Serving(ILogger logger, Uri metaServer, string mountPoint);
 

@@ -22,6 +22,12 @@ internal sealed class MountNode(ulong inode)
     public SharedOpen? Open { get; set; }
 
     /// <summary>
+    /// The shared open its last descriptor left, while it is being closed (RELEASE comes after close(2) has
+    /// returned); guarded by the node lock. Attribute reads wait for its <see cref="SharedOpen.Settling"/>.
+    /// </summary>
+    public SharedOpen? Closing { get; set; }
+
+    /// <summary>
     /// The notice epoch in which the kernel's cached pages of the file were last known to match
     /// Pfs (see <see cref="NoticeBridge.Epoch"/>); 0 when never.
     /// </summary>

@@ -164,6 +164,7 @@ internal sealed partial class PfsFileSystem
             if (last && ReferenceEquals(file.Node.Open, file.Open))
             {
                 file.Node.Open = null;
+                file.Node.Closing = file.Open;
                 if (file.Node.Lookups <= 0 && file.Node.Inode != RootId)
                 {
                     _nodes.Remove(file.Node.Inode);
@@ -176,12 +177,86 @@ internal sealed partial class PfsFileSystem
             try
             {
                 await file.Open.CloseAsync().ConfigureAwait(false);
+                ClosingDone(file.Node, file.Open);
             }
-            catch (PfsException ex)
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
             {
-                Log.CloseFailed(_logger, nodeId, ex);
+                // Its writes are not stored yet (a file server or the metadata server out of reach): the open stays,
+                // holding the file's lock, and its close is tried again until it lands, rather than dropped.
+                if (file.Open.Current is not null)
+                {
+                    Log.CloseRetrying(_logger, nodeId, ex);
+                    RetryClose(file.Node, file.Open);
+                }
+                else
+                {
+                    Log.CloseFailed(_logger, nodeId, ex);
+                    ClosingDone(file.Node, file.Open);
+                }
             }
         }
+    }
+
+    private void ClosingDone(MountNode node, SharedOpen open)
+    {
+        lock (_nodeLock)
+        {
+            if (ReferenceEquals(node.Closing, open))
+            {
+                node.Closing = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes <paramref name="open"/> in the background until it succeeds (a file server or the metadata server is
+    /// back), the open is gone, or the mount stops (<see cref="CloseAllAsync"/> then tries once more). Waits grow from
+    /// <see cref="CloseRetryFirst"/> to <see cref="CloseRetryMost"/>.
+    /// </summary>
+    private void RetryClose(MountNode node, SharedOpen open)
+    {
+        if (!_unclosed.TryAdd(open, node))
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var wait = CloseRetryFirst;
+            for (var attempt = 2; ; attempt++)
+            {
+                await Task.Delay(wait).ConfigureAwait(false);
+                if (_stopping)
+                {
+                    // CloseAllAsync tries it once more.
+                    return;
+                }
+
+                try
+                {
+                    await open.CloseAsync().ConfigureAwait(false);
+                    if (open.Current is null)
+                    {
+                        Log.CloseRetried(_logger, node.Inode, attempt);
+                        break;
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException)
+                {
+                    if (open.Current is null)
+                    {
+                        // The open itself is gone (its lease ran out): nothing is left to close.
+                        Log.CloseFailed(_logger, node.Inode, ex);
+                        break;
+                    }
+                }
+
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, CloseRetryMost.Ticks));
+            }
+
+            _unclosed.TryRemove(open, out _);
+            ClosingDone(node, open);
+        });
     }
 
     /// <summary>A new descriptor on the node's shared open: opens it in Pfs (waiting, cancellably, for other clients' writers) as the mode needs.</summary>

@@ -10,6 +10,13 @@ internal sealed partial class PfsFileSystem
         CheckName(name);
         using var activity = Start("lookup", parent);
         var info = await Errors.Map(() => _client.StatAtAsync(parent, name, CancellationToken.None)).ConfigureAwait(false);
+        if (FindNode(info.Inode) is { } node && HasOpenOrClosing(node))
+        {
+            // Open (or being closed) here: the metadata server's size is the last committed one, not this mount's
+            // writer's, and the kernel would take it over the size its own writes gave the file.
+            info = await StatNodeAsync(info.Inode, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return Entry(info);
     }
 

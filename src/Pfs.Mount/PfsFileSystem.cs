@@ -24,6 +24,10 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
     private readonly Dictionary<ulong, MountNode> _nodes = [];
     private readonly ConcurrentDictionary<ulong, FileHandle> _handles = new();
     private readonly ConcurrentDictionary<ulong, DirectoryListing> _listings = new();
+    // Opens whose last descriptor went but whose close failed: closed again in the background (RetryClose).
+    private readonly ConcurrentDictionary<SharedOpen, MountNode> _unclosed = new();
+    // Set when the session is over: retried closes stop (CloseAllAsync tries each once more).
+    private volatile bool _stopping;
     private long _nextHandle;
     private long _bytesRead;
 
@@ -92,13 +96,22 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
         };
     }
 
-    /// <summary>Closes every Pfs open (flushing writers); the session is over.</summary>
+    /// <summary>The first wait before a failed close is tried again; each later wait doubles, up to <see cref="CloseRetryMost"/>.</summary>
+    internal static readonly TimeSpan CloseRetryFirst = TimeSpan.FromMilliseconds(500);
+
+    internal static readonly TimeSpan CloseRetryMost = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an attribute read waits for a close in progress before it asks the metadata server anyway.</summary>
+    private static readonly TimeSpan SettleWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>Closes every Pfs open (flushing writers), those whose close is being retried once more; the session is over.</summary>
     public async Task CloseAllAsync()
     {
+        _stopping = true;
         List<SharedOpen> opens;
         lock (_nodeLock)
         {
-            opens = [.. _nodes.Values.Select(n => n.Open).OfType<SharedOpen>()];
+            opens = [.. _nodes.Values.Select(n => n.Open).OfType<SharedOpen>().Concat(_unclosed.Keys).Distinct()];
         }
 
         foreach (var open in opens)
@@ -107,10 +120,36 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
             {
                 await open.CloseAsync().ConfigureAwait(false);
             }
-            catch (PfsException ex)
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
             {
                 Log.CloseFailed(_logger, 0, ex);
             }
+        }
+    }
+
+    private bool HasOpenOrClosing(MountNode node)
+    {
+        lock (_nodeLock)
+        {
+            return node.Open is not null || node.Closing is not null;
+        }
+    }
+
+    /// <summary>Waits (a bounded time) for <paramref name="settling"/>, a close in progress; its failure is its closer's to report.</summary>
+    private static async Task SettledAsync(Task? settling)
+    {
+        if (settling is null || settling.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            await settling.WaitAsync(SettleWait).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PfsException or TimeoutException or OperationCanceledException)
+        {
+            // Its closer reports the failure; the metadata server's answer is the best there is.
         }
     }
 
@@ -119,17 +158,39 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
     {
         try
         {
-            var open = FindNode(nodeId)?.Open?.Current;
-            if (open is not null)
+            var node = FindNode(nodeId);
+            for (var look = 0; look < 2; look++)
             {
-                try
+                SharedOpen? shared, closing;
+                lock (_nodeLock)
                 {
-                    return await open.StatAsync(cancellationToken).ConfigureAwait(false);
+                    (shared, closing) = (node?.Open, node?.Closing);
                 }
-                catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed)
+
+                // A close that failed puts its open back (its writes kept): look again after a wait.
+                var open = shared?.Current ?? closing?.Current;
+                if (open is not null)
                 {
-                    // Committed meanwhile: ask by inode below.
+                    try
+                    {
+                        return await open.StatAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed)
+                    {
+                        // Committed meanwhile: ask by inode below.
+                    }
                 }
+
+                // A close in progress (a commit, or the RELEASE after close(2)) tells the metadata server the new size only
+                // when it ends: asked before, the server's answer would be the old size, and the kernel would keep it.
+                var settling = (shared?.Settling, closing?.Settling);
+                if (look > 0 || (settling.Item1 is null or { IsCompleted: true } && settling.Item2 is null or { IsCompleted: true }))
+                {
+                    break;
+                }
+
+                await SettledAsync(settling.Item1).ConfigureAwait(false);
+                await SettledAsync(settling.Item2).ConfigureAwait(false);
             }
 
             var info = await _client.StatAtAsync(nodeId, string.Empty, cancellationToken).ConfigureAwait(false);

@@ -14,6 +14,8 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
     private readonly SemaphoreSlim _gate = new(1, 1);
     private PfsFile? _file;
     private int _dirty;
+    // The close of the open being published or closed now; completed when none is.
+    private Task _settling = Task.CompletedTask;
 
     /// <summary>Descriptors (FUSE file handles) using this open; guarded by the node lock.</summary>
     public int Handles { get; set; }
@@ -23,6 +25,13 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
 
     /// <summary>The open now (any mode), if there is one.</summary>
     public PfsFile? Current => Volatile.Read(ref _file);
+
+    /// <summary>
+    /// The close in progress of the open that was <see cref="Current"/> (a commit's, or the last descriptor's);
+    /// completed when there is none. Until it completes the metadata server may not know the file's new size
+    /// yet, so an attribute read waits for it (it may fault: the failure is its closer's to report).
+    /// </summary>
+    public Task Settling => Volatile.Read(ref _settling);
 
     /// <summary>An open to read through: the current one of either mode, or a new Read open. Answers whether it opened one.</summary>
     public async ValueTask<(PfsFile File, bool Opened)> ForReadAsync(CancellationToken cancellationToken)
@@ -107,9 +116,7 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
         {
             if (_file is { Mode: PfsOpenMode.Write } writer)
             {
-                Volatile.Write(ref _dirty, 0);
-                Volatile.Write(ref _file, null);
-                await writer.CloseAsync().ConfigureAwait(false);
+                await SettleAsync(writer).ConfigureAwait(false);
             }
         }
         finally
@@ -118,7 +125,11 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
         }
     }
 
-    /// <summary>Closes the open, whatever its mode (the last descriptor went).</summary>
+    /// <summary>
+    /// Closes the open, whatever its mode (the last descriptor went). If the close fails and the open is still
+    /// there (a file server or the metadata server out of reach), it stays <see cref="Current"/> and dirty, and
+    /// this may be called again: nothing written is dropped.
+    /// </summary>
     public async Task CloseAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
@@ -126,14 +137,38 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
         {
             if (_file is { } file)
             {
-                Volatile.Write(ref _dirty, 0);
-                Volatile.Write(ref _file, null);
-                await file.CloseAsync().ConfigureAwait(false);
+                await SettleAsync(file).ConfigureAwait(false);
             }
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    // Under the gate: closes `file`, which is Current, as Settling. If the close fails with the open still
+    // there, the open stays Current (and dirty, if it was): the next commit or close tries again.
+    private async Task SettleAsync(PfsFile file)
+    {
+        var wasDirty = Volatile.Read(ref _dirty) != 0;
+        var close = file.CloseAsync().AsTask();
+        Volatile.Write(ref _settling, close);
+        Volatile.Write(ref _dirty, 0);
+        Volatile.Write(ref _file, null);
+        try
+        {
+            await close.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not PfsException { Code: PfsErrorCode.Closed })
+        {
+            // Closed means the open is gone (its lease ran out, or the metadata server restarted): nothing to retry.
+            Volatile.Write(ref _file, file);
+            if (wasDirty)
+            {
+                Volatile.Write(ref _dirty, 1);
+            }
+
+            throw;
         }
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Pfs.Cli.Output;
 using Pfs.Client;
 using Pfs.Client.Diagnostics;
 using Pfs.Fuse;
@@ -70,7 +71,7 @@ internal static class MountCommand
                     StripeWidth = parse.GetValue(layout.Width) ?? 0,
                     BlockSize = parse.GetValue(layout.BlockSize),
                     ParityBlocks = parse.GetValue(layout.Parity),
-                }, cancellationToken: stop.Token).ConfigureAwait(false);
+                }, new StderrLoggerFactory(console.Error, "pfs mount"), stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is FuseMountException or PfsException or IOException or UnauthorizedAccessException)
             {

@@ -109,6 +109,14 @@ internal sealed partial class BlockWriter
             await _transport.SyncAsync(_layout, toSync, timeout.Token).ConfigureAwait(false);
             _counters.AddCloseWritebacks(_cache.CompleteWriteBacks(pinned, succeeded: true));
         }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        {
+            // No caller cancels a close: this is a file server that did not answer in time (down, or restarting).
+            // The blocks stay dirty, and the close may be tried again.
+            _cache.CompleteWriteBacks(pinned, succeeded: false);
+            throw new PfsException(PfsErrorCode.Unavailable,
+                $"'{_layout.Name}': the file servers did not take its writes within {_options.OperationTimeout.TotalSeconds:0.#} s ({ex.Message}); the file stays open", ex);
+        }
         catch
         {
             _cache.CompleteWriteBacks(pinned, succeeded: false);

@@ -56,7 +56,7 @@ public sealed class MountCollection : ICollectionFixture<MountFixture>
 /// <summary>Mounting under a fresh temp directory, and unmounting whatever happens.</summary>
 internal static class MountAt
 {
-    public static async Task<PfsMount> StartAsync(Uri meta, TimeSpan? operationTimeout = null, string? key = null)
+    public static async Task<PfsMount> StartAsync(Uri meta, TimeSpan? operationTimeout = null, string? key = null, int parityBlocks = 0)
     {
         var root = Directory.CreateTempSubdirectory("pfs-mount-").FullName;
         try
@@ -67,6 +67,7 @@ internal static class MountAt
                 MetaServer = meta,
                 OperationTimeout = operationTimeout ?? TimeSpan.FromSeconds(30),
                 Key = key,
+                ParityBlocks = parityBlocks,
             }, cancellationToken: timeout.Token);
         }
         catch

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pfs.Cli.Output;
+
+/// <summary>
+/// Log lines for a long-running command (the mount) on stderr, one line each: <c>pfs mount: warning: ...</c>.
+/// Warnings and errors, and the few Information events that end one (a close that landed after retries, a file
+/// server back); the command prints its own start and stop. A tool's stderr, not a log pipeline: no scopes, and an
+/// exception adds only its message.
+/// </summary>
+internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILoggerFactory
+{
+    private readonly Lock _writing = new();
+
+    // The Information events worth a line: each tells that a warning before it is over.
+    private static readonly HashSet<string> Endings = ["MountCloseRetried", "FileServerBack"];
+
+    public ILogger CreateLogger(string categoryName) => new StderrLogger(this);
+
+    public void AddProvider(ILoggerProvider provider) =>
+        throw new NotSupportedException("this factory writes to stderr only");
+
+    public void Dispose()
+    {
+    }
+
+    private void Write(LogLevel level, string message, Exception? exception)
+    {
+        var label = level switch
+        {
+            LogLevel.Information => "info",
+            LogLevel.Warning => "warning",
+            LogLevel.Error => "error",
+            LogLevel.Critical => "critical",
+            _ => "debug",
+        };
+        var line = exception is null ? $"{prefix}: {label}: {message}" : $"{prefix}: {label}: {message}: {exception.Message}";
+        lock (_writing)
+        {
+            error.WriteLine(line.ReplaceLineEndings(" "));
+            error.Flush();
+        }
+    }
+
+    private sealed class StderrLogger(StderrLoggerFactory factory) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Information and not LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel is >= LogLevel.Warning and not LogLevel.None || (logLevel == LogLevel.Information && eventId.Name is { } name && Endings.Contains(name)))
+            {
+                factory.Write(logLevel, formatter(state, exception), exception);
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Pfs.LocalCluster;
+using Pfs.Tests.Fixtures;
+
+namespace Pfs.Tests.Integration.Mount;
+
+/// <summary>
+/// close(2) through the mount when the file servers are slow or out of reach: what a descriptor wrote is never
+/// dropped, the file is never left locked once the servers are back, and nobody reads a size the mount's own
+/// close has not caught up with.
+/// </summary>
+public sealed class CloseFaultTests
+{
+    [Fact]
+    public async Task ACloseWhileAFileServerIsDownFailsWithEioAndItsWritesLandOnceTheServerIsBack()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 2);
+        var mount = await MountAt.StartAsync(cluster.MetaServerAddress, operationTimeout: TimeSpan.FromSeconds(2));
+        try
+        {
+            var path = Path.Combine(mount.MountPoint, "written-while-down");
+            // Three blocks of 256 KiB: both servers of the stripe get some.
+            var content = new byte[700_000];
+            Random.Shared.NextBytes(content);
+            var source = Path.Combine(Path.GetTempPath(), $"pfs-close-fault-{Guid.NewGuid():N}");
+            await File.WriteAllBytesAsync(source, content);
+            try
+            {
+                await cluster.StopFileServerAsync(1);
+                var close = await Programs.RunAsync("python3", ["-c", """
+                    import errno, os, sys
+                    data = open(sys.argv[2], 'rb').read()
+                    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                    os.write(fd, data)
+                    try: os.close(fd); print('closed')
+                    except OSError as e: print(errno.errorcode[e.errno])
+                    """, path, source], timeout: TimeSpan.FromSeconds(60));
+                Assert.True(close.Output == "EIO\n", $"close(2) with a file server down: {close}");
+
+                await using var client = await cluster.ConnectAsync();
+                Assert.Equal(1, (await client.GetClusterStatusAsync()).OpenForWrite);
+                await cluster.StartFileServerAsync(1);
+
+                // The mount closes it again by itself: the bytes land and the lock goes, without an unmount.
+                await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).OpenForWrite == 0,
+                    "the mount's writer is closed once the file server is back", TimeSpan.FromSeconds(60));
+                Assert.Equal(content, await ReadAllAsync(client, "written-while-down"));
+                Assert.Equal(content, await File.ReadAllBytesAsync(path));
+                Assert.Equal(content.Length, new FileInfo(path).Length);
+            }
+            finally
+            {
+                File.Delete(source);
+            }
+        }
+        finally
+        {
+            await MountAt.StopAsync(mount);
+        }
+    }
+
+    [Fact]
+    public async Task AStatWhileTheMountClosesAWriterNeverLeavesTheOldSizeInTheKernel()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 3);
+        var mount = await MountAt.StartAsync(cluster.MetaServerAddress, parityBlocks: 1);
+        using var stop = new CancellationTokenSource();
+        var directory = Path.Combine(mount.MountPoint, "busy");
+        Directory.CreateDirectory(directory);
+        // Another program stats the directory's files all the time (a file manager, a build watching its outputs).
+        var watcher = Task.Run(() =>
+        {
+            var looks = 0L;
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var file in Directory.EnumerateFiles(directory))
+                {
+                    looks += new FileInfo(file).Exists ? 1 : 0;
+                }
+            }
+
+            return looks;
+        });
+        try
+        {
+            for (var round = 0; round < 30; round++)
+            {
+                var path = Path.Combine(directory, $"f{round}");
+                var text = $"round {round}\n";
+                await File.WriteAllTextAsync(path, text);
+                Assert.Equal(text, await File.ReadAllTextAsync(path));
+                await File.AppendAllTextAsync(path, "more\n");
+                Assert.Equal(text + "more\n", await File.ReadAllTextAsync(path));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await watcher;
+            await MountAt.StopAsync(mount);
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Pfs.Client.PfsClient client, string name)
+    {
+        await using var file = await client.OpenAsync(name, Pfs.Client.PfsOpenMode.Read);
+        var buffer = new byte[(await file.StatAsync()).Size];
+        var read = await file.ReadAsync(buffer, 0);
+        return buffer[..read];
+    }
+}
