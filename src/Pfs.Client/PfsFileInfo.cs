@@ -7,7 +7,7 @@ namespace Pfs.Client;
 /// close; a directory's number of entries; a symbolic link's target length in UTF-8 bytes.
 /// </param>
 /// <param name="Created">Creation time, UTC, millisecond precision.</param>
-/// <param name="Modified">mtime, UTC, millisecond precision: a file's last writer's close; a directory's last change of entries.</param>
+/// <param name="Modified">mtime, UTC, millisecond precision: a file's last close of a writer that changed it, or the time set explicitly; a directory's last change of entries.</param>
 /// <param name="StripeWidth">K: data blocks per stripe (files; 0 otherwise).</param>
 /// <param name="BlockSize">Bytes per block, the stripe unit (files; 0 otherwise).</param>
 public sealed record PfsFileInfo(string Name, long Size, DateTimeOffset Created, DateTimeOffset Modified,

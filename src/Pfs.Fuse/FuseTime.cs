@@ -23,7 +23,29 @@ public readonly record struct FuseTime(long Seconds, uint Nanoseconds)
         return new FuseTime(seconds, (uint)(remainder * NanosecondsPerTick));
     }
 
-    /// <summary>Converts to a point in time (to a precision of 100 ns).</summary>
+    // DateTimeOffset's range, years 1 to 9999, in whole seconds from the epoch.
+    private static readonly long MinSeconds = (DateTime.MinValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+    private static readonly long MaxSeconds = (DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+
+    /// <summary>
+    /// Converts to a point in time (to a precision of 100 ns). Throws <see cref="ArgumentOutOfRangeException"/>
+    /// outside years 1 to 9999 (the kernel passes any 64-bit seconds a utimensat asks for).
+    /// </summary>
     public DateTimeOffset ToDateTimeOffset() =>
-        new(DateTime.UnixEpoch.Ticks + Seconds * TimeSpan.TicksPerSecond + Nanoseconds / NanosecondsPerTick, TimeSpan.Zero);
+        TryToDateTimeOffset(out var time)
+            ? time
+            : throw new ArgumentOutOfRangeException(nameof(Seconds), Seconds, "the time is outside years 1 to 9999");
+
+    /// <summary>Converts to a point in time (to a precision of 100 ns); false outside years 1 to 9999, or for nanoseconds past a second.</summary>
+    public bool TryToDateTimeOffset(out DateTimeOffset time)
+    {
+        if (Seconds < MinSeconds || Seconds > MaxSeconds || Nanoseconds >= 1_000_000_000)
+        {
+            time = default;
+            return false;
+        }
+
+        time = new DateTimeOffset(DateTime.UnixEpoch.Ticks + Seconds * TimeSpan.TicksPerSecond + Nanoseconds / NanosecondsPerTick, TimeSpan.Zero);
+        return true;
+    }
 }

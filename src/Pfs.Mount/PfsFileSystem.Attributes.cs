@@ -11,27 +11,32 @@ internal sealed partial class PfsFileSystem
         using var activity = Start("setattr", nodeId);
         var node = NodeFor(nodeId);
         var handle = changes.Has(FuseSetAttrFields.Handle) && _handles.TryGetValue(changes.Handle, out var h) ? h : null;
-        if (changes.Has(FuseSetAttrFields.Size))
-        {
-            await SetSizeAsync(node, handle, (long)changes.Size, CancellationToken.None).ConfigureAwait(false);
-        }
 
+        // Checked before anything changes, so a refused time leaves the file (and the kernel's view) as it was.
+        var accessedNow = changes.Has(FuseSetAttrFields.AccessTimeNow);
+        var modifiedNow = changes.Has(FuseSetAttrFields.ModifyTimeNow);
         var attributes = new PfsAttributeChanges
         {
             Mode = changes.Has(FuseSetAttrFields.Mode) ? changes.Mode & FuseMode.PermissionMask : null,
             Uid = changes.Has(FuseSetAttrFields.Uid) ? changes.Uid : null,
             Gid = changes.Has(FuseSetAttrFields.Gid) ? changes.Gid : null,
-            Accessed = changes.Has(FuseSetAttrFields.AccessTime) ? changes.AccessTime.ToDateTimeOffset() : null,
-            Modified = changes.Has(FuseSetAttrFields.ModifyTime) ? changes.ModifyTime.ToDateTimeOffset() : null,
-            AccessedNow = changes.Has(FuseSetAttrFields.AccessTimeNow),
-            ModifiedNow = changes.Has(FuseSetAttrFields.ModifyTimeNow),
+            Accessed = changes.Has(FuseSetAttrFields.AccessTime) && !accessedNow ? TimeOf(changes.AccessTime) : null,
+            Modified = changes.Has(FuseSetAttrFields.ModifyTime) && !modifiedNow ? TimeOf(changes.ModifyTime) : null,
+            AccessedNow = accessedNow,
+            ModifiedNow = modifiedNow,
         };
-        if (attributes.Mode is not null || attributes.Uid is not null || attributes.Gid is not null || attributes.Accessed is not null
-            || attributes.Modified is not null || attributes.AccessedNow || attributes.ModifiedNow)
+        if (changes.Has(FuseSetAttrFields.Size))
         {
-            if (node.Open is { Dirty: true } open && (attributes.Modified is not null || attributes.ModifiedNow))
+            await SetSizeAsync(node, handle, (long)changes.Size, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var setsTimes = attributes.Accessed is not null || attributes.Modified is not null || accessedNow || modifiedNow;
+        if (attributes.Mode is not null || attributes.Uid is not null || attributes.Gid is not null || setsTimes)
+        {
+            if (node.Open is { Dirty: true } open && setsTimes)
             {
-                // A writer's close sets mtime: publish the writes first, so futimens before close(2) (cp -a) sticks.
+                // A writer's close sets mtime and atime: publish the writes first, so a futimens before
+                // close(2) (cp -p, rsync) sticks. Only writes after it move the times again.
                 await Errors.Map(open.CommitAsync).ConfigureAwait(false);
             }
 
@@ -45,6 +50,13 @@ internal sealed partial class PfsFileSystem
         var after = await StatNodeAsync(nodeId, CancellationToken.None).ConfigureAwait(false);
         return new FuseAttrReply(ToAttr(after), Timeout);
     }
+
+    /// <summary>
+    /// A time a utimensat asks for, if Pfs can store it (years 1 to 9999, as the metadata server
+    /// keeps); else EINVAL, rather than a wrapped-around time or one the kernel shows but Pfs never stored.
+    /// </summary>
+    private static DateTimeOffset TimeOf(FuseTime time) =>
+        time.TryToDateTimeOffset(out var value) ? value : throw new FuseException(Errno.EINVAL);
 
     private async Task SetSizeAsync(MountNode node, FileHandle? handle, long length, CancellationToken cancellationToken)
     {

@@ -283,6 +283,12 @@ internal sealed partial class PfsFileSystem
                     open.MarkDirty();
                     await Truncation.SetLengthAsync(writer, 0, cancellationToken).ConfigureAwait(false);
                 }
+                else if (truncate)
+                {
+                    // O_TRUNC of an empty file changes no byte, so its close changes nothing; open(2) still marks mtime and ctime.
+                    await _client.SetAttributesAtAsync(node.Inode, string.Empty, new PfsAttributeChanges { ModifiedNow = true }, cancellationToken)
+                        .ConfigureAwait(false);
+                }
             }
             else
             {

@@ -26,7 +26,7 @@ public abstract record Node
     /// <summary>Birth time, UTC, whole milliseconds.</summary>
     public DateTimeOffset Created { get; init; }
 
-    /// <summary>mtime: the last writer close (files) or change of entries (directories).</summary>
+    /// <summary>mtime: the last close of a writer that changed the file, or set explicitly (files); the last change of entries (directories).</summary>
     public DateTimeOffset Modified { get; init; }
 
     /// <summary>ctime: any change of content, attributes or names.</summary>

@@ -69,8 +69,12 @@ internal sealed partial class MetaGrpcService
                 }
 
                 // The commit point: once the node (with the epoch pending) is stored, what the writer
-                // staged is the file's content, even if a file server is only told later.
-                result = await _names.CompleteWriteAsync(current.Id, request.Size, request.SizeExact, pending, stale).ConfigureAwait(false);
+                // staged is the file's content, even if a file server is only told later. A writer that
+                // changed nothing (touch's open for writing, a futimens and a close) leaves the node as
+                // it is: POSIX moves mtime at writes, not at close, and an explicit utimens must stick.
+                result = Wrote(request, current, dirty, written, stale)
+                    ? await _names.CompleteWriteAsync(current.Id, request.Size, request.SizeExact, pending, stale).ConfigureAwait(false)
+                    : current;
                 if (stale.Repaired is { Count: > 0 })
                 {
                     _names.Repairs.Record(current.StalePositions.Count(position => !result.StalePositions.Contains(position)));
@@ -105,6 +109,14 @@ internal sealed partial class MetaGrpcService
 
     // Bounds what every capability of the file carries while servers stay unreachable.
     private const int MaxPendingCommits = 64;
+
+    /// <summary>
+    /// Whether a writer's close changes the file: blocks written or sent to a file server, the length
+    /// set or grown, or stripe positions that become (or stop being) stale.
+    /// </summary>
+    private static bool Wrote(CloseRequest request, FileNode current, IReadOnlyList<BlockRange> dirty, HashSet<int> written, StaleChange stale) =>
+        dirty.Count > 0 || written.Count > 0 || request.SizeExact || request.Size > current.Size
+        || !stale.Apply(current.StalePositions).ToHashSet().SetEquals(current.StalePositions);
 
     private static HashSet<int> Positions(IEnumerable<int> requested, FileNode file, string what)
     {

@@ -116,4 +116,24 @@ public sealed class WireStructTests
         Assert.Equal(-1, beforeEpoch.Seconds);
         Assert.Equal(999999900u, beforeEpoch.Nanoseconds);
     }
+
+    [Theory]
+    [InlineData(5_000_000_000_000L, 0u)] // year 160000: seconds * ticks per second overflows a long
+    [InlineData(253_402_300_800L, 0u)] // the first second of year 10000
+    [InlineData(-62_135_596_801L, 999_999_999u)] // the last nanosecond before year 1
+    [InlineData(0L, 1_000_000_000u)] // nanoseconds past a second
+    public void FuseTimeOutsideWhatDateTimeOffsetHoldsDoesNotConvert(long seconds, uint nanoseconds)
+    {
+        var time = new FuseTime(seconds, nanoseconds);
+        Assert.False(time.TryToDateTimeOffset(out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => time.ToDateTimeOffset());
+    }
+
+    [Fact]
+    public void FuseTimeConvertsEveryTimeOfYearsOneTo9999()
+    {
+        Assert.True(new FuseTime(-62_135_596_800L, 0).TryToDateTimeOffset(out var first));
+        Assert.True(new FuseTime(253_402_300_799L, 999_999_999).TryToDateTimeOffset(out var last));
+        Assert.Equal((DateTimeOffset.MinValue, DateTimeOffset.MaxValue), (first, last));
+    }
 }

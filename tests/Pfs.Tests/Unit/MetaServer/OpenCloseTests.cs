@@ -60,6 +60,21 @@ public sealed class OpenCloseTests
     }
 
     [Fact]
+    public async Task AWritersCloseThatChangedNothingLeavesTheTimesAndTheVersion()
+    {
+        // touch: an open for writing, a futimens, a close without a write.
+        await using var meta = await MetaServiceHarness.StartAsync();
+        var created = await meta.CreateAsync("f");
+        var open = await meta.OpenAsync("a", "f", LockMode.Write);
+
+        var closed = await meta.CloseAsync("a", open.Handle, size: created.Size);
+
+        Assert.Equal(created, closed.File);
+        Assert.Equal(created, (await meta.StatAsync("f")).File);
+        Assert.Equal(0, meta.Locks.Count);
+    }
+
+    [Fact]
     public async Task AReadersCloseChangesNothing()
     {
         await using var meta = await MetaServiceHarness.StartAsync();
