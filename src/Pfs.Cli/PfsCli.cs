@@ -43,6 +43,12 @@ public static class PfsCli
             return ExitCodes.Usage;
         }
 
+        if (OptionCheck.Find(parse, args) is { } unknown)
+        {
+            console.Fail($"{unknown} (see 'pfs {string.Concat(CommandPath(parse).Select(name => name + " "))}--help'; a name that starts with '-' goes after '--')");
+            return ExitCodes.Usage;
+        }
+
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration

@@ -128,6 +128,10 @@ public static class PfsServerHosting
         // the one line PfsServerProgram prints for it. A background service that fails still shows: the
         // host stops on it (the default behaviour) and logs that at Critical, with the exception.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // A client that goes away with a stream open (every pfs command's namespace stream, a killed client's
+        // notice stream) is logged by gRPC at Information, twice, with a stack trace each: some 35 lines per
+        // command. A handler that fails is still logged (at Error).
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
         PfsConnectionLimits.Register(builder.Services);
         PfsSecurityOptions.Register(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>

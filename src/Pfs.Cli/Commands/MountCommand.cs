@@ -56,6 +56,7 @@ internal static class MountCommand
                 stop.Cancel();
             });
             PfsMount mount;
+            using var logs = new StderrLoggerFactory(console.Error, "pfs mount");
             try
             {
                 // The key and CA as every other command takes them (--key KEY|FILE, PFS_KEY, ~/.pfs/client.key; --tls-ca).
@@ -71,7 +72,7 @@ internal static class MountCommand
                     StripeWidth = parse.GetValue(layout.Width) ?? 0,
                     BlockSize = parse.GetValue(layout.BlockSize),
                     ParityBlocks = parse.GetValue(layout.Parity),
-                }, new StderrLoggerFactory(console.Error, "pfs mount"), stop.Token).ConfigureAwait(false);
+                }, logs, stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is FuseMountException or PfsException or IOException or UnauthorizedAccessException)
             {
@@ -86,6 +87,7 @@ internal static class MountCommand
 
             await using (mount.ConfigureAwait(false))
             {
+                logs.Open();
                 await console.Out.WriteLineAsync($"mounted {meta} at {mount.MountPoint} (Ctrl+C or umount to stop)").ConfigureAwait(false);
                 await console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 try

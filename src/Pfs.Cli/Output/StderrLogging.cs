@@ -11,6 +11,13 @@ namespace Pfs.Cli.Output;
 internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILoggerFactory
 {
     private readonly Lock _writing = new();
+    private volatile bool _open;
+
+    /// <summary>
+    /// From now on lines are written; before, they are dropped: while a command starts, its own one-line refusal says
+    /// what failed (the client's retries against a cluster it cannot reach would add a line each).
+    /// </summary>
+    public void Open() => _open = true;
 
     // The Information events worth a line: each tells that a warning before it is over.
     private static readonly HashSet<string> Endings = ["MountCloseRetried", "FileServerBack"];
@@ -26,6 +33,11 @@ internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILo
 
     private void Write(LogLevel level, string message, Exception? exception)
     {
+        if (!_open)
+        {
+            return;
+        }
+
         var label = level switch
         {
             LogLevel.Information => "info",

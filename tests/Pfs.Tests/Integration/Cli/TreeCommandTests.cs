@@ -117,6 +117,30 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
 
 
     [Fact]
+    public async Task BundledAndUnknownOptionsAreNeverTakenAsPaths()
+    {
+        // The parser once took 'rm -rv dir' as -r and the PATHs v (the file /v, deleted too) and dir.
+        var root = fixture.UniqueName("options");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/junk/sub", $"{root}/kept");
+        await CreateFileAsync($"{root}/junk/sub/a", 10);
+
+        var verbose = await CliRunner.RunAsync(fixture.Cluster, "rm", "-rv", $"{root}/junk");
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.Equal(10, (await client.StatAsync($"{root}/junk/sub/a")).Size);
+        var unknownLong = await CliRunner.RunAsync(fixture.Cluster, "mkdir", "--bogus", $"{root}/new");
+        var unknownShort = await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-v", $"{root}/new");
+        var afterDoubleDash = await CliRunner.RunAsync(fixture.Cluster, "mkdir", "--", $"{root}/-v");
+        var force = await CliRunner.RunAsync(fixture.Cluster, "rm", "-rf", $"{root}/junk", $"{root}/never-there");
+
+        CliRunner.AssertFailed(verbose, 2, "unrecognized option '-v' in '-rv'");
+        CliRunner.AssertFailed(unknownLong, 2, "unrecognized option '--bogus'");
+        CliRunner.AssertFailed(unknownShort, 2, "unrecognized option '-v'");
+        Assert.True(afterDoubleDash.ExitCode == 0, afterDoubleDash.ToString());
+        Assert.True(force.ExitCode == 0, force.ToString());
+        Assert.Equal([$"{root}/-v", $"{root}/kept"], await client.ListAsync(root).Select(entry => entry.Name).Order(StringComparer.Ordinal).ToListAsync());
+    }
+
+    [Fact]
     public async Task MvOfAnEntryOntoItselfSaysSoAndMovesNothing()
     {
         var root = fixture.UniqueName("mv-same");
