@@ -32,7 +32,7 @@ public static class PfsCli
             : name => environment.GetValueOrDefault(name);
         var host = new CliHost(console, lookup);
 
-        var parse = BuildRoot(host).Parse(args);
+        var parse = BuildRoot(host).Parse(TrimTrailingSlashes(args));
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
             // An unknown word explains more than the "required command" error it also causes.
@@ -104,6 +104,39 @@ public static class PfsCli
             AdminCommand.Create(host),
         };
         return root;
+    }
+
+    // The commands whose operands are paths (in Pfs or local), where 'dir/' means the directory, as coreutils take it.
+    private static readonly HashSet<string> PathCommands = ["ls", "stat", "cat", "get", "put", "rm", "mv", "mkdir", "rmdir", "truncate", "stripe"];
+
+    private static readonly HashSet<string> CommandNames = [.. PathCommands, "ln", "stats", "repair", "mount", "admin"];
+
+    /// <summary>
+    /// 'pfs ls dir/' and 'pfs put -r src/ dst/': a path with a trailing '/' names the directory (the root stays '/').
+    /// Pfs itself refuses such a path (the contract's rule), so the tool drops the slashes of the path commands'
+    /// words; ln keeps them (a symbolic link's target is stored as given).
+    /// </summary>
+    private static string[] TrimTrailingSlashes(string[] args)
+    {
+        // The command is the first word that names one (options such as --meta URL may come before it).
+        var command = Array.FindIndex(args, arg => CommandNames.Contains(arg));
+        if (command < 0 || !PathCommands.Contains(args[command]))
+        {
+            return args;
+        }
+
+        var trimmed = (string[])args.Clone();
+        for (var i = command + 1; i < trimmed.Length && trimmed[i] != "--"; i++)
+        {
+            // Not an address (--meta http://host:50051/), whose slash is its own.
+            if (trimmed[i].Length > 1 && trimmed[i].EndsWith('/') && !trimmed[i].StartsWith('-') && !trimmed[i].Contains("://", StringComparison.Ordinal)
+                && trimmed[i].TrimEnd('/').Length > 0)
+            {
+                trimmed[i] = trimmed[i].TrimEnd('/');
+            }
+        }
+
+        return trimmed;
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parse)

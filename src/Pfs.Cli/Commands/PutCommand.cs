@@ -71,6 +71,11 @@ internal static class PutCommand
             : Path.GetFileName(Path.TrimEndingDirectorySeparator(local));
         await using var source = fromStdin ? Console.OpenStandardInput() : OpenLocal(local);
         long? total = fromStdin ? null : source.Length;
+        if (!fromStdin && (PfsTree.Show(name) == "/" || await PfsTree.IsDirectoryAsync(client, name, cancellationToken).ConfigureAwait(false)))
+        {
+            // Into an existing directory (the root included), under the file's own name, as cp does.
+            name = PfsTree.Join(name, Path.GetFileName(Path.TrimEndingDirectorySeparator(local)));
+        }
 
         var stripeWidth = await LayoutOptions.DataWidthAsync(client, width, parity, cancellationToken).ConfigureAwait(false);
         await CreateAsync(client, name, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize, ParityBlocks = parity }, force, cancellationToken)

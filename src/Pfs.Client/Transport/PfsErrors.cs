@@ -35,7 +35,10 @@ internal static class PfsErrors
             StatusCode.DataLoss => PfsErrorCode.DataLoss,
             _ => PfsErrorCode.Internal,
         };
-        var detail = string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
+        var detail = ex.StatusCode == StatusCode.DeadlineExceeded
+            // A call that waited for a server that refuses connections (down) ends here too: say what it means.
+            ? "no answer within the operation timeout (the server is down or out of reach)"
+            : string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
         return new PfsException(code, $"{what}: {detail}", ex);
     }
 

@@ -114,6 +114,39 @@ public sealed class TransferCommandTests(ClusterFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task CatOfSeveralFilesWritesThoseThatExistAndSaysWhichDoNot()
+    {
+        var (a, b) = (fixture.UniqueName("cat-a.txt"), fixture.UniqueName("cat-b.txt"));
+        await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("a.txt", "first\n"u8.ToArray()), a);
+        await CliRunner.RunAsync(fixture.Cluster, "put", _local.Write("b.txt", "second\n"u8.ToArray()), b);
+
+        var cat = await CliRunner.RunAsync(fixture.Cluster, "cat", a, fixture.UniqueName("cat-missing"), b);
+
+        Assert.True(cat.ExitCode == 1, cat.ToString());
+        Assert.Equal("first\nsecond\n", cat.Stdout);
+        var error = Assert.Single(cat.StderrLines);
+        Assert.StartsWith("pfs: ", error, StringComparison.Ordinal);
+        Assert.Contains("cat-missing", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PutIntoAnExistingDirectoryKeepsTheFilesOwnName()
+    {
+        var directory = fixture.UniqueName("put-into");
+        var fileName = fixture.UniqueName("into.txt");
+        var source = _local.Write(fileName, "into a directory"u8.ToArray());
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", directory);
+
+        var into = await CliRunner.RunAsync(fixture.Cluster, "put", source, directory);
+        var root = await CliRunner.RunAsync(fixture.Cluster, "put", source, "/");
+
+        Assert.True(into.ExitCode == 0, into.ToString());
+        Assert.True(root.ExitCode == 0, root.ToString());
+        Assert.Equal("into a directory", (await CliRunner.RunAsync(fixture.Cluster, "cat", $"{directory}/{fileName}")).Stdout);
+        Assert.Equal("into a directory", (await CliRunner.RunAsync(fixture.Cluster, "cat", fileName)).Stdout);
+    }
+
+    [Fact]
     public async Task PutOfAnExistingNameFailsUnlessForced()
     {
         var name = fixture.UniqueName("exists.txt");

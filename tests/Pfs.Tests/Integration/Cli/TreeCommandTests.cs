@@ -141,6 +141,23 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task APathWithATrailingSlashNamesTheDirectory()
+    {
+        var root = fixture.UniqueName("slash");
+        await CliRunner.RunAsync(fixture.Cluster, "mkdir", "-p", $"{root}/dir/");
+        await CreateFileAsync($"{root}/dir/a", 10);
+
+        var ls = await CliRunner.RunAsync(fixture.Cluster, "ls", $"/{root}/dir/");
+        var mv = await CliRunner.RunAsync(fixture.Cluster, "mv", $"{root}/dir/", $"{root}/moved/");
+
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        Assert.Contains($"{root}/dir/a", ls.Stdout, StringComparison.Ordinal);
+        Assert.True(mv.ExitCode == 0, mv.ToString());
+        await using var client = await fixture.Cluster.ConnectAsync();
+        Assert.Equal(10, (await client.StatAsync($"{root}/moved/a")).Size);
+    }
+
+    [Fact]
     public async Task MvOfAnEntryOntoItselfSaysSoAndMovesNothing()
     {
         var root = fixture.UniqueName("mv-same");
