@@ -163,12 +163,9 @@ internal sealed partial class PfsFileSystem
             last = file.Open.Handles == 0;
             if (last && ReferenceEquals(file.Node.Open, file.Open))
             {
+                // The node stays known until its close is done (ClosingDone), so attribute reads find it and wait.
                 file.Node.Open = null;
                 file.Node.Closing = file.Open;
-                if (file.Node.Lookups <= 0 && file.Node.Inode != RootId)
-                {
-                    _nodes.Remove(file.Node.Inode);
-                }
             }
         }
 
@@ -204,6 +201,11 @@ internal sealed partial class PfsFileSystem
             if (ReferenceEquals(node.Closing, open))
             {
                 node.Closing = null;
+                if (node.Lookups <= 0 && node.Open is null && node.Inode != RootId
+                    && _nodes.TryGetValue(node.Inode, out var known) && ReferenceEquals(known, node))
+                {
+                    _nodes.Remove(node.Inode);
+                }
             }
         }
     }

@@ -65,7 +65,7 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
             if (_nodes.TryGetValue(nodeId, out var node))
             {
                 node.Lookups -= (long)count;
-                if (node.Lookups <= 0 && node.Open is null && nodeId != RootId)
+                if (node.Lookups <= 0 && node.Open is null && node.Closing is null && nodeId != RootId)
                 {
                     _nodes.Remove(nodeId);
                 }
