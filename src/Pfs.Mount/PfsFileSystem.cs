@@ -136,18 +136,13 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
     }
 
     /// <summary>Waits (a bounded time) for <paramref name="settling"/>, a close in progress; its failure is its closer's to report.</summary>
-    private static async Task SettledAsync(Task? settling)
+    private static async Task SettledAsync(Task settling)
     {
-        if (settling is null || settling.IsCompleted)
-        {
-            return;
-        }
-
         try
         {
             await settling.WaitAsync(SettleWait).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is PfsException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException)
         {
             // Its closer reports the failure; the metadata server's answer is the best there is.
         }
@@ -183,14 +178,13 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
 
                 // A close in progress (a commit, or the RELEASE after close(2)) tells the metadata server the new size only
                 // when it ends: asked before, the server's answer would be the old size, and the kernel would keep it.
-                var settling = (shared?.Settling, closing?.Settling);
-                if (look > 0 || (settling.Item1 is null or { IsCompleted: true } && settling.Item2 is null or { IsCompleted: true }))
+                Task[] settling = [.. new[] { shared?.Settling, closing?.Settling }.OfType<Task>().Where(task => !task.IsCompleted)];
+                if (look > 0 || settling.Length == 0)
                 {
                     break;
                 }
 
-                await SettledAsync(settling.Item1).ConfigureAwait(false);
-                await SettledAsync(settling.Item2).ConfigureAwait(false);
+                await SettledAsync(Task.WhenAll(settling)).ConfigureAwait(false);
             }
 
             var info = await _client.StatAtAsync(nodeId, string.Empty, cancellationToken).ConfigureAwait(false);
