@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pfs.Cli.Output;
 using Pfs.Client;
 
 namespace Pfs.Cli.Commands;
@@ -19,7 +20,7 @@ internal static class CatCommand
                 PfsFile file;
                 try
                 {
-                    file = await client.OpenAsync(name, PfsOpenMode.Read, cancellationToken).ConfigureAwait(false);
+                    file = await LockWait.NoticeAsync(host.Console, name, () => client.OpenAsync(name, PfsOpenMode.Read, cancellationToken)).ConfigureAwait(false);
                 }
                 catch (PfsException ex) when (ex.Code is PfsErrorCode.NotFound or PfsErrorCode.IsADirectory or PfsErrorCode.NotADirectory or PfsErrorCode.InvalidArgument)
                 {

@@ -28,7 +28,7 @@ internal static class GetCommand
 
     private static async Task<int> RunAsync(CliConsole console, PfsClient client, string name, string? local, CancellationToken cancellationToken)
     {
-        await using var file = await client.OpenAsync(name, PfsOpenMode.Read, cancellationToken).ConfigureAwait(false);
+        await using var file = await LockWait.NoticeAsync(console, name, () => client.OpenAsync(name, PfsOpenMode.Read, cancellationToken)).ConfigureAwait(false);
         await using var source = file.AsStream();
         if (local == "-")
         {

@@ -1,3 +1,4 @@
+using Pfs.Cli.Output;
 using Pfs.Client;
 
 namespace Pfs.Cli.Commands;
@@ -82,11 +83,11 @@ internal static class PfsTree
     /// Removes <paramref name="info"/> and, for a directory, everything under it: the files and links,
     /// <paramref name="jobs"/> at once, then the directories, deepest first (each level's at once).
     /// </summary>
-    public static async Task RemoveAsync(PfsClient client, PfsFileInfo info, int jobs, CancellationToken cancellationToken)
+    public static async Task RemoveAsync(CliConsole console, PfsClient client, PfsFileInfo info, int jobs, CancellationToken cancellationToken)
     {
         if (info.Kind != PfsEntryKind.Directory)
         {
-            await RemoveOneAsync(client, info, cancellationToken).ConfigureAwait(false);
+            await RemoveOneAsync(console, client, info, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -97,17 +98,18 @@ internal static class PfsTree
         }
 
         await Transfer.ForEachAsync(entries.Where(entry => entry.Kind != PfsEntryKind.Directory), jobs,
-            async (entry, token) => await RemoveOneAsync(client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            async (entry, token) => await RemoveOneAsync(console, client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         await Transfer.ByLevelAsync(entries.Where(entry => entry.Kind == PfsEntryKind.Directory), entry => entry.Name, deepestFirst: true, jobs,
-            async (entry, token) => await RemoveOneAsync(client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            async (entry, token) => await RemoveOneAsync(console, client, entry, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-        await RemoveOneAsync(client, info, cancellationToken).ConfigureAwait(false);
+        await RemoveOneAsync(console, client, info, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task RemoveOneAsync(PfsClient client, PfsFileInfo info, CancellationToken cancellationToken) => info.Kind switch
+    private static Task RemoveOneAsync(CliConsole console, PfsClient client, PfsFileInfo info, CancellationToken cancellationToken) => info.Kind switch
     {
         PfsEntryKind.Directory => client.DeleteDirectoryAsync(info.Name, cancellationToken),
         PfsEntryKind.SymbolicLink => client.UnlinkAsync(info.Name, cancellationToken),
-        _ => client.DeleteAsync(info.Name, cancellationToken),
+        // A file's delete waits, like a writer, for whoever has it open.
+        _ => LockWait.NoticeAsync(console, info.Name, () => client.DeleteAsync(info.Name, cancellationToken)),
     };
 }

@@ -78,13 +78,13 @@ internal static class PutCommand
         }
 
         var stripeWidth = await LayoutOptions.DataWidthAsync(client, width, parity, cancellationToken).ConfigureAwait(false);
-        await CreateAsync(client, name, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize, ParityBlocks = parity }, force, cancellationToken)
+        await CreateAsync(console, client, name, new PfsCreateOptions { StripeWidth = stripeWidth, BlockSize = blockSize, ParityBlocks = parity }, force, cancellationToken)
             .ConfigureAwait(false);
         try
         {
             var chunk = Transfer.ChunkBytes(stripeWidth, blockSize);
             await TransferProgress.RunAsync(console, $"put {name}", total, show: true,
-                report => CopyAsync(client, source, name, chunk, report, cancellationToken)).ConfigureAwait(false);
+                report => CopyAsync(console, client, source, name, chunk, report, cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
@@ -96,7 +96,7 @@ internal static class PutCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task CreateAsync(PfsClient client, string name, PfsCreateOptions layout, bool force, CancellationToken cancellationToken)
+    private static async Task CreateAsync(CliConsole console, PfsClient client, string name, PfsCreateOptions layout, bool force, CancellationToken cancellationToken)
     {
         try
         {
@@ -109,15 +109,15 @@ internal static class PutCommand
                 throw new PfsException(ex.Code, $"'{name}' already exists (use --force to replace it)", ex);
             }
 
-            await client.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+            await LockWait.NoticeAsync(console, name, () => client.DeleteAsync(name, cancellationToken)).ConfigureAwait(false);
             await client.CreateAsync(name, layout, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    internal static async Task<long> CopyAsync(PfsClient client, Stream source, string name, int chunk, Action<long> report,
+    internal static async Task<long> CopyAsync(CliConsole console, PfsClient client, Stream source, string name, int chunk, Action<long> report,
                                               CancellationToken cancellationToken)
     {
-        await using var file = await client.OpenAsync(name, PfsOpenMode.Write, cancellationToken).ConfigureAwait(false);
+        await using var file = await LockWait.NoticeAsync(console, name, () => client.OpenAsync(name, PfsOpenMode.Write, cancellationToken)).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         long offset = 0;
         try

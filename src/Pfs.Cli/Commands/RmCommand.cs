@@ -51,7 +51,7 @@ internal static class RmCommand
 
             foreach (var info in entries)
             {
-                await PfsTree.RemoveAsync(client, info, parse.GetValue(jobs), cancellationToken).ConfigureAwait(false);
+                await PfsTree.RemoveAsync(host.Console, client, info, parse.GetValue(jobs), cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Ok;

@@ -61,7 +61,7 @@ internal static class TreeTransfer
                     await using (var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
                                      FileOptions.Asynchronous | FileOptions.SequentialScan))
                     {
-                        var copied = await PutCommand.CopyAsync(client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize, source.Length), report, token).ConfigureAwait(false);
+                        var copied = await PutCommand.CopyAsync(console, client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize, source.Length), report, token).ConfigureAwait(false);
                         Interlocked.Add(ref moved, copied);
                     }
 
@@ -81,7 +81,7 @@ internal static class TreeTransfer
         }
         catch
         {
-            await RemoveQuietlyAsync(client, partial, jobs).ConfigureAwait(false);
+            await RemoveQuietlyAsync(console, client, partial, jobs).ConfigureAwait(false);
             throw;
         }
 
@@ -140,7 +140,7 @@ internal static class TreeTransfer
                         return;
                     }
 
-                    await using (var file = await client.OpenAsync(entry.Name, PfsOpenMode.Read, token).ConfigureAwait(false))
+                    await using (var file = await LockWait.NoticeAsync(console, entry.Name, () => client.OpenAsync(entry.Name, PfsOpenMode.Read, token)).ConfigureAwait(false))
                     await using (var source = file.AsStream())
                     await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
                     {
@@ -231,11 +231,11 @@ internal static class TreeTransfer
         }
     }
 
-    private static async Task RemoveQuietlyAsync(PfsClient client, string partial, int jobs)
+    private static async Task RemoveQuietlyAsync(CliConsole console, PfsClient client, string partial, int jobs)
     {
         try
         {
-            await PfsTree.RemoveAsync(client, await client.StatAsync(partial).ConfigureAwait(false), jobs, CancellationToken.None).ConfigureAwait(false);
+            await PfsTree.RemoveAsync(console, client, await client.StatAsync(partial).ConfigureAwait(false), jobs, CancellationToken.None).ConfigureAwait(false);
         }
         catch (PfsException)
         {

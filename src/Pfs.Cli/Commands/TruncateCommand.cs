@@ -23,7 +23,7 @@ internal static class TruncateCommand
         {
             foreach (var path in parse.GetRequiredValue(paths))
             {
-                await using var file = await client.OpenAsync(path, PfsOpenMode.Write, cancellationToken).ConfigureAwait(false);
+                await using var file = await LockWait.NoticeAsync(host.Console, path, () => client.OpenAsync(path, PfsOpenMode.Write, cancellationToken)).ConfigureAwait(false);
                 await file.SetLengthAsync(parse.GetValue(size), cancellationToken).ConfigureAwait(false);
                 await file.CloseAsync().ConfigureAwait(false);
             }

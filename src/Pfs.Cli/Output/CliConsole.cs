@@ -11,6 +11,7 @@ namespace Pfs.Cli.Output;
 /// </summary>
 internal sealed class CliConsole(TextWriter stdout, TextWriter stderr, bool interactive)
 {
+    private readonly Lock _errorGate = new();
     private IAnsiConsole? _ansi;
 
     public TextWriter Out { get; } = stdout;
@@ -29,8 +30,20 @@ internal sealed class CliConsole(TextWriter stdout, TextWriter stderr, bool inte
     });
 
     /// <summary>Writes <c>pfs: message</c> as one line on stderr.</summary>
-    public void Fail(string message) =>
-        Error.WriteLine("pfs: " + message.ReplaceLineEndings(" ").Trim());
+    public void Fail(string message) => Note(message);
+
+    /// <summary>
+    /// Writes <c>pfs: message</c> as one line on stderr, whole even when several copies (get -r, rm -r)
+    /// say something at once.
+    /// </summary>
+    public void Note(string message)
+    {
+        var line = "pfs: " + message.ReplaceLineEndings(" ").Trim();
+        lock (_errorGate)
+        {
+            Error.WriteLine(line);
+        }
+    }
 
     /// <summary>Writes <paramref name="value"/> as indented camelCase JSON (see <see cref="CliJson"/>).</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> type) => Out.WriteLine(JsonSerializer.Serialize(value, type));

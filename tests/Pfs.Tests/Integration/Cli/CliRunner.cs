@@ -23,15 +23,19 @@ internal static class CliRunner
     public static Task<CliResult> RunAsync(PfsCluster cluster, params string[] args) =>
         RunRawAsync(["--meta", cluster.MetaServerAddress.ToString(), .. args]);
 
+    /// <summary>Runs <c>pfs --meta (cluster) args...</c> with stderr going to <paramref name="stderr"/> as it is written.</summary>
+    public static Task<CliResult> RunAsync(PfsCluster cluster, LiveText stderr, params string[] args) =>
+        RunRawAsync(["--meta", cluster.MetaServerAddress.ToString(), .. args], stderr: stderr);
+
     public static async Task<CliResult> RunRawAsync(string[] args, IReadOnlyDictionary<string, string?>? environment = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, TextWriter? stderr = null)
     {
         var stdout = new MemoryStream();
-        var stderr = new StringWriter();
+        stderr ??= new StringWriter();
         await using var writer = new StreamWriter(stdout, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
         var exitCode = await PfsCli.RunAsync(args, writer, stderr, environment ?? new Dictionary<string, string?>(), cancellationToken)
             .WaitAsync(Timeout, CancellationToken.None);
-        return new CliResult(exitCode, stdout.ToArray(), stderr.ToString());
+        return new CliResult(exitCode, stdout.ToArray(), stderr.ToString() ?? string.Empty);
     }
 
     /// <summary>Asserts a failure with exactly one <c>pfs: ...</c> line on stderr and nothing on stdout.</summary>
@@ -42,5 +46,40 @@ internal static class CliRunner
         Assert.StartsWith("pfs: ", line);
         Assert.Contains(mentioning, line);
         Assert.Empty(result.StdoutBytes);
+    }
+}
+
+/// <summary>A writer that may be read (<see cref="ToString"/>) while a command still writes to it from other threads.</summary>
+internal sealed class LiveText : TextWriter
+{
+    private readonly Lock _gate = new();
+    private readonly System.Text.StringBuilder _text = new();
+
+    public override Encoding Encoding => Encoding.UTF8;
+
+    public override void Write(char value)
+    {
+        lock (_gate)
+        {
+            _text.Append(value);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_gate)
+        {
+            _text.Append(value);
+        }
+    }
+
+    public override void WriteLine(string? value) => Write(value + NewLine);
+
+    public override string ToString()
+    {
+        lock (_gate)
+        {
+            return _text.ToString();
+        }
     }
 }
