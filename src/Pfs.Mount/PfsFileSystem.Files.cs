@@ -34,15 +34,7 @@ internal sealed partial class PfsFileSystem
         PfsFileInfo info;
         try
         {
-            info = await _client.CreateAtAsync(parent, name, new PfsCreateOptions
-            {
-                StripeWidth = StripeWidth,
-                ParityBlocks = _options.ParityBlocks,
-                BlockSize = _options.BlockSize,
-                Mode = mode & FuseMode.PermissionMask,
-                Uid = context.Uid,
-                Gid = context.Gid,
-            }, CancellationToken.None).ConfigureAwait(false);
+            info = await _client.CreateAtAsync(parent, name, NewFile(context, mode), CancellationToken.None).ConfigureAwait(false);
         }
         catch (PfsException ex) when (ex.Code == PfsErrorCode.AlreadyExists && (flags & Exclusive) == 0)
         {
@@ -75,6 +67,35 @@ internal sealed partial class PfsFileSystem
             throw;
         }
     }
+
+    /// <summary>
+    /// mknod(2): a regular file is made as by create, without an open. Pfs keeps no FIFOs, sockets or device
+    /// files, so those are EPERM (as on file systems that cannot hold them; mkfifo and a socket's bind say
+    /// "Operation not permitted"), with nothing made.
+    /// </summary>
+    public override async ValueTask<FuseEntry> MknodAsync(FuseContext context, ulong parent, string name, uint mode, uint rdev, uint umask)
+    {
+        CheckName(name);
+        if ((mode & FuseMode.TypeMask) is not (0 or FuseMode.Regular))
+        {
+            throw new FuseException(Errno.EPERM);
+        }
+
+        using var activity = Start("mknod", parent);
+        var info = await Errors.Map(() => _client.CreateAtAsync(parent, name, NewFile(context, mode), CancellationToken.None)).ConfigureAwait(false);
+        return Entry(info);
+    }
+
+    /// <summary>A new file's layout (this mount's) and its mode and owner (the caller's).</summary>
+    private PfsCreateOptions NewFile(FuseContext context, uint mode) => new()
+    {
+        StripeWidth = StripeWidth,
+        ParityBlocks = _options.ParityBlocks,
+        BlockSize = _options.BlockSize,
+        Mode = mode & FuseMode.PermissionMask,
+        Uid = context.Uid,
+        Gid = context.Gid,
+    };
 
     public override async ValueTask<int> ReadAsync(FuseContext context, ulong nodeId, ulong handle, long offset, Memory<byte> buffer)
     {

@@ -187,6 +187,27 @@ public sealed class PosixTests(MountFixture fixture)
     }
 
     [Fact]
+    public async Task MknodMakesARegularFileAndRefusesFifosSocketsAndDevicesWithEperm()
+    {
+        var output = await Programs.PythonAsync("""
+            import os, errno, socket, stat
+            os.mknod('plain', 0o640 | stat.S_IFREG)
+            st = os.stat('plain'); print(stat.S_ISREG(st.st_mode), oct(st.st_mode & 0o777), st.st_size)
+            open('plain', 'ab').write(b'data'); print(open('plain', 'rb').read().decode())
+            def refused(make):
+                try:
+                    make(); return 'made'
+                except OSError as e:
+                    return errno.errorcode[e.errno]
+            s = socket.socket(socket.AF_UNIX)
+            print(refused(lambda: os.mkfifo('fifo')), refused(lambda: s.bind('sock')),
+                  refused(lambda: os.mknod('dev', 0o600 | stat.S_IFCHR, os.makedev(1, 3))))
+            print(sorted(os.listdir('.')))
+            """, Dir("mknod"));
+        Assert.Equal("True 0o640 0\ndata\nEPERM EPERM EPERM\n['plain']\n", output);
+    }
+
+    [Fact]
     public async Task StatfsShowsTheFileServersRealCapacity()
     {
         var output = await Programs.PythonAsync("""
