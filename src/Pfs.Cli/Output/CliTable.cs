@@ -45,7 +45,7 @@ internal sealed class CliTable(params string[] headers)
         {
             for (var i = 0; i < row.Length; i++)
             {
-                widths[i] = Math.Max(widths[i], row[i].Length);
+                widths[i] = Math.Max(widths[i], row[i].GetCellWidth());
             }
         }
 
@@ -53,8 +53,12 @@ internal sealed class CliTable(params string[] headers)
         {
             var cells = row.Select((cell, i) => i == row.Length - 1 && !_rightAligned.Contains(i)
                 ? cell
-                : _rightAligned.Contains(i) ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]));
+                : _rightAligned.Contains(i) ? Pad(cell, widths[i]) + cell : cell + Pad(cell, widths[i]));
             console.Out.WriteLine(string.Join("  ", cells));
         }
     }
+
+    // Columns line up by what a terminal shows, not by UTF-16 code units: a CJK character takes two columns,
+    // a combining accent none.
+    private static string Pad(string cell, int width) => new(' ', Math.Max(0, width - cell.GetCellWidth()));
 }
