@@ -121,7 +121,8 @@ internal sealed partial class Namespace
 
     private static FileNode Written(FileNode file, long size, bool sizeExact, IReadOnlyList<ulong> pendingCommits, StaleChange stale, DateTimeOffset now)
     {
-        var modified = Later(file.Modified, now);
+        // As write(2): mtime becomes now, even from a time set into the future; ctime never goes back.
+        var modified = now;
         return file with
         {
             Size = sizeExact ? size : Math.Max(file.Size, size),

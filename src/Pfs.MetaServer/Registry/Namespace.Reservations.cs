@@ -214,12 +214,15 @@ internal sealed partial class Namespace
     private DirectoryNode TouchDirectory(ulong id, DateTimeOffset now)
     {
         var current = (DirectoryNode)_nodes[id];
-        var touched = current with { Modified = Later(current.Modified, now), Changed = Later(current.Changed, now) };
+        var touched = current with { Modified = now, Changed = Later(current.Changed, now) };
         _nodes[id] = touched;
         return touched;
     }
 
-    /// <summary>The store fields of a directory whose entries changed now (written without reserving it).</summary>
+    /// <summary>
+    /// The store fields of a directory whose entries changed now (written without reserving it): mtime becomes
+    /// now, as POSIX has it, even from a time set into the future; ctime never goes back.
+    /// </summary>
     private static IReadOnlyList<KeyValuePair<string, string>> EntryTimes(DirectoryNode directory, DateTimeOffset now) =>
-        NodeFields.EntryTimes(directory with { Modified = Later(directory.Modified, now), Changed = Later(directory.Changed, now) });
+        NodeFields.EntryTimes(directory with { Modified = now, Changed = Later(directory.Changed, now) });
 }

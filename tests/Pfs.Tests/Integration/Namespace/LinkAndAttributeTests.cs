@@ -100,4 +100,30 @@ public sealed class LinkAndAttributeTests(ClusterFixture fixture)
         Assert.True(stat.Modified > DateTimeOffset.UnixEpoch);
         Assert.Equal((stat.Modified, stat.Modified), (stat.Changed, stat.Accessed));
     }
+
+    [Fact]
+    public async Task AWriteOrANewEntryMovesMtimeToNowEvenFromATimeSetIntoTheFuture()
+    {
+        await using var client = await fixture.Cluster.ConnectAsync();
+        var directory = fixture.UniqueName("future");
+        await client.CreateDirectoryAsync(directory);
+        var name = $"{directory}/file";
+        await client.CreateAsync(name, 1);
+        var future = new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await client.SetAttributesAsync(name, new PfsAttributeChanges { Modified = future });
+        await client.SetAttributesAsync(directory, new PfsAttributeChanges { Modified = future });
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        await using (var file = await client.OpenAsync(name, PfsOpenMode.Write))
+        {
+            await file.WriteAsync(new byte[10], 0);
+        }
+
+        await client.CreateAsync($"{directory}/second", 1);
+        var after = DateTimeOffset.UtcNow.AddSeconds(1);
+        var fileStat = await client.StatAsync(name);
+        var directoryStat = await client.StatAsync(directory);
+        Assert.InRange(fileStat.Modified, before, after);
+        Assert.InRange(directoryStat.Modified, before, after);
+    }
 }
