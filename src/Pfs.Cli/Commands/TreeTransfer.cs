@@ -30,7 +30,16 @@ internal static class TreeTransfer
 
         var entries = new List<(string Relative, FileSystemInfo Info)>();
         Scan(root, string.Empty, entries);
-        name ??= root.Name;
+        if (name is null)
+        {
+            name = root.Name;
+        }
+        else if (PfsTree.Show(name) == "/" || await PfsTree.IsDirectoryAsync(client, name, cancellationToken).ConfigureAwait(false))
+        {
+            // Into an existing directory (the root included), under the tree's own name, as cp -r does.
+            name = PfsTree.Join(name, root.Name);
+        }
+
         await RefuseExistingAsync(client, name, cancellationToken).ConfigureAwait(false);
         var stripeWidth = await LayoutOptions.DataWidthAsync(client, width, parity, cancellationToken).ConfigureAwait(false);
         var total = entries.Sum(entry => entry.Info is FileInfo file && file.LinkTarget is null ? file.Length : 0);

@@ -295,13 +295,17 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
 
         // Act
         var put = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", source.FullName, name, "-b", "64K");
-        var putAgain = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", source.FullName, name);
         var get = await CliRunner.RunAsync(fixture.Cluster, "get", "-r", name, back);
+        // Into an existing directory, under the tree's own name, as cp -r does; once that exists too, refused.
+        var putInto = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", source.FullName, name);
+        var putAgain = await CliRunner.RunAsync(fixture.Cluster, "put", "-r", source.FullName, name);
 
         // Assert
         Assert.True(put.ExitCode == 0, put.ToString());
         Assert.Contains($"put -r {name} (7 entries): {files.Values.Sum(f => f.Length)} bytes", put.Stdout);
-        CliRunner.AssertFailed(putAgain, 1, "already exists");
+        Assert.True(putInto.ExitCode == 0, putInto.ToString());
+        Assert.Contains($"put -r {name}/src (7 entries)", putInto.Stdout);
+        CliRunner.AssertFailed(putAgain, 1, $"'{name}/src' already exists");
         Assert.True(get.ExitCode == 0, get.ToString());
         foreach (var (path, contents) in files)
         {
@@ -314,7 +318,7 @@ public sealed class TreeCommandTests(ClusterFixture fixture) : IDisposable
         Assert.Equal(File.GetLastWriteTimeUtc(Path.Join(source.FullName, "top.bin")), File.GetLastWriteTimeUtc(Path.Join(back, "top.bin")), TimeSpan.FromMilliseconds(1));
         Assert.Equal(["back", "src"], Directory.GetFileSystemEntries(_local.Root).Select(Path.GetFileName).Order());
         var ls = await CliRunner.RunAsync(fixture.Cluster, "ls", "--json", name);
-        Assert.Equal([$"{name}/docs", $"{name}/empty", $"{name}/top.bin"],
+        Assert.Equal([$"{name}/docs", $"{name}/empty", $"{name}/src", $"{name}/top.bin"],
             JsonDocument.Parse(ls.Stdout).RootElement.EnumerateArray().Select(entry => entry.GetProperty("name").GetString()));
     }
 
