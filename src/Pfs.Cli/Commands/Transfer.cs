@@ -27,13 +27,21 @@ internal static class Transfer
     public static int ChunkBytes(int stripeWidth, int blockSize) =>
         (int)Math.Clamp((long)stripeWidth * blockSize, MinChunkBytes, MaxChunkBytes);
 
+    /// <summary>What the chunks of a tree's <c>--jobs</c> copies at once may hold in all.</summary>
+    public const long TreeBufferBudget = 256L * 1024 * 1024;
+
+    private const int MinTreeChunkBytes = 64 * 1024;
+
     /// <summary>
-    /// The chunk for a file of <paramref name="length"/> bytes in a tree: no bigger than the file (at least
-    /// 64 KiB, should it grow meanwhile), so <c>--jobs</c> small files at once hold small buffers, not a
-    /// whole stripe's each. A file as long as a chunk or longer moves as a lone file does.
+    /// The chunk for a file of <paramref name="length"/> bytes in a tree moved <paramref name="jobs"/> files at
+    /// once: no bigger than the file (at least 64 KiB, should it grow meanwhile), so small files hold small
+    /// buffers, not a whole stripe's each; and no bigger than the jobs' share of <see cref="TreeBufferBudget"/>,
+    /// so <c>-j 256</c> over wide stripes does not hold 256 chunks of 64 MiB. A big file with few jobs moves
+    /// as a lone file does.
     /// </summary>
-    public static int ChunkBytes(int stripeWidth, int blockSize, long length) =>
-        (int)Math.Min(ChunkBytes(stripeWidth, blockSize), Math.Max(length, 64 * 1024));
+    public static int ChunkBytes(int stripeWidth, int blockSize, long length, int jobs) =>
+        (int)Math.Min(Math.Min(ChunkBytes(stripeWidth, blockSize), Math.Max(TreeBufferBudget / Math.Max(1, jobs), MinTreeChunkBytes)),
+            Math.Max(length, MinTreeChunkBytes));
 
     /// <summary>The <c>--jobs</c> option of the commands that take whole trees (<c>-r</c>).</summary>
     public static Option<int> JobsOption() => new("--jobs", "-j")

@@ -70,7 +70,7 @@ internal static class TreeTransfer
                     await using (var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1,
                                      FileOptions.Asynchronous | FileOptions.SequentialScan))
                     {
-                        var copied = await PutCommand.CopyAsync(console, client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize, source.Length), report, token).ConfigureAwait(false);
+                        var copied = await PutCommand.CopyAsync(console, client, source, path, Transfer.ChunkBytes(stripeWidth, blockSize, source.Length, jobs), report, token).ConfigureAwait(false);
                         Interlocked.Add(ref moved, copied);
                     }
 
@@ -153,7 +153,7 @@ internal static class TreeTransfer
                     await using (var source = file.AsStream())
                     await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
                     {
-                        var copied = await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize, entry.Size), report, token).ConfigureAwait(false);
+                        var copied = await GetCommand.CopyAsync(source, output, Transfer.ChunkBytes(entry.StripeWidth, entry.BlockSize, entry.Size, jobs), report, token).ConfigureAwait(false);
                         Interlocked.Add(ref moved, copied);
                     }
 
