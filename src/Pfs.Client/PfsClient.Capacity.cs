@@ -3,7 +3,10 @@ using Pfs.Protocol.FileServer;
 
 namespace Pfs.Client;
 
-/// <summary>The file servers' real capacity, summed (statfs on a mount). Internal: the mount uses it.</summary>
+/// <summary>
+/// The file servers' real capacity, summed (statfs on a mount), each disk once: servers that report the same
+/// file system (several on one machine's disk) count as one. Internal: the mount uses it.
+/// </summary>
 public sealed partial class PfsClient
 {
     internal async Task<(long TotalBytes, long FreeBytes, long AvailableBytes)> GetCapacityAsync(CancellationToken cancellationToken = default)
@@ -20,6 +23,10 @@ public sealed partial class PfsClient
                 throw PfsErrors.FromRpc(ex, $"capacity of file server {address}");
             }
         })).ConfigureAwait(false);
-        return (replies.Sum(r => r.TotalBytes), replies.Sum(r => r.FreeBytes), replies.Sum(r => r.AvailableBytes));
+        var disks = replies.Select((reply, i) => (Key: reply.Disk.Length > 0 ? reply.Disk : $"server {i}", Reply: reply))
+            .DistinctBy(disk => disk.Key)
+            .Select(disk => disk.Reply)
+            .ToList();
+        return (disks.Sum(r => r.TotalBytes), disks.Sum(r => r.FreeBytes), disks.Sum(r => r.AvailableBytes));
     }
 }

@@ -47,6 +47,7 @@ internal sealed class FileGrpcService : FileService.FileServiceBase
             TotalBytes = drive.TotalSize,
             FreeBytes = drive.TotalFreeSpace,
             AvailableBytes = drive.AvailableFreeSpace,
+            Disk = _store.Disk,
         });
     }
 

@@ -46,6 +46,11 @@ public sealed class BlockStore
         Damage = new Sums.DamagedBlocks(DataDirectory);
     }
 
+    /// <summary>Which file system holds the data directory (see <see cref="DiskIdentity"/>); read once.</summary>
+    public string Disk => _disk ??= DiskIdentity.Of(DataDirectory);
+
+    private string? _disk;
+
     /// <summary>The damaged blocks found here and not rewritten since (for ListDamage).</summary>
     public Sums.DamagedBlocks Damage { get; }
 
