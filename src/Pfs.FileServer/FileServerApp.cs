@@ -32,7 +32,7 @@ public static class FileServerApp
         IEnumerable<KeyValuePair<string, string?>> settings,
         Action<WebApplicationBuilder>? configure = null,
         IConfiguration? configuration = null) =>
-        WebApplication.CreateSlimBuilder(args).BuildPfsServer<FileServerOptions, FileServerOptionsValidator>(
+        WebApplication.CreateSlimBuilder(PfsServerHosting.HostArguments(args)).BuildPfsServer<FileServerOptions, FileServerOptionsValidator>(
             settings,
             configuration,
             builder =>

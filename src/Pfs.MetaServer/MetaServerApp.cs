@@ -34,7 +34,7 @@ public static class MetaServerApp
         IEnumerable<KeyValuePair<string, string?>> settings,
         Action<WebApplicationBuilder>? configure = null,
         IConfiguration? configuration = null) =>
-        WebApplication.CreateBuilder(args).BuildPfsServer<MetaServerOptions, MetaServerOptionsValidator>(
+        WebApplication.CreateBuilder(PfsServerHosting.HostArguments(args)).BuildPfsServer<MetaServerOptions, MetaServerOptionsValidator>(
             settings,
             configuration,
             builder =>

@@ -24,6 +24,16 @@ public static class PfsServerHosting
     public const int MaxMessageBytes = Pfs.Protocol.PfsLimits.MaxMessageBytes;
 
     /// <summary>
+    /// The host's arguments for a Pfs server's <c>WebApplication.CreateBuilder</c>: <paramref name="args"/>, with
+    /// configuration files read once and never watched. A watched appsettings.json makes the host put inotify
+    /// watches on its whole content root (the working directory) at start, recursively: a working directory above
+    /// a mount of this very cluster then kept a restarting metadata server from listening for some 40 s, each
+    /// lookup in the mount waiting for the server that was walking it. The settings are checked once at start
+    /// anyway; a change needs a restart.
+    /// </summary>
+    public static string[] HostArguments(string[] args) => [.. args, "--hostBuilder:reloadConfigOnChange=false"];
+
+    /// <summary>
     /// What both servers are made of: <paramref name="configuration"/> and then <paramref name="settings"/>
     /// (flags, or an embedder's explicit options) on top of the host's own configuration; h2c Kestrel;
     /// the service defaults; gRPC with health; <typeparamref name="TOptions"/> bound (see
