@@ -124,6 +124,20 @@ public sealed partial class PfsClient
         }
     }
 
+    /// <summary>Gives back open <paramref name="openId"/> (held or waited for); one that the server no longer holds is done already.</summary>
+    internal async Task ReleaseOpenAsync(ulong openId, string what)
+    {
+        try
+        {
+            await CallMetaAsync(what, () => _meta.ReleaseAsync(new ReleaseRequest { ClientId = Options.ClientId, OpenId = openId },
+                Bounded()).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PfsException ex) when (ex.Code is PfsErrorCode.Closed or PfsErrorCode.NotFound)
+        {
+            // Its lease ran out, or the metadata server restarted: nothing is held any more.
+        }
+    }
+
     private async Task ReleaseQuietlyAsync(ulong openId)
     {
         try

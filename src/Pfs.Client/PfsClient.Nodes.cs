@@ -224,7 +224,7 @@ public sealed partial class PfsClient
                 await Transport.FenceAsync(layout, cancellationToken).ConfigureAwait(false);
             }
 
-            var file = new PfsFile(this, layout, reply.Handle, mode, reply.File.Size) { ServerInstance = reply.ServerInstance };
+            var file = new PfsFile(this, layout, reply.Handle, mode, reply.File.Size) { ServerInstance = reply.ServerInstance, OpenId = openId };
             _openFiles.TryAdd(file, 0);
             return file;
         }

@@ -57,6 +57,9 @@ public sealed partial class PfsFile : IAsyncDisposable
     /// <summary>The run of the metadata server that granted this open.</summary>
     internal ulong ServerInstance { get; init; }
 
+    /// <summary>The id this client gave the open (what Release names).</summary>
+    internal ulong OpenId { get; init; }
+
     /// <summary>
     /// Reads up to <c>buffer.Length</c> bytes at <paramref name="offset"/>. Returns fewer only at
     /// the end of the file, and 0 at or past it. Never-written holes read as zeros.
@@ -257,6 +260,53 @@ public sealed partial class PfsFile : IAsyncDisposable
 
     /// <summary>Same as <see cref="CloseAsync"/>.</summary>
     public ValueTask DisposeAsync() => CloseAsync();
+
+    /// <summary>
+    /// Ends the open without committing, and releases the lock. A writer's writes since it opened are discarded,
+    /// here and on the file servers (where they free their space at once), and the file stays as it was before the
+    /// open. For a writer whose close keeps failing (a file server out of space or out of reach) or a write given up.
+    /// Aborting a closed file is harmless; if the metadata server cannot be told, this throws and the abort may be
+    /// tried again (the writes are discarded either way).
+    /// </summary>
+    public async ValueTask AbortAsync()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _closed) != 0)
+            {
+                return;
+            }
+
+            if (_readAhead is not null)
+            {
+                await _readAhead.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (_mode == PfsOpenMode.Write)
+            {
+                // Nothing of it may land from now on; write-backs in flight end first, so none reaches a server
+                // after its stage is dropped.
+                await _writer.AbandonAsync().ConfigureAwait(false);
+            }
+
+            if (Volatile.Read(ref _lost) == 0)
+            {
+                await _client.ReleaseOpenAsync(OpenId, $"abort '{Name}'").ConfigureAwait(false);
+            }
+
+            MarkClosed();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>
     /// A seekable <see cref="Stream"/> over this file, starting at position 0, for

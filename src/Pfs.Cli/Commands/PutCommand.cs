@@ -89,7 +89,7 @@ internal static class PutCommand
         catch
         {
             // Leave no half-written file behind under the name.
-            await DeleteQuietlyAsync(client, name).ConfigureAwait(false);
+            await DeleteQuietlyAsync(console, client, name).ConfigureAwait(false);
             throw;
         }
 
@@ -117,7 +117,7 @@ internal static class PutCommand
     internal static async Task<long> CopyAsync(CliConsole console, PfsClient client, Stream source, string name, int chunk, Action<long> report,
                                               CancellationToken cancellationToken)
     {
-        await using var file = await LockWait.NoticeAsync(console, name, () => client.OpenAsync(name, PfsOpenMode.Write, cancellationToken)).ConfigureAwait(false);
+        var file = await LockWait.NoticeAsync(console, name, () => client.OpenAsync(name, PfsOpenMode.Write, cancellationToken)).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         long offset = 0;
         try
@@ -130,26 +130,55 @@ internal static class PutCommand
                 offset += read;
                 report(read);
             }
+
+            // Closing flushes the last blocks durably; only then is the put done.
+            await file.CloseAsync().ConfigureAwait(false);
+            return offset;
+        }
+        catch
+        {
+            // A failed write or close (a full disk, servers out of reach, Ctrl+C) leaves the open with its lock:
+            // give it up, so its writes go and the half-made file can be removed (a delete waits for every lock,
+            // this one's too).
+            await AbortQuietlyAsync(file).ConfigureAwait(false);
+            throw;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-
-        // Closing flushes the last blocks durably; only then is the put done.
-        await file.CloseAsync().ConfigureAwait(false);
-        return offset;
     }
 
-    private static async Task DeleteQuietlyAsync(PfsClient client, string name)
+    private static async Task AbortQuietlyAsync(PfsFile file)
     {
         try
         {
-            await client.DeleteAsync(name).ConfigureAwait(false);
+            await file.AbortAsync().ConfigureAwait(false);
         }
         catch (PfsException)
         {
-            // Best effort: the error that made the put fail is the one to report.
+            // The metadata server is out of reach: the lock goes when this client's lease ends.
+        }
+    }
+
+    /// <summary>How long the clean-up of a failed put may take before it is given up (and said).</summary>
+    internal static readonly TimeSpan CleanupTime = TimeSpan.FromSeconds(15);
+
+    private static async Task DeleteQuietlyAsync(CliConsole console, PfsClient client, string name)
+    {
+        using var limit = new CancellationTokenSource(CleanupTime);
+        try
+        {
+            await client.DeleteAsync(name, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PfsException { Code: not PfsErrorCode.NotFound } or OperationCanceledException)
+        {
+            // The error that made the put fail is the one to report; this says what it left.
+            console.Note($"could not remove the partial file '{PfsTree.Show(name)}' ({(ex is PfsException ? ex.Message : "no answer in time")}); remove it with pfs rm");
+        }
+        catch (PfsException)
+        {
+            // Already gone.
         }
     }
 }

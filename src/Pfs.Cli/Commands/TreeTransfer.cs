@@ -242,13 +242,19 @@ internal static class TreeTransfer
 
     private static async Task RemoveQuietlyAsync(CliConsole console, PfsClient client, string partial, int jobs)
     {
+        using var limit = new CancellationTokenSource(PutCommand.CleanupTime);
         try
         {
-            await PfsTree.RemoveAsync(console, client, await client.StatAsync(partial).ConfigureAwait(false), jobs, CancellationToken.None).ConfigureAwait(false);
+            await PfsTree.RemoveAsync(console, client, await client.StatAsync(partial, limit.Token).ConfigureAwait(false), jobs, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PfsException { Code: not PfsErrorCode.NotFound } or OperationCanceledException)
+        {
+            // The error that stopped the copy is the one to report; this says what it left behind, hidden.
+            console.Note($"could not remove the partial copy '{PfsTree.Show(partial)}' ({(ex is PfsException ? ex.Message : "no answer in time")}); remove it with pfs rm -r");
         }
         catch (PfsException)
         {
-            // Best effort: the error that stopped the copy is the one to report.
+            // Already gone.
         }
     }
 }

@@ -137,6 +137,14 @@ internal sealed partial class BlockWriter
 
     private bool IsDiscarded => Volatile.Read(ref _discarded) != 0;
 
+    /// <summary>Discards the writes (see <see cref="Discard"/>) and waits for the write-backs in flight to end, their failures forgotten.</summary>
+    public async Task AbandonAsync()
+    {
+        Discard();
+        await DrainAsync().ConfigureAwait(false);
+        _cache.DropFileWithDirty(_layout.FileId);
+    }
+
     // Counted when handed over, so the counters after an operation are what they will be once its
     // write-backs land, whether it waits for them or not; Complete takes back what did not happen.
     // A cached victim leaves the cache only once written back: its eviction is counted here too.

@@ -79,6 +79,14 @@ internal sealed partial class MetaGrpcService
                 return Task.FromResult(new ReleaseReply { Released = true });
             case ReleaseOutcome.ReleaseLock:
                 entry!.Lease?.Release();
+                if (entry.Kind == LockKind.Write && entry.Epoch != 0 && _names.FindFile(entry.FileId)?.Node is FileNode file)
+                {
+                    // A writer that gave up (PfsFile.AbortAsync, or an open whose answer was lost): what it staged is
+                    // dropped on every server now, so the space it holds comes back at once (a disk that filled up
+                    // under it), as when a lease ends. Its epoch is fenced there already.
+                    _ = _committer.AbortAsync(file, entry.Name, entry.Epoch);
+                }
+
                 return Task.FromResult(new ReleaseReply { Released = true });
             case ReleaseOutcome.Expired:
                 throw new MetaException(MetaErrorCode.LeaseExpired, $"lease expired: open {request.OpenId} was already released");

@@ -87,6 +87,44 @@ public sealed class FileServerErrorTests(ClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task APutBiggerThanTheDiskFailsAtOnceLeavesNoFileAndGivesTheSpaceBack()
+    {
+        var dataRoot = Path.Combine(Path.GetTempPath(), "pfs-nospace-put-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dataRoot);
+        using var local = new Cli.LocalFiles();
+        var (mounted, why) = await RunAsync("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dataRoot);
+        Assert.True(mounted, $"an 8 MiB tmpfs for the file server's data (this test runs as root): {why}");
+        try
+        {
+            await using var cluster = await PfsCluster.StartAsync(fileServers: 1, dataRoot: dataRoot);
+            var free = new DriveInfo(dataRoot).AvailableFreeSpace;
+
+            // Before: the failed write left the open (and its lock) in place, and the clean-up's delete waited for
+            // that very lock, for ever. CliRunner gives up after a minute.
+            var put = await Cli.CliRunner.RunAsync(cluster, "put", local.Write("big", TestData.Bytes(24 * 1024 * 1024, seed: 5)), "big");
+            var small = TestData.Bytes(100_000, seed: 6);
+            await Wait.UntilAsync(() => new DriveInfo(dataRoot).AvailableFreeSpace >= free - (1 << 20), "the failed writer's stage is dropped");
+            var again = await Cli.CliRunner.RunAsync(cluster, "put", local.Write("small", small), "small");
+
+            Cli.CliRunner.AssertFailed(put, 1, "no space left on the file server");
+            await using var client = await cluster.ConnectAsync();
+            var gone = await Assert.ThrowsAsync<PfsException>(() => client.StatAsync("big"));
+            Assert.Equal(PfsErrorCode.NotFound, gone.Code);
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.Equal(small.Length, (await client.StatAsync("small")).Size);
+        }
+        finally
+        {
+            if (!(await RunAsync("umount", dataRoot)).Succeeded)
+            {
+                await RunAsync("umount", "-l", dataRoot);
+            }
+
+            Directory.Delete(dataRoot);
+        }
+    }
+
     private static FileLayout WithCapability(FileLayout layout, Pfs.Protocol.FileServer.Capability? capability) =>
         new(layout.Name, layout.FileId, layout.BlockSize, layout.Servers, capability);
 
