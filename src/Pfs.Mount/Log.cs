@@ -17,6 +17,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, EventName = "MountCloseRetried", Level = LogLevel.Information, Message = "The Pfs open of inode {Inode} closed at attempt {Attempt}")]
     public static partial void CloseRetried(ILogger logger, ulong inode, int attempt);
 
+    [LoggerMessage(EventId = 7, EventName = "MountCloseAbandoned", Level = LogLevel.Warning,
+        Message = "Inode {Inode} was deleted while its close was being retried: its writes are discarded and its space given back")]
+    public static partial void CloseAbandoned(ILogger logger, ulong inode);
+
     [LoggerMessage(EventId = 3, EventName = "MountServing", Level = LogLevel.Information, Message = "Serving {MetaServer} at {MountPoint}")]
     public static partial void Serving(ILogger logger, Uri metaServer, string mountPoint);
 

@@ -257,6 +257,14 @@ internal sealed partial class PfsFileSystem
 
                 try
                 {
+                    if (open.Orphan)
+                    {
+                        // Deleted meanwhile, with no descriptor left: no one can read these writes any more.
+                        await open.AbortAsync().ConfigureAwait(false);
+                        Log.CloseAbandoned(_logger, node.Inode);
+                        break;
+                    }
+
                     await open.CloseAsync().ConfigureAwait(false);
                     if (open.Current is null)
                     {

@@ -42,9 +42,38 @@ internal sealed partial class PfsFileSystem
         using var interrupt = InterruptAfterGrace(context);
         var pinned = await PinBeforeRemovalAsync(parent, name, interrupt.Token).ConfigureAwait(false);
         var info = await Errors.Map(() => _client.UnlinkAtAsync(parent, name, CancellationToken.None)).ConfigureAwait(false);
-        if (pinned is not null && info.LinkCount <= 1)
+        if (info.LinkCount <= 1)
+        {
+            LastNameGone(pinned, info.Inode);
+        }
+    }
+
+    /// <summary>
+    /// A file's last name went: its open here (if any) is an orphan's, and so is a close in progress or being retried
+    /// for it (a full disk, a server out of reach; the kernel's RELEASE may come after the UNLINK), which is then given
+    /// up rather than kept holding its lock and its space.
+    /// </summary>
+    private void LastNameGone(SharedOpen? pinned, ulong inode)
+    {
+        if (pinned is not null)
         {
             pinned.Orphan = true;
+        }
+
+        lock (_nodeLock)
+        {
+            if (_nodes.GetValueOrDefault(inode)?.Closing is { } closing)
+            {
+                closing.Orphan = true;
+            }
+        }
+
+        foreach (var (open, node) in _unclosed)
+        {
+            if (node.Inode == inode)
+            {
+                open.Orphan = true;
+            }
         }
     }
 
@@ -103,9 +132,9 @@ internal sealed partial class PfsFileSystem
         var pinned = await PinBeforeRemovalAsync(newParent, newName, interrupt.Token).ConfigureAwait(false);
         var (_, replaced) = await Errors.Map(() => _client.RenameAtAsync(parent, name, newParent, newName, (flags & FuseRenameFlags.NoReplace) != 0,
             CancellationToken.None)).ConfigureAwait(false);
-        if (pinned is not null && replaced is { LinkCount: <= 1 })
+        if (replaced is { LinkCount: <= 1 })
         {
-            pinned.Orphan = true;
+            LastNameGone(pinned, replaced.Inode);
         }
     }
 

@@ -146,6 +146,28 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
         }
     }
 
+    /// <summary>
+    /// Gives the open up without committing (<see cref="PfsFile.AbortAsync"/>): for a file deleted while its close
+    /// kept failing, whose writes nobody can read any more and whose stage may be filling a disk.
+    /// </summary>
+    public async Task AbortAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_file is { } file)
+            {
+                await file.AbortAsync().ConfigureAwait(false);
+                Volatile.Write(ref _file, null);
+                Volatile.Write(ref _dirty, 0);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     // Under the gate: closes `file`, which is Current, as Settling. If the close fails with the open still
     // there, the open stays Current (and dirty, if it was): the next commit or close tries again.
     private async Task SettleAsync(PfsFile file)

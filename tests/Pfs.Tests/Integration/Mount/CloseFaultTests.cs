@@ -11,6 +11,41 @@ namespace Pfs.Tests.Integration.Mount;
 public sealed class CloseFaultTests
 {
     [Fact]
+    public async Task AFileDeletedWhileItsCloseIsRetriedIsGivenUpAndItsLockGoesWithTheServerStillDown()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 2);
+        var mount = await MountAt.StartAsync(cluster.MetaServerAddress, operationTimeout: TimeSpan.FromSeconds(2));
+        try
+        {
+            var path = Path.Combine(mount.MountPoint, "deleted-while-retried");
+            await cluster.StopFileServerAsync(1);
+            // The close fails (its blocks cannot reach the stopped server) and is retried in the background; then
+            // the file is deleted. Before, the retries went on, holding the lock (and on a full disk, the space)
+            // until the server came back or the mount stopped.
+            var run = await Programs.RunAsync("python3", ["-c", """
+                import errno, os, sys
+                fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                os.write(fd, os.urandom(700000))
+                try: os.close(fd); print('closed')
+                except OSError as e: print(errno.errorcode[e.errno])
+                os.unlink(sys.argv[1]); print(os.path.exists(sys.argv[1]))
+                """, path], timeout: TimeSpan.FromSeconds(60));
+            Assert.True(run.Output == "EIO\nFalse\n", $"close(2) with a file server down, then unlink: {run}");
+
+            await using var client = await cluster.ConnectAsync();
+            await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).OpenForWrite == 0,
+                "the deleted file's writer is given up, its lock released, with the server still down", TimeSpan.FromSeconds(30));
+            var status = await client.GetClusterStatusAsync();
+            Assert.Equal((0, 0), (status.LocksHeld, status.LocksWaiting));
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            await MountAt.StopAsync(mount);
+        }
+    }
+
+    [Fact]
     public async Task ACloseWhileAFileServerIsDownFailsWithEioAndItsWritesLandOnceTheServerIsBack()
     {
         await using var cluster = await PfsCluster.StartAsync(fileServers: 2);
