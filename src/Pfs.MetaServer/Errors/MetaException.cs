@@ -26,4 +26,17 @@ public sealed class MetaException : Exception
     public static MetaException InvalidArgument(string why) => new(MetaErrorCode.InvalidArgument, why);
 
     public static MetaException Unavailable(string why, Exception? innerException = null) => new(MetaErrorCode.Unavailable, why, innerException);
+
+    /// <summary>
+    /// The metadata store failed <paramref name="failure"/>: Unavailable, said in a few words a client can show as one
+    /// line (StackExchange.Redis's own messages run to 1,500 characters of pool and socket state; the server's log
+    /// keeps them whole).
+    /// </summary>
+    public static MetaException StoreUnavailable(Exception failure) => Unavailable(failure switch
+    {
+        StackExchange.Redis.RedisTimeoutException => "the metadata store (Redis) did not answer in time; try again",
+        StackExchange.Redis.RedisConnectionException => "the metadata store (Redis) cannot be reached; try again",
+        _ when failure.Message.Length <= 160 && !failure.Message.Contains('\n') => $"the metadata store is unavailable: {failure.Message}",
+        _ => $"the metadata store is unavailable ({failure.GetType().Name}; the metadata server's log has the details); try again",
+    }, failure);
 }

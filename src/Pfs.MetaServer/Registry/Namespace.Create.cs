@@ -195,7 +195,7 @@ internal sealed partial class Namespace
         catch (Exception ex) when (ex is not OperationCanceledException and not MetaException)
         {
             LogStoreFailed(_logger, "allocate an inode for", "a new node", ex);
-            throw MetaException.Unavailable($"the metadata store is unavailable: {ex.Message}", ex);
+            throw MetaException.StoreUnavailable(ex);
         }
     }
 

@@ -124,7 +124,7 @@ internal sealed partial class Namespace
         catch (Exception ex) when (ex is not MetaException and not OperationCanceledException)
         {
             LogStoreFailed(_logger, what, name, ex);
-            throw MetaException.Unavailable($"the metadata store is unavailable: {ex.Message}", ex);
+            throw MetaException.StoreUnavailable(ex);
         }
     }
 

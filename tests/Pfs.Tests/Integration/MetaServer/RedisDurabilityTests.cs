@@ -137,6 +137,9 @@ public sealed class RedisDurabilityTests(GarnetProcess garnet)
             var create = await Assert.ThrowsAsync<PfsException>(() => client.CreateAsync(during, stripeWidth: 2));
             Assert.Equal(PfsErrorCode.Unavailable, create.Code);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"create took {clock.Elapsed}");
+            // A line a tool can print: not StackExchange.Redis's 1,500 characters of pool and socket state.
+            Assert.Contains("the metadata store (Redis)", create.Message);
+            Assert.True(create.Message.Length < 200 && !create.Message.Contains('\n'), create.Message);
 
             clock.Restart();
             var delete = await Assert.ThrowsAsync<PfsException>(() => client.DeleteAsync(existing));
