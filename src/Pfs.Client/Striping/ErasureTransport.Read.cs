@@ -144,7 +144,14 @@ internal sealed partial class ErasureTransport
             }
             catch (Exception ex) when (IsErasure(ex))
             {
-                // Neither delivered: the primary's failure is the one to report.
+                // Neither delivered.
+            }
+
+            if (secondary.Exception?.GetBaseException() is PfsException decode)
+            {
+                // The decode's failure names the file, the stripe and every position out of reach (this one's among
+                // them), where the primary's names only its server.
+                throw decode;
             }
 
             await primary.ConfigureAwait(false);

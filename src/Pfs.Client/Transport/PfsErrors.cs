@@ -35,10 +35,15 @@ internal static class PfsErrors
             StatusCode.DataLoss => PfsErrorCode.DataLoss,
             _ => PfsErrorCode.Internal,
         };
-        var detail = ex.StatusCode == StatusCode.DeadlineExceeded
+        var detail = ex.StatusCode switch
+        {
             // A call that waited for a server that refuses connections (down) ends here too: say what it means.
-            ? "no answer within the operation timeout (the server is down or out of reach)"
-            : string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
+            StatusCode.DeadlineExceeded => "no answer within the operation timeout (the server is down or out of reach)",
+            // gRPC's words for a connection that could not be made ("Error connecting to subchannel.").
+            StatusCode.Unavailable when ex.Status.Detail.Contains("subchannel", StringComparison.OrdinalIgnoreCase)
+                => "cannot be reached (the server is down or refuses connections)",
+            _ => string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail,
+        };
         return new PfsException(code, $"{what}: {detail}", ex);
     }
 
