@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Pfs.Protocol;
 
 namespace Pfs.Cli.Output;
 
@@ -8,12 +9,8 @@ namespace Pfs.Cli.Output;
 /// a FIFO would wait for a writer). .NET shows FIFOs, sockets and devices as ordinary files, so this
 /// asks the kernel: statx(2), whose layout is the same on every Linux architecture.
 /// </summary>
-internal static partial class LocalFileType
+internal static class LocalFileType
 {
-    private const int AtFdCwd = -100;
-    private const int AtSymlinkNoFollow = 0x100;
-    private const uint StatxType = 0x1;
-    private const int ModeOffset = 28;
     private const ushort TypeMask = 0xF000;
     private const ushort Regular = 0x8000;
 
@@ -25,15 +22,12 @@ internal static partial class LocalFileType
             return true;
         }
 
-        Span<byte> buffer = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, buffer) != 0)
+        Span<byte> buffer = stackalloc byte[LinuxStatx.Size];
+        if (!LinuxStatx.TryRead(path, followLinks: false, LinuxStatx.TypeMask, buffer))
         {
             throw new IOException($"cannot read '{path}': {Marshal.GetLastPInvokeErrorMessage()}");
         }
 
-        return (BinaryPrimitives.ReadUInt16LittleEndian(buffer[ModeOffset..]) & TypeMask) == Regular;
+        return (BinaryPrimitives.ReadUInt16LittleEndian(buffer[LinuxStatx.ModeOffset..]) & TypeMask) == Regular;
     }
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directory, string path, int flags, uint mask, Span<byte> buffer);
 }

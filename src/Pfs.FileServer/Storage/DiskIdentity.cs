@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Pfs.Protocol;
 
 namespace Pfs.FileServer.Storage;
 
@@ -11,16 +11,8 @@ namespace Pfs.FileServer.Storage;
 /// the kernel's boot id and the file system's device number (statx), so bind mounts and containers on one host
 /// agree; empty where that cannot be read (not Linux), and then each server counts on its own.
 /// </summary>
-internal static partial class DiskIdentity
+internal static class DiskIdentity
 {
-    private const int AtFdCwd = -100;
-    private const uint StatxBasicStats = 0x7ff;
-
-    // struct statx is the same on every architecture: stx_dev_major and stx_dev_minor are at bytes 136 and 140.
-    private const int StatxSize = 256;
-    private const int DevMajorOffset = 136;
-    private const int DevMinorOffset = 140;
-
     public static string Of(string directory)
     {
         if (!OperatingSystem.IsLinux())
@@ -30,14 +22,14 @@ internal static partial class DiskIdentity
 
         try
         {
-            var buffer = new byte[StatxSize];
-            if (Statx(AtFdCwd, Path.GetFullPath(directory), 0, StatxBasicStats, ref buffer[0]) != 0)
+            Span<byte> buffer = stackalloc byte[LinuxStatx.Size];
+            if (!LinuxStatx.TryRead(Path.GetFullPath(directory), followLinks: true, LinuxStatx.BasicStats, buffer))
             {
                 return string.Empty;
             }
 
-            var major = BitConverter.ToUInt32(buffer, DevMajorOffset);
-            var minor = BitConverter.ToUInt32(buffer, DevMinorOffset);
+            var major = BitConverter.ToUInt32(buffer[LinuxStatx.DevMajorOffset..]);
+            var minor = BitConverter.ToUInt32(buffer[LinuxStatx.DevMinorOffset..]);
             var boot = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{boot}/{major}:{minor}")).AsSpan(0, 16));
         }
@@ -46,7 +38,4 @@ internal static partial class DiskIdentity
             return string.Empty;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
 }
