@@ -171,25 +171,13 @@ public sealed partial class PfsFile : IAsyncDisposable
     /// </summary>
     public async ValueTask CloseAsync()
     {
-        if (Volatile.Read(ref _closed) != 0)
+        if (!await BeginEndingAsync().ConfigureAwait(false))
         {
             return;
         }
 
-        await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (Volatile.Read(ref _closed) != 0)
-            {
-                return;
-            }
-
-            if (_readAhead is not null)
-            {
-                // Before the lock goes: a block fetched ahead that lands after a writer got in could be stale.
-                await _readAhead.DisposeAsync().ConfigureAwait(false);
-            }
-
             if (Volatile.Read(ref _lost) != 0)
             {
                 MarkClosed();
@@ -270,24 +258,13 @@ public sealed partial class PfsFile : IAsyncDisposable
     /// </summary>
     public async ValueTask AbortAsync()
     {
-        if (Volatile.Read(ref _closed) != 0)
+        if (!await BeginEndingAsync().ConfigureAwait(false))
         {
             return;
         }
 
-        await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (Volatile.Read(ref _closed) != 0)
-            {
-                return;
-            }
-
-            if (_readAhead is not null)
-            {
-                await _readAhead.DisposeAsync().ConfigureAwait(false);
-            }
-
             if (_mode == PfsOpenMode.Write)
             {
                 // Nothing of it may land from now on; write-backs in flight end first, so none reaches a server
@@ -305,6 +282,40 @@ public sealed partial class PfsFile : IAsyncDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// For a close or an abort: takes the gate and ends the read-ahead (before the lock goes: a block fetched ahead
+    /// that lands after a writer got in could be stale). False, with the gate not held, if the file is closed already.
+    /// </summary>
+    private async ValueTask<bool> BeginEndingAsync()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return false;
+        }
+
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _closed) != 0)
+            {
+                _gate.Release();
+                return false;
+            }
+
+            if (_readAhead is not null)
+            {
+                await _readAhead.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch
+        {
+            _gate.Release();
+            throw;
         }
     }
 
