@@ -164,21 +164,28 @@ internal static class PutCommand
     /// <summary>How long the clean-up of a failed put may take before it is given up (and said).</summary>
     internal static readonly TimeSpan CleanupTime = TimeSpan.FromSeconds(15);
 
-    private static async Task DeleteQuietlyAsync(CliConsole console, PfsClient client, string name)
+    /// <summary>
+    /// Removes what a failed put made (<paramref name="cleanUp"/>), within <see cref="CleanupTime"/>. The error that
+    /// made the put fail is the one to report; a clean-up that cannot finish says what it left (<paramref name="left"/>)
+    /// and how to remove it (<paramref name="remove"/>). Something already gone is no failure.
+    /// </summary>
+    internal static async Task CleanUpAsync(CliConsole console, string left, string remove, Func<CancellationToken, Task> cleanUp)
     {
         using var limit = new CancellationTokenSource(CleanupTime);
         try
         {
-            await client.DeleteAsync(name, limit.Token).ConfigureAwait(false);
+            await cleanUp(limit.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is PfsException { Code: not PfsErrorCode.NotFound } or OperationCanceledException)
         {
-            // The error that made the put fail is the one to report; this says what it left.
-            console.Note($"could not remove the partial file '{PfsTree.Show(name)}' ({(ex is PfsException ? ex.Message : "no answer in time")}); remove it with pfs rm");
+            console.Note($"could not remove {left} ({(ex is PfsException ? ex.Message : "no answer in time")}); remove it with {remove}");
         }
         catch (PfsException)
         {
             // Already gone.
         }
     }
+
+    private static Task DeleteQuietlyAsync(CliConsole console, PfsClient client, string name) =>
+        CleanUpAsync(console, $"the partial file '{PfsTree.Show(name)}'", "pfs rm", token => client.DeleteAsync(name, token));
 }

@@ -240,21 +240,7 @@ internal static class TreeTransfer
         }
     }
 
-    private static async Task RemoveQuietlyAsync(CliConsole console, PfsClient client, string partial, int jobs)
-    {
-        using var limit = new CancellationTokenSource(PutCommand.CleanupTime);
-        try
-        {
-            await PfsTree.RemoveAsync(console, client, await client.StatAsync(partial, limit.Token).ConfigureAwait(false), jobs, limit.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is PfsException { Code: not PfsErrorCode.NotFound } or OperationCanceledException)
-        {
-            // The error that stopped the copy is the one to report; this says what it left behind, hidden.
-            console.Note($"could not remove the partial copy '{PfsTree.Show(partial)}' ({(ex is PfsException ? ex.Message : "no answer in time")}); remove it with pfs rm -r");
-        }
-        catch (PfsException)
-        {
-            // Already gone.
-        }
-    }
+    private static Task RemoveQuietlyAsync(CliConsole console, PfsClient client, string partial, int jobs) =>
+        PutCommand.CleanUpAsync(console, $"the partial copy '{PfsTree.Show(partial)}'", "pfs rm -r", async token =>
+            await PfsTree.RemoveAsync(console, client, await client.StatAsync(partial, token).ConfigureAwait(false), jobs, token).ConfigureAwait(false));
 }
