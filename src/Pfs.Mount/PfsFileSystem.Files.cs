@@ -201,7 +201,12 @@ internal sealed partial class PfsFileSystem
             {
                 // Its writes are not stored yet (a file server or the metadata server out of reach): the open stays,
                 // holding the file's lock, and its close is tried again until it lands, rather than dropped.
-                if (file.Open.Current is not null)
+                if (TakenBack(file.Open))
+                {
+                    // A new descriptor took the open back meanwhile (OpenHandleAsync): its last RELEASE closes it again.
+                    Log.CloseFailed(_logger, nodeId, ex);
+                }
+                else if (file.Open.Current is not null)
                 {
                     Log.CloseRetrying(_logger, nodeId, ex);
                     RetryClose(file.Node, file.Open);
@@ -212,6 +217,14 @@ internal sealed partial class PfsFileSystem
                     ClosingDone(file.Node, file.Open);
                 }
             }
+        }
+    }
+
+    private bool TakenBack(SharedOpen open)
+    {
+        lock (_nodeLock)
+        {
+            return open.Handles > 0;
         }
     }
 
@@ -233,8 +246,8 @@ internal sealed partial class PfsFileSystem
 
     /// <summary>
     /// Closes <paramref name="open"/> in the background until it succeeds (a file server or the metadata server is
-    /// back), the open is gone, or the mount stops (<see cref="CloseAllAsync"/> then tries once more). Waits grow from
-    /// <see cref="CloseRetryFirst"/> to <see cref="CloseRetryMost"/>.
+    /// back), the open is gone, a new descriptor takes it back, or the mount stops (<see cref="CloseAllAsync"/> then tries
+    /// once more). Waits grow from <see cref="CloseRetryFirst"/> to <see cref="CloseRetryMost"/>.
     /// </summary>
     private void RetryClose(MountNode node, SharedOpen open)
     {
@@ -255,9 +268,23 @@ internal sealed partial class PfsFileSystem
                     return;
                 }
 
+                bool orphan;
+                lock (_nodeLock)
+                {
+                    // Taken back by a new descriptor (OpenHandleAsync), whose last RELEASE closes it again. Checked under
+                    // the node lock and before Orphan, so an open in use again is never given up.
+                    if (open.Handles > 0)
+                    {
+                        _unclosed.TryRemove(open, out _);
+                        return;
+                    }
+
+                    orphan = open.Orphan;
+                }
+
                 try
                 {
-                    if (open.Orphan)
+                    if (orphan)
                     {
                         // Deleted meanwhile, with no descriptor left: no one can read these writes any more.
                         await open.AbortAsync().ConfigureAwait(false);
@@ -296,6 +323,16 @@ internal sealed partial class PfsFileSystem
         SharedOpen open;
         lock (_nodeLock)
         {
+            if (node.Open is null && node.Closing is { Orphan: false } closing)
+            {
+                // The last descriptor's close is in progress or being retried (a file server out of reach): this mount
+                // holds the file's lock itself, with writes not yet stored. A new descriptor takes that open back, its
+                // writes included, as a local file system's page cache keeps unwritten data, instead of waiting for a
+                // lock that only this open's close would give back. Its last descriptor closes it again.
+                node.Closing = null;
+                node.Open = closing;
+            }
+
             open = node.Open ??= new SharedOpen(_client, node.Inode);
             open.Handles++;
         }

@@ -94,6 +94,59 @@ public sealed class CloseFaultTests
     }
 
     [Fact]
+    public async Task AnOpenOfAFileWhoseCloseIsRetriedTakesItsWritesBackInsteadOfWaitingForTheMountsOwnLock()
+    {
+        await using var cluster = await PfsCluster.StartAsync(fileServers: 2);
+        var mount = await MountAt.StartAsync(cluster.MetaServerAddress, operationTimeout: TimeSpan.FromSeconds(2));
+        var content = new byte[700_000];
+        Random.Shared.NextBytes(content);
+        var source = Path.Combine(Path.GetTempPath(), $"pfs-close-fault-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(source, content);
+        try
+        {
+            var path = Path.Combine(mount.MountPoint, "reopened-while-retried");
+            await cluster.StopFileServerAsync(1);
+            // The close fails and is retried in the background, the mount holding the file's write lock. Before, the
+            // next open(2) here, even a read-only one, waited for that lock without a bound until the server was back.
+            var run = await Programs.RunAsync("python3", ["-c", """
+                import errno, os, sys
+                data = open(sys.argv[2], 'rb').read()
+                def close(fd):
+                    try: os.close(fd); return 'closed'
+                    except OSError as e: return errno.errorcode[e.errno]
+                fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                os.write(fd, data)
+                print(close(fd))
+                fd = os.open(sys.argv[1], os.O_RDONLY)
+                back = b''
+                while True:
+                    chunk = os.read(fd, 1 << 20)
+                    if not chunk: break
+                    back += chunk
+                print(back == data, close(fd))
+                fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+                os.write(fd, b'tail')
+                print(close(fd))
+                """, path, source], timeout: TimeSpan.FromSeconds(60));
+            Assert.True(run.Output == "EIO\nTrue closed\nEIO\n",
+                $"write and close with a file server down, then read it back and append on the same mount: {run}");
+
+            await using var client = await cluster.ConnectAsync();
+            await cluster.StartFileServerAsync(1);
+            await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).OpenForWrite == 0,
+                "the mount's writer is closed once the file server is back", TimeSpan.FromSeconds(60));
+            byte[] expected = [.. content, .. "tail"u8];
+            Assert.Equal(expected, await ReadAllAsync(client, "reopened-while-retried"));
+            Assert.Equal(expected, await File.ReadAllBytesAsync(path));
+        }
+        finally
+        {
+            File.Delete(source);
+            await MountAt.StopAsync(mount);
+        }
+    }
+
+    [Fact]
     public async Task AStatWhileTheMountClosesAWriterNeverLeavesTheOldSizeInTheKernel()
     {
         await using var cluster = await PfsCluster.StartAsync(fileServers: 3);
