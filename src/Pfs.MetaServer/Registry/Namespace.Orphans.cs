@@ -100,40 +100,47 @@ internal sealed partial class Namespace
             change.AddReclaim(file.Id, value);
         }
 
-        var delay = FirstRetry;
-        while (true)
+        // The node is reserved as a mutation's would be: a setattr by inode or a stale mark (a file server that came
+        // back without its data) that is in flight is waited for, and one that starts meanwhile waits for this and then
+        // finds the file gone, rather than writing a field of a record the store no longer has.
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await ReserveNodeAsync(file.Id, mine.Task).ConfigureAwait(false);
+        try
         {
-            // A setattr of the orphan by inode may be writing it: wait until it is done.
-            Task? busy;
+            var delay = FirstRetry;
+            while (true)
+            {
+                try
+                {
+                    await _store.ApplyAsync(change, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogOrphanFreeFailed(_logger, file.Id, delay.TotalMilliseconds, ex);
+                    await Task.Delay(delay, _time).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LastRetry.Ticks));
+                }
+            }
+
+            _crashPoints.Reached(CrashPoints.OrphanFreed);
             lock (_gate)
             {
-                busy = _reservedNodes.GetValueOrDefault(file.Id);
-            }
-
-            if (busy is not null)
-            {
-                await busy.ConfigureAwait(false);
-                continue;
-            }
-
-            try
-            {
-                await _store.ApplyAsync(change, CancellationToken.None).ConfigureAwait(false);
-                break;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogOrphanFreeFailed(_logger, file.Id, delay.TotalMilliseconds, ex);
-                await Task.Delay(delay, _time).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LastRetry.Ticks));
+                _nodes.Remove(file.Id);
+                _freeing.Remove(file.Id);
             }
         }
-
-        _crashPoints.Reached(CrashPoints.OrphanFreed);
-        lock (_gate)
+        finally
         {
-            _nodes.Remove(file.Id);
-            _freeing.Remove(file.Id);
+            lock (_gate)
+            {
+                if (_reservedNodes.TryGetValue(file.Id, out var held) && held == mine.Task)
+                {
+                    _reservedNodes.Remove(file.Id);
+                }
+            }
+
+            mine.TrySetResult();
         }
 
         if (reclaim)

@@ -180,6 +180,25 @@ internal sealed partial class Namespace
         return null;
     }
 
+    /// <summary>Outside the gate: takes node <paramref name="id"/> for <paramref name="mine"/>, first waiting for any mutation that holds it.</summary>
+    private async Task ReserveNodeAsync(ulong id, Task mine)
+    {
+        while (true)
+        {
+            Task? busy;
+            lock (_gate)
+            {
+                if (!_reservedNodes.TryGetValue(id, out busy))
+                {
+                    _reservedNodes[id] = mine;
+                    return;
+                }
+            }
+
+            await busy.ConfigureAwait(false);
+        }
+    }
+
     private void Release(Reservation reservation)
     {
         var mine = reservation.Done.Task;

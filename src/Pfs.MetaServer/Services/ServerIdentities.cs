@@ -45,6 +45,12 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
             {
                 LogCheckFailed(logger, ex.Message);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A defect in one round must not stop the metadata server (a background service's exception stops the
+                // host): it is logged whole, and the next round runs.
+                LogCheckBroke(logger, ex);
+            }
 
             await Task.Delay(Interval, stoppingToken).ConfigureAwait(false);
         }
@@ -165,4 +171,7 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
 
     [LoggerMessage(EventId = 113, EventName = "IdentityCheckFailed", Level = LogLevel.Warning, Message = "Checking the file servers' identities failed ({Detail}); trying again")]
     private static partial void LogCheckFailed(ILogger logger, string detail);
+
+    [LoggerMessage(EventId = 115, EventName = "IdentityCheckBroke", Level = LogLevel.Error, Message = "Checking the file servers' identities broke; trying again")]
+    private static partial void LogCheckBroke(ILogger logger, Exception exception);
 }

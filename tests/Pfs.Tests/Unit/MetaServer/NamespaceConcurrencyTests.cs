@@ -82,6 +82,35 @@ public sealed class NamespaceConcurrencyTests
     }
 
     [Fact]
+    public async Task AStaleMarkWhileAnOrphanIsFreedWaitsAndThenFindsItGoneInsteadOfWritingARecordTheStoreDropped()
+    {
+        // A file server that came back without its data marks the positions of every file with parity on it stale,
+        // while an orphan among them loses its last handle. Before, the free did not hold the node: the mark could
+        // store a field of the deleted record and then fail to find the node in memory, which stopped the server.
+        var freeing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var marking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new FlakyMetadataStore();
+        await using var ns = await StartAsync(store);
+        var file = (await ns.FileAsync("f", width: 2)).Node;
+        Assert.True(ns.Names.TryReference(file.Id));
+        await ns.Names.UnlinkAsync(0, "f", null);
+
+        store.Gate = freeing.Task;
+        var before = store.ApplyCalls;
+        ns.Names.Unreference(file.Id);
+        await Wait.UntilAsync(() => store.ApplyCalls == before + 1, "the orphan's free is in the store");
+        store.Gate = marking.Task;
+        var mark = ns.Names.MarkStaleAsync(file.Id, 1);
+        freeing.SetResult();
+        await Wait.UntilAsync(() => ns.Names.FindFile(file.Id) is null, "the orphan is freed");
+        marking.SetResult();
+
+        await FailsWith(MetaErrorCode.NotFound, () => mark.WaitAsync(WaitLimit));
+        Assert.Equal(before + 1, store.ApplyCalls);
+        Assert.False((await ns.Store.LoadAsync()).Nodes.ContainsKey(file.Id));
+    }
+
+    [Fact]
     public async Task CrossedDirectoryRenamesNeverMakeACycle()
     {
         await using var ns = await StartAsync();
