@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Pfs.Cli.Output;
@@ -13,11 +14,21 @@ internal static class StandardOutput
     /// <summary>The errno of a write to a pipe with no reader (Linux, macOS).</summary>
     private const int BrokenPipe = 32;
 
-    public static Stream Open() => OperatingSystem.IsWindows()
-        ? Console.OpenStandardOutput()
-        : new ReaderAware(new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0));
+    public static Stream Open()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Console.OpenStandardOutput();
+        }
 
-    private sealed class ReaderAware(FileStream inner) : Stream
+        var stream = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        // A regular file (`pfs cat a > out`): FileStream writes a seekable file at a position of its own (pwrite) and
+        // leaves the descriptor's offset where it was, so the next writer to the descriptor (`{ pfs cat a; pfs cat b; } > out`,
+        // `cmd > log 2>&1`) would write over this output. write(2) writes at the shared offset and moves it on, as cat does.
+        return new ReaderAware(stream.CanSeek ? new DescriptorWriter(1) : stream);
+    }
+
+    private sealed class ReaderAware(Stream inner) : Stream
     {
         public override bool CanRead => false;
 
@@ -83,6 +94,70 @@ internal static class StandardOutput
             }
         }
     }
+}
+
+/// <summary>
+/// Writes to a file descriptor with write(2), at its shared offset (which FileStream does not use for a seekable file).
+/// Blocking, as a console write is; used for a regular file, which never answers EAGAIN.
+/// </summary>
+internal sealed partial class DescriptorWriter(int descriptor) : Stream
+{
+    private const int Interrupted = 4;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var written = WriteCall(descriptor, ref MemoryMarshal.GetReference(buffer), buffer.Length);
+            if (written < 0)
+            {
+                var error = Marshal.GetLastPInvokeError();
+                if (error == Interrupted)
+                {
+                    continue;
+                }
+
+                throw new IOException($"writing standard output: {Marshal.GetPInvokeErrorMessage(error)}", error);
+            }
+
+            buffer = buffer[(int)written..];
+        }
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Write(buffer.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint WriteCall(int descriptor, ref byte buffer, nint count);
 }
 
 /// <summary>The reader of stdout went away (EPIPE): the command stops quietly, as a program killed by SIGPIPE does.</summary>

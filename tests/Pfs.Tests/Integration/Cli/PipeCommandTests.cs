@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Pfs.Client;
 using Pfs.Tests.Fixtures;
+using Pfs.Tests.Integration.Mount;
 
 namespace Pfs.Tests.Integration.Cli;
 
@@ -66,5 +67,42 @@ public sealed class PipeCommandTests(ClusterFixture fixture)
         var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["1000", "141"], lines);
         Assert.Equal(string.Empty, await stderr);
+    }
+    [Fact]
+    public async Task OutputRedirectedToAFileLandsAtTheDescriptorsOffsetSoTheNextWriterAddsAfterIt()
+    {
+        // Arrange: two files, and a script that writes them with other output around them into one file, as
+        // `{ ...; } > out` and `cmd > log 2>&1` do. Before, the tool wrote at a position of its own (pwrite) and left the
+        // descriptor's offset where it was, so the next writer wrote over its output.
+        var first = fixture.UniqueName("redirect-a");
+        var second = fixture.UniqueName("redirect-b");
+        await using (var client = await fixture.Cluster.ConnectAsync())
+        {
+            foreach (var (name, text) in new[] { (first, "first file\n"), (second, "second file\n") })
+            {
+                await client.CreateAsync(name, stripeWidth: 1);
+                await using var file = await client.OpenAsync(name, PfsOpenMode.Write);
+                await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), 0);
+            }
+        }
+
+        var output = Path.Combine(Path.GetTempPath(), $"pfs-redirect-{Guid.NewGuid():N}");
+        try
+        {
+            // Act
+            var run = await Programs.RunAsync("bash", ["-c", """
+                pfs() { dotnet "$1" --meta "$2" "${@:3}"; }
+                { echo start; pfs "$1" "$2" cat "$3"; pfs "$1" "$2" get "$4" -; echo end; } > "$5"
+                """, "bash", Path.Combine(AppContext.BaseDirectory, "Pfs.Cli.dll"), fixture.Cluster.MetaServerAddress.ToString(),
+                first, second, output], timeout: TimeSpan.FromSeconds(120));
+
+            // Assert
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Equal("start\nfirst file\nsecond file\nend\n", await File.ReadAllTextAsync(output));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
     }
 }
