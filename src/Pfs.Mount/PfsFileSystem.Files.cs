@@ -23,7 +23,17 @@ internal sealed partial class PfsFileSystem
 
         var writable = (flags & AccessModeMask) != ReadOnly;
         using var interrupt = InterruptAfterGrace(context);
-        var (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0, interrupt.Token).ConfigureAwait(false);
+        ulong handle;
+        bool opened;
+        try
+        {
+            (handle, opened) = await OpenHandleAsync(node, writable, (flags & Truncate) != 0, interrupt.Token).ConfigureAwait(false);
+        }
+        catch (FuseException ex) when (ex.Errno == Errno.ENOENT)
+        {
+            throw Stale(ex);
+        }
+
         return new FuseOpenResult(handle, await CacheFlagsAsync(node, opened).ConfigureAwait(false));
     }
 

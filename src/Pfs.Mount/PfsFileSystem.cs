@@ -75,9 +75,24 @@ internal sealed partial class PfsFileSystem : FuseFileSystem
 
     public override async ValueTask<FuseAttrReply> GetAttrAsync(FuseContext context, ulong nodeId, ulong? handle)
     {
-        var info = await StatNodeAsync(nodeId, CancellationToken.None).ConfigureAwait(false);
-        return new FuseAttrReply(ToAttr(info), Timeout);
+        try
+        {
+            var info = await StatNodeAsync(nodeId, CancellationToken.None).ConfigureAwait(false);
+            return new FuseAttrReply(ToAttr(info), Timeout);
+        }
+        catch (FuseException ex) when (ex.Errno == Errno.ENOENT)
+        {
+            throw Stale(ex);
+        }
     }
+
+    /// <summary>
+    /// For a node the kernel reached through a name it had cached, and which is gone: a rename replaced that name (or
+    /// an unlink took it) since the kernel's lookup. ESTALE, not ENOENT, makes the kernel walk the path once more with
+    /// a fresh lookup, so open(2) or stat(2) of a name that a rename replaces finds the old file or the new one, never
+    /// neither, as on a local file system (and still gets ENOENT if the name is gone).
+    /// </summary>
+    private static FuseException Stale(FuseException gone) => new(Errno.ESTALE, gone.Message);
 
     public override async ValueTask<FuseStatFs> StatFsAsync(FuseContext context, ulong nodeId)
     {
