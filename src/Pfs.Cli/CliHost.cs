@@ -106,7 +106,7 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
     {
         ArgumentNullException.ThrowIfNull(options);
         var key = parse.GetValue(Key) is { Length: > 0 } flag ? flag : Variables(KeyVariable);
-        if ((parse.GetValue(TlsCa) is { Length: > 0 } ca ? ca : Variables(TlsCaVariable)) is { Length: > 0 } authority)
+        if (TlsCaFile(parse) is { } authority)
         {
             options = options with { TlsCa = authority };
         }
@@ -118,6 +118,10 @@ internal sealed class CliHost(CliConsole console, Func<string, string?> environm
             _ => options with { KeyFile = key },
         };
     }
+
+    /// <summary>The CA file from <c>--tls-ca</c>, else <c>PFS_TLS_CA</c>; null for the system's trust store.</summary>
+    public string? TlsCaFile(ParseResult parse) =>
+        (parse.GetValue(TlsCa) is { Length: > 0 } flag ? flag : Variables(TlsCaVariable)) is { Length: > 0 } authority ? authority : null;
 
     public Uri MetaServer(ParseResult parse)
     {

@@ -86,7 +86,11 @@ internal static class AdminCommand
         try
         {
             var adminKey = new CapabilitySigner(ReadClusterKey(host, parse.GetValue(clusterKeyOption))).DeriveKey(IdentityProof.AdminPurpose);
-            using var channel = PfsChannel.Create(host.MetaServer(parse), new PfsChannelOptions { ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(host.Timeout)) });
+            using var channel = PfsChannel.Create(host.MetaServer(parse), new PfsChannelOptions
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(host.Timeout)),
+                TlsCaFile = host.TlsCaFile(parse),
+            });
             var service = new AuthService.AuthServiceClient(channel);
             Metadata Proof(IMessage request, string method) => new()
             {

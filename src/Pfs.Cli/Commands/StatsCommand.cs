@@ -22,7 +22,7 @@ internal static class StatsCommand
         host.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
             var status = await client.GetClusterStatusAsync(cancellationToken).ConfigureAwait(false);
-            var health = await Task.WhenAll(status.FileServers.Select(address => CheckAsync(address, cancellationToken))).ConfigureAwait(false);
+            var health = await Task.WhenAll(status.FileServers.Select(address => CheckAsync(address, host.TlsCaFile(parse), cancellationToken))).ConfigureAwait(false);
             var servers = status.FileServers.Select((address, i) => new ServerHealth(i, address, health[i])).ToList();
             if (parse.GetValue(json))
             {
@@ -63,9 +63,10 @@ internal static class StatsCommand
     }
 
     /// <summary>The standard gRPC health check of the whole server (service ""): SERVING, NOT_SERVING, ... or unreachable.</summary>
-    private static async Task<string> CheckAsync(string address, CancellationToken cancellationToken)
+    private static async Task<string> CheckAsync(string address, string? tlsCa, CancellationToken cancellationToken)
     {
-        using var channel = PfsChannel.Create(PfsAddress.Parse(address), new PfsChannelOptions { ConnectTimeout = HealthDeadline });
+        // Over TLS, the file servers' certificates chain to the cluster's CA, as the metadata server's does.
+        using var channel = PfsChannel.Create(PfsAddress.Parse(address), new PfsChannelOptions { ConnectTimeout = HealthDeadline, TlsCaFile = tlsCa });
         try
         {
             var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = string.Empty },

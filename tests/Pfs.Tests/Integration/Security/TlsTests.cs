@@ -137,6 +137,35 @@ public sealed class TlsTests
         Assert.Equal(PfsErrorCode.Unavailable, untrusting.Code);
     }
 
+    [Fact]
+    public async Task TheToolsStatsAndAdminCommandsTrustTheClustersCaLikeEveryOtherCommand()
+    {
+        // Arrange
+        using var tls = new TestCertificates();
+        await using var servers = await Servers.StartAsync(tls);
+        var keyFile = Path.Combine(Path.GetTempPath(), $"pfs-tls-key-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(keyFile, Key);
+        try
+        {
+            // Act: the CA by flag for one, by PFS_TLS_CA for the other. Before, stats checked the file servers' health
+            // without it (every one "error (Internal)", 0 serving) and admin ignored both.
+            var stats = await Cli.CliRunner.RunRawAsync(["--meta", servers.Meta.ToString(), "--tls-ca", tls.CaFile, "stats"]);
+            var add = await Cli.CliRunner.RunRawAsync(["--meta", servers.Meta.ToString(), "admin", "--cluster-key-file", keyFile, "add", "tls-admin", "--scope", "/"],
+                new Dictionary<string, string?> { ["PFS_TLS_CA"] = tls.CaFile });
+            var list = await Cli.CliRunner.RunRawAsync(["--meta", servers.Meta.ToString(), "--tls-ca", tls.CaFile, "admin", "--cluster-key-file", keyFile, "list"]);
+
+            // Assert
+            Assert.True(stats.ExitCode == 0, stats.ToString());
+            Assert.Contains("file servers:  2 (2 serving)", stats.Stdout);
+            Assert.True(add.ExitCode == 0, add.ToString());
+            Assert.True(list.ExitCode == 0 && list.Stdout.Contains("tls-admin"), list.ToString());
+        }
+        finally
+        {
+            File.Delete(keyFile);
+        }
+    }
+
     [TcpdumpFact]
     public async Task WithTlsACaptureOfLoopbackShowsNoneOfAFilesBytes()
     {
