@@ -19,6 +19,9 @@ public sealed partial class PfsClient
     private readonly TaskCompletionSource _firstHello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Completed while a session is up, and only after a Hello has marked the opens a restart lost.
     private TaskCompletionSource _sessionUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Why the metadata server refuses a new session (this identity was revoked, its key no longer taken), while it
+    // does; null once a session is up again.
+    private volatile string? _sessionRefused;
     private Task? _noticeLoop;
     private ulong _sessionId;
     private ulong _appliedSeq;
@@ -144,6 +147,23 @@ public sealed partial class PfsClient
             }
             catch (RpcException ex) when (!stopping.IsCancellationRequested)
             {
+                if (ex.StatusCode == StatusCode.PermissionDenied)
+                {
+                    // No session can come up until that changes: a close waiting for one fails now, saying why.
+                    _sessionRefused = ex.Status.Detail;
+                    lock (_noticeGate)
+                    {
+                        if (_sessionUp.Task.IsCompleted)
+                        {
+                            _sessionUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        }
+
+                        _sessionUp.TrySetException(new PfsException(PfsErrorCode.PermissionDenied, ex.Status.Detail));
+                        // Observed here: nobody may be waiting.
+                        _ = _sessionUp.Task.Exception;
+                    }
+                }
+
                 Log.NoticeStreamEnded(Logger, $"{ex.StatusCode}: {ex.Status.Detail}");
                 NoteFailedAttempt(ex, ref refusedSince);
             }
@@ -217,6 +237,12 @@ public sealed partial class PfsClient
                 {
                     if (_sessionId == notice.Hello.SessionId)
                     {
+                        _sessionRefused = null;
+                        if (_sessionUp.Task.IsFaulted)
+                        {
+                            _sessionUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        }
+
                         _sessionUp.TrySetResult();
                     }
                 }
@@ -259,7 +285,7 @@ public sealed partial class PfsClient
         lock (_noticeGate)
         {
             _sessionId = 0;
-            if (_sessionUp.Task.IsCompleted)
+            if (_sessionUp.Task.IsCompletedSuccessfully)
             {
                 _sessionUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
@@ -276,7 +302,8 @@ public sealed partial class PfsClient
     /// <summary>
     /// Waits, up to the operation timeout, until a notice session is up, so that a restart of the
     /// metadata server while the stream was down is known (and its lost opens marked) before the
-    /// caller acts on an open. False if no session came up in time.
+    /// caller acts on an open. False if no session came up in time; PermissionDenied at once if the
+    /// metadata server refuses one (this client's identity was revoked).
     /// </summary>
     internal async Task<bool> WaitForSessionAsync()
     {
@@ -294,6 +321,11 @@ public sealed partial class PfsClient
         catch (TimeoutException)
         {
             return false;
+        }
+        catch (PfsException) when (_sessionRefused is { } refused)
+        {
+            // Refused, not out of reach: waiting longer changes nothing.
+            throw new PfsException(PfsErrorCode.PermissionDenied, refused);
         }
     }
 

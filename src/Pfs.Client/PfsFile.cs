@@ -254,7 +254,8 @@ public sealed partial class PfsFile : IAsyncDisposable
     /// here and on the file servers (where they free their space at once), and the file stays as it was before the
     /// open. For a writer whose close keeps failing (a file server out of space or out of reach) or a write given up.
     /// Aborting a closed file is harmless; if the metadata server cannot be told, this throws and the abort may be
-    /// tried again (the writes are discarded either way).
+    /// tried again (the writes are discarded either way). If it refuses (PermissionDenied: the identity was revoked),
+    /// the file is closed here all the same, and its lock goes with the client's lease.
     /// </summary>
     public async ValueTask AbortAsync()
     {
@@ -278,6 +279,13 @@ public sealed partial class PfsFile : IAsyncDisposable
             }
 
             MarkClosed();
+        }
+        catch (PfsException ex) when (ex.Code == PfsErrorCode.PermissionDenied)
+        {
+            // Refused for good (this identity was revoked): the metadata server ends the open with the client's lease,
+            // so there is nothing left to try here.
+            MarkClosed();
+            throw;
         }
         finally
         {

@@ -12,7 +12,8 @@ namespace Pfs.MetaServer.Security;
 /// the holder of the cluster key. See security.proto.
 /// </summary>
 internal sealed partial class AuthGrpcService(
-    IdentityTable table, SessionTokens tokens, AuthFailures failures, CapabilitySigner signer, TimeProvider time, ILogger<AuthGrpcService> logger)
+    IdentityTable table, SessionTokens tokens, AuthFailures failures, CapabilitySigner signer, SessionManager sessions, TimeProvider time,
+    ILogger<AuthGrpcService> logger)
     : AuthService.AuthServiceBase
 {
     // Nonces are remembered for twice the allowed skew: a statement outside it is refused by its time.
@@ -95,7 +96,9 @@ internal sealed partial class AuthGrpcService(
         var revoked = await table.RemoveAsync(request.Name, context.CancellationToken).ConfigureAwait(false);
         if (revoked)
         {
-            Revoked(logger, request.Name);
+            // Its clients' notice streams end, so their leases run out and their opens and locks go: a revoked
+            // client must not keep a file locked against everyone else.
+            Revoked(logger, request.Name, sessions.EndSessionsOf(request.Name));
         }
 
         return new RevokeIdentityReply { Revoked = revoked };
@@ -156,6 +159,6 @@ internal sealed partial class AuthGrpcService(
     [LoggerMessage(EventId = 212, EventName = "IdentityAdded", Level = LogLevel.Information, Message = "Identity {Name} added: scope {Scope}, read-only {ReadOnly}")]
     private static partial void Added(ILogger logger, string name, string scope, bool readOnly);
 
-    [LoggerMessage(EventId = 213, EventName = "IdentityRevoked", Level = LogLevel.Information, Message = "Identity {Name} revoked")]
-    private static partial void Revoked(ILogger logger, string name);
+    [LoggerMessage(EventId = 213, EventName = "IdentityRevoked", Level = LogLevel.Information, Message = "Identity {Name} revoked; {Sessions} session(s) of it ended")]
+    private static partial void Revoked(ILogger logger, string name, int sessions);
 }

@@ -11,7 +11,8 @@ internal sealed partial class MetaGrpcService
     {
         var clientId = RequireClientId(request.ClientId);
         var token = _tokens.Claim(clientId, context);
-        var subscriber = _sessions.Subscribe(clientId, request.NamespaceNotices, Caller.Of(context).Scope);
+        var caller = Caller.Of(context);
+        var subscriber = _sessions.Subscribe(clientId, request.NamespaceNotices, caller.Scope, caller.Name);
         _leases.ClientConnected(clientId);
         LogSubscribed(_logger, clientId, subscriber.SessionId);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscriber.Ended, _stopping);

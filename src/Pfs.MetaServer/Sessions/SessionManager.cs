@@ -28,9 +28,10 @@ internal sealed partial class SessionManager
     /// <param name="clientId">The client the stream is for.</param>
     /// <param name="namespaceNotices">Whether it also gets EntryChanged and NodeChanged.</param>
     /// <param name="scope">The normal form of its identity's scope ("" for everything): it gets only the notices about names there.</param>
-    public Subscriber Subscribe(string clientId, bool namespaceNotices = false, string scope = "")
+    /// <param name="identity">The identity it authenticated as, if any (see <see cref="EndSessionsOf"/>).</param>
+    public Subscriber Subscribe(string clientId, bool namespaceNotices = false, string scope = "", string? identity = null)
     {
-        var subscriber = new Subscriber(clientId, RandomIds.NewNonZero(), _capacity) { NamespaceNotices = namespaceNotices, Scope = scope };
+        var subscriber = new Subscriber(clientId, RandomIds.NewNonZero(), _capacity) { NamespaceNotices = namespaceNotices, Scope = scope, Identity = identity };
         if (scope.Length > 0)
         {
             _anyScoped = true;
@@ -50,6 +51,27 @@ internal sealed partial class SessionManager
         }
 
         return subscriber;
+    }
+
+    /// <summary>
+    /// Ends the notice stream of every client that authenticated as <paramref name="identity"/> (which was revoked): as for
+    /// any client whose stream ends, its opens and locks go when its lease does, since it cannot subscribe again.
+    /// Returns how many streams were ended.
+    /// </summary>
+    public int EndSessionsOf(string identity)
+    {
+        List<Subscriber> ended;
+        lock (_gate)
+        {
+            ended = [.. _current.Values.Where(subscriber => subscriber.Identity == identity)];
+        }
+
+        foreach (var subscriber in ended)
+        {
+            subscriber.End();
+        }
+
+        return ended.Count;
     }
 
     /// <summary>Forgets the subscriber if it is still its client's current one; true if it was.</summary>

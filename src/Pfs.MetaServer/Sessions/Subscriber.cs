@@ -50,6 +50,9 @@ internal sealed class Subscriber
     /// <summary>The normal form of the subscriber's identity's scope ("" for everything); see <see cref="SessionManager.Broadcast"/>.</summary>
     public string Scope { get; init; } = string.Empty;
 
+    /// <summary>The identity the client authenticated as; null for an anonymous (loopback, no authentication) client.</summary>
+    public string? Identity { get; init; }
+
     /// <summary>The seq of the last notice queued (0 before any).</summary>
     public ulong LastQueuedSeq
     {

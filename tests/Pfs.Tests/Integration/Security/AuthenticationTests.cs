@@ -58,6 +58,35 @@ public sealed class AuthenticationTests(SecureClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ARevokedClientsLocksGoWithItsLeaseInsteadOfLockingEveryoneElseOut()
+    {
+        // Arrange: a client of the identity holds a file's write lock, with writes not yet closed
+        var name = fixture.UniqueName("locker");
+        var key = await fixture.AddIdentityAsync(name);
+        await using var root = await fixture.ConnectAsync(await RootKeyAsync());
+        var file = fixture.UniqueName("locked-file");
+        await root.CreateAsync(file, 1);
+        await using var locker = await fixture.ConnectAsync(key);
+        var held = await locker.OpenAsync(file, PfsOpenMode.Write);
+        await held.WriteAsync(new byte[] { 1, 2, 3 }, 0);
+
+        // Act: revoke it. Before, its notice stream stayed up, so its lease never ran out: the lock was held until the
+        // revoked client went away by itself, and every other client's open of the file waited.
+        var revoke = await fixture.AdminAsync("revoke", name);
+
+        // Assert: another client gets the lock once the revoked one's lease is over, and the uncommitted writes never land
+        Assert.True(revoke.ExitCode == 0, revoke.ToString());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using (await root.OpenAsync(file, PfsOpenMode.Write, deadline.Token))
+        {
+        }
+
+        Assert.Equal(0, (await root.StatAsync(file)).Size);
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(async () => await held.CloseAsync()));
+        Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(async () => await held.AbortAsync()));
+    }
+
+    [Fact]
     public async Task AScopedClientWorksInsideItsScopeOnly()
     {
         // Arrange
