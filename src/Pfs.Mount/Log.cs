@@ -14,8 +14,13 @@ internal static partial class Log
         Message = "Closing the Pfs open of inode {Inode} failed; its writes are kept and the close is tried again until it succeeds")]
     public static partial void CloseRetrying(ILogger logger, ulong inode, Exception exception);
 
-    [LoggerMessage(EventId = 6, EventName = "MountCloseRetried", Level = LogLevel.Information, Message = "The Pfs open of inode {Inode} closed at attempt {Attempt}")]
-    public static partial void CloseRetried(ILogger logger, ulong inode, int attempt);
+    [LoggerMessage(EventId = 6, EventName = "MountCloseRetried", Level = LogLevel.Warning,
+        Message = "The Pfs open of inode {Inode} ('{Name}') closed at attempt {Attempt}: writes whose close(2) had failed are stored now")]
+    public static partial void CloseRetried(ILogger logger, ulong inode, string name, int attempt);
+
+    [LoggerMessage(EventId = 8, EventName = "MountCloseGivenUp", Level = LogLevel.Warning,
+        Message = "Closing the Pfs open of inode {Inode} ('{Name}') cannot succeed: its writes are discarded and the file stays as it was")]
+    public static partial void CloseGivenUp(ILogger logger, ulong inode, string name, Exception exception);
 
     [LoggerMessage(EventId = 7, EventName = "MountCloseAbandoned", Level = LogLevel.Warning,
         Message = "Inode {Inode} was deleted while its close was being retried: its writes are discarded and its space given back")]

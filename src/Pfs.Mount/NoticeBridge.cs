@@ -83,6 +83,9 @@ internal sealed class NoticeBridge : IPfsNoticeObserver
 
     public void OnSessionLost() => Interlocked.Increment(ref _epoch);
 
+    /// <summary>Drops the kernel's cached attributes and pages of <paramref name="inode"/>, as a notice about it would.</summary>
+    public void InvalidateLocally(ulong inode) => Queue(mount => mount.NotifyInvalidateInode(inode, 0, 0));
+
     /// <summary>
     /// Waits until the kernel calls for every notice received so far are done. False if that took
     /// longer than <paramref name="timeout"/> (the caller then distrusts the kernel's cache).

@@ -216,6 +216,11 @@ internal sealed partial class PfsFileSystem
                     // A new descriptor took the open back meanwhile (OpenHandleAsync): its last RELEASE closes it again.
                     Log.CloseFailed(_logger, nodeId, ex);
                 }
+                else if (file.Open.Current is { } current && CannotSucceed(ex))
+                {
+                    await GiveUpAsync(file.Node, file.Open, current.Name, ex).ConfigureAwait(false);
+                    ClosingDone(file.Node, file.Open);
+                }
                 else if (file.Open.Current is not null)
                 {
                     Log.CloseRetrying(_logger, nodeId, ex);
@@ -228,6 +233,31 @@ internal sealed partial class PfsFileSystem
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A close that trying again cannot make succeed: the file servers are out of space (close(2) said ENOSPC), or this
+    /// identity was revoked. Retried, the first would store the writes that fit, behind the back of a program that was
+    /// told they failed, whenever space came back, and would hold the lock (and the space) until then; the second would
+    /// hold the lock for ever. A server out of reach is different: its close is retried, so nothing written is lost.
+    /// </summary>
+    private static bool CannotSucceed(Exception ex) => ex is PfsException { Code: PfsErrorCode.NoSpace or PfsErrorCode.PermissionDenied };
+
+    /// <summary>Discards the writes of an open whose close cannot succeed, and drops what the kernel caches of the file.</summary>
+    private async Task GiveUpAsync(MountNode node, SharedOpen open, string name, Exception why)
+    {
+        try
+        {
+            await open.AbortAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The metadata server frees the open with this client's lease, and its stages with it.
+            Log.CloseFailed(_logger, node.Inode, ex);
+        }
+
+        Log.CloseGivenUp(_logger, node.Inode, name, why);
+        Notices.InvalidateLocally(node.Inode);
     }
 
     private bool TakenBack(SharedOpen open)
@@ -266,6 +296,7 @@ internal sealed partial class PfsFileSystem
             return;
         }
 
+        var name = open.Current?.Name ?? string.Empty;
         _ = Task.Run(async () =>
         {
             var wait = CloseRetryFirst;
@@ -305,12 +336,18 @@ internal sealed partial class PfsFileSystem
                     await open.CloseAsync().ConfigureAwait(false);
                     if (open.Current is null)
                     {
-                        Log.CloseRetried(_logger, node.Inode, attempt);
+                        Log.CloseRetried(_logger, node.Inode, name, attempt);
                         break;
                     }
                 }
                 catch (Exception ex) when (ex is IOException or OperationCanceledException)
                 {
+                    if (open.Current is not null && CannotSucceed(ex))
+                    {
+                        await GiveUpAsync(node, open, name, ex).ConfigureAwait(false);
+                        break;
+                    }
+
                     if (open.Current is null)
                     {
                         // The open itself is gone (its lease ran out): nothing is left to close.

@@ -157,7 +157,15 @@ internal sealed class SharedOpen(PfsClient client, ulong inode)
         {
             if (_file is { } file)
             {
-                await file.AbortAsync().ConfigureAwait(false);
+                try
+                {
+                    await file.AbortAsync().ConfigureAwait(false);
+                }
+                catch (PfsException ex) when (ex.Code == PfsErrorCode.PermissionDenied)
+                {
+                    // Refused (the identity was revoked): closed here all the same; its lock goes with the lease.
+                }
+
                 Volatile.Write(ref _file, null);
                 Volatile.Write(ref _dirty, 0);
             }

@@ -147,6 +147,61 @@ public sealed class CloseFaultTests
     }
 
     [Fact]
+    public async Task AWriteThatRanOutOfSpaceIsDiscardedAtItsLastCloseNotStoredLaterBehindTheProgramsBack()
+    {
+        var dataRoot = Path.Combine(Path.GetTempPath(), "pfs-nospace-mount-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dataRoot);
+        var tmpfs = await Programs.RunAsync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dataRoot]);
+        Assert.True(tmpfs.ExitCode == 0, $"an 8 MiB tmpfs for the file server's data (this test runs as root): {tmpfs}");
+        try
+        {
+            await using var cluster = await PfsCluster.StartAsync(fileServers: 1, dataRoot: dataRoot);
+            var free = new DriveInfo(dataRoot).AvailableFreeSpace;
+            var mount = await MountAt.StartAsync(cluster.MetaServerAddress, operationTimeout: TimeSpan.FromSeconds(2));
+            try
+            {
+                // 12 MiB into 8: a write or the close says ENOSPC. Before, the mount kept the open and retried its close,
+                // holding the lock and the space, and stored the writes that fit whenever space came back, though the
+                // program had been told they failed.
+                var path = Path.Combine(mount.MountPoint, "too-big");
+                var run = await Programs.RunAsync("python3", ["-c", """
+                    import errno, os, sys
+                    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                    failed = None
+                    try:
+                        for i in range(12): os.write(fd, bytes([65 + i]) * (1 << 20))
+                    except OSError as e: failed = errno.errorcode[e.errno]
+                    try: os.close(fd)
+                    except OSError as e: failed = failed or errno.errorcode[e.errno]
+                    print(failed)
+                    """, path], timeout: TimeSpan.FromSeconds(60));
+                Assert.True(run.Output == "ENOSPC\n", $"12 MiB written into an 8 MiB disk: {run}");
+
+                await using var client = await cluster.ConnectAsync();
+                await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).OpenForWrite == 0,
+                    "the writes are given up at the last close, and the lock goes, with the disk still short of space", TimeSpan.FromSeconds(30));
+                await Wait.UntilAsync(() => new DriveInfo(dataRoot).AvailableFreeSpace >= free - (1 << 20), "the writer's stage is dropped");
+                Assert.Equal(0, (await client.StatAsync("too-big")).Size);
+                await Wait.UntilAsync(() => new FileInfo(path).Length == 0, "the mount shows the file as it is stored", TimeSpan.FromSeconds(15));
+                Assert.Empty(await File.ReadAllBytesAsync(path));
+            }
+            finally
+            {
+                await MountAt.StopAsync(mount);
+            }
+        }
+        finally
+        {
+            if ((await Programs.RunAsync("umount", [dataRoot])).ExitCode != 0)
+            {
+                await Programs.RunAsync("umount", ["-l", dataRoot]);
+            }
+
+            Directory.Delete(dataRoot);
+        }
+    }
+
+    [Fact]
     public async Task AStatWhileTheMountClosesAWriterNeverLeavesTheOldSizeInTheKernel()
     {
         await using var cluster = await PfsCluster.StartAsync(fileServers: 3);
