@@ -67,12 +67,19 @@ public sealed partial class PfsClient
     /// <summary>
     /// Before the first session: fails the connect once every attempt for <see cref="RefusedFor"/> was
     /// refused outright, or named a host that does not exist, rather than waiting out the operation
-    /// timeout for a server that is not there.
+    /// timeout for a server that is not there; and at once if the two ends do not agree on TLS.
     /// </summary>
     private void NoteFailedAttempt(RpcException error, ref long refusedSince)
     {
         if (_firstHello.Task.IsCompleted)
         {
+            return;
+        }
+
+        if (PfsErrors.Mismatch(error) is { } mismatch)
+        {
+            // The same at every attempt: say so now, not after the operation timeout.
+            _firstHello.TrySetException(new PfsException(PfsErrorCode.Unavailable, $"metadata server {Options.MetaServer} {mismatch}", error));
             return;
         }
 

@@ -5,6 +5,7 @@ using Pfs.MetaServer.Locking;
 using Pfs.MetaServer.Registry;
 using Pfs.Protocol;
 using Pfs.Protocol.FileServer;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.MetaServer.Services;
 
@@ -28,6 +29,7 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
 
     // The identity last read back from each server.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _seen = new(StringComparer.OrdinalIgnoreCase);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _mismatched = new(StringComparer.OrdinalIgnoreCase);
     private const int TokenBytes = 16;
 
     /// <summary>How often every file server is checked.</summary>
@@ -127,10 +129,18 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
             };
             var reply = await servers.For(address).ReadBytesAsync(request, new CallOptions(deadline: DateTime.UtcNow + options.CommitTimeout,
                 cancellationToken: cancellationToken)).ResponseAsync.ConfigureAwait(false);
+            _mismatched.TryRemove(address, out _);
             return reply.Data.Count == 1 ? reply.Data[0].ToByteArray() : [];
         }
-        catch (RpcException)
+        catch (RpcException ex)
         {
+            // A server that is down is common and says nothing here; a TLS disagreement never heals by itself and
+            // stops every commit, repair and delete there, so it is said once, at the first check.
+            if (TlsMismatch.Describe(ex) is { } mismatch && _mismatched.TryAdd(address, true))
+            {
+                LogTlsMismatch(logger, address, mismatch);
+            }
+
             return null;
         }
     }
@@ -171,6 +181,10 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
 
     [LoggerMessage(EventId = 113, EventName = "IdentityCheckFailed", Level = LogLevel.Warning, Message = "Checking the file servers' identities failed ({Detail}); trying again")]
     private static partial void LogCheckFailed(ILogger logger, string detail);
+
+    [LoggerMessage(EventId = 116, EventName = "FileServerTlsMismatch", Level = LogLevel.Error,
+        Message = "File server {Address} {Mismatch}: nothing can be committed, repaired or deleted there until this is fixed")]
+    private static partial void LogTlsMismatch(ILogger logger, string address, string mismatch);
 
     [LoggerMessage(EventId = 115, EventName = "IdentityCheckBroke", Level = LogLevel.Error, Message = "Checking the file servers' identities broke; trying again")]
     private static partial void LogCheckBroke(ILogger logger, Exception exception);

@@ -1,13 +1,16 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Pfs.Client;
 using Pfs.FileServer;
 using FileServerOptions = Pfs.FileServer.FileServerOptions;
 using Pfs.MetaServer;
 using Pfs.Protocol;
 using Pfs.ServiceDefaults;
+using Pfs.Tests.Fixtures;
 
 namespace Pfs.Tests.Integration.Security;
 
@@ -43,11 +46,20 @@ public sealed class TlsTests
 
         public List<int> Ports { get; } = [];
 
-        public static async Task<Servers> StartAsync(TestCertificates? tls)
+        /// <summary>What the metadata server logged (Information and above).</summary>
+        public ConcurrentQueue<string> MetaLogs { get; } = new();
+
+        public static async Task<Servers> StartAsync(TestCertificates? tls, bool metaTrustsCa = true)
         {
             var servers = new Servers();
             var settings = tls?.ServerSettings.ToList() ?? [];
             void Configure(WebApplicationBuilder builder) => builder.Configuration.AddInMemoryCollection(settings);
+            void ConfigureMeta(WebApplicationBuilder builder)
+            {
+                builder.Configuration.AddInMemoryCollection(metaTrustsCa ? settings : settings.Where(setting => setting.Key != "Pfs:TlsCa"));
+                builder.Logging.AddProvider(new QueueLogger(servers.MetaLogs));
+            }
+
             var fileServers = new List<string>();
             for (var i = 0; i < 2; i++)
             {
@@ -56,7 +68,7 @@ public sealed class TlsTests
                 fileServers.Add(app.GetListenAddress().ToString().TrimEnd('/'));
             }
 
-            var meta = MetaServerApp.Build(new MetaServerOptions { Port = 0, FileServers = fileServers, ClusterKey = Key }, configure: Configure);
+            var meta = MetaServerApp.Build(new MetaServerOptions { Port = 0, FileServers = fileServers, ClusterKey = Key }, configure: ConfigureMeta);
             await servers.StartAsync(meta);
             servers.Meta = meta.GetListenAddress();
             return servers;
@@ -78,6 +90,24 @@ public sealed class TlsTests
             await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
             _apps.Add(app);
             Ports.Add(app.GetListenAddress().Port);
+        }
+    }
+
+    /// <summary>Keeps every line logged, in a queue.</summary>
+    private sealed class QueueLogger(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+
+        public void Dispose()
+        {
         }
     }
 
@@ -135,6 +165,38 @@ public sealed class TlsTests
         Assert.Equal(content, read);
         var untrusting = await Assert.ThrowsAsync<PfsException>(() => ConnectAsync(servers.Meta, ca: null));
         Assert.Equal(PfsErrorCode.Unavailable, untrusting.Code);
+        Assert.Contains("has a TLS certificate this client does not trust (give the cluster's CA with --tls-ca or PFS_TLS_CA)", untrusting.Message);
+    }
+
+    [Fact]
+    public async Task AMetadataServerThatDoesNotTrustTheFileServersCertificatesSaysSoAtStart()
+    {
+        // Before, it started without a word, and every commit and delete there failed later (a deleted file's blocks
+        // stayed on the disks for good).
+        using var tls = new TestCertificates();
+        await using var servers = await Servers.StartAsync(tls, metaTrustsCa: false);
+
+        await Wait.UntilAsync(() => servers.MetaLogs.Count(line => line.StartsWith("Error: File server https://", StringComparison.Ordinal)
+                && line.Contains("has a TLS certificate this client does not trust", StringComparison.Ordinal)) == 2,
+            "one error line for each file server", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task AnAddressWhoseSchemeDoesNotMatchTheServerSaysWhichToUseInsteadOfWaitingOutTheTimeout()
+    {
+        // Arrange: a TLS cluster and a cleartext one
+        using var tls = new TestCertificates();
+        await using var secure = await Servers.StartAsync(tls);
+        await using var plain = await Servers.StartAsync(tls: null);
+
+        // Act: http:// to the TLS server, https:// to the cleartext one. Before, both waited out the operation timeout
+        // and said "could not be reached within 10 s", as for a server that is down.
+        var cleartextToTls = await Assert.ThrowsAsync<PfsException>(() => ConnectAsync(new UriBuilder(secure.Meta) { Scheme = "http" }.Uri, tls.CaFile));
+        var tlsToCleartext = await Assert.ThrowsAsync<PfsException>(() => ConnectAsync(new UriBuilder(plain.Meta) { Scheme = "https" }.Uri, tls.CaFile));
+
+        // Assert
+        Assert.Contains("does not answer cleartext HTTP/2 (if it serves TLS, name it https://)", cleartextToTls.Message);
+        Assert.Contains("does not answer TLS (if it serves cleartext, name it http://)", tlsToCleartext.Message);
     }
 
     [Fact]
