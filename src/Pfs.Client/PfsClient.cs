@@ -49,7 +49,7 @@ public sealed partial class PfsClient : IAsyncDisposable
         var key = ClientKeys.Resolve(options);
         _metaChannel = ChannelFactory.Create(options.MetaServer, options);
         _authentication = key is not null
-            ? new ClientAuthentication(key, _metaChannel.CreateCallInvoker(), options.OperationTimeout)
+            ? new ClientAuthentication(key, _metaChannel.CreateCallInvoker(), options.OperationTimeout, options.MetaServer)
             : null;
         var invoker = _authentication is null ? _metaChannel.CreateCallInvoker() : _metaChannel.Intercept(_authentication);
         _meta = new MetaService.MetaServiceClient(invoker);

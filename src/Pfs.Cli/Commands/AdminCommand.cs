@@ -34,7 +34,13 @@ internal static class AdminCommand
         var add = new Command("add", "Create an identity and print its key, once") { name, scope, readOnly };
         add.SetAction((parse, cancellationToken) => RunAsync(host, parse, clusterKey, async (service, proof) =>
         {
-            using var key = ClientKey.Create(parse.GetValue(name)!);
+            var identity = parse.GetValue(name)!;
+            if (IdentityProof.CheckName(identity) is { } badName)
+            {
+                throw new UsageException($"identity name '{identity}': {badName}");
+            }
+
+            using var key = ClientKey.Create(identity);
             var request = new AddIdentityRequest
             {
                 Identity = new Identity { Name = key.Identity, Scope = parse.GetValue(scope)!, ReadOnly = parse.GetValue(readOnly), PublicKey = ByteString.CopyFrom(key.PublicKey) },
@@ -68,7 +74,8 @@ internal static class AdminCommand
             var reply = await service.RevokeIdentityAsync(request, proof(request, "RevokeIdentity"), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!reply.Revoked)
             {
-                throw new UsageException($"there is no identity '{request.Name}'");
+                // A well-formed command about a name the cluster does not have: a failure (1), not a usage error (2).
+                throw new IOException($"there is no identity '{request.Name}'");
             }
 
             host.Console.Out.WriteLine($"revoked {request.Name}");
@@ -109,7 +116,10 @@ internal static class AdminCommand
         }
         catch (RpcException ex)
         {
-            host.Console.Fail(string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail);
+            host.Console.Fail(ex.StatusCode == StatusCode.PermissionDenied && ex.Status.Detail.Contains("cluster key", StringComparison.Ordinal)
+                ? "the cluster key given is not this cluster's (--cluster-key-file, or $" + ClusterKeyVariable + ")"
+                : TlsMismatch.Describe(ex) is { } mismatch ? $"metadata server {host.MetaServer(parse)} {mismatch}"
+                : string.IsNullOrEmpty(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail);
             return ExitCodes.Error;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
@@ -126,7 +136,7 @@ internal static class AdminCommand
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".pfs", "cluster.key");
         if (!File.Exists(path))
         {
-            throw new UsageException($"cluster key file '{path}' does not exist (--cluster-key-file, or ${ClusterKeyVariable})");
+            throw new UsageException($"cluster key file '{Path.GetFullPath(path)}' does not exist (--cluster-key-file, or ${ClusterKeyVariable})");
         }
 
         return CapabilitySigner.ParseKey(File.ReadAllText(path));

@@ -18,10 +18,12 @@ internal sealed class ClientAuthentication : Interceptor, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Session? _session;
     private int _renewing;
+    private readonly Uri _server;
 
-    public ClientAuthentication(ClientKey key, CallInvoker invoker, TimeSpan timeout)
+    public ClientAuthentication(ClientKey key, CallInvoker invoker, TimeSpan timeout, Uri server)
     {
         _key = key;
+        _server = server;
         _auth = new AuthService.AuthServiceClient(invoker);
         _timeout = timeout;
     }
@@ -38,7 +40,8 @@ internal sealed class ClientAuthentication : Interceptor, IDisposable
         }
         catch (RpcException ex)
         {
-            throw PfsErrors.FromRpc(ex, $"authenticate as '{_key.Identity}'");
+            // The server is named: with the address left to its default (no --meta, no PFS_META), the user would not know where.
+            throw PfsErrors.FromRpc(ex, $"authenticate as '{_key.Identity}' at {_server}");
         }
     }
 

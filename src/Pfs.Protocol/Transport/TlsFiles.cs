@@ -6,13 +6,19 @@ namespace Pfs.Protocol.Transport;
 public static class TlsFiles
 {
     /// <summary>A chain policy that trusts the CA certificate(s) in <paramref name="caFile"/> and nothing else.</summary>
+    /// <exception cref="IOException">The file does not exist, cannot be read, or holds no PEM certificate (a message for people).</exception>
     public static X509ChainPolicy TrustOnly(string caFile)
     {
+        if (!File.Exists(caFile))
+        {
+            throw new FileNotFoundException($"the TLS CA file '{Path.GetFullPath(caFile)}' does not exist", caFile);
+        }
+
         var authorities = new X509Certificate2Collection();
         authorities.ImportFromPemFile(caFile);
         if (authorities.Count == 0)
         {
-            throw new ArgumentException($"'{caFile}' holds no PEM certificate");
+            throw new InvalidDataException($"the TLS CA file '{Path.GetFullPath(caFile)}' holds no PEM certificate");
         }
 
         var policy = new X509ChainPolicy

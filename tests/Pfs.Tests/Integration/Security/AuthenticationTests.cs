@@ -211,9 +211,26 @@ public sealed class AuthenticationTests(SecureClusterFixture fixture)
         var result = await CliRunner.RunAsync(fixture.Cluster, "admin", "--cluster-key-file", otherKey, "add", fixture.UniqueName("intruder"));
         var list = await fixture.AdminAsync("list");
 
-        CliRunner.AssertFailed(result, 1, "administration needs the cluster key");
+        CliRunner.AssertFailed(result, 1, "the cluster key given is not this cluster's (--cluster-key-file, or $PFS_CLUSTER_KEY_FILE)");
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.DoesNotContain("intruder", list.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdministrationMistakesAreOneLineEachWithTheRightExitCode()
+    {
+        var missing = Path.Combine(fixture.Cluster.DataRoot, "no-such-dir", "cluster.key");
+
+        var unknown = await fixture.AdminAsync("revoke", fixture.UniqueName("nobody"));
+        var badName = await fixture.AdminAsync("add", "bad name");
+        var noKey = await CliRunner.RunAsync(fixture.Cluster, "admin", "--cluster-key-file", missing, "list");
+
+        // A name the cluster does not have is a failure (1), not a usage error (2); a malformed name is a usage error
+        // in the tool's words, not .NET's "(Parameter 'identity')"; a missing key file is named in full.
+        CliRunner.AssertFailed(unknown, 1, "there is no identity 'nobody");
+        CliRunner.AssertFailed(badName, 2, "identity name 'bad name': ");
+        Assert.DoesNotContain("Parameter", badName.Stderr, StringComparison.Ordinal);
+        CliRunner.AssertFailed(noKey, 2, $"cluster key file '{missing}' does not exist");
     }
 
     [Fact]

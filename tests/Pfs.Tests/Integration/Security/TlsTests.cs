@@ -221,6 +221,12 @@ public sealed class TlsTests
             Assert.Contains("file servers:  2 (2 serving)", stats.Stdout);
             Assert.True(add.ExitCode == 0, add.ToString());
             Assert.True(list.ExitCode == 0 && list.Stdout.Contains("tls-admin"), list.ToString());
+
+            // A CA file that is not there, or holds no certificate, is one line that names it
+            var missing = await Cli.CliRunner.RunRawAsync(["--meta", servers.Meta.ToString(), "--tls-ca", keyFile + ".nope", "stats"]);
+            var notPem = await Cli.CliRunner.RunRawAsync(["--meta", servers.Meta.ToString(), "--tls-ca", keyFile, "stats"]);
+            Cli.CliRunner.AssertFailed(missing, 1, $"the TLS CA file '{keyFile}.nope' does not exist");
+            Cli.CliRunner.AssertFailed(notPem, 1, $"the TLS CA file '{keyFile}' holds no PEM certificate");
         }
         finally
         {
