@@ -70,7 +70,14 @@ internal sealed class NoticeBridge : IPfsNoticeObserver
                 break;
             case Notice.KindOneofCase.EntryChanged:
                 var entry = notice.EntryChanged;
-                Queue(mount => mount.NotifyInvalidateEntry(entry.Parent == 0 ? FuseFileSystem.RootId : entry.Parent, entry.Name));
+                var parent = entry.Parent == 0 ? FuseFileSystem.RootId : entry.Parent;
+                Queue(mount =>
+                {
+                    mount.NotifyInvalidateEntry(parent, entry.Name);
+                    // The directory's own attributes changed too (mtime, and the link count for a subdirectory); the kernel
+                    // drops them with the entry only if it had the entry cached.
+                    mount.NotifyInvalidateInode(parent, -1, 0);
+                });
                 break;
             case Notice.KindOneofCase.NodeChanged:
                 var node = notice.NodeChanged.Inode;

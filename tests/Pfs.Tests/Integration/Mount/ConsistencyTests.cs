@@ -69,6 +69,9 @@ public sealed class ConsistencyTests(MountFixture fixture)
         Assert.True(outcomes.Keys.SequenceEqual(["whole"]) && outcomes["whole"] > 0, $"opens of a name replaced by renames: {output.Output}");
     }
 
+    private static async Task<string> LinksAsync(string path) =>
+        (await Programs.ShAsync($"stat -c %h '{path}'", "/")).Trim();
+
     /// <summary>Overwrites the file in place (same length or longer) and closes it.</summary>
     private static async Task WriteThroughAsync(string path, byte[] bytes, bool create)
     {
@@ -87,10 +90,16 @@ public sealed class ConsistencyTests(MountFixture fixture)
         var soon = TimeSpan.FromSeconds(3);
         Assert.Empty(Directory.GetFileSystemEntries(b));
         Assert.False(File.Exists(Path.Combine(b, "x")));
+        Assert.Equal("2", await LinksAsync(b));
         await File.WriteAllTextAsync(Path.Combine(a, "x"), "x");
         Directory.CreateDirectory(Path.Combine(a, "sub"));
         await Fixtures.Wait.UntilAsync(() => File.Exists(Path.Combine(b, "x")), "B sees x (its negative lookup was dropped)", soon);
-        Assert.Equal(["sub", "x"], Directory.GetFileSystemEntries(b).Select(Path.GetFileName).Order());
+        // The directory's own attributes change with its entries: B does not keep the old link count for the 10 s the
+        // kernel may cache attributes, though it never looked up 'sub'.
+        await Fixtures.Wait.UntilAsync(async () => await LinksAsync(b) == "3", "B sees the directory's new link count", soon);
+        Directory.CreateDirectory(Path.Combine(a, "sub2"));
+        await Fixtures.Wait.UntilAsync(async () => await LinksAsync(b) == "4", "B sees the link count of a subdirectory it never looked up", soon);
+        Assert.Equal(["sub", "sub2", "x"], Directory.GetFileSystemEntries(b).Select(Path.GetFileName).Order());
         Assert.Equal("x", await File.ReadAllTextAsync(Path.Combine(b, "x")));
         File.Move(Path.Combine(a, "x"), Path.Combine(a, "sub", "y"));
         await Fixtures.Wait.UntilAsync(() => !File.Exists(Path.Combine(b, "x")), "x is gone on B", soon);
