@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Grpc.Core;
 using Pfs.Client.Transport;
 using Pfs.Protocol.Meta;
+using Pfs.Protocol.Transport;
 
 namespace Pfs.Client;
 
@@ -76,7 +77,7 @@ public sealed partial class PfsClient
             return;
         }
 
-        if (PfsErrors.Mismatch(error) is { } mismatch)
+        if (TlsMismatch.Describe(error) is { } mismatch)
         {
             // The same at every attempt: say so now, not after the operation timeout.
             _firstHello.TrySetException(new PfsException(PfsErrorCode.Unavailable, $"metadata server {Options.MetaServer} {mismatch}", error));

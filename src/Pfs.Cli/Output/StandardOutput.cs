@@ -22,10 +22,16 @@ internal static class StandardOutput
         }
 
         var stream = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        if (!stream.CanSeek)
+        {
+            return new ReaderAware(stream);
+        }
+
         // A regular file (`pfs cat a > out`): FileStream writes a seekable file at a position of its own (pwrite) and
         // leaves the descriptor's offset where it was, so the next writer to the descriptor (`{ pfs cat a; pfs cat b; } > out`,
         // `cmd > log 2>&1`) would write over this output. write(2) writes at the shared offset and moves it on, as cat does.
-        return new ReaderAware(stream.CanSeek ? new DescriptorWriter(1) : stream);
+        stream.Dispose();
+        return new ReaderAware(new DescriptorWriter(1));
     }
 
     private sealed class ReaderAware(Stream inner) : Stream

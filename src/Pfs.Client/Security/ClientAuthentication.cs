@@ -15,10 +15,10 @@ internal sealed class ClientAuthentication : Interceptor, IDisposable
     private readonly ClientKey _key;
     private readonly AuthService.AuthServiceClient _auth;
     private readonly TimeSpan _timeout;
+    private readonly Uri _server;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Session? _session;
     private int _renewing;
-    private readonly Uri _server;
 
     public ClientAuthentication(ClientKey key, CallInvoker invoker, TimeSpan timeout, Uri server)
     {

@@ -36,7 +36,7 @@ internal static class PfsErrors
             StatusCode.DataLoss => PfsErrorCode.DataLoss,
             _ => PfsErrorCode.Internal,
         };
-        var detail = Mismatch(ex) ?? ex.StatusCode switch
+        var detail = TlsMismatch.Describe(ex) ?? ex.StatusCode switch
         {
             // A call that waited for a server that refuses connections (down) ends here too: say what it means.
             StatusCode.DeadlineExceeded => "no answer within the operation timeout (the server is down or out of reach)",
@@ -47,9 +47,6 @@ internal static class PfsErrors
         };
         return new PfsException(code, $"{what}: {detail}", ex);
     }
-
-    /// <inheritdoc cref="TlsMismatch.Describe"/>
-    public static string? Mismatch(RpcException ex) => TlsMismatch.Describe(ex);
 
     private static bool IsTransportFailure(RpcException ex)
     {

@@ -103,8 +103,9 @@ internal sealed partial class Namespace
         // The node is reserved as a mutation's would be: a setattr by inode or a stale mark (a file server that came
         // back without its data) that is in flight is waited for, and one that starts meanwhile waits for this and then
         // finds the file gone, rather than writing a field of a record the store no longer has.
-        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await ReserveNodeAsync(file.Id, mine.Task).ConfigureAwait(false);
+        var reservation = new Reservation();
+        reservation.Nodes.Add(file.Id);
+        await ReserveAsync(reservation).ConfigureAwait(false);
         try
         {
             var delay = FirstRetry;
@@ -134,13 +135,10 @@ internal sealed partial class Namespace
         {
             lock (_gate)
             {
-                if (_reservedNodes.TryGetValue(file.Id, out var held) && held == mine.Task)
-                {
-                    _reservedNodes.Remove(file.Id);
-                }
+                Release(reservation);
             }
 
-            mine.TrySetResult();
+            reservation.Done.TrySetResult();
         }
 
         if (reclaim)

@@ -180,22 +180,23 @@ internal sealed partial class Namespace
         return null;
     }
 
-    /// <summary>Outside the gate: takes node <paramref name="id"/> for <paramref name="mine"/>, first waiting for any mutation that holds it.</summary>
-    private async Task ReserveNodeAsync(ulong id, Task mine)
+    /// <summary>Outside the gate: takes every key of <paramref name="reservation"/>, first waiting for any mutation that holds one.</summary>
+    private async Task ReserveAsync(Reservation reservation)
     {
         while (true)
         {
-            Task? busy;
+            Task? wait;
             lock (_gate)
             {
-                if (!_reservedNodes.TryGetValue(id, out busy))
-                {
-                    _reservedNodes[id] = mine;
-                    return;
-                }
+                wait = TryReserve(reservation);
             }
 
-            await busy.ConfigureAwait(false);
+            if (wait is null)
+            {
+                return;
+            }
+
+            await wait.ConfigureAwait(false);
         }
     }
 
