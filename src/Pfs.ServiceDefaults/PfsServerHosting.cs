@@ -1,9 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -112,6 +114,11 @@ public static class PfsServerHosting
             throw new ArgumentException(refusal);
         }
 
+        if (DescriptorReserve.OpenNow() is { } open && DescriptorReserve.Process.Shortage(open) is { } shortage)
+        {
+            ReservingListenerFactory.WarnOfShortage(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ReservingListenerFactory.Category), shortage);
+        }
+
         if (warning is not null)
         {
             SecurityLog.Listening(
@@ -144,6 +151,19 @@ public static class PfsServerHosting
         builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
         PfsConnectionLimits.Register(builder.Services);
         PfsSecurityOptions.Register(builder.Services);
+        if (DescriptorReserve.Process.Enabled)
+        {
+            // Registered last, so Kestrel binds through it rather than through the plain socket transport.
+            builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
+            {
+                var loggers = services.GetRequiredService<ILoggerFactory>();
+                return new ReservingListenerFactory(
+                    new SocketTransportFactory(services.GetRequiredService<IOptions<SocketTransportOptions>>(), loggers),
+                    DescriptorReserve.Process,
+                    loggers.CreateLogger(ReservingListenerFactory.Category));
+            });
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var limits = kestrel.ApplicationServices.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;

@@ -47,6 +47,10 @@ internal static partial class IoErrors
         return new BlockStoreException(BlockStoreError.Io, $"{operation} failed: I/O error on the file server", exception);
     }
 
+    /// <summary>The failure of an open that found no descriptor it may take, as the file system reports EMFILE.</summary>
+    public static IOException OutOfHandles() =>
+        new("no file descriptor to spare: the rest of the process's limit is kept for the .NET runtime", OperatingSystem.IsWindows() ? ErrorTooManyOpenFiles : Emfile);
+
     public static bool IsNoSpace(IOException exception)
     {
         var code = exception.HResult;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
+using Pfs.ServiceDefaults.Connections;
 
 namespace Pfs.FileServer.Storage;
 
@@ -44,7 +45,7 @@ internal static class ObjectFiles
 
     /// <summary>Opens an existing <paramref name="file"/>; throws FileNotFoundException or DirectoryNotFoundException if there is none.</summary>
     public static SafeFileHandle OpenExisting(string file, FileAccess access) =>
-        File.OpenHandle(file, FileMode.Open, access, SharedAccess);
+        OutsideTheReserve(File.OpenHandle(file, FileMode.Open, access, SharedAccess));
 
     /// <summary>Opens <paramref name="file"/> in <paramref name="directory"/> (making the directory if needed) for writing.</summary>
     public static SafeFileHandle OpenForWrite(string directory, string file, FileMode mode, FileAccess access)
@@ -66,13 +67,29 @@ internal static class ObjectFiles
 
             try
             {
-                return File.OpenHandle(file, mode, access, SharedAccess);
+                return OutsideTheReserve(File.OpenHandle(file, mode, access, SharedAccess));
             }
             catch (Exception ex) when ((ex is DirectoryNotFoundException or FileNotFoundException) && attempt < MaxOpenAttempts)
             {
                 // .NET reports the vanished directory as either exception, depending on timing.
             }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="handle"/>, unless it took a descriptor the server keeps for the .NET runtime
+    /// (<see cref="DescriptorReserve"/>): then it is closed again, and the open fails as if the table
+    /// were full (EMFILE, which callers answer with ResourceExhausted).
+    /// </summary>
+    private static SafeFileHandle OutsideTheReserve(SafeFileHandle handle)
+    {
+        if (!DescriptorReserve.Process.Holds(handle))
+        {
+            return handle;
+        }
+
+        handle.Dispose();
+        throw IoErrors.OutOfHandles();
     }
 
     /// <summary>
