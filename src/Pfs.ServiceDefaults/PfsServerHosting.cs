@@ -114,6 +114,18 @@ public static class PfsServerHosting
             throw new ArgumentException(refusal);
         }
 
+        if (security.Tls)
+        {
+            using var certificate = TlsFiles.ServerCertificate(security.TlsCertificate!, security.TlsKey!);
+            if (TlsFiles.Validity(certificate, security.TlsCertificate!, DateTimeOffset.UtcNow) is var (line, refused))
+            {
+                SecurityLog.CertificateValidity(
+                    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(SecurityLog.Category),
+                    refused ? LogLevel.Error : LogLevel.Warning,
+                    line);
+            }
+        }
+
         if (DescriptorReserve.OpenNow() is { } open && DescriptorReserve.Process.Shortage(open) is { } shortage)
         {
             ReservingListenerFactory.WarnOfShortage(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ReservingListenerFactory.Category), shortage);

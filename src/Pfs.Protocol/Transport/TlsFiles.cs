@@ -31,6 +31,36 @@ public static class TlsFiles
         return policy;
     }
 
+    /// <summary>How long before its end a certificate's coming expiry is warned of.</summary>
+    public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// One line on <paramref name="certificate"/>'s validity at <paramref name="now"/> if a server's operator
+    /// should hear of it (expired, not valid yet, or ending within <see cref="ExpiryWarning"/>), with whether it
+    /// stops clients already; null if it is fine.
+    /// </summary>
+    public static (string Line, bool Refused)? Validity(X509Certificate2 certificate, string certificateFile, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var from = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        var until = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        var which = $"This server's TLS certificate ({certificateFile}, {certificate.Subject})";
+        if (now > until)
+        {
+            return ($"{which} expired on {until:yyyy-MM-dd HH:mm} UTC: every client will refuse to connect; replace --tls-cert and --tls-key", true);
+        }
+
+        if (now < from)
+        {
+            return ($"{which} is not valid until {from:yyyy-MM-dd HH:mm} UTC: clients will refuse to connect until then (check this machine's clock)", true);
+        }
+
+        var left = until - now;
+        return left < ExpiryWarning
+            ? ($"{which} expires on {until:yyyy-MM-dd HH:mm} UTC, in {Math.Max(0, (int)left.TotalDays)} day(s) and {left.Hours} hour(s); clients will refuse it from then on: renew it and restart the server", false)
+            : null;
+    }
+
     /// <summary>A server certificate with its private key, from PEM files.</summary>
     public static X509Certificate2 ServerCertificate(string certificateFile, string keyFile) =>
         X509Certificate2.CreateFromPemFile(certificateFile, keyFile);

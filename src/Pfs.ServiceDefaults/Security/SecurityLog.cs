@@ -10,4 +10,7 @@ public static partial class SecurityLog
 
     [LoggerMessage(EventId = 200, EventName = "ListenExposure", Message = "{Message}")]
     public static partial void Listening(ILogger logger, LogLevel level, string message);
+
+    [LoggerMessage(EventId = 201, EventName = "CertificateValidity", Message = "{Message}")]
+    public static partial void CertificateValidity(ILogger logger, LogLevel level, string message);
 }
