@@ -68,6 +68,8 @@ public static class PfsCli
         }
         finally
         {
+            // Whatever the failure's path, nothing kept for after it is lost.
+            console.WriteNotesAfterFailure();
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }

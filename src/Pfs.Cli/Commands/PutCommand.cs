@@ -167,7 +167,7 @@ internal static class PutCommand
     /// <summary>
     /// Removes what a failed put made (<paramref name="cleanUp"/>), within <see cref="CleanupTime"/>. The error that
     /// made the put fail is the one to report; a clean-up that cannot finish says what it left (<paramref name="left"/>)
-    /// and how to remove it (<paramref name="remove"/>). Something already gone is no failure.
+    /// and how to remove it (<paramref name="remove"/>), after that error. Something already gone is no failure.
     /// </summary>
     internal static async Task CleanUpAsync(CliConsole console, string left, string remove, Func<CancellationToken, Task> cleanUp)
     {
@@ -178,7 +178,7 @@ internal static class PutCommand
         }
         catch (Exception ex) when (ex is PfsException { Code: not PfsErrorCode.NotFound } or OperationCanceledException)
         {
-            console.Note($"could not remove {left} ({(ex is PfsException ? ex.Message : "no answer in time")}); remove it with {remove}");
+            console.NoteAfterFailure($"could not remove {left} ({(ex is PfsException ? ex.Message : "no answer in time")}); remove it with {remove}");
         }
         catch (PfsException)
         {

@@ -29,8 +29,42 @@ internal sealed class CliConsole(TextWriter stdout, TextWriter stderr, bool inte
         Out = new AnsiConsoleOutput(Out),
     });
 
-    /// <summary>Writes <c>pfs: message</c> as one line on stderr.</summary>
-    public void Fail(string message) => Note(message);
+    private readonly List<string> _afterFailure = [];
+
+    /// <summary>Writes <c>pfs: message</c> as one line on stderr, then the notes kept for after it (<see cref="NoteAfterFailure"/>).</summary>
+    public void Fail(string message)
+    {
+        Note(message);
+        WriteNotesAfterFailure();
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="message"/> to be written after the failure that is on its way (what the clean-up of a
+    /// failed command could not undo, say): the cause comes first, then what it left.
+    /// </summary>
+    public void NoteAfterFailure(string message)
+    {
+        lock (_errorGate)
+        {
+            _afterFailure.Add(message);
+        }
+    }
+
+    /// <summary>Writes the notes kept by <see cref="NoteAfterFailure"/> that no failure has written yet.</summary>
+    public void WriteNotesAfterFailure()
+    {
+        string[] notes;
+        lock (_errorGate)
+        {
+            notes = [.. _afterFailure];
+            _afterFailure.Clear();
+        }
+
+        foreach (var note in notes)
+        {
+            Note(note);
+        }
+    }
 
     /// <summary>
     /// Writes <c>pfs: message</c> as one line on stderr, whole even when several copies (get -r, rm -r)
