@@ -73,6 +73,9 @@ public sealed partial class PfsClient : IAsyncDisposable
 
     internal ILogger Logger => _logger;
 
+    /// <summary>Whether this client's identity may make no change (false without authentication); the mount mounts read-only then.</summary>
+    internal bool IdentityIsReadOnly => _authentication?.ReadOnly ?? false;
+
     /// <summary>
     /// Connects to the metadata server and opens this client's invalidation stream. Fails with
     /// <see cref="PfsErrorCode.Unavailable"/> if the server cannot be reached within

@@ -21,6 +21,9 @@ public sealed record FuseMountOptions
     /// <summary>Let users other than the mounting one use the mount (allow_other).</summary>
     public bool AllowOther { get; init; }
 
+    /// <summary>Mount read-only (MS_RDONLY, "ro"): the kernel answers every change with EROFS before it reaches the file system.</summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>Let the kernel check permissions from the mode bits (default_permissions) instead of the file system.</summary>
     public bool DefaultPermissions { get; init; } = true;
 

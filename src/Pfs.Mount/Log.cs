@@ -26,8 +26,8 @@ internal static partial class Log
         Message = "Inode {Inode} was deleted while its close was being retried: its writes are discarded and its space given back")]
     public static partial void CloseAbandoned(ILogger logger, ulong inode);
 
-    [LoggerMessage(EventId = 3, EventName = "MountServing", Level = LogLevel.Information, Message = "Serving {MetaServer} at {MountPoint}")]
-    public static partial void Serving(ILogger logger, Uri metaServer, string mountPoint);
+    [LoggerMessage(EventId = 3, EventName = "MountServing", Level = LogLevel.Information, Message = "Serving {MetaServer} at {MountPoint}{Mode}")]
+    public static partial void Serving(ILogger logger, Uri metaServer, string mountPoint, string mode);
 
     [LoggerMessage(EventId = 4, EventName = "MountStopping", Level = LogLevel.Information, Message = "Unmounting {MountPoint}: {Reason}")]
     public static partial void Stopping(ILogger logger, string mountPoint, string reason);

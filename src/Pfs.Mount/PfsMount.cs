@@ -102,9 +102,12 @@ public sealed class PfsMount : IAsyncDisposable
                 DefaultPermissions = true,
                 // Sequential reads then keep up to 16 READs of 1 MiB in flight, each fanned out over the stripe.
                 MaxReadahead = 16 << 20,
+                // A read-only identity's changes would all be refused: the kernel says EROFS ("Read-only file
+                // system") at once, as tools expect, and /proc/mounts shows ro.
+                ReadOnly = client.IdentityIsReadOnly,
             }, loggerFactory.CreateLogger<FuseMount>(), cancellationToken).ConfigureAwait(false);
             notices.Attach(mount);
-            Log.Serving(logger, options.MetaServer, mount.MountPoint);
+            Log.Serving(logger, options.MetaServer, mount.MountPoint, client.IdentityIsReadOnly ? ", read-only (the identity may make no change)" : string.Empty);
             return new PfsMount(client, fileSystem, mount);
         }
         catch

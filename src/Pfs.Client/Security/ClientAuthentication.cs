@@ -92,6 +92,9 @@ internal sealed class ClientAuthentication : Interceptor, IDisposable
     /// <summary>The token calls carry now: a stream opened with another one is opened again.</summary>
     public object? CurrentToken => _session;
 
+    /// <summary>Whether the identity may make no change, as the metadata server said at the last authentication.</summary>
+    public bool ReadOnly { get; private set; }
+
     /// <summary>
     /// Makes sure a usable token exists (getting one first if it expired), and starts the renewal of one past half its
     /// life, as a unary call does. A failure is the AuthService call's RpcException.
@@ -152,6 +155,7 @@ internal sealed class ClientAuthentication : Interceptor, IDisposable
                 deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
             var now = DateTimeOffset.UtcNow;
             var expires = DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresUnixMs);
+            ReadOnly = reply.ReadOnly;
             _session = new Session(new Metadata { { IdentityProof.TokenHeader, reply.Token.ToByteArray() } }, now + ((expires - now) / 2), expires);
         }
         finally

@@ -17,6 +17,7 @@ internal static unsafe partial class Libc
     public const int SCM_RIGHTS = 1;
     public const int MSG_DONTWAIT = 0x40;
     public const int MNT_DETACH = 2;
+    public const ulong MS_RDONLY = 1;
     public const ulong MS_NOSUID = 2;
     public const ulong MS_NODEV = 4;
 

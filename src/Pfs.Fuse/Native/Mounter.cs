@@ -37,7 +37,8 @@ internal static class Mounter
             $"max_read={options.MaxWrite.ToString(CultureInfo.InvariantCulture)}",
         }.Concat(CommonOptions(options)));
 
-        if (Libc.Mount(options.FsName, mountPoint, "fuse." + options.Subtype, Libc.MS_NOSUID | Libc.MS_NODEV, data) != 0)
+        var flags = Libc.MS_NOSUID | Libc.MS_NODEV | (options.ReadOnly ? Libc.MS_RDONLY : 0);
+        if (Libc.Mount(options.FsName, mountPoint, "fuse." + options.Subtype, flags, data) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             Libc.Close(fd);
@@ -74,7 +75,7 @@ internal static class Mounter
                 $"fsname={options.FsName}",
                 $"subtype={options.Subtype}",
                 $"max_read={options.MaxWrite.ToString(CultureInfo.InvariantCulture)}",
-            }.Concat(CommonOptions(options)));
+            }.Concat(CommonOptions(options)).Concat(options.ReadOnly ? ["ro"] : []));
             var start = new ProcessStartInfo(helper)
             {
                 UseShellExecute = false,

@@ -37,7 +37,7 @@ internal sealed partial class AuthGrpcService(
 
         failures.Succeeded(context);
         var token = tokens.Issue(identity);
-        return new AuthenticateReply { Token = token.ToByteString(), ExpiresUnixMs = token.ExpiresUnixMs };
+        return new AuthenticateReply { Token = token.ToByteString(), ExpiresUnixMs = token.ExpiresUnixMs, ReadOnly = identity.ReadOnly };
     }
 
     public override async Task<AddIdentityReply> AddIdentity(AddIdentityRequest request, ServerCallContext context)

@@ -5,6 +5,7 @@ using Pfs.Protocol.Meta;
 using Pfs.Protocol.Security;
 using Pfs.Protocol.Transport;
 using Pfs.Tests.Integration.Cli;
+using Pfs.Tests.Integration.Mount;
 
 namespace Pfs.Tests.Integration.Security;
 
@@ -174,6 +175,49 @@ public sealed class AuthenticationTests(SecureClusterFixture fixture)
         Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => reader.RenameAsync(name, name + "-moved")));
         Assert.Equal(PfsErrorCode.PermissionDenied, await FailureOf(() => reader.CreateDirectoryAsync(name + "-dir")));
     }
+
+    // Before, the mount was rw and every change got EACCES ("Permission denied"); tools and people expect EROFS.
+    [Fact]
+    public async Task AReadOnlyIdentitysMountIsMountedReadOnly()
+    {
+        // Arrange: a file to read, and a mount of a read-only identity next to one of a full one
+        await using var root = await fixture.ConnectAsync(await RootKeyAsync());
+        var name = fixture.UniqueName("ro-mount-file");
+        await root.CreateAsync(name, 1);
+        await using (var file = await root.OpenAsync(name, PfsOpenMode.Write))
+        {
+            await file.WriteAsync("bytes"u8.ToArray(), 0);
+        }
+
+        var readOnly = await MountAt.StartAsync(fixture.Cluster.MetaServerAddress, key: await fixture.AddIdentityAsync(fixture.UniqueName("ro-mount"), "/", readOnly: true));
+        var full = await MountAt.StartAsync(fixture.Cluster.MetaServerAddress, key: await RootKeyAsync());
+        try
+        {
+            // Act
+            var read = await File.ReadAllTextAsync(Path.Combine(readOnly.MountPoint, name));
+            var write = Assert.ThrowsAny<IOException>(() => File.WriteAllText(Path.Combine(readOnly.MountPoint, name), "x"));
+            var create = Assert.ThrowsAny<IOException>(() => File.WriteAllText(Path.Combine(readOnly.MountPoint, name + "-new"), "x"));
+            var mkdir = Assert.ThrowsAny<IOException>(() => Directory.CreateDirectory(Path.Combine(readOnly.MountPoint, name + "-dir")));
+            var remove = Assert.ThrowsAny<IOException>(() => File.Delete(Path.Combine(readOnly.MountPoint, name)));
+            await File.AppendAllTextAsync(Path.Combine(full.MountPoint, name), "+");
+
+            // Assert: reads work, every change is EROFS (30), and the kernel lists the mount ro; the full one is rw
+            const int Erofs = 30;
+            Assert.Equal("bytes", read);
+            Assert.All([write, create, mkdir, remove], ex => Assert.Equal(Erofs, ex.HResult));
+            Assert.Equal("ro", MountFlags(readOnly.MountPoint)[0]);
+            Assert.Equal("rw", MountFlags(full.MountPoint)[0]);
+            Assert.Equal("bytes+", await File.ReadAllTextAsync(Path.Combine(readOnly.MountPoint, name)));
+        }
+        finally
+        {
+            await MountAt.StopAsync(readOnly);
+            await MountAt.StopAsync(full);
+        }
+    }
+
+    private static string[] MountFlags(string mountPoint) =>
+        File.ReadLines("/proc/mounts").Select(line => line.Split(' ')).Single(fields => fields[1] == mountPoint)[3].Split(',');
 
     [Fact]
     public async Task TheToolUsesAKeyFromTheFlagOrTheEnvironmentAndRefusesAnOpenKeyFile()
