@@ -22,7 +22,7 @@ public sealed record FileServerLimits
     /// <summary>Most stages (writers with staged bytes) kept at once; at the bound a new writer's first write gets Unavailable.</summary>
     public int MaxStages { get; init; } = DefaultMaxStages;
 
-    /// <summary>Most bytes of WriteBytes messages taken in at once; beyond it calls wait, then get ResourceExhausted.</summary>
+    /// <summary>Most bytes of WriteBytes messages taken in at once; beyond it calls wait, then get Unavailable (retried by clients).</summary>
     public long WriteBudgetBytes { get; init; } = (long)DefaultWriteBudgetMiB << 20;
 
     /// <summary>How long a WriteBytes call waits for room in the budget before it is refused.</summary>

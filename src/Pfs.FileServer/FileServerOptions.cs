@@ -47,7 +47,7 @@ public sealed record FileServerOptions : IPfsServerOptions
     public int MaxStages { get; init; } = FileServerLimits.DefaultMaxStages;
 
     /// <summary>
-    /// MiB of WriteBytes payloads taken in at once; beyond it calls wait, then get ResourceExhausted
+    /// MiB of WriteBytes payloads taken in at once; beyond it calls wait, then get Unavailable (retried by clients)
     /// (<c>FileServer:WriteBudgetMiB</c>, <c>--write-budget-mib</c>).
     /// </summary>
     public int WriteBudgetMiB { get; init; } = FileServerLimits.DefaultWriteBudgetMiB;

@@ -25,8 +25,9 @@ internal static class PfsErrors
                 "directory-not-empty" => PfsErrorCode.DirectoryNotEmpty,
                 _ => PfsErrorCode.Closed,
             },
-            // Servers send it only for a full disk. gRPC's own use, a message over the size limit,
-            // is kept out by PfsLimits.MaxMessageBytes, which both sides' requests and replies obey.
+            // Servers send it only for a full disk (a busy one, out of file handles or of its write budget,
+            // says Unavailable and is retried). gRPC's own use, a message over the size limit, is kept out by
+            // PfsLimits.MaxMessageBytes, which both sides' requests and replies obey.
             StatusCode.ResourceExhausted => PfsErrorCode.NoSpace,
             StatusCode.PermissionDenied => PfsErrorCode.PermissionDenied,
             // The connection failed under the call (a keep-alive ping unanswered, the stream reset):

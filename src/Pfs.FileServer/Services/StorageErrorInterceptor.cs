@@ -38,7 +38,9 @@ internal sealed class StorageErrorInterceptor : Interceptor
         BlockStoreError.StaleEpoch => StatusCode.FailedPrecondition,
         BlockStoreError.Deleted => StatusCode.NotFound,
         BlockStoreError.Busy => StatusCode.Unavailable,
-        BlockStoreError.OutOfHandles => StatusCode.ResourceExhausted,
+        // Transient, as Busy is: callers retry with backoff (the client library does, for every file-server
+        // call). ResourceExhausted is kept for the disk, which no retry fixes; clients read it as NoSpace.
+        BlockStoreError.OutOfHandles => StatusCode.Unavailable,
         BlockStoreError.DataLoss => StatusCode.DataLoss,
         _ => StatusCode.Internal,
     };

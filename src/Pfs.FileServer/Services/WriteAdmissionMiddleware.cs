@@ -78,7 +78,9 @@ internal sealed class WriteAdmissionMiddleware(RequestDelegate next, CapabilityS
 
         if (!admitted)
         {
-            Refuse(context, StatusCode.ResourceExhausted, "the file server has too many bytes of writes in flight; retry later");
+            // Unavailable, not ResourceExhausted: the budget frees up as calls finish, so callers retry with
+            // backoff; a client told ResourceExhausted takes it for a full disk and gives the writes up.
+            Refuse(context, StatusCode.Unavailable, "the file server has too many bytes of writes in flight; retry later");
             return;
         }
 

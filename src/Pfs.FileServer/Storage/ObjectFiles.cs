@@ -79,7 +79,7 @@ internal static class ObjectFiles
     /// <summary>
     /// <paramref name="handle"/>, unless it took a descriptor the server keeps for the .NET runtime
     /// (<see cref="DescriptorReserve"/>): then it is closed again, and the open fails as if the table
-    /// were full (EMFILE, which callers answer with ResourceExhausted).
+    /// were full (EMFILE, which callers answer with Unavailable: retry later).
     /// </summary>
     private static SafeFileHandle OutsideTheReserve(SafeFileHandle handle)
     {

@@ -82,11 +82,11 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
 
     // Row 1, and running out of file handles: under `ulimit -n 512`, many writers that write once and
     // never close hold no file handle; the metadata server's abort (sent when their leases end) takes
-    // their stages away; and a server with no handle left answers ResourceExhausted, then recovers.
+    // their stages away; and a server with no handle left answers Unavailable (retry later), then recovers.
     // The top of its descriptor table stays free throughout (DescriptorReserve): a full table once
     // ended the process ("Out of memory.", SIGABRT) when the runtime could not start a thread.
     [Fact]
-    public async Task UnderALowFileLimitDeadWritersHoldNoHandlesAndRunningOutOfHandlesIsResourceExhausted()
+    public async Task UnderALowFileLimitDeadWritersHoldNoHandlesAndRunningOutOfHandlesIsUnavailable()
     {
         // Arrange
         const int FileLimit = 512;
@@ -164,9 +164,9 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
                 deadline: DateTime.UtcNow + Timeout).ResponseAsync);
 
             // Assert (exhaustion)
-            Assert.True(exhaustedWrite!.StatusCode == StatusCode.ResourceExhausted, $"the write failed with {exhaustedWrite.Status}");
+            Assert.True(exhaustedWrite!.StatusCode == StatusCode.Unavailable, $"the write failed with {exhaustedWrite.Status}");
             Assert.Contains("file handles", exhaustedWrite.Status.Detail, StringComparison.Ordinal);
-            Assert.Equal(StatusCode.ResourceExhausted, exhaustedRead.StatusCode);
+            Assert.Equal(StatusCode.Unavailable, exhaustedRead.StatusCode);
             Assert.True(openInTheFlood <= FileLimit - DescriptorReserve.MinReserve, $"the flood took the server to {openInTheFlood} of its {FileLimit} descriptors");
         }
         finally
@@ -275,7 +275,7 @@ public sealed class HostileFileServerTests(ITestOutputHelper output) : IDisposab
                     await LegitimateWriteAsync(channel, generation++, 4096);
                     return true;
                 }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
                 {
                     return false;
                 }

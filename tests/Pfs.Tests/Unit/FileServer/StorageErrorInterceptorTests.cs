@@ -22,7 +22,7 @@ public sealed class StorageErrorInterceptorTests : IDisposable
     [InlineData(BlockStoreError.StaleEpoch, StatusCode.FailedPrecondition)]
     [InlineData(BlockStoreError.Deleted, StatusCode.NotFound)]
     [InlineData(BlockStoreError.Busy, StatusCode.Unavailable)]
-    [InlineData(BlockStoreError.OutOfHandles, StatusCode.ResourceExhausted)]
+    [InlineData(BlockStoreError.OutOfHandles, StatusCode.Unavailable)]
     public async Task EachStorageErrorBecomesItsStatusCodeWithItsMessage(BlockStoreError error, StatusCode expected)
     {
         // Act

@@ -74,7 +74,7 @@ public sealed class WriteAdmissionMiddlewareTests
     }
 
     [Fact]
-    public async Task AWriteThatFindsNoRoomInTheBudgetWithinItsWaitIsResourceExhausted()
+    public async Task AWriteThatFindsNoRoomInTheBudgetWithinItsWaitIsUnavailableSoThatItIsRetried()
     {
         // Arrange: the budget is taken
         Assert.True(await _budget.TryReserveAsync(_budget.Capacity, TestTimeout, CancellationToken.None));
@@ -86,7 +86,7 @@ public sealed class WriteAdmissionMiddlewareTests
 
         // Assert
         Assert.False(called);
-        Assert.Equal("8", context.Response.Headers["grpc-status"]);
+        Assert.Equal("14", context.Response.Headers["grpc-status"]);
         Assert.Equal(_budget.Capacity, _budget.InUse);
     }
 
