@@ -33,6 +33,10 @@ internal static partial class Log
         Message = "Renewing the capability of '{File}' failed ({Reason}); trying again")]
     public static partial void CapabilityRenewalFailed(ILogger logger, string file, string reason);
 
+    [LoggerMessage(EventId = 49, EventName = "OpenLost", Level = LogLevel.Warning,
+        Message = "The open of '{File}' is lost ({Reason}): its lease ran out while this client could not reach the metadata server; writes not yet closed are discarded, and its close will fail")]
+    public static partial void OpenLost(ILogger logger, string file, string reason);
+
     [LoggerMessage(EventId = 50, EventName = "DamageReported", Level = LogLevel.Warning,
         Message = "A read of '{File}' found position {Position} damaged or lost ({Reason}); read around it and reported it (newly stale: {Marked})")]
     public static partial void DamageReported(ILogger logger, string file, int position, string reason, bool marked);

@@ -67,6 +67,14 @@ public sealed partial class PfsClient
                 headers: _callHeaders, deadline: DateTime.UtcNow + Options.OperationTimeout, cancellationToken: stopping).ConfigureAwait(false);
             file.Layout.SetCapability(reply.Capability);
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound && !stopping.IsCancellationRequested)
+        {
+            // The metadata server does not know the open: its lease ran out while this client was stopped or cut off,
+            // and its lock may be another writer's by now. It is lost; renewing it again cannot help.
+            file.MarkLost("the metadata server no longer holds this open (its lease ran out while this client could not reach it), so its lock is gone");
+            Forget(file);
+            Log.OpenLost(_logger, file.Name, $"{ex.StatusCode}: {ex.Status.Detail}");
+        }
         catch (RpcException ex) when (!stopping.IsCancellationRequested)
         {
             // The server may be restarting: the capability may still be good for a while, so try again soon.

@@ -26,6 +26,7 @@ public sealed partial class PfsFile : IAsyncDisposable
     private long _size;
     private int _closed;
     private int _lost;
+    private string _lostReason = RestartedReason;
 
     internal PfsFile(PfsClient client, FileLayout layout, ulong handle, PfsOpenMode mode, long size)
     {
@@ -206,8 +207,23 @@ public sealed partial class PfsFile : IAsyncDisposable
                     throw Lost();
                 }
 
-                await SendUnsentCutAsync(CancellationToken.None).ConfigureAwait(false);
-                await _writer.FlushAsync(WrittenServers()).ConfigureAwait(false);
+                try
+                {
+                    await SendUnsentCutAsync(CancellationToken.None).ConfigureAwait(false);
+                    await _writer.FlushAsync(WrittenServers()).ConfigureAwait(false);
+                }
+                catch (PfsException ex) when (ex.Code == PfsErrorCode.Closed)
+                {
+                    // A file server refused the writes as a finished writer's (FailedPrecondition): this open's lock ended
+                    // (its lease ran out while this client was stopped or cut off) and a newer writer has been there since.
+                    // Nothing of it may land, through this open or a later one of this client (they share the cache),
+                    // and what it wrote is no longer the file's content: drop it all, and stop renewing the open.
+                    await _writer.AbandonAsync().ConfigureAwait(false);
+                    MarkClosed();
+                    await ReleaseQuietlyAsync().ConfigureAwait(false);
+                    throw new PfsException(PfsErrorCode.Closed,
+                        $"close '{Name}': this open was fenced (its lock ended while this client could not reach the metadata server, and another writer has written the file since); its writes were discarded", ex);
+                }
                 request.Size = Size;
                 request.SizeExact = _lengthSet;
                 foreach (var (start, count) in _dirtied.Ranges())
@@ -232,7 +248,13 @@ public sealed partial class PfsFile : IAsyncDisposable
             }
             catch (PfsException ex) when (ex.Code is PfsErrorCode.NotFound or PfsErrorCode.Closed)
             {
-                // The server no longer knows this open (its lease ran out, or it restarted).
+                // The server no longer knows this open (its lease ran out, or it restarted). Its blocks sit flushed in stages
+                // that are never committed: the cache must not go on serving them as the file's bytes.
+                if (_mode == PfsOpenMode.Write)
+                {
+                    await _writer.AbandonAsync().ConfigureAwait(false);
+                }
+
                 MarkClosed();
                 throw new PfsException(PfsErrorCode.Closed,
                     $"close '{Name}': the metadata server no longer holds this open (lease expired or server restarted)", ex);
@@ -360,19 +382,37 @@ public sealed partial class PfsFile : IAsyncDisposable
         }
     }
 
-    /// <summary>The metadata server restarted: this open's lock no longer exists.</summary>
-    internal void MarkLost()
+    private const string RestartedReason = "the metadata server restarted, so this open and its lock are gone";
+
+    /// <summary>This open's lock no longer exists: the metadata server restarted, or (with <paramref name="reason"/>) it forgot the open.</summary>
+    internal void MarkLost(string? reason = null)
     {
-        if (Interlocked.Exchange(ref _lost, 1) == 0 && _mode == PfsOpenMode.Write)
+        if (Interlocked.Exchange(ref _lost, 1) == 0)
         {
-            // Its unflushed writes must never land.
-            _writer.Discard();
+            _lostReason = reason ?? RestartedReason;
+            if (_mode == PfsOpenMode.Write)
+            {
+                // Its unflushed writes must never land.
+                _writer.Discard();
+            }
         }
     }
 
     private PfsException Lost() => new(PfsErrorCode.Closed,
-        $"'{Name}': the metadata server restarted, so this open and its lock are gone" +
-        (_mode == PfsOpenMode.Write ? "; writes not yet closed were discarded" : string.Empty));
+        $"'{Name}': {_lostReason}" + (_mode == PfsOpenMode.Write ? "; writes not yet closed were discarded" : string.Empty));
+
+    // Tells the metadata server this open is done, should it still know it; it frees the open with the client's lease anyway.
+    private async Task ReleaseQuietlyAsync()
+    {
+        try
+        {
+            await _client.ReleaseOpenAsync(OpenId, $"release '{Name}'").ConfigureAwait(false);
+        }
+        catch (PfsException)
+        {
+            // Not known there any more (the usual case), or out of reach.
+        }
+    }
 
     private void Tag(Activity? activity, long offset, int count)
     {

@@ -229,6 +229,13 @@ internal sealed partial class PfsFileSystem
                 else
                 {
                     Log.CloseFailed(_logger, nodeId, ex);
+                    if (ex is PfsException { Code: PfsErrorCode.Closed })
+                    {
+                        // The open is gone (fenced: its lease ran out while this mount could not reach the cluster), and
+                        // its writes with it: what the kernel caches of them is not the file's content.
+                        Notices.InvalidateLocally(file.Node.Inode);
+                    }
+
                     ClosingDone(file.Node, file.Open);
                 }
             }
@@ -350,8 +357,9 @@ internal sealed partial class PfsFileSystem
 
                     if (open.Current is null)
                     {
-                        // The open itself is gone (its lease ran out): nothing is left to close.
+                        // The open itself is gone (its lease ran out): nothing is left to close, and its writes went with it.
                         Log.CloseFailed(_logger, node.Inode, ex);
+                        Notices.InvalidateLocally(node.Inode);
                         break;
                     }
                 }
