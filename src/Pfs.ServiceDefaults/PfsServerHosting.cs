@@ -114,18 +114,6 @@ public static class PfsServerHosting
             throw new ArgumentException(refusal);
         }
 
-        if (security.Tls)
-        {
-            using var certificate = TlsFiles.ServerCertificate(security.TlsCertificate!, security.TlsKey!);
-            if (TlsFiles.Validity(certificate, security.TlsCertificate!, DateTimeOffset.UtcNow) is var (line, refused))
-            {
-                SecurityLog.CertificateValidity(
-                    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(SecurityLog.Category),
-                    refused ? LogLevel.Error : LogLevel.Warning,
-                    line);
-            }
-        }
-
         if (DescriptorReserve.OpenNow() is { } open && DescriptorReserve.Process.Shortage(open) is { } shortage)
         {
             ReservingListenerFactory.WarnOfShortage(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ReservingListenerFactory.Category), shortage);
@@ -181,6 +169,15 @@ public static class PfsServerHosting
             var limits = kestrel.ApplicationServices.GetRequiredService<IOptions<PfsConnectionLimits>>().Value;
             var security = kestrel.ApplicationServices.GetRequiredService<PfsSecurityOptions>();
             var certificate = security.Tls ? TlsFiles.ServerCertificate(security.TlsCertificate!, security.TlsKey!) : null;
+            if (certificate is not null && TlsFiles.Validity(certificate, security.TlsCertificate!, DateTimeOffset.UtcNow) is var (line, refused))
+            {
+                // Said where the certificate is loaded, once, as the server starts.
+                SecurityLog.CertificateValidity(
+                    kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(SecurityLog.Category),
+                    refused ? LogLevel.Error : LogLevel.Warning,
+                    line);
+            }
+
             kestrel.AddServerHeader = false;
             kestrel.ConfigureEndpointDefaults(endpoint =>
             {
