@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using Google.Protobuf;
 using Pfs.Client.Diagnostics;
 using Pfs.Client.Striping;
@@ -197,10 +198,12 @@ internal sealed partial class BlockTransport(PfsClientOptions options)
 
     private static PfsException DataLoss(FileLayout layout, ShardDamagedException damage)
     {
-        var where = damage.InTransit ? "arrived damaged (twice) from" : "is damaged on";
+        var what = damage.InTransit
+            ? "arrived damaged (twice) from file server {0}: it no longer matches its checksum"
+            : "is damaged or lost on file server {0}: its stored bytes are missing or no longer match their checksum";
         return new PfsException(
             PfsErrorCode.DataLoss,
-            $"{layout.Name}: the block at byte offset {damage.FileBlock * layout.BlockSize} {where} file server {layout.Servers[damage.Server].Address}: it no longer matches its checksum",
+            $"{layout.Name}: the block at byte offset {damage.FileBlock * layout.BlockSize} {string.Format(CultureInfo.InvariantCulture, what, layout.Servers[damage.Server].Address)}",
             damage);
     }
 

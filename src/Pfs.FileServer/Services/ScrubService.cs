@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pfs.FileServer.Diagnostics;
 using Pfs.FileServer.Storage;
 using Pfs.FileServer.Storage.Staging;
+using Pfs.FileServer.Storage.Sums;
 
 namespace Pfs.FileServer.Services;
 
@@ -103,7 +104,7 @@ internal sealed partial class ScrubService(StagedObjects staged, BlockStore stor
     }
 
     // The committed objects: files named by 16 hex digits in the 256 directories (stages, marks and sums
-    // beside them have suffixes).
+    // beside them have suffixes), and sums whose object is gone.
     private IEnumerable<ulong> Objects()
     {
         IEnumerable<string> directories;
@@ -128,9 +129,14 @@ internal sealed partial class ScrubService(StagedObjects staged, BlockStore stor
                 continue;
             }
 
+            // An object's sums without the object (removed under the server) are checked too: its blocks were lost.
+            var present = files.ToHashSet(StringComparer.Ordinal);
             foreach (var name in files)
             {
-                if (name.Length == 16 && ulong.TryParse(name, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var generation) && generation != 0)
+                var id = name.EndsWith(SumFile.CommittedSuffix, StringComparison.Ordinal) && !present.Contains(name[..^SumFile.CommittedSuffix.Length])
+                    ? name[..^SumFile.CommittedSuffix.Length]
+                    : name;
+                if (id.Length == 16 && ulong.TryParse(id, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var generation) && generation != 0)
                 {
                     yield return generation;
                 }

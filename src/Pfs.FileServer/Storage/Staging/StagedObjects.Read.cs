@@ -81,12 +81,13 @@ public sealed partial class StagedObjects
                 try
                 {
                     var entries = new List<SumEntry>();
-                    foreach (var (first, count) in SumCheck.Blocks(ranges, result, checksumBlock))
+                    var blocks = SumCheck.Blocks(ranges, result, checksumBlock);
+                    foreach (var (first, count) in blocks)
                     {
                         entries.AddRange(ViewEntries(state, own, first, count));
                     }
 
-                    SumCheck.Withhold(result, ranges, SumCheck.Compute(result, ranges, [.. entries], checksumBlock), checksumBlock);
+                    SumCheck.Withhold(result, ranges, SumCheck.Compute(result, ranges, blocks, [.. entries], checksumBlock), checksumBlock);
                 }
                 catch
                 {
@@ -146,19 +147,25 @@ public sealed partial class StagedObjects
         }
     }
 
+    // The blocks that fail their committed sums. A block the sums file has an entry for and the object no
+    // bytes (cut short or removed under the server) fails too: its sum says it was written.
     private static List<long> CommittedFailures(ObjectState state, IReadOnlyList<ObjectRange> ranges, ObjectReadResult result, int unit)
     {
-        var blocks = SumCheck.Blocks(ranges, result, unit);
+        using var file = SumFile.OpenCommitted(state.Path);
+        var blocks = SumCheck.Blocks(ranges, result, unit, file is null ? 0 : SumFile.EntryCount(file));
         var entries = new SumEntry[blocks.Sum(b => b.Count)];
-        var file = SumFile.CommittedOf(state.Path);
         var at = 0;
         foreach (var (first, count) in blocks)
         {
-            SumFile.Read(file, first, entries.AsSpan(at, count));
+            if (file is not null)
+            {
+                SumFile.Read(file, first, entries.AsSpan(at, count));
+            }
+
             at += count;
         }
 
-        return SumCheck.Compute(result, ranges, entries, unit);
+        return SumCheck.Compute(result, ranges, blocks, entries, unit);
     }
 
     private async ValueTask<ObjectReadResult> ReadThroughStageAsync(ObjectState state, Stage stage, IReadOnlyList<ObjectRange> ranges, CancellationToken cancellationToken)

@@ -11,8 +11,8 @@ public sealed partial class StagedObjects
 
     /// <summary>
     /// Checks the committed bytes of <paramref name="generation"/> from <paramref name="offset"/> on, one
-    /// step (about <see cref="ScrubStepBytes"/>, whole blocks). Objects without sums, and deleted ones, have
-    /// nothing to check.
+    /// step (about <see cref="ScrubStepBytes"/>, whole blocks), as far as its bytes or its sums reach (a block
+    /// with a sum and no bytes is lost). Objects without sums, and deleted ones, have nothing to check.
     /// </summary>
     /// <returns>The bytes checked, where the next step starts (null: the object is done), and the damaged blocks found.</returns>
     public async ValueTask<(long Bytes, long? Next, int Damaged)> ScrubStepAsync(ulong generation, long offset, CancellationToken cancellationToken = default)
@@ -31,7 +31,13 @@ public sealed partial class StagedObjects
             unit = state.Deleted ? 0 : state.SumUnit;
         }
 
-        var length = CommittedLength(path);
+        // As far as the bytes or the sums reach: blocks with a sum past the object's end were lost.
+        long length;
+        using (var sums = SumFile.OpenCommitted(path))
+        {
+            length = Math.Max(CommittedLength(path), unit == 0 || sums is null ? 0 : SumFile.EntryCount(sums) * unit);
+        }
+
         if (unit == 0 || offset >= length)
         {
             return (0, null, 0);

@@ -23,13 +23,20 @@ internal static class SumCheck
         }
     }
 
-    /// <summary>The first block and the number of blocks of each range's data in <paramref name="result"/>.</summary>
-    public static (long First, int Count)[] Blocks(IReadOnlyList<ObjectRange> ranges, ObjectReadResult result, int unit)
+    /// <summary>
+    /// The first block and the number of blocks of each range to check: every block of its data in
+    /// <paramref name="result"/>, and beyond that every block asked for that the sums reach
+    /// (<paramref name="reach"/> blocks from the object's start): a block with a sum and no bytes is lost.
+    /// </summary>
+    public static (long First, int Count)[] Blocks(IReadOnlyList<ObjectRange> ranges, ObjectReadResult result, int unit, long reach = 0)
     {
         var blocks = new (long, int)[ranges.Count];
         for (var i = 0; i < ranges.Count; i++)
         {
-            blocks[i] = (ranges[i].Offset / unit, BlockChecksum.ChunkCount(result.Data[i].Length, unit));
+            var first = ranges[i].Offset / unit;
+            var asked = (int)(ranges[i].Length / unit);
+            var summed = (int)Math.Clamp(reach - first, 0, asked);
+            blocks[i] = (first, Math.Max(BlockChecksum.ChunkCount(result.Data[i].Length, unit), summed));
         }
 
         return blocks;
@@ -37,26 +44,48 @@ internal static class SumCheck
 
     /// <summary>
     /// Sums every chunk of <paramref name="result"/> into its <see cref="ObjectReadResult.Sums"/> and
-    /// compares each with its entry (one per chunk, in order). Returns the object offsets of the chunks
-    /// that failed (damaged-marked entries included); it changes nothing else.
+    /// compares each with its entry (one per block of <paramref name="blocks"/>, in order). Returns the object
+    /// offsets of the blocks that failed: chunks that do not match (damaged-marked entries included), and
+    /// blocks past a range's bytes that have an entry (their bytes were lost: the object was cut short or
+    /// removed under the server). It changes nothing else.
     /// </summary>
-    public static List<long> Compute(ObjectReadResult result, IReadOnlyList<ObjectRange> ranges, ReadOnlySpan<SumEntry> entries, int unit)
+    public static List<long> Compute(ObjectReadResult result, IReadOnlyList<ObjectRange> ranges, (long First, int Count)[] blocks, ReadOnlySpan<SumEntry> entries, int unit)
     {
         var failed = new List<long>();
-        var sums = new uint[entries.Length];
+        var chunks = 0;
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            chunks += BlockChecksum.ChunkCount(result.Data[i].Length, unit);
+        }
+
+        var sums = new uint[chunks];
         var n = 0;
+        var e = 0;
         for (var i = 0; i < ranges.Count; i++)
         {
             var data = result.Data[i].Span;
-            for (var at = 0; at < data.Length; at += unit, n++)
+            for (var k = 0; k < blocks[i].Count; k++, e++)
             {
+                var at = k * unit;
+                var entry = entries[e];
+                if (at >= data.Length)
+                {
+                    if (entry.IsDamagedFor(unit) || entry.IsValidFor(unit))
+                    {
+                        failed.Add(ranges[i].Offset + at);
+                    }
+
+                    continue;
+                }
+
                 var chunk = data.Slice(at, Math.Min(unit, data.Length - at));
                 sums[n] = BlockChecksum.Compute(chunk, unit);
-                var entry = entries[n];
                 if (entry.IsDamagedFor(unit) || (entry.IsValidFor(unit) && entry.Sum != sums[n]))
                 {
                     failed.Add(ranges[i].Offset + at);
                 }
+
+                n++;
             }
         }
 

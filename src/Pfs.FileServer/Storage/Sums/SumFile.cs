@@ -15,7 +15,10 @@ internal static class SumFile
     public const int HeaderBytes = 8;
     private const uint Magic = 0x4D55_5350; // "PSUM" little-endian
 
-    public static string CommittedOf(ObjectPath path) => path.File + ".sums";
+    /// <summary>What the committed sums' file name adds to the object's.</summary>
+    public const string CommittedSuffix = ".sums";
+
+    public static string CommittedOf(ObjectPath path) => path.File + CommittedSuffix;
 
     public const string ShadowSuffix = ".sums";
 
@@ -89,6 +92,22 @@ internal static class SumFile
         bytes[read..].Clear();
         FromLittleEndian(entries);
     }
+
+    /// <summary>Opens the committed sums of the object at <paramref name="path"/> for reading; null if it has none.</summary>
+    public static SafeFileHandle? OpenCommitted(ObjectPath path)
+    {
+        try
+        {
+            return ObjectFiles.OpenExisting(CommittedOf(path), FileAccess.Read);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>How many blocks <paramref name="handle"/>'s file has entry slots for (written or not).</summary>
+    public static long EntryCount(SafeFileHandle handle) => Math.Max(0, (RandomAccess.GetLength(handle) - HeaderBytes) / SumEntry.Bytes);
 
     /// <summary>Reads entries from <paramref name="file"/>; a missing file reads as none everywhere.</summary>
     public static void Read(string file, long first, Span<SumEntry> entries)

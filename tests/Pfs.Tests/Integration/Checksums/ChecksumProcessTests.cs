@@ -50,6 +50,61 @@ public sealed class ChecksumProcessTests
     }
 
     [Fact]
+    public async Task AnObjectCutShortUnderARunningServerFailsTheReadOfItsLostBlocksAsDataLossAndRepairNamesTheFile()
+    {
+        // Arrange: 8 blocks over 2 servers, no parity; server 1 holds blocks 1, 3, 5, 7 as its local blocks 0..3
+        await using var cluster = await ChecksumCluster.StartAsync(fileServers: 2, scrubMbps: 0);
+        var data = TestData.Bytes(8 * BlockSize, 29);
+        await cluster.WriteFileAsync("cut.bin", new PfsCreateOptions { StripeWidth = 2, BlockSize = BlockSize }, data);
+        var id = await cluster.FileIdAsync("cut.bin");
+
+        // Act: the object loses everything after its first block behind the server's back (its sums stay)
+        using (var handle = File.OpenHandle(cluster.ObjectFile(1, id), FileMode.Open, FileAccess.Write))
+        {
+            RandomAccess.SetLength(handle, BlockSize);
+        }
+
+        await using var reader = await cluster.ConnectAsync();
+        await using var file = await reader.OpenAsync("cut.bin", PfsOpenMode.Read);
+        var error = await Assert.ThrowsAsync<PfsException>(async () => await file.ReadAsync(new byte[BlockSize], 3 * BlockSize).AsTask().WaitAsync(Timeout));
+        var first = new byte[3 * BlockSize];
+        await file.ReadAsync(first, 0).AsTask().WaitAsync(Timeout);
+        var report = await reader.RepairAsync().WaitAsync(Timeout);
+
+        // Assert: the lost block is an error, not zeros; the blocks still there read as written
+        Assert.Equal(PfsErrorCode.DataLoss, error.Code);
+        Assert.Contains("cut.bin", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"byte offset {3 * BlockSize}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(data.AsSpan(0, 3 * BlockSize).ToArray(), first);
+        Assert.Contains(1L * BlockSize, (await cluster.ListDamageAsync(1)).Select(block => block.Offset));
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal("cut.bin", failure.Name);
+    }
+
+    [Fact]
+    public async Task AnObjectRemovedUnderARunningServerFailsTheReadAsDataLossAndTheScrubListsItsBlocks()
+    {
+        // Arrange
+        await using var cluster = await ChecksumCluster.StartAsync(fileServers: 1, scrubMbps: 1000);
+        var data = TestData.Bytes(4 * BlockSize, 31);
+        await cluster.WriteFileAsync("gone.bin", new PfsCreateOptions { StripeWidth = 1, BlockSize = BlockSize }, data);
+        var id = await cluster.FileIdAsync("gone.bin");
+
+        // Act: the object file is deleted behind the server's back (its sums stay); nobody reads it until the scrub has been
+        File.Delete(cluster.ObjectFile(0, id));
+        await Wait.UntilAsync(async () => (await cluster.ListDamageAsync(0)).Count == 4, "the scrub lists every block of the removed object", Timeout);
+        var listed = await cluster.ListDamageAsync(0);
+        await using var reader = await cluster.ConnectAsync();
+        await using var file = await reader.OpenAsync("gone.bin", PfsOpenMode.Read);
+        var error = await Assert.ThrowsAsync<PfsException>(async () => await file.ReadAsync(new byte[4 * BlockSize], 0).AsTask().WaitAsync(Timeout));
+
+        // Assert: the scrub, which used to stop at an object's last byte, found all four lost blocks, and the read fails
+        Assert.Equal(PfsErrorCode.DataLoss, error.Code);
+        Assert.Contains("byte offset 0", error.Message, StringComparison.Ordinal);
+        Assert.Equal([0L, 1L, 2L, 3L], listed.Select(block => block.BlockIndex).Order());
+    }
+
+    [Fact]
     public async Task TheScrubFindsAFlippedByteNobodyRead()
     {
         // Arrange
