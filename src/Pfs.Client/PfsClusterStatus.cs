@@ -19,7 +19,7 @@ public sealed record PfsClusterStatus(
     int LocksWaiting,
     int SubscribedClients)
 {
-    /// <summary>Files with parity that have stale positions: they need a repair (<c>pfs repair</c>).</summary>
+    /// <summary>Files that have stale positions: with parity they need a repair (<c>pfs repair</c>); without, their blocks there were lost.</summary>
     public long DegradedFiles { get; init; }
 
     /// <summary>Stale positions repairs have returned to use since the metadata server started.</summary>

@@ -66,6 +66,11 @@ public sealed partial class PfsFile
             Interlocked.Exchange(ref _size, length);
             _lengthSet = true;
             _unsentCut = length;
+            if (length == 0)
+            {
+                _layout.MarkEmptied();
+            }
+
             await SendUnsentCutAsync(cancellationToken).ConfigureAwait(false);
         }
         finally

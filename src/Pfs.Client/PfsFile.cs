@@ -235,8 +235,9 @@ public sealed partial class PfsFile : IAsyncDisposable
                 if (_layout.Parity > 0)
                 {
                     request.MissedPositions.AddRange(_layout.UnusablePositions());
-                    request.RepairedPositions.AddRange(_layout.RepairedPositions());
                 }
+
+                request.RepairedPositions.AddRange(_layout.RepairedPositions());
 
                 activity?.SetTag("pfs.block.dirtied", _dirtied.TotalLength);
             }

@@ -37,6 +37,10 @@ internal static class StatCommand
                         ? $"redundancy:    degraded (stale positions {string.Join(' ', info.StalePositions)}; 'pfs repair' rebuilds them)"
                         : "redundancy:    full");
                 }
+                else if (info.IsDegraded)
+                {
+                    output.WriteLine($"damage:        blocks lost at stripe positions {string.Join(' ', info.StalePositions)} (their server came back without its data; no parity to rebuild them): reads of them fail until the file is written anew or deleted");
+                }
             }
             else if (info.Kind == PfsEntryKind.SymbolicLink)
             {

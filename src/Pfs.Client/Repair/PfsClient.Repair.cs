@@ -38,6 +38,13 @@ public sealed partial class PfsClient
             foreach (var file in page.Files)
             {
                 after = file.FileId;
+                if (file.Recipe.ParityBlocks == 0)
+                {
+                    // Its stale positions lost their blocks with a server that came back empty: nothing to rebuild from.
+                    failures.Add(new PfsRepairFailure(file.Name, file.FileId, LostWithoutParity(file)));
+                    continue;
+                }
+
                 progress?.Report(new PfsRepairProgress(repaired, failures.Count, rebuilt, file.Name));
                 try
                 {
@@ -69,6 +76,10 @@ public sealed partial class PfsClient
         PfsMetrics.RecordRepairPass(failures.Count);
         return new PfsRepairReport(repaired, rebuilt, failures);
     }
+
+    private static string LostWithoutParity(Pfs.Protocol.Meta.FileInfo file) =>
+        $"its blocks on file server {string.Join(", ", file.StalePositions.Select(position => file.Recipe.Servers[position]))} were lost " +
+        "(the server came back without its data) and the file has no parity to rebuild them from; write it anew or delete it";
 
     // Returns the bytes rebuilt; throws PfsException if the file cannot be repaired now.
     private async Task<long> RepairFileAsync(ulong fileId, string name, Action<long> onBytes, CancellationToken cancellationToken)

@@ -46,6 +46,14 @@ internal sealed partial class BlockTransport(PfsClientOptions options)
             return;
         }
 
+        if (layout.UnusableCount > 0 && blocks.FirstOrDefault(block => !layout.IsUsable((int)(block % layout.Width)), -1) is var lost and >= 0)
+        {
+            // Without parity a stale position is one whose server came back without its blocks: nothing can rebuild them.
+            throw new PfsException(PfsErrorCode.DataLoss,
+                $"{layout.Name}: the block at byte offset {lost * layout.BlockSize} was lost with file server {layout.Servers[(int)(lost % layout.Width)].Address} " +
+                "(it came back without its data), and the file has no parity to rebuild it from; write the file anew or delete it");
+        }
+
         var calls = StripeMath.Plan(blocks, layout.Width, layout.BlockSize, options.MaxCallBytes);
         using var limits = new ServerLimits(layout.Width, PerServerLimit(layout, calls));
         await Task.WhenAll(calls.Select(call => ReadOneAsync(layout, call, limits[call.Server], onCall, cancellationToken))).ConfigureAwait(false);

@@ -124,7 +124,27 @@ internal sealed class FileLayout
         }
     }
 
-    /// <summary>Positions a repair under this open rebuilt.</summary>
+    /// <summary>
+    /// This open cut a file without parity to nothing: no block it had before is left, so positions whose
+    /// blocks were lost with a server hold only what this open writes from now on. They are usable again, and
+    /// the close reports them repaired.
+    /// </summary>
+    public void MarkEmptied()
+    {
+        lock (_positionsLock)
+        {
+            for (var position = 0; position < Positions; position++)
+            {
+                if (Parity == 0 && _unusable[position])
+                {
+                    _unusable[position] = false;
+                    _repaired.Add(position);
+                }
+            }
+        }
+    }
+
+    /// <summary>Positions a repair under this open rebuilt (without parity: those <see cref="MarkEmptied"/> returned to use).</summary>
     public List<int> RepairedPositions()
     {
         lock (_positionsLock)

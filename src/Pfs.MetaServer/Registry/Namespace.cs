@@ -139,16 +139,18 @@ internal sealed partial class Namespace
     }
 
     /// <summary>
-    /// The files with a shard on the file server <paramref name="address"/>: those with parity (id and position)
-    /// and the paths of those without. A walk over every node, for the rare server that lost its data.
+    /// The files that hold blocks on the file server <paramref name="address"/>: id, stripe position, path and
+    /// whether it has parity. A position holds blocks if the file reaches it (a parity position as soon as the
+    /// file has a byte, a data position once the file is longer than the blocks before it in its first stripe),
+    /// so a small file is not listed for the servers its few blocks never reached. A walk over every node, for
+    /// the rare server that lost its data.
     /// </summary>
-    public (List<(ulong Id, int Position)> WithParity, List<string> Without) FilesOn(string address)
+    public List<(ulong Id, int Position, string Path, bool Parity)> FilesOn(string address)
     {
         EnsureLoaded();
         lock (_gate)
         {
-            var withParity = new List<(ulong, int)>();
-            var without = new List<string>();
+            var files = new List<(ulong, int, string, bool)>();
             foreach (var node in _nodes.Values)
             {
                 if (node is not FileNode file || file.Size == 0)
@@ -158,25 +160,20 @@ internal sealed partial class Namespace
 
                 for (var position = 0; position < file.Positions; position++)
                 {
-                    if (!string.Equals(file.Servers[position], address, StringComparison.OrdinalIgnoreCase))
+                    if (string.Equals(file.Servers[position], address, StringComparison.OrdinalIgnoreCase) && HoldsBlocks(file, position))
                     {
-                        continue;
-                    }
-
-                    if (file.ParityBlocks > 0)
-                    {
-                        withParity.Add((file.Id, position));
-                    }
-                    else
-                    {
-                        without.Add(PathOf(file));
+                        files.Add((file.Id, position, PathOf(file), file.ParityBlocks > 0));
                     }
                 }
             }
 
-            return (withParity, without);
+            return files;
         }
     }
+
+    // Block b of a file is data position b mod K of stripe b / K; every stripe has all M parity positions.
+    private static bool HoldsBlocks(FileNode file, int position) =>
+        position >= file.StripeWidth || (long)position * file.BlockSize < file.Size;
 
     /// <summary>Nodes in memory (the root included). For tests and logs.</summary>
     public int NodeCount

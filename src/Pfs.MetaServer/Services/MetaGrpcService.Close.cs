@@ -50,9 +50,11 @@ internal sealed partial class MetaGrpcService
                 }
 
                 var written = Positions(request.WrittenServers, current, "written server");
+                // Without parity nothing is missed (a write that cannot land fails), and a stale position is one whose
+                // server lost its blocks: it is "repaired" only by a writer that emptied the file and wrote it anew.
                 var stale = current.ParityBlocks > 0
                     ? new StaleChange(Positions(request.MissedPositions, current, "missed position"), Positions(request.RepairedPositions, current, "repaired position"))
-                    : default;
+                    : new StaleChange(null, Positions(request.RepairedPositions, current, "repaired position"));
                 if (stale.Missed is { Count: > 0 } missed && missed.Union(current.StalePositions).Count() is var count && count > current.ParityBlocks)
                 {
                     // The writer kept within M, but damage reported while it wrote adds to it: the close still
@@ -75,7 +77,7 @@ internal sealed partial class MetaGrpcService
                 result = Wrote(request, current, dirty, written, stale)
                     ? await _names.CompleteWriteAsync(current.Id, request.Size, request.SizeExact, pending, stale).ConfigureAwait(false)
                     : current;
-                if (stale.Repaired is { Count: > 0 })
+                if (stale.Repaired is { Count: > 0 } && current.ParityBlocks > 0)
                 {
                     _names.Repairs.Record(current.StalePositions.Count(position => !result.StalePositions.Contains(position)));
                 }

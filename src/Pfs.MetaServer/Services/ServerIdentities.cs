@@ -15,7 +15,8 @@ namespace Pfs.MetaServer.Services;
 /// through the ordinary staged-write path and read back every round. A reachable server that answers
 /// without the identity this metadata server read from it before (or with another) has lost what it
 /// held: every file with parity that has a shard there gets that position marked stale (a repair
-/// rebuilds it), files without parity are logged as damaged, and the server gets a new identity. A
+/// rebuilds it), so does every position of a file without parity that held blocks there (its reads fail as
+/// lost rather than return zeros, and a repair names it), and the server gets a new identity. A
 /// server without one that was never seen with one (a new cluster or server) simply gets its own. Not
 /// noticed: a server emptied while the metadata server was down too (it reads the new identity first).
 /// </summary>
@@ -95,11 +96,14 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
         }
     }
 
+    // Every position of a file that held blocks there becomes stale: a file with parity gets it rebuilt by a
+    // repair; one without can only have it named (reads of it fail as lost, a repair reports it) until it is
+    // written anew from nothing or deleted.
     private async Task MarkLostAsync(string address, CancellationToken cancellationToken)
     {
-        var (withParity, without) = names.FilesOn(address);
-        LogServerLost(logger, address, withParity.Count, without.Count);
-        foreach (var (id, position) in withParity)
+        var files = names.FilesOn(address);
+        LogServerLost(logger, address, files.Count(file => file.Parity), files.Where(file => !file.Parity).Select(file => file.Id).Distinct().Count());
+        foreach (var (id, position, path, parity) in files)
         {
             try
             {
@@ -108,12 +112,13 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
             catch (Errors.MetaException ex) when (ex.Code == Errors.MetaErrorCode.NotFound)
             {
                 // Deleted meanwhile.
+                continue;
             }
-        }
 
-        foreach (var name in without)
-        {
-            LogFileDamaged(logger, name, address);
+            if (!parity)
+            {
+                LogFileDamaged(logger, path, address);
+            }
         }
     }
 
@@ -170,7 +175,7 @@ internal sealed partial class ServerIdentities(Namespace names, FileServerClient
     [LoggerMessage(EventId = 110, EventName = "FileServerLostData", Level = LogLevel.Error, Message = "File server {Address} came back without its data: {WithParity} shards of files with parity are marked stale for repair, {Without} files without parity lost bytes there")]
     private static partial void LogServerLost(ILogger logger, string address, int withParity, int without);
 
-    [LoggerMessage(EventId = 111, EventName = "FileDamagedWithoutParity", Level = LogLevel.Error, Message = "'{Name}' has no parity and its blocks on {Address} are gone")]
+    [LoggerMessage(EventId = 111, EventName = "FileDamagedWithoutParity", Level = LogLevel.Error, Message = "'{Name}' has no parity and its blocks on {Address} are gone: reads of them fail until the file is written anew or deleted")]
     private static partial void LogFileDamaged(ILogger logger, string name, string address);
 
     [LoggerMessage(EventId = 112, EventName = "IdentityWritten", Level = LogLevel.Information, Message = "File server {Address} has a new identity")]

@@ -89,4 +89,66 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
             Assert.Equal(data[i], await ReadAllAsync(names[i], $"reader-{i}"));
         }
     }
+
+    [Fact]
+    public async Task AFileWithoutParityWhoseServerCameBackEmptyFailsItsLostReadsAndRepairNamesItUntilItIsWrittenAnew()
+    {
+        // Arrange: a file over 4 servers without parity, and a 3-byte one whose only block is on one server
+        await Wait.UntilAsync(() => Cluster.FileServerPorts.All(port =>
+            Cluster.Meta!.Output.Contains($"127.0.0.1:{port} identity confirmed", StringComparison.Ordinal)),
+            "the metadata server has read every file server's identity", Timeout);
+        var plain = new PfsCreateOptions { StripeWidth = 4, BlockSize = Block };
+        var data = TestData.Bytes(6 * Block, seed: 41);
+        await using var client = await Cluster.ConnectAsync("writer");
+        await client.CreateAsync("plain", plain);
+        await using (var file = await client.OpenAsync("plain", PfsOpenMode.Write).WaitAsync(Timeout))
+        {
+            await file.WriteAsync(data, 0).AsTask().WaitAsync(Timeout);
+        }
+
+        await client.CreateAsync("tiny", plain);
+        await using (var file = await client.OpenAsync("tiny", PfsOpenMode.Write).WaitAsync(Timeout))
+        {
+            await file.WriteAsync("abc"u8.ToArray(), 0).AsTask().WaitAsync(Timeout);
+        }
+
+        // A position of 'plain' whose server does not hold 'tiny'.
+        var layout = await client.GetLayoutAsync("plain");
+        var tinyServer = (await client.GetLayoutAsync("tiny")).Servers[0];
+        var position = Enumerable.Range(0, 4).First(p => layout.Servers[p] != tinyServer);
+        var server = Cluster.FileServerPorts.ToList().FindIndex(port => layout.Servers[position].EndsWith($":{port}", StringComparison.Ordinal));
+
+        // Act: that server loses its disk
+        await Cluster.KillFileServerAsync(server);
+        Directory.Delete(Cluster.DataDirectories[server], recursive: true);
+        await Cluster.StartFileServerAsync(server);
+        var lost = $"127.0.0.1:{Cluster.FileServerPorts[server]} came back without its data";
+        await Wait.UntilAsync(() => Cluster.Meta!.Output.Contains(lost, StringComparison.Ordinal), "the metadata server notices the emptied server", Timeout);
+        await Wait.UntilAsync(async () => (await client.StatAsync("plain")).IsDegraded, "the lost position is marked", Timeout);
+        var error = await Assert.ThrowsAsync<PfsException>(() => ReadAllAsync("plain", "reader"));
+        var repair = await CliRunner.RunRawAsync(["--meta", Cluster.MetaAddress.ToString(), "repair", "--wait"]);
+
+        // Assert: the lost blocks are an error, not zeros, and only the file that had blocks there is named
+        output.WriteLine(repair.ToString());
+        Assert.Contains($"{lost}: 0 shards of files with parity are marked stale for repair, 1 files without parity lost bytes there", Cluster.Meta!.Output, StringComparison.Ordinal);
+        Assert.Equal(PfsErrorCode.DataLoss, error.Code);
+        Assert.Contains($"byte offset {position * Block} was lost with file server {layout.Servers[position]}", error.Message, StringComparison.Ordinal);
+        Assert.Equal([position], (await client.StatAsync("plain")).StalePositions);
+        Assert.False((await client.StatAsync("tiny")).IsDegraded);
+        Assert.Equal("abc"u8.ToArray(), await ReadAllAsync("tiny", "tiny-reader"));
+        Assert.Equal(1, repair.ExitCode);
+        Assert.Contains("cannot repair 'plain'", repair.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no parity to rebuild them from", repair.Stderr, StringComparison.Ordinal);
+
+        // Written anew from nothing (what O_TRUNC does), the file is whole again.
+        var fresh = TestData.Bytes(5 * Block, seed: 42);
+        await using (var file = await client.OpenAsync("plain", PfsOpenMode.Write).WaitAsync(Timeout))
+        {
+            await file.SetLengthAsync(0).WaitAsync(Timeout);
+            await file.WriteAsync(fresh, 0).AsTask().WaitAsync(Timeout);
+        }
+
+        Assert.False((await client.StatAsync("plain")).IsDegraded);
+        Assert.Equal(fresh, await ReadAllAsync("plain", "reader-after"));
+    }
 }
