@@ -205,6 +205,75 @@ public sealed class MountCommandTests : IAsyncLifetime
         Assert.Equal(0, again.ExitCode);
     }
 
+    [Fact]
+    public async Task AMountStoppedPastItsLeaseHasItsWritesFencedAndNeverShowsOrWritesThemLater()
+    {
+        // Arrange: two mounts of one cluster (3 s leases); a writer through the first holds 'fenced' open with 1 MiB of 'A' written
+        var (rootA, rootB) = (NewMountPoint(), NewMountPoint());
+        var signals = Directory.CreateTempSubdirectory("pfs-fence-").FullName;
+        var (ready, go) = (Path.Combine(signals, "ready"), Path.Combine(signals, "go"));
+        using var mountA = StartMount(rootA);
+        using var mountB = StartMount(rootB);
+        await mountA.WaitForAsync("mounted", MountWait);
+        await mountB.WaitForAsync("mounted", MountWait);
+        var writer = Programs.RunAsync("python3", ["-c", """
+            import os, sys, time
+            fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.write(fd, b'A' * (1 << 20)); open(sys.argv[2], 'w').close()
+            while not os.path.exists(sys.argv[3]): time.sleep(0.05)
+            try:
+                for i in range(4): os.pwrite(fd, b'a' * (64 << 10), i * (64 << 10))
+            except OSError as e: print('write failed:', e.strerror)
+            try: os.close(fd); print('closed')
+            except OSError as e: print('close failed:', e.strerror)
+            """, Path.Combine(rootA, "fenced"), ready, go], timeout: TimeSpan.FromSeconds(120));
+        try
+        {
+            await Wait.UntilAsync(() => File.Exists(ready), "the writer through the first mount has written", MountWait);
+
+            // Act: the first mount stops (SIGSTOP) with the open's lock held; a writer through the second mount waits for
+            // the lease to run out, writes 512 KiB of 'B' and closes; then the first mount goes on and its writer closes.
+            mountA.Pause(true);
+            var successor = await Programs.RunAsync("python3", ["-c", """
+                import os, sys
+                fd = os.open(sys.argv[1], os.O_WRONLY); os.pwrite(fd, b'B' * (512 << 10), 0); os.close(fd)
+                """, Path.Combine(rootB, "fenced")], timeout: TimeSpan.FromSeconds(90));
+            Assert.True(successor.ExitCode == 0, successor.ToString());
+            await File.WriteAllTextAsync(go, string.Empty);
+        }
+        finally
+        {
+            mountA.Pause(false);
+        }
+
+        var written = await writer;
+        var seenByA = await File.ReadAllBytesAsync(Path.Combine(rootA, "fenced"));
+        var again = await Programs.RunAsync("python3", ["-c", """
+            import os, sys
+            fd = os.open(sys.argv[1], os.O_WRONLY); os.pwrite(fd, b'D' * 10, 100); os.close(fd)
+            """, Path.Combine(rootA, "fenced")]);
+        await using var reader = await _cluster.ConnectAsync();
+        byte[] committed;
+        await using (var file = await reader.OpenAsync("fenced", PfsOpenMode.Read))
+        {
+            committed = await TestData.ReadAllAsync(file, (await file.StatAsync()).Size);
+        }
+
+        // Assert: the fenced writes fail (a write, if the mount learnt of it first, or else the close); their bytes are never shown by the fenced mount, nor written back by its next open
+        Directory.Delete(signals, recursive: true);
+        Assert.True(written.ExitCode == 0, written.ToString());
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Matches("(write|close) failed: Input/output error", written.Output);
+        var expected = Enumerable.Repeat((byte)'B', 512 << 10).ToArray();
+        Assert.True(expected.AsSpan().SequenceEqual(seenByA), $"the fenced mount read {Describe(seenByA)}");
+        "DDDDDDDDDD"u8.CopyTo(expected.AsSpan(100));
+        Assert.True(expected.AsSpan().SequenceEqual(committed), $"the file holds {Describe(committed)}");
+    }
+
+    // "N bytes: n1 'x', n2 'y'" (fenced writers wrote 'A' and 'a', the successor 'B', the later open 'D').
+    private static string Describe(byte[] bytes) =>
+        $"{bytes.Length} bytes: {string.Join(", ", bytes.GroupBy(b => b).OrderBy(g => g.Key).Select(g => $"{g.Count()} '{(char)g.Key}'"))}";
+
     // SIGINT's bit in this process's ignored-signal mask (/proc/self/status, "SigIgn", hex; signal n is bit n - 1).
     private static bool SigintIgnoredHere()
     {
