@@ -56,6 +56,7 @@ internal static class MountCommand
                 stop.Cancel();
             });
             PfsMount mount;
+            string? closeFailure = null;
             using var logs = new StderrLoggerFactory(console.Error, "pfs mount");
             try
             {
@@ -85,7 +86,7 @@ internal static class MountCommand
                 return ExitCodes.Cancelled;
             }
 
-            await using (mount.ConfigureAwait(false))
+            try
             {
                 logs.Open();
                 await console.Out.WriteLineAsync($"mounted {meta} at {mount.MountPoint} (Ctrl+C or umount to stop)").ConfigureAwait(false);
@@ -102,6 +103,25 @@ internal static class MountCommand
                 {
                     console.Fail($"the FUSE session failed: {ex.Message}");
                 }
+            }
+            finally
+            {
+                // Unmounting closes what is still open; a write open that cannot be closed is said in one line (not as a
+                // crash), and the exit code tells a script that some writes did not land.
+                try
+                {
+                    await mount.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    closeFailure = ex.Message;
+                }
+            }
+
+            if (closeFailure is not null)
+            {
+                console.Fail($"unmounted {mount.MountPoint}, but {closeFailure}");
+                return ExitCodes.Error;
             }
 
             await console.Out.WriteLineAsync($"unmounted {mount.MountPoint}").ConfigureAwait(false);

@@ -4,8 +4,8 @@ namespace Pfs.Cli.Output;
 
 /// <summary>
 /// Log lines for a long-running command (the mount) on stderr, one line each: <c>pfs mount: warning: ...</c>.
-/// Warnings and errors, and the few Information events that end one (a close that landed after retries, a file
-/// server back); the command prints its own start and stop. A tool's stderr, not a log pipeline: no scopes, and an
+/// Warnings and errors (of gRPC's own categories errors only: its warnings carry no context), and the few Information
+/// events that end one (a close that landed after retries, a file server back); the command prints its own start and stop. A tool's stderr, not a log pipeline: no scopes, and an
 /// exception adds only its message.
 /// </summary>
 internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILoggerFactory
@@ -22,7 +22,10 @@ internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILo
     // The Information events worth a line: each tells that a warning before it is over.
     private static readonly HashSet<string> Endings = ["MountCloseRetried", "FileServerBack"];
 
-    public ILogger CreateLogger(string categoryName) => new StderrLogger(this);
+    // gRPC's own warnings ("gRPC call deadline exceeded.") name no server, file or operation, and the client logs
+    // each failure that matters with those: only gRPC's errors get a line of their own.
+    public ILogger CreateLogger(string categoryName) =>
+        new StderrLogger(this, categoryName.StartsWith("Grpc.", StringComparison.Ordinal) ? LogLevel.Error : LogLevel.Warning);
 
     public void AddProvider(ILoggerProvider provider) =>
         throw new NotSupportedException("this factory writes to stderr only");
@@ -54,7 +57,7 @@ internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILo
         }
     }
 
-    private sealed class StderrLogger(StderrLoggerFactory factory) : ILogger
+    private sealed class StderrLogger(StderrLoggerFactory factory, LogLevel least) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -63,7 +66,7 @@ internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILo
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (logLevel is >= LogLevel.Warning and not LogLevel.None || (logLevel == LogLevel.Information && eventId.Name is { } name && Endings.Contains(name)))
+            if ((logLevel >= least && logLevel != LogLevel.None) || (logLevel == LogLevel.Information && eventId.Name is { } name && Endings.Contains(name)))
             {
                 factory.Write(logLevel, formatter(state, exception), exception);
             }
