@@ -5,7 +5,7 @@ using Pfs.Benchmarks.Report;
 namespace Pfs.Benchmarks.Macro;
 
 // A source tree through the tool: `pfs put -r`, `pfs get -r` and `pfs rm -r` of many small files, one at a
-// time (-j 1) and several at once (the default, and 16), alternated within each round so that load from
+// time (-j 1) and several at once (8, the default of put and get; 16; 32, the default of rm), alternated within each round so that load from
 // elsewhere hits every setting alike. Each command is a process of its own, as a user runs it; its wall time
 // includes the tool's start (measured alone by the scaling phase's pfs stat).
 internal sealed partial class MacroRunner
@@ -13,7 +13,7 @@ internal sealed partial class MacroRunner
     private const int TreeDirectories = 40;
     private const int TreeFilesPerDirectory = 50;
     private const int TreeFileBytes = 8 * 1024;
-    private static readonly int[] TreeJobs = [1, 8, 16];
+    private static readonly int[] TreeJobs = [1, 8, 16, 32];
 
     private async Task MeasureTreeAsync(ProcessCluster cluster, ServerBinaries binaries, CancellationToken cancellationToken)
     {

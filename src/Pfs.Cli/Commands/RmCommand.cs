@@ -15,7 +15,7 @@ internal static class RmCommand
         var names = new Argument<string[]>("PATH") { Description = "The files (with -r: also directories) to delete", Arity = ArgumentArity.OneOrMore };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Delete directories and everything under them" };
         var force = new Option<bool>("--force", "-f") { Description = "Pass over a PATH that names nothing (no error)" };
-        var jobs = Transfer.JobsOption();
+        var jobs = Transfer.JobsOption(Transfer.DefaultRemoveJobs);
         var command = new Command("rm", "Delete files and their blocks on every file server") { names, recursive, force, jobs };
         Transfer.JobsGoWithRecursive(command, jobs, recursive);
         host.SetClientAction(command, async (parse, client, cancellationToken) =>

@@ -13,6 +13,14 @@ internal static class Transfer
     /// </summary>
     public const int DefaultJobs = 8;
 
+    /// <summary>
+    /// Entries of a tree removed at once unless <c>--jobs</c> says otherwise: a remove moves no data and is all
+    /// round trips (the metadata server's, and its deletes of the stripe objects on every file server), so it takes
+    /// more in flight to keep the servers busy. Measured (2,000 files, Garnet, 2 file servers): 5.1 s at 8,
+    /// 2.4 s at 32, 1.9 s at 64.
+    /// </summary>
+    public const int DefaultRemoveJobs = 32;
+
     /// <summary>The most <c>--jobs</c> takes.</summary>
     public const int MaxJobs = 256;
 
@@ -44,11 +52,11 @@ internal static class Transfer
             Math.Max(length, MinTreeChunkBytes));
 
     /// <summary>The <c>--jobs</c> option of the commands that take whole trees (<c>-r</c>).</summary>
-    public static Option<int> JobsOption() => new("--jobs", "-j")
+    public static Option<int> JobsOption(int defaultJobs = DefaultJobs) => new("--jobs", "-j")
     {
-        Description = $"With -r: files and links moved (or removed) at once (1 to {MaxJobs}; default {DefaultJobs})",
+        Description = $"With -r: files and links moved (or removed) at once (1 to {MaxJobs}; default {defaultJobs})",
         HelpName = "N",
-        DefaultValueFactory = _ => DefaultJobs,
+        DefaultValueFactory = _ => defaultJobs,
         CustomParser = static result => ParseJobs(result),
     };
 
