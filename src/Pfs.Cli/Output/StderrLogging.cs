@@ -5,8 +5,8 @@ namespace Pfs.Cli.Output;
 /// <summary>
 /// Log lines for a long-running command (the mount) on stderr, one line each: <c>pfs mount: warning: ...</c>.
 /// Warnings and errors (of gRPC's own categories errors only: its warnings carry no context), and the few Information
-/// events that end one (a close that landed after retries, a file server back); the command prints its own start and stop. A tool's stderr, not a log pipeline: no scopes, and an
-/// exception adds only its message.
+/// events that end one (a close that landed after retries, a file server back); the command prints its own start and
+/// stop. A tool's stderr, not a log pipeline: no scopes, and an exception adds only its message.
 /// </summary>
 internal sealed class StderrLoggerFactory(TextWriter error, string prefix) : ILoggerFactory
 {
