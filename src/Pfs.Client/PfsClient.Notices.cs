@@ -264,6 +264,14 @@ public sealed partial class PfsClient
             case Notice.KindOneofCase.Deleted:
                 Cache.DropFile(notice.Deleted.FileId);
                 break;
+            case Notice.KindOneofCase.Stale:
+                // Opens made before the positions went stale stop reading them (cached blocks stay: they are good).
+                foreach (var file in _openFiles.Keys.Where(f => f.Layout.FileId == notice.Stale.FileId))
+                {
+                    file.Layout.MarkStale(notice.Stale.Positions);
+                }
+
+                break;
             default:
                 break;
         }

@@ -101,6 +101,25 @@ internal sealed class FileLayout
         }
     }
 
+    /// <summary>
+    /// The metadata server marked <paramref name="positions"/> stale after this open began (their server came back
+    /// without its data, or a reader found them damaged): they are not read from now on (with parity they are
+    /// read around, and a writer's close reports them missed; without, a read there fails as lost).
+    /// </summary>
+    public void MarkStale(IEnumerable<int> positions)
+    {
+        lock (_positionsLock)
+        {
+            foreach (var position in positions)
+            {
+                if (position >= 0 && position < Positions && !_repaired.Contains(position))
+                {
+                    _unusable[position] = true;
+                }
+            }
+        }
+    }
+
     /// <summary>A shard of this open reached <paramref name="position"/> (staged there).</summary>
     public void MarkWritten(int position)
     {

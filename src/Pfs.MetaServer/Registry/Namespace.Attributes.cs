@@ -89,6 +89,12 @@ internal sealed partial class Namespace
                 var updated = current with { StalePositions = change.Apply(current.StalePositions) };
                 _nodes[fileId] = updated;
                 return (updated, !current.StalePositions.Contains(position));
+            }, result =>
+            {
+                if (result.Item2)
+                {
+                    _notices.PositionsStale(fileId, position);
+                }
             });
         }, cancellationToken);
 

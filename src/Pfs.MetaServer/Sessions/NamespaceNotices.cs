@@ -29,6 +29,13 @@ internal sealed class NamespaceNotices(SessionManager sessions, IServiceProvider
         sessions.Broadcast(() => new Notice { NodeChanged = change }, actor, namespaceOnly: true, paths: () => Names.PathsOf(inode));
     }
 
+    /// <summary>Positions of a file became stale: every client with the file open stops reading them.</summary>
+    public void PositionsStale(ulong fileId, int position)
+    {
+        var stale = new PositionsStale { FileId = fileId, Positions = { position } };
+        sessions.Broadcast(() => new Notice { Stale = stale }, exceptClientId: null, paths: () => Names.PathsOf(fileId));
+    }
+
     /// <summary>
     /// A file is gone for good: every client drops its cached blocks. A file no writer ever had has no
     /// blocks anywhere, so only the subscribers that follow the namespace (mounts, which drop the inode)

@@ -118,6 +118,10 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
         var position = Enumerable.Range(0, 4).First(p => layout.Servers[p] != tinyServer);
         var server = Cluster.FileServerPorts.ToList().FindIndex(port => layout.Servers[position].EndsWith($":{port}", StringComparison.Ordinal));
 
+        // A reader that opened the file before the loss, and has read nothing of it yet.
+        await using var early = await Cluster.ConnectAsync("early-reader");
+        var earlyFile = await early.OpenAsync("plain", PfsOpenMode.Read).WaitAsync(Timeout);
+
         // Act: that server loses its disk
         await Cluster.KillFileServerAsync(server);
         Directory.Delete(Cluster.DataDirectories[server], recursive: true);
@@ -126,6 +130,11 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
         await Wait.UntilAsync(() => Cluster.Meta!.Output.Contains(lost, StringComparison.Ordinal), "the metadata server notices the emptied server", Timeout);
         await Wait.UntilAsync(async () => (await client.StatAsync("plain")).IsDegraded, "the lost position is marked", Timeout);
         var error = await Assert.ThrowsAsync<PfsException>(() => ReadAllAsync("plain", "reader"));
+        await Wait.UntilAsync(() => !earlyFile.Layout.IsUsable(position), "the early reader hears that the position is stale", Timeout);
+        var earlyError = await Assert.ThrowsAsync<PfsException>(async () => await earlyFile.ReadAsync(new byte[Block], position * Block).AsTask().WaitAsync(Timeout));
+        var earlyOther = new byte[Block];
+        await earlyFile.ReadAsync(earlyOther, ((position + 1) % 4) * Block).AsTask().WaitAsync(Timeout);
+        await earlyFile.DisposeAsync();
         var repair = await CliRunner.RunRawAsync(["--meta", Cluster.MetaAddress.ToString(), "repair", "--wait"]);
 
         // Assert: the lost blocks are an error, not zeros, and only the file that had blocks there is named
@@ -133,6 +142,8 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
         Assert.Contains($"{lost}: 0 shards of files with parity are marked stale for repair, 1 files without parity lost bytes there", Cluster.Meta!.Output, StringComparison.Ordinal);
         Assert.Equal(PfsErrorCode.DataLoss, error.Code);
         Assert.Contains($"byte offset {position * Block} was lost with file server {layout.Servers[position]}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(PfsErrorCode.DataLoss, earlyError.Code);
+        Assert.Equal(data.AsSpan(((position + 1) % 4) * Block, Block).ToArray(), earlyOther);
         Assert.Equal([position], (await client.StatAsync("plain")).StalePositions);
         Assert.False((await client.StatAsync("tiny")).IsDegraded);
         Assert.Equal("abc"u8.ToArray(), await ReadAllAsync("tiny", "tiny-reader"));
