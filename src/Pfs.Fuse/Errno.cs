@@ -57,6 +57,11 @@ public static class Errno
     public const int EOVERFLOW = 75;
     /// <summary>Operation not supported.</summary>
     public const int EOPNOTSUPP = 95;
+    /// <summary>
+    /// Connection aborted: read from /dev/fuse when the session ended while that read was taking a
+    /// request, or after an abort through /sys/fs/fuse/connections.
+    /// </summary>
+    public const int ECONNABORTED = 103;
     /// <summary>Transport endpoint is not connected (a dead mount).</summary>
     public const int ENOTCONN = 107;
     /// <summary>Connection timed out.</summary>

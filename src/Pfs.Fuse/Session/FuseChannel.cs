@@ -6,7 +6,7 @@ namespace Pfs.Fuse.Session;
 /// </summary>
 internal abstract class FuseChannel : IDisposable
 {
-    /// <summary>Blocks until one request is read into <paramref name="buffer"/>; answers its length or a negative errno (ENODEV once the session is over).</summary>
+    /// <summary>Blocks until one request is read into <paramref name="buffer"/>; answers its length or a negative errno (ENODEV or ECONNABORTED once the session is over).</summary>
     public abstract int Read(Span<byte> buffer);
 
     /// <summary>Writes one reply or notification in one call; answers 0 or a positive errno.</summary>

@@ -10,7 +10,7 @@ namespace Pfs.Fuse.Session;
 /// The request loop of one FUSE connection: several dedicated threads block in read(2) on the
 /// channel, each request is dispatched at once to its async handler on the thread that read it,
 /// and each reply goes back in one write(2). INTERRUPT cancels the handler's token; the session
-/// ends when the kernel answers a read with ENODEV (unmount), after the handlers in flight finish.
+/// ends when the kernel answers a read with ENODEV or ECONNABORTED (unmount), after the handlers in flight finish.
 /// </summary>
 internal sealed partial class FuseSession
 {
@@ -85,7 +85,10 @@ internal sealed partial class FuseSession
                     // ENOENT: the request was interrupted before it could be read; EINTR/EAGAIN: try again.
                     if (errno is Errno.EINTR or Errno.EAGAIN or Errno.ENOENT)
                         continue;
-                    if (errno != Errno.ENODEV)
+                    // ENODEV: the session is over. ECONNABORTED: it ended while this read was taking a
+                    // request off the queue (an unmount racing the last RELEASE or FORGET), or it was
+                    // aborted; either way it is over, not broken.
+                    if (errno is not (Errno.ENODEV or Errno.ECONNABORTED))
                     {
                         Interlocked.CompareExchange(ref _fault, new IOException($"read from the FUSE device failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})"), null);
                         Log.ReaderFailed(_logger, errno);
