@@ -161,6 +161,28 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
         }
     }
 
+    // What a wrong slot holds, for the one line a failed run leaves: zeros (a block the server did not
+    // have) and another offset's stamp (a block from the wrong place) are different bugs.
+    private static string WrongSlot(ReadOnlySpan<byte> chunk, int at, long offset)
+    {
+        var slot = chunk[at..Math.Min(chunk.Length, at + Slot)];
+        var stamp = BinaryPrimitives.ReadInt64LittleEndian(slot);
+        var holds = !slot.ContainsAnyExcept((byte)0) ? "zeros"
+            : stamp >= 0 && stamp % Slot == 0 ? $"the stamp of byte {stamp}"
+            : $"neither zeros nor a stamp ({stamp:x16})";
+        var wrongSlots = 0;
+        for (var other = 0; other + sizeof(long) <= chunk.Length; other += Slot)
+        {
+            if (BinaryPrimitives.ReadInt64LittleEndian(chunk[other..]) != offset + other)
+            {
+                wrongSlots++;
+            }
+        }
+
+        return $"byte {offset + at} read back wrong: it holds {holds}; {wrongSlots} of the {(chunk.Length + Slot - 1) / Slot} "
+               + $"512-byte slots of the {chunk.Length}-byte read at {offset} are wrong";
+    }
+
     private void Check(ReadOnlySpan<byte> chunk, long offset, int expected, bool first)
     {
         if (chunk.Length != expected)
@@ -172,7 +194,7 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
         {
             if (BinaryPrimitives.ReadInt64LittleEndian(chunk[at..]) != offset + at)
             {
-                throw new InvalidOperationException($"byte {offset + at} read back wrong");
+                throw new InvalidOperationException(WrongSlot(chunk, at, offset));
             }
         }
 
