@@ -39,7 +39,7 @@ internal static class StatCommand
                 }
                 else if (info.IsDegraded)
                 {
-                    output.WriteLine($"damage:        blocks lost at stripe positions {string.Join(' ', info.StalePositions)} (their server came back without its data; no parity to rebuild them): reads of them fail until the file is written anew or deleted");
+                    output.WriteLine($"damage:        blocks lost at stripe positions {string.Join(' ', info.StalePositions)} (their server came back without its data, or lost a committed write; no parity to rebuild them): reads of them fail until the file is written anew or deleted");
                 }
             }
             else if (info.Kind == PfsEntryKind.SymbolicLink)

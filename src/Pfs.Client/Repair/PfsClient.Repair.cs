@@ -79,7 +79,7 @@ public sealed partial class PfsClient
 
     private static string LostWithoutParity(Pfs.Protocol.Meta.FileInfo file) =>
         $"its blocks on file server {string.Join(", ", file.StalePositions.Select(position => file.Recipe.Servers[position]))} were lost " +
-        "(the server came back without its data) and the file has no parity to rebuild them from; write it anew or delete it";
+        "(the server came back without its data, or lost a committed write) and the file has no parity to rebuild them from; write it anew or delete it";
 
     // Returns the bytes rebuilt; throws PfsException if the file cannot be repaired now.
     private async Task<long> RepairFileAsync(ulong fileId, string name, Action<long> onBytes, CancellationToken cancellationToken)

@@ -48,10 +48,11 @@ internal sealed partial class BlockTransport(PfsClientOptions options)
 
         if (layout.UnusableCount > 0 && blocks.FirstOrDefault(block => !layout.IsUsable((int)(block % layout.Width)), -1) is var lost and >= 0)
         {
-            // Without parity a stale position is one whose server came back without its blocks: nothing can rebuild them.
+            // Without parity a stale position is one whose server lost its blocks (it came back without its data, or it
+            // dropped what a committed writer staged there): nothing can rebuild them.
             throw new PfsException(PfsErrorCode.DataLoss,
                 $"{layout.Name}: the block at byte offset {lost * layout.BlockSize} was lost with file server {layout.Servers[(int)(lost % layout.Width)].Address} " +
-                "(it came back without its data), and the file has no parity to rebuild it from; write the file anew or delete it");
+                "(it came back without its data, or lost a committed write), and the file has no parity to rebuild it from; write the file anew or delete it");
         }
 
         var calls = StripeMath.Plan(blocks, layout.Width, layout.BlockSize, options.MaxCallBytes);

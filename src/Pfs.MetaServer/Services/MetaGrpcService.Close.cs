@@ -85,8 +85,14 @@ internal sealed partial class MetaGrpcService
                 _epochs.ClosedCleanly(current.Id);
                 if (result.PendingCommits.Count > 0)
                 {
-                    var applied = await _committer.CommitAsync(result, entry.Name, epoch, written).ConfigureAwait(false);
+                    var (applied, lost) = await _committer.CommitAsync(result, entry.Name, epoch, written).ConfigureAwait(false);
                     result = _names.ForgetApplied(result, applied);
+                    foreach (var position in lost.Order())
+                    {
+                        // A server dropped what a committed writer staged there: the position is lost like a
+                        // wiped server's (read around with parity, a DataLoss error without), never read as a hole.
+                        (result, _) = await _names.MarkStaleAsync(result.Id, position).ConfigureAwait(false);
+                    }
                 }
 
                 if (dirty.Count > 0)

@@ -39,15 +39,20 @@ internal sealed partial class ObjectCommitter
     /// pending epoch of <paramref name="file"/> on all its servers (parity positions included). <paramref name="name"/> is the
     /// file's path as the writer's open knew it (for the servers' logs).
     /// </summary>
-    /// <returns>The epochs every server they were sent to confirmed.</returns>
-    public async Task<IReadOnlyCollection<ulong>> CommitAsync(FileNode file, string name, ulong epoch, IReadOnlyCollection<int> positions)
+    /// <returns>
+    /// The epochs every server they were sent to confirmed, and the positions whose server answered that it had
+    /// dropped what an epoch staged there before the commit came (those bytes are lost there; nothing is left
+    /// to apply, so that answer confirms the epoch too).
+    /// </returns>
+    public async Task<(IReadOnlyCollection<ulong> Confirmed, IReadOnlyCollection<int> Lost)> CommitAsync(
+        FileNode file, string name, ulong epoch, IReadOnlyCollection<int> positions)
     {
-        var calls = new List<(ulong Epoch, Task<bool> Done)>();
+        var calls = new List<(ulong Epoch, int Position, Task<CommitOutcome> Done)>();
         if (epoch != 0)
         {
             foreach (var position in positions)
             {
-                calls.Add((epoch, CommitOnAsync(file, name, epoch, position, _timeout)));
+                calls.Add((epoch, position, CommitOnAsync(file, name, epoch, position, _timeout)));
             }
         }
 
@@ -60,27 +65,42 @@ internal sealed partial class ObjectCommitter
 
             for (var position = 0; position < file.Positions; position++)
             {
-                calls.Add((pending, CommitOnAsync(file, name, pending, position, _retryTimeout)));
+                calls.Add((pending, position, CommitOnAsync(file, name, pending, position, _retryTimeout)));
             }
         }
 
         await Task.WhenAll(calls.Select(call => call.Done)).ConfigureAwait(false);
-        return calls.GroupBy(call => call.Epoch)
-            .Where(group => group.All(call => call.Done.Result))
+        var confirmed = calls.GroupBy(call => call.Epoch)
+            .Where(group => group.All(call => call.Done.Result != CommitOutcome.Failed))
             .Select(group => group.Key)
             .ToHashSet();
+        var lost = calls.Where(call => call.Done.Result == CommitOutcome.Lost).Select(call => call.Position).ToHashSet();
+        return (confirmed, lost);
     }
 
-    private Task<bool> CommitOnAsync(FileNode file, string name, ulong epoch, int position, TimeSpan timeout)
+    private async Task<CommitOutcome> CommitOnAsync(FileNode file, string name, ulong epoch, int position, TimeSpan timeout)
     {
         var address = file.Servers[position];
-        return CallAsync("pfs.meta.commit", name, address, async server =>
+        var lost = false;
+        var answered = await CallAsync("pfs.meta.commit", name, address, async server =>
         {
             var request = new CommitObjectRequest { Object = ObjectOf(file, name), Capability = _signer.SignCommit(name, file.Id, epoch, SignerId) };
             // Wait for ready: a server that just came back may still be in the channel's reconnect backoff.
             var options = new CallOptions(deadline: DateTime.UtcNow + timeout).WithWaitForReady();
             await server.CommitObjectAsync(request, options).ResponseAsync.ConfigureAwait(false);
-        }, ex => LogCommitFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail));
+        }, ex =>
+        {
+            if (ex.StatusCode == StatusCode.DataLoss)
+            {
+                lost = true;
+                LogCommitLost(_logger, name, epoch, address, position, ex.Status.Detail);
+            }
+            else
+            {
+                LogCommitFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail);
+            }
+        }).ConfigureAwait(false);
+        return answered ? CommitOutcome.Applied : lost ? CommitOutcome.Lost : CommitOutcome.Failed;
     }
 
     /// <summary>
@@ -109,6 +129,18 @@ internal sealed partial class ObjectCommitter
             await server.AbortObjectAsync(request, new CallOptions(deadline: DateTime.UtcNow + _timeout)).ResponseAsync.ConfigureAwait(false);
         }, ex => LogAbortFailed(_logger, name, epoch, address, ex.StatusCode, ex.Status.Detail));
 
+    private enum CommitOutcome
+    {
+        /// <summary>The server answered: applied now, or nothing of the epoch is staged there.</summary>
+        Applied,
+
+        /// <summary>No answer, or a refusal: the epoch stays pending.</summary>
+        Failed,
+
+        /// <summary>The server had dropped what the epoch staged there: those bytes are lost on it.</summary>
+        Lost,
+    }
+
     private static ObjectId ObjectOf(FileNode file, string name) => new() { Name = name, Generation = file.Id };
 
     /// <summary>
@@ -136,6 +168,9 @@ internal sealed partial class ObjectCommitter
 
     [LoggerMessage(EventId = 31, EventName = "AbortFailed", Level = LogLevel.Warning, Message = "Abort of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); the stage stays until a later holder touches the object")]
     private static partial void LogAbortFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);
+
+    [LoggerMessage(EventId = 32, EventName = "CommitLost", Level = LogLevel.Error, Message = "Commit of '{Name}' epoch {Epoch} on {Server} (position {Position}) found its staged writes dropped there ({Detail}); the position is marked stale")]
+    private static partial void LogCommitLost(ILogger logger, string name, ulong epoch, string server, int position, string detail);
 
     [LoggerMessage(EventId = 30, EventName = "CommitFailed", Level = LogLevel.Warning, Message = "Commit of '{Name}' epoch {Epoch} on {Server} failed ({Code}: {Detail}); it stays pending and is applied when a holder's call reaches that server")]
     private static partial void LogCommitFailed(ILogger logger, string name, ulong epoch, string server, StatusCode code, string detail);

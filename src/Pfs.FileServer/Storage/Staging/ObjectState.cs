@@ -30,6 +30,9 @@ internal sealed class ObjectState(ObjectKey key, ObjectPath path)
 
     public ulong Sealed { get; set; }
 
+    /// <summary>The newest epoch whose stage was dropped here (not applied), other than by a delete.</summary>
+    public ulong Dropped { get; set; }
+
     public Stage? Stage { get; set; }
 
     /// <summary>
@@ -53,7 +56,7 @@ internal sealed class ObjectState(ObjectKey key, ObjectPath path)
     {
         lock (this)
         {
-            return new EpochMarks(Floor, Sealed);
+            return new EpochMarks(Floor, Sealed, Dropped);
         }
     }
 

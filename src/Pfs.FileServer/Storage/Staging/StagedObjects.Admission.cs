@@ -77,7 +77,7 @@ public sealed partial class StagedObjects
 
             if (older is not null)
             {
-                await SettleAsync(state, older, apply: access.HasCommitted(older.Epoch)).ConfigureAwait(false);
+                await SettleFinishedStageAsync(state, older, access).ConfigureAwait(false);
             }
             else if (raised)
             {

@@ -16,7 +16,7 @@ public sealed partial class StagedObjects
         }
 
         var marks = EpochMarks.Read(path);
-        (state.Floor, state.Sealed) = (marks.Floor, marks.Sealed);
+        (state.Floor, state.Sealed, state.Dropped) = (marks.Floor, marks.Sealed, marks.Dropped);
 
         var shadowPath = Stage.ShadowOf(path);
         var sumsShadow = Sums.SumFile.ShadowOf(path);

@@ -62,7 +62,7 @@ public sealed partial class StagedObjects
 
             if (stage is not null)
             {
-                await SettleAsync(state, stage, apply: false).ConfigureAwait(false);
+                await SettleAsync(state, stage, apply: false, SettleCause.Delete).ConfigureAwait(false);
             }
 
             return RemoveFiles(state) | stage is not null;
@@ -70,7 +70,8 @@ public sealed partial class StagedObjects
     }
 
     // Applies (commit) or drops (abort) writer `epoch`'s stage, or only seals the epoch if nothing of it
-    // is staged here.
+    // is staged here. A commit of an epoch whose stage was dropped here is refused as data loss: what the
+    // writer staged here is gone, and answering as if it had been applied would hide that.
     private async ValueTask<bool> EndEpochAsync(ObjectKey key, ulong epoch, bool apply, CancellationToken cancellationToken)
     {
         var state = await GetStateAsync(key, ObjectPath.Resolve(_store.StripesRoot, key), cancellationToken).ConfigureAwait(false);
@@ -90,13 +91,19 @@ public sealed partial class StagedObjects
 
             if (stage is not null)
             {
-                await SettleAsync(state, stage, apply).ConfigureAwait(false);
+                await SettleAsync(state, stage, apply, apply ? SettleCause.Commit : SettleCause.Abort).ConfigureAwait(false);
                 return true;
             }
 
             bool sealedNow;
             lock (state)
             {
+                if (apply && epoch == state.Dropped)
+                {
+                    throw new BlockStoreException(BlockStoreError.DataLoss,
+                        $"the writes of epoch {epoch} to generation {key.Generation} were dropped on this file server before their commit arrived");
+                }
+
                 sealedNow = epoch > state.Sealed;
                 state.Sealed = Math.Max(state.Sealed, epoch);
             }
@@ -148,15 +155,22 @@ public sealed partial class StagedObjects
 
             if (stage is not null)
             {
-                await SettleAsync(state, stage, apply: access.HasCommitted(stage.Epoch)).ConfigureAwait(false);
+                await SettleFinishedStageAsync(state, stage, access).ConfigureAwait(false);
             }
         }
     }
 
+    // Settles `stage`, which a call by `access` shows to be finished: applied if named as committed, else its
+    // writer is gone without a commit and it is dropped. The caller holds the gate.
+    private ValueTask SettleFinishedStageAsync(ObjectState state, Stage stage, ObjectAccess access) =>
+        access.HasCommitted(stage.Epoch)
+            ? SettleAsync(state, stage, apply: true, SettleCause.Commit)
+            : SettleAsync(state, stage, apply: false, SettleCause.Superseded, access.Epoch);
+
     // Applies or drops a stage and seals its epoch; the caller holds the gate. Waits for the calls inside
     // the stage, and is not cancellable: once started it runs to the end (a failure leaves the stage to
-    // be settled again).
-    private async ValueTask SettleAsync(ObjectState state, Stage stage, bool apply)
+    // be settled again). `by` is the epoch of the call that superseded it, for the log.
+    private async ValueTask SettleAsync(ObjectState state, Stage stage, bool apply, SettleCause cause, ulong by = 0)
     {
         Task? drained = null;
         lock (state)
@@ -192,6 +206,10 @@ public sealed partial class StagedObjects
             {
                 state.Stage = null;
                 state.Sealed = Math.Max(state.Sealed, stage.Epoch);
+                if (!apply && cause != SettleCause.Delete)
+                {
+                    state.Dropped = Math.Max(state.Dropped, stage.Epoch);
+                }
             }
 
             Interlocked.Decrement(ref _liveStages);
@@ -209,7 +227,35 @@ public sealed partial class StagedObjects
             throw IoErrors.Failure(_logger, apply ? "commit" : "drop staged writes", state.Key, ex);
         }
 
-        Log.Settled(_logger, state.Key.Name, state.Key.Generation, stage.Epoch, apply ? "applied" : "dropped");
+        switch (cause)
+        {
+            case SettleCause.Superseded when !apply:
+                // Its writer's lock ended without a commit that this server heard of: a writer that died, or
+                // (were the metadata server to lose a commit) lost bytes. Either way worth a line.
+                Log.DroppedUnfinished(_logger, state.Key.Name, state.Key.Generation, stage.Epoch, by);
+                break;
+            case SettleCause.Abort:
+                Log.Settled(_logger, LogLevel.Information, state.Key.Name, state.Key.Generation, stage.Epoch, "dropped (its writer's lease ended)");
+                break;
+            default:
+                Log.Settled(_logger, LogLevel.Debug, state.Key.Name, state.Key.Generation, stage.Epoch, apply ? "applied" : "dropped (deleted)");
+                break;
+        }
+    }
+
+    private enum SettleCause
+    {
+        /// <summary>The metadata server's commit, or a caller whose capability names the epoch as committed.</summary>
+        Commit,
+
+        /// <summary>The metadata server's abort: the writer's lease ended without a close.</summary>
+        Abort,
+
+        /// <summary>The object was deleted.</summary>
+        Delete,
+
+        /// <summary>A call of a newer epoch found the stage finished (applied if named as committed, else dropped).</summary>
+        Superseded,
     }
 
     // Caller holds the gate, so writes of the marks never race each other.

@@ -107,8 +107,12 @@ public sealed partial class StagedObjects
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 10, EventName = "StageSettled", Level = LogLevel.Debug, Message = "Staged writes of {Name}/{Generation} epoch {Epoch} {Outcome}")]
-        public static partial void Settled(ILogger logger, string name, ulong generation, ulong epoch, string outcome);
+        [LoggerMessage(EventId = 10, EventName = "StageSettled", Message = "Staged writes of {Name}/{Generation} epoch {Epoch} {Outcome}")]
+        public static partial void Settled(ILogger logger, LogLevel level, string name, ulong generation, ulong epoch, string outcome);
+
+        [LoggerMessage(EventId = 13, EventName = "StageDroppedUnfinished", Level = LogLevel.Warning,
+            Message = "Dropped the staged writes of {Name}/{Generation} epoch {Epoch}: a call of epoch {By} shows that writer finished without a commit")]
+        public static partial void DroppedUnfinished(ILogger logger, string name, ulong generation, ulong epoch, ulong by);
 
         [LoggerMessage(EventId = 11, EventName = "StageRecovered", Level = LogLevel.Information, Message = "Found staged writes of {Name}/{Generation} epoch {Epoch} ({Extents} extents) from an earlier run")]
         public static partial void Recovered(ILogger logger, string name, ulong generation, ulong epoch, int extents);

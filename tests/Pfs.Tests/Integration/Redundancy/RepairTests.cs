@@ -1,4 +1,8 @@
+using System.Diagnostics;
 using Pfs.Client;
+using Pfs.Client.Diagnostics;
+using Pfs.Protocol.FileServer;
+using Pfs.Protocol.Transport;
 using Pfs.Tests.Fixtures;
 using Pfs.Tests.Integration.Cli;
 using Xunit.Abstractions;
@@ -88,6 +92,74 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
         {
             Assert.Equal(data[i], await ReadAllAsync(names[i], $"reader-{i}"));
         }
+    }
+
+    [Fact]
+    public async Task AWriteThatAFileServerDroppedBetweenTheClosesSyncAndItsCommitIsMarkedLostNotReadAsAHole()
+    {
+        // Arrange: a writer of a file without parity has its blocks staged on 4 servers. The only moment a stage
+        // can go unnoticed is after the close's sync and before the metadata server's commit: hold the metadata
+        // server there (stopped), and have a call with a newer epoch that does not name the writer's drop the
+        // stage on one server, as a lost commit would let it.
+        const string Name = "dropped-before-commit";
+        const int Position = 2;
+        var data = TestData.Bytes(8 * Block, seed: 47);
+        await using var client = await Cluster.ConnectAsync("writer");
+        await client.CreateAsync(Name, new PfsCreateOptions { StripeWidth = 4, BlockSize = Block });
+        var file = await client.OpenAsync(Name, PfsOpenMode.Write).WaitAsync(Timeout);
+        await file.WriteAsync(data, 0).AsTask().WaitAsync(Timeout);
+        var layout = file.Layout;
+
+        var synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == PfsTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.OperationName == "pfs.fileserver.sync" && Equals(activity.GetTagItem("pfs.file"), Name)
+                    && Equals(activity.GetTagItem("pfs.server.index"), Position) && activity.Status != ActivityStatusCode.Error)
+                {
+                    synced.TrySetResult();
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        Cluster.PauseMeta(paused: true);
+        Task closing;
+        try
+        {
+            closing = file.DisposeAsync().AsTask();
+            await synced.Task.WaitAsync(Timeout);
+            using var channel = PfsChannel.Create(new Uri(layout.Servers[Position].Address), new PfsChannelOptions());
+            var rogue = TestCaps.Signer.Sign(layout.ObjectId.Name, layout.ObjectId.Generation, write: false, layout.Capability!.Epoch + 1, "rogue");
+            await new FileService.FileServiceClient(channel).ReadBytesAsync(new ReadBytesRequest
+            {
+                Object = layout.ObjectId, Capability = rogue, Ranges = { new ByteRange { Offset = 0, Length = Block } },
+            }).ResponseAsync.WaitAsync(Timeout);
+        }
+        finally
+        {
+            Cluster.PauseMeta(paused: false);
+        }
+
+        // Act: the close goes on; its commit finds that server's part gone
+        await closing.WaitAsync(Timeout);
+        var info = await client.StatAsync(Name);
+        var error = await Assert.ThrowsAsync<PfsException>(() => ReadAllAsync(Name, "reader"));
+        await using var reader = await Cluster.ConnectAsync("block-reader");
+        await using var readBack = await reader.OpenAsync(Name, PfsOpenMode.Read).WaitAsync(Timeout);
+        var other = new byte[Block];
+        await readBack.ReadAsync(other, (Position + 1) * Block).AsTask().WaitAsync(Timeout);
+
+        // Assert: said at the commit and at every read of it, never zeros; the other positions read right
+        Assert.Contains($"found its staged writes dropped there", Cluster.Meta!.Output, StringComparison.Ordinal);
+        Assert.Equal([Position], info.StalePositions);
+        Assert.True(info.IsDegraded);
+        Assert.Equal(PfsErrorCode.DataLoss, error.Code);
+        Assert.Contains($"byte offset {Position * Block} was lost with file server {layout.Servers[Position].Address}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(data.AsSpan((Position + 1) * Block, Block).ToArray(), other);
     }
 
     [Fact]

@@ -217,6 +217,67 @@ public sealed class StagedObjectsTests : IDisposable
     }
 
     [Fact]
+    public async Task ACommitOfAnEpochWhoseStageWasDroppedIsRefusedAsDataLossAlsoAfterARestart()
+    {
+        // Arrange: a newer holder whose capability does not name epoch 5 drops its stage; then 5's commit comes.
+        await CommitAsync(1, (0, Bytes("committed")));
+        await WriteAsync(Writer(5), (0, Bytes("OVERWRITE")));
+        Assert.Equal("committed", await ReadAsync(Reader(6), 0, 9));
+
+        // Act
+        var refused = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.CommitAsync(Key, 5).AsTask());
+        _staged = NewStaged();
+        var refusedAfterRestart = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.CommitAsync(Key, 5).AsTask());
+
+        // Assert: said, not passed off as applied; other epochs with nothing staged still commit as before.
+        Assert.Equal(BlockStoreError.DataLoss, refused.Error);
+        Assert.Contains("epoch 5", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("dropped on this file server before their commit", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(BlockStoreError.DataLoss, refusedAfterRestart.Error);
+        Assert.False(await _staged.CommitAsync(Key, 7));
+        Assert.Equal("committed", await ReadAsync(Reader(8), 0, 9));
+    }
+
+    [Fact]
+    public async Task ACommitAfterAnAbortOfTheSameEpochIsRefused()
+    {
+        // Arrange
+        await WriteAsync(Writer(5), (0, Bytes("aborted")));
+        Assert.True(await _staged.AbortAsync(Key, 5));
+
+        // Act
+        var refused = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.CommitAsync(Key, 5).AsTask());
+        var applied = await _staged.CommitAsync(Key, 6);
+
+        // Assert
+        Assert.Equal(BlockStoreError.DataLoss, refused.Error);
+        Assert.False(applied);
+        Assert.Equal(string.Empty, await ReadAsync(Reader(7), 0, 7));
+    }
+
+    [Fact]
+    public async Task MarksWrittenBeforeDropsWereRecordedStillFenceAndRecordNoDrop()
+    {
+        // Arrange: a marks file of 16 bytes (floor 9, seal 4), as servers wrote it before this change.
+        await CommitAsync(1, (0, Bytes("old")));
+        var marks = Path.Join(_store.StripesRoot, "01", "0000000000000001.epoch");
+        var bytes = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, 9);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8), 4);
+        await File.WriteAllBytesAsync(marks, bytes);
+        _staged = NewStaged();
+
+        // Act
+        var older = await Assert.ThrowsAsync<BlockStoreException>(() => WriteAsync(Writer(8), (0, Bytes("y"))));
+        var applied = await _staged.CommitAsync(Key, 4);
+
+        // Assert
+        Assert.Equal(BlockStoreError.StaleEpoch, older.Error);
+        Assert.False(applied);
+        Assert.Equal("old", await ReadAsync(Reader(10), 0, 3));
+    }
+
+    [Fact]
     public async Task ConcurrentWritesOfOneWriterAllLand()
     {
         // Arrange
