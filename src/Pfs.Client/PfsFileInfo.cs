@@ -22,8 +22,9 @@ public sealed record PfsFileInfo(string Name, long Size, DateTimeOffset Created,
     /// <summary>
     /// Files with parity: the stripe positions (0 to K + M - 1) whose shards are missing or out of date
     /// until a repair (a writer could not reach their server, or it lost them). Empty: fully redundant.
-    /// Files without parity: positions whose server came back without its data (or dropped a committed write); their blocks are lost and
-    /// reads of them fail until the file is written anew from nothing (or deleted).
+    /// Files without parity: positions whose server came back without its data (or dropped a committed
+    /// write); their blocks are lost and reads of them fail until the file is written anew from nothing
+    /// (or deleted).
     /// </summary>
     public IReadOnlyList<int> StalePositions { get; init; } = [];
 
