@@ -147,6 +147,16 @@ internal sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The last <paramref name="count"/> warnings and errors of each server's log, each named by its server, for a
+    /// failure's message: what a run that read back wrong bytes needs to be understood without its logs.
+    /// </summary>
+    public string WarningDigest(int count = 5)
+    {
+        var lines = _processes.SelectMany(process => process.Warnings().TakeLast(count).Select(line => $"[{process.Name}] {line}")).ToList();
+        return lines.Count == 0 ? "none" : string.Join(Environment.NewLine, lines);
+    }
+
     /// <summary>File server <paramref name="index"/>'s data directory.</summary>
     public string FileServerDataDirectory(int index) => Path.Combine(_root, $"fs{index}");
 

@@ -188,6 +188,36 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// The warnings and errors in the server's log so far, each as its level and category line joined to
+    /// the message line that follows it (the console format), oldest first.
+    /// </summary>
+    public List<string> Warnings()
+    {
+        var found = new List<string>();
+        try
+        {
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal)
+                    || lines[i].StartsWith("crit:", StringComparison.Ordinal))
+                {
+                    var message = i + 1 < lines.Length ? lines[i + 1].Trim() : string.Empty;
+                    found.Add($"{lines[i].Trim()} {message}");
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // No log (yet): nothing to say.
+        }
+
+        return found;
+    }
+
     /// <summary>Whether the server's log has a line with <paramref name="text"/> in it.</summary>
     public bool LogContains(string text)
     {

@@ -130,7 +130,14 @@ internal sealed class SequentialBenchmark(ProcessCluster cluster, BenchSettings 
             {
                 var count = (int)Math.Min(_target.Length, bytes - offset);
                 var got = await file.ReadAsync(_target.AsMemory(0, count), offset, cancellationToken);
-                Check(_target.AsSpan(0, got), offset, count, first: offset == 0);
+                try
+                {
+                    Check(_target.AsSpan(0, got), offset, count, first: offset == 0);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new InvalidOperationException($"'{name}': {ex.Message}; the servers' warnings and errors so far:{Environment.NewLine}{cluster.WarningDigest()}", ex);
+                }
             }
         }
 
