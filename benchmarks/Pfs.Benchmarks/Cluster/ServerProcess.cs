@@ -195,41 +195,35 @@ internal sealed class ServerProcess : IDisposable
     public List<string> Warnings()
     {
         var found = new List<string>();
-        try
+        var lines = ReadLog().Split('\n');
+        for (var i = 0; i < lines.Length; i++)
         {
-            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            var lines = reader.ReadToEnd().Split('\n');
-            for (var i = 0; i < lines.Length; i++)
+            if (lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal)
+                || lines[i].StartsWith("crit:", StringComparison.Ordinal))
             {
-                if (lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal)
-                    || lines[i].StartsWith("crit:", StringComparison.Ordinal))
-                {
-                    var message = i + 1 < lines.Length ? lines[i + 1].Trim() : string.Empty;
-                    found.Add($"{lines[i].Trim()} {message}");
-                }
+                var message = i + 1 < lines.Length ? lines[i + 1].Trim() : string.Empty;
+                found.Add($"{lines[i].Trim()} {message}");
             }
-        }
-        catch (IOException)
-        {
-            // No log (yet): nothing to say.
         }
 
         return found;
     }
 
     /// <summary>Whether the server's log has a line with <paramref name="text"/> in it.</summary>
-    public bool LogContains(string text)
+    public bool LogContains(string text) => ReadLog().Contains(text, StringComparison.Ordinal);
+
+    // The log as written so far (the server may still be writing it); empty if there is none yet.
+    private string ReadLog()
     {
         try
         {
             using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Contains(text, StringComparison.Ordinal);
+            return reader.ReadToEnd();
         }
         catch (IOException)
         {
-            return false;
+            return string.Empty;
         }
     }
 

@@ -103,8 +103,9 @@ internal sealed class FileLayout
 
     /// <summary>
     /// The metadata server marked <paramref name="positions"/> stale after this open began (their server came back
-    /// without its data, or a reader found them damaged): they are not read from now on (with parity they are
-    /// read around, and a writer's close reports them missed; without, a read there fails as lost).
+    /// without its data or dropped a committed write, or a reader found them damaged): they are not read from now
+    /// on (with parity they are read around, and a writer's close reports them missed; without, a read there
+    /// fails as lost).
     /// </summary>
     public void MarkStale(IEnumerable<int> positions)
     {

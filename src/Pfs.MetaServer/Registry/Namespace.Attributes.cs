@@ -67,8 +67,9 @@ internal sealed partial class Namespace
         }, cancellationToken);
 
     /// <summary>
-    /// Marks <paramref name="position"/> of a file with parity stale (its shards there are damaged or lost),
-    /// stored with the record. Returns the file, and whether the position was not stale before.
+    /// Marks <paramref name="position"/> of a file stale (with parity: its shards there are damaged or lost, until a
+    /// repair; without: its blocks there are lost), stored with the record, and tells the clients with it open.
+    /// Returns the file, and whether the position was not stale before.
     /// </summary>
     public Task<(FileNode File, bool Marked)> MarkStaleAsync(ulong fileId, int position, CancellationToken cancellationToken = default) =>
         MutateAsync(reservation =>
