@@ -31,6 +31,9 @@ public sealed partial class PfsClient
         var repaired = 0;
         long rebuilt = 0;
         ulong after = 0;
+        // This pass's answer of each file server a stale position is on (null: it answered), so a server that is down
+        // costs the pass one look, not an operation timeout per file.
+        var servers = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         while (true)
         {
             var page = await CallMetaAsync("list degraded files", () => _meta.ListDegradedAsync(
@@ -45,6 +48,12 @@ public sealed partial class PfsClient
                     continue;
                 }
 
+                if (await StaleServerMissingAsync(file, servers, cancellationToken).ConfigureAwait(false) is { } missing)
+                {
+                    failures.Add(new PfsRepairFailure(file.Name, file.FileId, missing));
+                    continue;
+                }
+
                 progress?.Report(new PfsRepairProgress(repaired, failures.Count, rebuilt, file.Name));
                 try
                 {
@@ -55,6 +64,11 @@ public sealed partial class PfsClient
                 catch (PfsException ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     failures.Add(new PfsRepairFailure(file.Name, file.FileId, ex.Message));
+                    if (ex.Code == PfsErrorCode.Unavailable)
+                    {
+                        // One of its servers may have gone since it was asked: the next file that needs one asks again.
+                        servers.Clear();
+                    }
                 }
             }
 

@@ -51,6 +51,60 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
     }
 
     [Fact]
+    public async Task APassWithAFileServerDownNamesItForEveryFileThatNeedsItAndWritesNothingToIt()
+    {
+        // Arrange: three files written while server 2 was down, so position 2 of each is stale; it stays down
+        const int Down = 2;
+        string[] names = ["down-a", "down-b", "down-c"];
+        var data = names.Select((_, i) => TestData.Bytes((300 * 1024) + i, seed: 60 + i)).ToArray();
+        await using var client = await Cluster.ConnectAsync("repairer");
+        await Cluster.KillFileServerAsync(Down);
+        for (var i = 0; i < names.Length; i++)
+        {
+            await client.CreateAsync(names[i], Layout);
+            await using var file = await client.OpenAsync(names[i], PfsOpenMode.Write).WaitAsync(Timeout);
+            await file.WriteAsync(data[i], 0).AsTask().WaitAsync(Timeout);
+        }
+
+        var downAddress = (await client.GetLayoutAsync(names[0])).Positions[Down];
+        var writesToTheDownServer = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == PfsTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = activity =>
+            {
+                if (activity.OperationName == "pfs.fileserver.write" && Equals(activity.GetTagItem("pfs.server.address"), downAddress))
+                {
+                    Interlocked.Increment(ref writesToTheDownServer);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        // Act: a pass with the server down, then one with it back
+        var whileDown = await client.RepairAsync().WaitAsync(Timeout);
+        var writesWhileDown = Volatile.Read(ref writesToTheDownServer);
+        await Cluster.StartFileServerAsync(Down);
+        var whenBack = await client.RepairAsync().WaitAsync(Timeout);
+
+        // Assert: every file is named with the server and why, none of their writes waited on it; once it is back,
+        // the next pass asks again and repairs them all
+        Assert.Equal(0, whileDown.FilesRepaired);
+        Assert.Equal(names, whileDown.Failures.Select(failure => failure.Name).Order());
+        Assert.All(whileDown.Failures, failure => Assert.Equal(
+            $"file server {downAddress} refused the connection (is it running, and on that port?); its shards are rebuilt by a pass once it answers",
+            failure.Reason));
+        Assert.Equal(0, writesWhileDown);
+        Assert.Empty(whenBack.Failures);
+        Assert.Equal(names.Length, whenBack.FilesRepaired);
+        for (var i = 0; i < names.Length; i++)
+        {
+            Assert.False((await client.StatAsync(names[i])).IsDegraded);
+        }
+    }
+
+    [Fact]
     public async Task AnEmptiedDataDirectoryIsNoticedAndPfsRepairWaitRestoresFullRedundancy()
     {
         // The metadata server knows every server's identity before anything is lost.
