@@ -53,7 +53,12 @@ public static class FileServerApp
         services.AddSingleton(provider => FileServerLimits.From(provider.GetRequiredService<FileServerOptions>()));
         services.AddSingleton(provider => new StagedObjects(
             provider.GetRequiredService<BlockStore>(), provider.GetRequiredService<ILogger<StagedObjects>>(),
-            provider.GetRequiredService<FileServerLimits>().MaxStages));
+            provider.GetRequiredService<FileServerLimits>().MaxStages)
+        {
+            TestCrashPoint = string.IsNullOrWhiteSpace(provider.GetRequiredService<FileServerOptions>().TestCrashPoint)
+                ? null
+                : provider.GetRequiredService<FileServerOptions>().TestCrashPoint!.Trim(),
+        });
         services.AddSingleton(provider => new WriteBudget(provider.GetRequiredService<FileServerLimits>().WriteBudgetBytes));
         services.AddSingleton<ClientActivity>();
         services.AddPfsSectionOptions<ScrubOptions, ScrubOptionsValidator>();

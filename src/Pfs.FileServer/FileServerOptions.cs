@@ -55,6 +55,13 @@ public sealed record FileServerOptions : IPfsServerOptions
     /// <summary>How long a WriteBytes call waits for room in the write budget (<c>FileServer:WriteBudgetWait</c>).</summary>
     public TimeSpan WriteBudgetWait { get; init; } = FileServerLimits.DefaultWriteBudgetWait;
 
+    /// <summary>
+    /// TEST ONLY: a named point at which the server kills itself with SIGKILL the first time it reaches it
+    /// (<c>FileServer:TestCrashPoint</c>, read once at start; see <see cref="Storage.Staging.StagedObjects.DropMarked"/>).
+    /// Unset outside tests.
+    /// </summary>
+    public string? TestCrashPoint { get; init; }
+
     /// <summary>These options as configuration keys, so explicit options take the path flags and Aspire take.</summary>
     internal IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
     {
@@ -74,5 +81,9 @@ public sealed record FileServerOptions : IPfsServerOptions
         yield return new(FileServerSettings.MaxStages.Key, MaxStages.ToString(CultureInfo.InvariantCulture));
         yield return new(FileServerSettings.WriteBudgetMiB.Key, WriteBudgetMiB.ToString(CultureInfo.InvariantCulture));
         yield return new($"{FileServerSettings.Section}:{nameof(WriteBudgetWait)}", WriteBudgetWait.ToString("c", CultureInfo.InvariantCulture));
+        if (TestCrashPoint is not null)
+        {
+            yield return new($"{FileServerSettings.Section}:{nameof(TestCrashPoint)}", TestCrashPoint);
+        }
     }
 }

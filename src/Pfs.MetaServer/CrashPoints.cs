@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Pfs.MetaServer;
 
 /// <summary>
@@ -34,13 +32,7 @@ internal sealed partial class CrashPoints(MetaServerOptions options, ILogger<Cra
         }
 
         LogCrashing(logger, point);
-        // The console logger writes from a queue that the kill would cut off; this line is written now.
-        Console.Error.WriteLine($"Test crash point '{point}' reached: killing this process");
-        Console.Error.Flush();
-        using var self = Process.GetCurrentProcess();
-        self.Kill();
-        // Kill returns before the signal lands; nothing after the point may run.
-        Thread.Sleep(Timeout.Infinite);
+        Pfs.ServiceDefaults.TestCrash.KillSelf(point);
     }
 
     [LoggerMessage(EventId = 90, EventName = "TestCrashPoint", Level = LogLevel.Critical, Message = "Test crash point '{Point}' reached: killing this process")]

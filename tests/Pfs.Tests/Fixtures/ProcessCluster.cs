@@ -64,8 +64,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts file server <paramref name="index"/> (again) on its port and data directory; waits until it listens.</summary>
-    public async Task StartFileServerAsync(int index)
+    /// <summary>
+    /// Starts file server <paramref name="index"/> (again) on its port and data directory, with <paramref name="crashPoint"/>
+    /// (a test-only setting: it kills itself there) if given; waits until it listens.
+    /// </summary>
+    public async Task StartFileServerAsync(int index, string? crashPoint = null)
     {
         if (_fileServers[index] is { HasExited: false })
         {
@@ -73,11 +76,15 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
 
         _fileServers[index]?.Dispose();
-        var server = ChildProcess.Start("Pfs.FileServer", "--port", FileServerPorts[index].ToString(CultureInfo.InvariantCulture),
+        var environment = crashPoint is null ? null : new Dictionary<string, string> { ["FileServer__TestCrashPoint"] = crashPoint };
+        var server = ChildProcess.Start("Pfs.FileServer", environment, "--port", FileServerPorts[index].ToString(CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1", "--data-dir", DataDirectories[index], "--cluster-key-file", _keyFile);
         _fileServers[index] = server;
         await server.WaitForAsync("listening", StartTimeout);
     }
+
+    /// <summary>File server <paramref name="index"/>'s process, while started.</summary>
+    public ChildProcess FileServer(int index) => _fileServers[index] ?? throw new InvalidOperationException($"file server {index} was never started");
 
     /// <summary>SIGKILL of file server <paramref name="index"/>.</summary>
     public Task KillFileServerAsync(int index) =>

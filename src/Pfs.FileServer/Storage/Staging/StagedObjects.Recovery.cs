@@ -53,6 +53,17 @@ public sealed partial class StagedObjects
             return;
         }
 
+        if (epoch <= state.Sealed)
+        {
+            // Its epoch is sealed, so its end had begun: a drop writes the marks before it deletes the stage (an apply
+            // never leaves the shadow behind its marks). The crash came in between; the drop is finished now.
+            ObjectFiles.TryDelete(shadowPath);
+            ObjectFiles.TryDelete(sumsShadow);
+            StageLog.TryDelete(path);
+            Log.DropFinished(_logger, state.Key.Name, state.Key.Generation, epoch);
+            return;
+        }
+
         state.Stage = Stage.Reopen(path, epoch, log, changes, _store.WritebackBytes);
         Interlocked.Increment(ref _liveStages);
         state.Floor = Math.Max(state.Floor, epoch);

@@ -100,8 +100,7 @@ public sealed partial class StagedObjects
             {
                 if (apply && epoch == state.Dropped)
                 {
-                    throw new BlockStoreException(BlockStoreError.DataLoss,
-                        $"the writes of epoch {epoch} to generation {key.Generation} were dropped on this file server before their commit arrived");
+                    throw DroppedBeforeCommit(key, epoch);
                 }
 
                 sealedNow = epoch > state.Sealed;
@@ -175,6 +174,13 @@ public sealed partial class StagedObjects
         Task? drained = null;
         lock (state)
         {
+            if (apply && stage.Epoch == state.Dropped)
+            {
+                // A drop of it had begun (its marks say so) and failed before the stage was gone: what is left is not
+                // applied, so that a commit of it is refused here as after a finished drop.
+                throw DroppedBeforeCommit(state.Key, stage.Epoch);
+            }
+
             stage.Closing = true;
             if (stage.InFlight > 0)
             {
@@ -188,6 +194,8 @@ public sealed partial class StagedObjects
             await drained.ConfigureAwait(false);
         }
 
+        // True once a drop's marks are written (before its stage is deleted).
+        var marked = false;
         try
         {
             stage.CloseHandles();
@@ -198,6 +206,33 @@ public sealed partial class StagedObjects
             }
             else
             {
+                if (cause != SettleCause.Delete)
+                {
+                    // The marks first: a crash before the stage is gone then leaves one that they show as dropped, which
+                    // the next run finishes dropping (see Recover). The other order could leave neither the stage nor
+                    // the mark, and a commit of the epoch would then pass as applied.
+                    lock (state)
+                    {
+                        state.Sealed = Math.Max(state.Sealed, stage.Epoch);
+                        state.Dropped = Math.Max(state.Dropped, stage.Epoch);
+                    }
+
+                    try
+                    {
+                        WriteMarks(state);
+                        marked = true;
+                    }
+                    catch (BlockStoreException ex) when (ex.Error == BlockStoreError.NoSpace)
+                    {
+                        // A full disk: the marks need the room the stage holds, so it goes first and they follow (below).
+                    }
+
+                    if (marked && TestCrashPoint == DropMarked)
+                    {
+                        ServiceDefaults.TestCrash.KillSelf(DropMarked);
+                    }
+                }
+
                 File.Delete(stage.ShadowPath);
                 ObjectFiles.Delete(stage.SumsPath);
             }
@@ -215,7 +250,7 @@ public sealed partial class StagedObjects
             Interlocked.Decrement(ref _liveStages);
 
             // A deleted generation keeps no marks: the tombstone refuses every epoch.
-            if (!state.Deleted)
+            if (!state.Deleted && !marked)
             {
                 WriteMarks(state);
             }
@@ -259,6 +294,9 @@ public sealed partial class StagedObjects
     }
 
     // Caller holds the gate, so writes of the marks never race each other.
+    private static BlockStoreException DroppedBeforeCommit(ObjectKey key, ulong epoch) =>
+        new(BlockStoreError.DataLoss, $"the writes of epoch {epoch} to generation {key.Generation} were dropped on this file server before their commit arrived");
+
     private void WriteMarks(ObjectState state)
     {
         var marks = state.Marks();

@@ -58,6 +58,15 @@ public sealed partial class StagedObjects
         _maxStages = maxStages;
     }
 
+    /// <summary>
+    /// TEST ONLY crash point: a drop of staged writes has recorded its epoch as dropped in the object's marks and
+    /// not yet deleted the stage.
+    /// </summary>
+    public const string DropMarked = "drop-marked";
+
+    /// <summary>TEST ONLY: the crash point at which this process kills itself (<see cref="DropMarked"/>); null outside tests.</summary>
+    public string? TestCrashPoint { get; init; }
+
     /// <summary>Stages held now (each one writer's staged bytes of one object).</summary>
     public int LiveStages => Volatile.Read(ref _liveStages);
 
@@ -119,5 +128,9 @@ public sealed partial class StagedObjects
 
         [LoggerMessage(EventId = 12, EventName = "StageUnreadable", Level = LogLevel.Warning, Message = "Dropped an unreadable stage of {Name}/{Generation}")]
         public static partial void Unreadable(ILogger logger, string name, ulong generation);
+
+        [LoggerMessage(EventId = 14, EventName = "StageDropFinished", Level = LogLevel.Warning,
+            Message = "Finished dropping the staged writes of {Name}/{Generation} epoch {Epoch}, which an earlier run had begun to drop")]
+        public static partial void DropFinished(ILogger logger, string name, ulong generation, ulong epoch);
     }
 }

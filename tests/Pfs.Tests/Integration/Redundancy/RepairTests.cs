@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Grpc.Core;
 using Pfs.Client;
 using Pfs.Client.Diagnostics;
+using Pfs.FileServer.Storage.Staging;
 using Pfs.Protocol.FileServer;
 using Pfs.Protocol.Transport;
 using Pfs.Tests.Fixtures;
@@ -149,18 +151,32 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
     }
 
     [Fact]
-    public async Task AWriteThatAFileServerDroppedBetweenTheClosesSyncAndItsCommitIsMarkedLostNotReadAsAHole()
+    public Task AWriteThatAFileServerDroppedBetweenTheClosesSyncAndItsCommitIsMarkedLostNotReadAsAHole() =>
+        DropBetweenSyncAndCommitAsync("dropped-before-commit", crashMidDrop: false);
+
+    [Fact]
+    public Task AFileServerKilledInTheMiddleOfThatDropFinishesItAtItsNextStartAndTheCommitIsStillRefused() =>
+        DropBetweenSyncAndCommitAsync("crashed-mid-drop", crashMidDrop: true);
+
+    // A writer of a file without parity has its blocks staged on 4 servers. The only moment a stage can go unnoticed is
+    // after the close's sync and before the metadata server's commit: the metadata server is held there (stopped), and a
+    // call with a newer epoch that does not name the writer's drops the stage on one server, as a lost commit would let
+    // it. With `crashMidDrop` that server is SIGKILLed by its test crash point once the drop's marks are written, before
+    // the stage is deleted, and started again before the commit comes.
+    private async Task DropBetweenSyncAndCommitAsync(string name, bool crashMidDrop)
     {
-        // Arrange: a writer of a file without parity has its blocks staged on 4 servers. The only moment a stage
-        // can go unnoticed is after the close's sync and before the metadata server's commit: hold the metadata
-        // server there (stopped), and have a call with a newer epoch that does not name the writer's drop the
-        // stage on one server, as a lost commit would let it.
-        const string Name = "dropped-before-commit";
+        // Arrange
         const int Position = 2;
+        if (crashMidDrop)
+        {
+            await Cluster.KillFileServerAsync(Position);
+            await Cluster.StartFileServerAsync(Position, StagedObjects.DropMarked);
+        }
+
         var data = TestData.Bytes(8 * Block, seed: 47);
         await using var client = await Cluster.ConnectAsync("writer");
-        await client.CreateAsync(Name, new PfsCreateOptions { StripeWidth = 4, BlockSize = Block });
-        var file = await client.OpenAsync(Name, PfsOpenMode.Write).WaitAsync(Timeout);
+        await client.CreateAsync(name, new PfsCreateOptions { StripeWidth = 4, BlockSize = Block });
+        var file = await client.OpenAsync(name, PfsOpenMode.Write).WaitAsync(Timeout);
         await file.WriteAsync(data, 0).AsTask().WaitAsync(Timeout);
         var layout = file.Layout;
 
@@ -171,7 +187,7 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
-                if (activity.OperationName == "pfs.fileserver.sync" && Equals(activity.GetTagItem("pfs.file"), Name)
+                if (activity.OperationName == "pfs.fileserver.sync" && Equals(activity.GetTagItem("pfs.file"), name)
                     && Equals(activity.GetTagItem("pfs.server.index"), Position) && activity.Status != ActivityStatusCode.Error)
                 {
                     synced.TrySetResult();
@@ -188,10 +204,21 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
             await synced.Task.WaitAsync(Timeout);
             using var channel = PfsChannel.Create(new Uri(layout.Servers[Position].Address), new PfsChannelOptions());
             var rogue = TestCaps.Signer.Sign(layout.ObjectId.Name, layout.ObjectId.Generation, write: false, layout.Capability!.Epoch + 1, "rogue");
-            await new FileService.FileServiceClient(channel).ReadBytesAsync(new ReadBytesRequest
+            var read = new FileService.FileServiceClient(channel).ReadBytesAsync(new ReadBytesRequest
             {
                 Object = layout.ObjectId, Capability = rogue, Ranges = { new ByteRange { Offset = 0, Length = Block } },
             }).ResponseAsync.WaitAsync(Timeout);
+            if (crashMidDrop)
+            {
+                await Assert.ThrowsAsync<RpcException>(() => read);
+                await Cluster.FileServer(Position).WaitForExitAsync(Timeout);
+                Assert.Contains($"Test crash point '{StagedObjects.DropMarked}' reached", Cluster.FileServer(Position).Output, StringComparison.Ordinal);
+                await Cluster.StartFileServerAsync(Position);
+            }
+            else
+            {
+                await read;
+            }
         }
         finally
         {
@@ -200,20 +227,26 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
 
         // Act: the close goes on; its commit finds that server's part gone
         await closing.WaitAsync(Timeout);
-        var info = await client.StatAsync(Name);
-        var error = await Assert.ThrowsAsync<PfsException>(() => ReadAllAsync(Name, "reader"));
+        var info = await client.StatAsync(name);
+        var error = await Assert.ThrowsAsync<PfsException>(() => ReadAllAsync(name, "reader"));
         await using var reader = await Cluster.ConnectAsync("block-reader");
-        await using var readBack = await reader.OpenAsync(Name, PfsOpenMode.Read).WaitAsync(Timeout);
+        await using var readBack = await reader.OpenAsync(name, PfsOpenMode.Read).WaitAsync(Timeout);
         var other = new byte[Block];
         await readBack.ReadAsync(other, (Position + 1) * Block).AsTask().WaitAsync(Timeout);
 
-        // Assert: said at the commit and at every read of it, never zeros; the other positions read right
+        // Assert: said at the commit and at every read of it, never zeros; the other positions read right. A server
+        // killed in the middle of the drop finished it at its start, and refused the commit all the same.
         Assert.Contains($"found its staged writes dropped there", Cluster.Meta!.Output, StringComparison.Ordinal);
         Assert.Equal([Position], info.StalePositions);
         Assert.True(info.IsDegraded);
         Assert.Equal(PfsErrorCode.DataLoss, error.Code);
         Assert.Contains($"byte offset {Position * Block} was lost with file server {layout.Servers[Position].Address}", error.Message, StringComparison.Ordinal);
         Assert.Equal(data.AsSpan((Position + 1) * Block, Block).ToArray(), other);
+        if (crashMidDrop)
+        {
+            Assert.Contains($"Finished dropping the staged writes of {layout.ObjectId.Name}/{layout.ObjectId.Generation} epoch {layout.Capability!.Epoch}",
+                Cluster.FileServer(Position).Output, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -256,6 +256,30 @@ public sealed class StagedObjectsTests : IDisposable
     }
 
     [Fact]
+    public async Task AStageWhoseDropHadMarkedItBeforeACrashIsDroppedAtTheNextStartAndItsCommitRefused()
+    {
+        // Arrange: a drop of epoch 5's stage that got as far as its marks (floor, seal and drop at 5), as a crash leaves it.
+        await CommitAsync(1, (0, Bytes("committed")));
+        await WriteAsync(Writer(5), (0, Bytes("OVERWRITE")));
+        var marks = Path.Join(_store.StripesRoot, "01", "0000000000000001.epoch");
+        var bytes = new byte[24];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, 5);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8), 5);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(16), 5);
+        await File.WriteAllBytesAsync(marks, bytes);
+        _staged = NewStaged();
+
+        // Act
+        var refused = await Assert.ThrowsAsync<BlockStoreException>(() => _staged.CommitAsync(Key, 5).AsTask());
+        var left = ObjectFiles();
+
+        // Assert: the drop is finished at the start (nothing of the stage is left), and its commit is not taken as applied
+        Assert.Equal(BlockStoreError.DataLoss, refused.Error);
+        Assert.Equal(["0000000000000001", "0000000000000001.epoch"], left);
+        Assert.Equal("committed", await ReadAsync(Reader(6), 0, 9));
+    }
+
+    [Fact]
     public async Task MarksWrittenBeforeDropsWereRecordedStillFenceAndRecordNoDrop()
     {
         // Arrange: a marks file of 16 bytes (floor 9, seal 4), as servers wrote it before this change.
