@@ -55,9 +55,7 @@ public static class FileServerApp
             provider.GetRequiredService<BlockStore>(), provider.GetRequiredService<ILogger<StagedObjects>>(),
             provider.GetRequiredService<FileServerLimits>().MaxStages)
         {
-            TestCrashPoint = string.IsNullOrWhiteSpace(provider.GetRequiredService<FileServerOptions>().TestCrashPoint)
-                ? null
-                : provider.GetRequiredService<FileServerOptions>().TestCrashPoint!.Trim(),
+            TestCrashPoint = provider.GetRequiredService<FileServerOptions>().TestCrashPoint is { } point && !string.IsNullOrWhiteSpace(point) ? point.Trim() : null,
         });
         services.AddSingleton(provider => new WriteBudget(provider.GetRequiredService<FileServerLimits>().WriteBudgetBytes));
         services.AddSingleton<ClientActivity>();

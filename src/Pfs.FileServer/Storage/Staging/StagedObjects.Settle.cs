@@ -293,10 +293,10 @@ public sealed partial class StagedObjects
         Superseded,
     }
 
-    // Caller holds the gate, so writes of the marks never race each other.
     private static BlockStoreException DroppedBeforeCommit(ObjectKey key, ulong epoch) =>
         new(BlockStoreError.DataLoss, $"the writes of epoch {epoch} to generation {key.Generation} were dropped on this file server before their commit arrived");
 
+    // Caller holds the gate, so writes of the marks never race each other.
     private void WriteMarks(ObjectState state)
     {
         var marks = state.Marks();

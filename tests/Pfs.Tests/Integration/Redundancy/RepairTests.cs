@@ -160,9 +160,9 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
 
     // A writer of a file without parity has its blocks staged on 4 servers. The only moment a stage can go unnoticed is
     // after the close's sync and before the metadata server's commit: the metadata server is held there (stopped), and a
-    // call with a newer epoch that does not name the writer's drops the stage on one server, as a lost commit would let
-    // it. With `crashMidDrop` that server is SIGKILLed by its test crash point once the drop's marks are written, before
-    // the stage is deleted, and started again before the commit comes.
+    // call with a newer epoch that does not name the writer's epoch as committed drops the stage on one server, as a lost
+    // commit would let it. With `crashMidDrop` that server is SIGKILLed by its test crash point once the drop's marks are
+    // written, before the stage is deleted, and started again before the commit comes.
     private async Task DropBetweenSyncAndCommitAsync(string name, bool crashMidDrop)
     {
         // Arrange
