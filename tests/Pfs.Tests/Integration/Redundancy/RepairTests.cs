@@ -84,20 +84,27 @@ public sealed class RepairTests(ITestOutputHelper output) : ErasureProcessTestBa
         };
         ActivitySource.AddActivityListener(listener);
 
-        // Act: a pass with the server down, then one with it back
+        // Act: a pass with the server down, through the library and through the tool, then one with it back
         var whileDown = await client.RepairAsync().WaitAsync(Timeout);
+        var tool = await CliRunner.RunRawAsync(["--meta", Cluster.MetaAddress.ToString(), "repair", "--wait"]);
         var writesWhileDown = Volatile.Read(ref writesToTheDownServer);
         await Cluster.StartFileServerAsync(Down);
         var whenBack = await client.RepairAsync().WaitAsync(Timeout);
 
-        // Assert: every file is named with the server and why, none of their writes waited on it; once it is back,
-        // the next pass asks again and repairs them all
+        // Assert: every file is named with the server and why (by the library and by `pfs repair --wait`, which gives up
+        // after three passes that repair nothing), none of their writes waited on it; once it is back, the next pass asks
+        // again and repairs them all
         Assert.Equal(0, whileDown.FilesRepaired);
         Assert.Equal(names, whileDown.Failures.Select(failure => failure.Name).Order());
         Assert.All(whileDown.Failures, failure => Assert.Equal(
             $"file server {downAddress} refused the connection (is it running, and on that port?); its shards are rebuilt by a pass once it answers",
             failure.Reason));
         Assert.Equal(0, writesWhileDown);
+        output.WriteLine(tool.ToString());
+        Assert.Equal(1, tool.ExitCode);
+        Assert.All(names, name => Assert.Contains($"pfs: cannot repair '{name}'", tool.Stderr, StringComparison.Ordinal));
+        Assert.Contains($"file server {downAddress} refused the connection", tool.Stderr, StringComparison.Ordinal);
+        Assert.Contains("3 files could not be repaired", tool.Stderr, StringComparison.Ordinal);
         Assert.Empty(whenBack.Failures);
         Assert.Equal(names.Length, whenBack.FilesRepaired);
         for (var i = 0; i < names.Length; i++)
