@@ -206,7 +206,8 @@ public sealed partial class StagedObjects
             }
             else
             {
-                if (cause != SettleCause.Delete)
+                // A deleted generation keeps no marks (below), so only other drops record one.
+                if (cause != SettleCause.Delete && !state.Deleted)
                 {
                     // The marks first: a crash before the stage is gone then leaves one that they show as dropped, which
                     // the next run finishes dropping (see Recover). The other order could leave neither the stage nor
@@ -241,10 +242,6 @@ public sealed partial class StagedObjects
             {
                 state.Stage = null;
                 state.Sealed = Math.Max(state.Sealed, stage.Epoch);
-                if (!apply && cause != SettleCause.Delete)
-                {
-                    state.Dropped = Math.Max(state.Dropped, stage.Epoch);
-                }
             }
 
             Interlocked.Decrement(ref _liveStages);
