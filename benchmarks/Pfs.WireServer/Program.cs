@@ -6,7 +6,8 @@ namespace Pfs.WireServer;
 
 /// <summary>
 /// <c>Pfs.WireServer --port P [--bind ADDRESS]</c>: answers FileService calls without storing
-/// anything (writes are parsed and dropped, reads are served from memory), over the file server's
+/// anything (writes are parsed and dropped, reads are served from memory), and the metadata server's
+/// namespace stream without looking anything up, over the file server's
 /// own Kestrel, HTTP/2 and gRPC settings. What a bare client moves through it is what the wire and
 /// the gRPC stack allow; the file server's own cost per byte is the difference.
 /// </summary>
@@ -38,6 +39,7 @@ internal static class Program
         builder.Services.AddPfsGrpc();
         await using var app = builder.Build();
         app.MapGrpcService<WireService>();
+        app.MapGrpcService<WirePipeService>();
         app.MapPfsHealth();
         await app.RunAsync();
         return 0;

@@ -43,6 +43,16 @@ internal sealed partial class MacroRunner
             _table.Add("namespace", new Figure("store ceiling: the same unlink MULTI/EXEC, bare StackExchange.Redis, 16 callers", $"{Number(ceiling.Removes)}/s"));
             _table.Add("namespace", new Figure("bare gRPC ceiling: a unary call to a no-op handler (Pfs.WireServer), 16 callers with a connection each",
                 $"{Number(ceiling.Stats)}/s", $"{ceiling.StatCost.Total:0} us CPU per call"));
+            _table.Add("namespace", new Figure("bare stream ceiling: a namespace-stream round trip to a no-op handler (Pfs.WireServer), 16 callers with a stream each",
+                $"{Number(ceiling.Piped)}/s", $"{ceiling.PipedCost.Total:0} us CPU per round trip"));
+
+            // On two shared cores a rate follows CPU per operation. A create or remove over the stream costs at least the
+            // store's own transaction and one round trip, so even with no work of Pfs's own its share of the store's rate
+            // is at most store / (store + round trip).
+            _table.Add("namespace", new Figure("bound: a create that is only the store's transaction and a bare stream round trip",
+                $"{ceiling.CreateCost.Total / (ceiling.CreateCost.Total + ceiling.PipedCost.Total):P0} of store"));
+            _table.Add("namespace", new Figure("bound: a remove that is only the store's transaction and a bare stream round trip",
+                $"{ceiling.RemoveCost.Total / (ceiling.RemoveCost.Total + ceiling.PipedCost.Total):P0} of store"));
         }
 
         var entries = settings.NamespaceEntries;

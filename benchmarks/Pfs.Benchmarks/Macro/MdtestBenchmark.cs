@@ -13,6 +13,11 @@ internal sealed record MdtestRates(double Creates, double Stats, double ListedEn
     public OperationCost StatCost { get; init; }
 
     public OperationCost RemoveCost { get; init; }
+
+    /// <summary>In a ceiling only: round trips per second of a bare namespace stream (<see cref="MdtestBenchmark"/>'s BareStreamAsync).</summary>
+    public double Piped { get; init; }
+
+    public OperationCost PipedCost { get; init; }
 }
 
 /// <summary>
@@ -84,10 +89,12 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
             sharedUnary.Add(await PassAsync(_unaryClients, i => "md-shared", filesPerClient, cancellationToken));
             progress($"  round {round}, mdtest, one shared directory, a unary call each: {Rates(sharedUnary[^1])}");
             var (calls, callCost) = await BareUnaryAsync(cancellationToken);
-            ceiling.Add(await CeilingAsync(cancellationToken) with { Stats = calls, StatCost = callCost });
+            var (piped, pipedCost) = await BareStreamAsync(cancellationToken);
+            ceiling.Add(await CeilingAsync(cancellationToken) with { Stats = calls, StatCost = callCost, Piped = piped, PipedCost = pipedCost });
             progress($"  round {round}, store ceiling (bare StackExchange.Redis, same MULTI/EXEC): {ceiling[^1].Creates:N0} creates/s, {ceiling[^1].Removes:N0} removes/s"
                      + $"\n    create: {ceiling[^1].CreateCost}\n    remove: {ceiling[^1].RemoveCost}"
-                     + $"\n  round {round}, bare gRPC unary calls: {calls:N0}/s, {callCost}");
+                     + $"\n  round {round}, bare gRPC unary calls: {calls:N0}/s, {callCost}"
+                     + $"\n  round {round}, bare namespace stream round trips: {piped:N0}/s, {pipedCost}");
         }
 
         return (Median(shared), Median(own), Median(sharedUnary), Median(ceiling));
@@ -109,6 +116,8 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
             CreateCost = Cost(rounds.Select(r => r.CreateCost)),
             StatCost = Cost(rounds.Select(r => r.StatCost)),
             RemoveCost = Cost(rounds.Select(r => r.RemoveCost)),
+            Piped = Of(rounds.Select(r => r.Piped)),
+            PipedCost = Cost(rounds.Select(r => r.PipedCost)),
         };
     }
 
@@ -205,6 +214,58 @@ internal sealed class MdtestBenchmark(ProcessCluster cluster, int filesPerClient
         }
         finally
         {
+            foreach (var channel in channels)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// What a namespace call is next to: the same number of round trips on a namespace stream (MetaService.Pipe),
+    /// from as many callers each with its own connection and stream (as each PfsClient has), each request an
+    /// unlink of the name the mdtest pass removes, answered at once by a handler that looks nothing up
+    /// (Pfs.WireServer), over the same Kestrel and HTTP/2 settings. The least a create or a remove can cost
+    /// beyond the store's own transaction is this round trip; its CPU is counted as the metadata server's column.
+    /// </summary>
+    private async Task<(double PerSecond, OperationCost Cost)> BareStreamAsync(CancellationToken cancellationToken)
+    {
+        var wire = cluster.WireServers.Count > 0 ? cluster.WireServers[0] : throw new InvalidOperationException("the bare stream ceiling needs a wire server");
+        var channels = Enumerable.Range(0, Clients).Select(_ => Grpc.Net.Client.GrpcChannel.ForAddress(wire.Address)).ToArray();
+        var calls = channels.Select(channel => new Pfs.Protocol.Meta.MetaService.MetaServiceClient(channel).Pipe(cancellationToken: cancellationToken)).ToArray();
+        try
+        {
+            async Task RoundTrips(int caller, int count)
+            {
+                var call = calls[caller];
+                for (var n = 0; n < count; n++)
+                {
+                    var request = new Pfs.Protocol.Meta.PipeRequest { Id = (ulong)n + 1, Unlink = new Pfs.Protocol.Meta.UnlinkRequest { Path = $"md-shared/f{caller}-{n}" } };
+                    await call.RequestStream.WriteAsync(request, cancellationToken);
+                    if (!await call.ResponseStream.MoveNext(cancellationToken) || call.ResponseStream.Current.Id != request.Id)
+                    {
+                        throw new InvalidOperationException("the wire server's namespace stream did not answer the request it was sent");
+                    }
+                }
+            }
+
+            // Connected and warm before the clock starts.
+            await Task.WhenAll(Enumerable.Range(0, Clients).Select(i => RoundTrips(i, 200)));
+            var result = await PerSecondAsync(_clients, Clients * filesPerClient, (client, i) => RoundTrips(i, filesPerClient), wire.Pid);
+            foreach (var call in calls)
+            {
+                await call.RequestStream.CompleteAsync();
+            }
+
+            return result;
+        }
+        finally
+        {
+            foreach (var call in calls)
+            {
+                call.Dispose();
+            }
+
             foreach (var channel in channels)
             {
                 channel.Dispose();
