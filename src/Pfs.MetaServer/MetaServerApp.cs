@@ -66,6 +66,7 @@ public static class MetaServerApp
         services.TryAddSingleton<FileServerClients>();
         services.TryAddSingleton<ObjectReclaimer>();
         services.TryAddSingleton<LockTable>();
+        services.TryAddSingleton<RangeLockTable>();
         services.TryAddSingleton<WriterEpochs>();
         services.TryAddSingleton<ServerInstance>();
         services.TryAddSingleton<OpenTable>();

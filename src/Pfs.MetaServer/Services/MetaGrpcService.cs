@@ -11,7 +11,7 @@ namespace Pfs.MetaServer.Services;
 /// <summary>
 /// The metadata service as protos/metadata.proto describes it. Split by concern:
 /// Open/Release in .Open.cs, Close in .Close.cs, Delete in .Delete.cs, Subscribe in .Subscribe.cs,
-/// ClusterStatus in .Status.cs, the namespace calls of version 2 in .Namespace.cs, their stream in .Pipe.cs. Failures are thrown as <see cref="MetaException"/>s, which
+/// ClusterStatus in .Status.cs, advisory locks in .Lock.cs, the namespace calls of version 2 in .Namespace.cs, their stream in .Pipe.cs. Failures are thrown as <see cref="MetaException"/>s, which
 /// <see cref="MetaErrorInterceptor"/> turns into status codes.
 /// </summary>
 internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
@@ -24,6 +24,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
 
     private readonly Namespace _names;
     private readonly LockTable _locks;
+    private readonly RangeLockTable _rangeLocks;
     private readonly OpenTable _opens;
     private readonly SessionManager _sessions;
     private readonly LeaseManager _leases;
@@ -40,6 +41,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
     public MetaGrpcService(
         Namespace names,
         LockTable locks,
+        RangeLockTable rangeLocks,
         OpenTable opens,
         SessionManager sessions,
         LeaseManager leases,
@@ -63,6 +65,7 @@ internal sealed partial class MetaGrpcService : MetaService.MetaServiceBase
         _stopping = lifetime.ApplicationStopping;
         _names = names;
         _locks = locks;
+        _rangeLocks = rangeLocks;
         _opens = opens;
         _sessions = sessions;
         _leases = leases;

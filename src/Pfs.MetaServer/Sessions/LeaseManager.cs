@@ -25,10 +25,12 @@ internal sealed partial class LeaseManager : IDisposable
     private bool _disposed;
 
     private readonly ClientTokens _tokens;
+    private readonly RangeLockTable _rangeLocks;
 
     public LeaseManager(MetaServerOptions options, TimeProvider time, SessionManager sessions, OpenTable opens,
-        Namespace names, ObjectCommitter committer, ClientTokens tokens, ILogger<LeaseManager> logger)
+        Namespace names, ObjectCommitter committer, ClientTokens tokens, RangeLockTable rangeLocks, ILogger<LeaseManager> logger)
     {
+        _rangeLocks = rangeLocks;
         _tokens = tokens;
         _names = names;
         _committer = committer;
@@ -130,6 +132,12 @@ internal sealed partial class LeaseManager : IDisposable
         }
 
         var expired = _opens.ExpireClient(clientId, out var busy);
+        // Its advisory locks go with its opens: a process that held them on its host is gone or cut off.
+        var locks = _rangeLocks.ReleaseClient(clientId);
+        if (locks > 0)
+        {
+            LogLocksReleased(_logger, clientId, locks);
+        }
         if (!busy)
         {
             // Its id is free again: a later session with it gets a new token.
@@ -181,6 +189,9 @@ internal sealed partial class LeaseManager : IDisposable
 
     [LoggerMessage(EventId = 23, EventName = "ExpiredWriterAborted", Level = LogLevel.Information, Message = "Dropped what the expired writer of '{Name}' (epoch {Epoch}) staged: {Confirmed} of {Servers} file server(s) confirmed")]
     private static partial void LogAborted(ILogger logger, string name, ulong epoch, int confirmed, int servers);
+
+    [LoggerMessage(EventId = 24, EventName = "LeaseExpiredLocksReleased", Level = LogLevel.Warning, Message = "Lease of client '{ClientId}' expired; released {Count} advisory lock(s)")]
+    private static partial void LogLocksReleased(ILogger logger, string clientId, int count);
 
     [LoggerMessage(EventId = 22, EventName = "LeaseExpired", Level = LogLevel.Warning, Message = "Lease of client '{ClientId}' expired; released {Count} handle(s) without writer side effects")]
     private static partial void LogLeaseExpired(ILogger logger, string clientId, int count);

@@ -194,6 +194,34 @@ public sealed class HostileInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MetadataServerAnswersHostileLockRequestsPrecisely()
+    {
+        var meta = new MetaService.MetaServiceClient(_metaChannel);
+        var target = (await meta.CreateAsync(new CreateRequest { Name = "lock-target", StripeWidth = 1 })).File.FileId;
+        var directory = (await meta.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "lock-dir" })).Node.FileId;
+        var gen = Gen.Select(Gen.OneOf(Gen.Const(string.Empty), Gen.String[1, 10], Gen.Const(new string('c', 2000))),
+            Gen.OneOf(Gen.Const(target), Gen.Const(directory), Bases), Gen.ULong, Gen.Int[-1, 3],
+            Gen.Select(Gen.OneOf(Gen.ULong, Gen.ULong[0, 100]), Gen.OneOf(Gen.ULong, Gen.ULong[0, 100], Gen.Const(ulong.MaxValue))), Gen.Int[0, 3]);
+
+        await gen.SampleAsync(async (clientId, fileId, owner, type, range, flags) =>
+        {
+            if (_hang is not null)
+            {
+                return;
+            }
+
+            // Never a wait: a granted lock of one sample may stand in the way of the next.
+            await ExpectPrecise(() => meta.LockAsync(new LockRequest
+            {
+                ClientId = clientId, FileId = fileId, Owner = owner, Type = (RangeLockType)type, Start = range.Item1, End = range.Item2,
+                Test = (flags & 1) != 0, Flock = (flags & 2) != 0, Pid = (uint)owner,
+            }, deadline: Soon()).ResponseAsync);
+        }, iter: 300, threads: 1);
+
+        await AssertClusterStillServesAsync();
+    }
+
+    [Fact]
     public async Task TheNamespaceStreamAnswersHostileRequestsPreciselyAndStaysOpen()
     {
         var meta = new MetaService.MetaServiceClient(_metaChannel);
