@@ -18,11 +18,31 @@ public abstract partial class FuseFileSystem
     /// <summary>WRITE: write <paramref name="data"/> at <paramref name="offset"/> and answer the bytes written.</summary>
     public virtual ValueTask<int> WriteAsync(FuseContext context, ulong nodeId, ulong handle, long offset, ReadOnlyMemory<byte> data, FuseWriteFlags flags) => NotImplemented<int>();
 
-    /// <summary>FLUSH: a close(2) of one descriptor of the open file (there may be several, through dup and fork).</summary>
+    /// <summary>
+    /// FLUSH: a close(2) of one descriptor of the open file (there may be several, through dup and fork). A file system
+    /// that implements <see cref="SetLockAsync"/> lets go here of every fcntl lock <paramref name="lockOwner"/> holds on
+    /// the file, as a close does on Linux (the kernel sends no unlock of its own).
+    /// </summary>
     public virtual ValueTask FlushAsync(FuseContext context, ulong nodeId, ulong handle, ulong lockOwner) => NotImplemented();
 
     /// <summary>RELEASE: the last descriptor of the open file is gone. Errors are not seen by anyone.</summary>
     public virtual ValueTask ReleaseAsync(FuseContext context, ulong nodeId, ulong handle, int flags) => NotImplemented();
+
+    /// <summary>
+    /// GETLK (fcntl F_GETLK): the first lock of another owner that <paramref name="requested"/> would conflict with, or
+    /// <see cref="FuseLock.None"/>. <paramref name="flock"/> for a BSD flock request. Implemented together with
+    /// <see cref="SetLockAsync"/>: the binding then asks the kernel to send both kinds of lock here (FUSE_POSIX_LOCKS,
+    /// FUSE_FLOCK_LOCKS) instead of keeping them itself.
+    /// </summary>
+    public virtual ValueTask<FuseLock> GetLockAsync(FuseContext context, ulong nodeId, ulong handle, ulong owner, FuseLock requested, bool flock) => NotImplemented<FuseLock>();
+
+    /// <summary>
+    /// SETLK and SETLKW (fcntl F_SETLK/F_SETLKW, flock): take or let go of <paramref name="requested"/> for
+    /// <paramref name="owner"/>. Without <paramref name="wait"/> a conflict is EAGAIN; with it, wait until the lock can
+    /// be taken (FUSE_INTERRUPT cancels <see cref="FuseContext.CancellationToken"/>: then EINTR, holding nothing). An
+    /// open file that took flock locks lets go of them at its RELEASE through an unlock here.
+    /// </summary>
+    public virtual ValueTask SetLockAsync(FuseContext context, ulong nodeId, ulong handle, ulong owner, FuseLock requested, bool flock, bool wait) => NotImplemented();
 
     /// <summary>FSYNC: make the file durable; <paramref name="dataOnly"/> for fdatasync.</summary>
     public virtual ValueTask FsyncAsync(FuseContext context, ulong nodeId, ulong handle, bool dataOnly) => NotImplemented();

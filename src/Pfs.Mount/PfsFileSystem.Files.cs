@@ -162,11 +162,19 @@ internal sealed partial class PfsFileSystem
     public override async ValueTask FlushAsync(FuseContext context, ulong nodeId, ulong handle, ulong lockOwner)
     {
         var file = HandleOf(handle);
-        if (file.Writable && file.Open.Dirty)
+        try
         {
-            // close(2) of a descriptor that wrote: publish, so every later open anywhere reads the new bytes.
-            using var activity = Start("flush", nodeId);
-            await Errors.Map(file.Open.CommitAsync).ConfigureAwait(false);
+            if (file.Writable && file.Open.Dirty)
+            {
+                // close(2) of a descriptor that wrote: publish, so every later open anywhere reads the new bytes.
+                using var activity = Start("flush", nodeId);
+                await Errors.Map(file.Open.CommitAsync).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Also when the publish failed: a close lets go of the process's fcntl locks on the file whatever else happens.
+            await UnlockClosingOwnerAsync(nodeId, lockOwner).ConfigureAwait(false);
         }
     }
 

@@ -36,10 +36,44 @@ internal struct OpenOut
 [StructLayout(LayoutKind.Sequential)]
 internal struct ReleaseIn
 {
+    /// <summary>FUSE_RELEASE_FLOCK_UNLOCK: the open file took flock locks; they go with it (<see cref="LockOwner"/> is theirs).</summary>
+    public const uint FlagFlockUnlock = 2;
+
     public ulong Fh;
     public uint Flags;
     public uint ReleaseFlags;
     public ulong LockOwner;
+}
+
+/// <summary>struct fuse_file_lock (24 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FileLock
+{
+    public ulong Start;
+    public ulong End;
+    public uint Type;
+    public uint Pid;
+}
+
+/// <summary>struct fuse_lk_in (GETLK, SETLK and SETLKW).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct LkIn
+{
+    /// <summary>FUSE_LK_FLOCK: a BSD flock request, not an fcntl one.</summary>
+    public const uint FlagFlock = 1;
+
+    public ulong Fh;
+    public ulong Owner;
+    public FileLock Lock;
+    public uint LkFlags;
+    public uint Padding;
+}
+
+/// <summary>struct fuse_lk_out.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct LkOut
+{
+    public FileLock Lock;
 }
 
 /// <summary>struct fuse_flush_in.</summary>

@@ -31,6 +31,9 @@ internal sealed partial class FuseSession
         FuseOpcode.Flush => Flush(request),
         FuseOpcode.Release => Release(request, directory: false),
         FuseOpcode.Fsync => Fsync(request, directory: false),
+        FuseOpcode.GetLk => GetLk(request),
+        FuseOpcode.SetLk => SetLk(request, wait: false),
+        FuseOpcode.SetLkW => SetLk(request, wait: true),
         FuseOpcode.Fallocate => Fallocate(request),
         FuseOpcode.Lseek => Lseek(request),
         FuseOpcode.OpenDir => OpenDir(request),
@@ -111,6 +114,9 @@ internal sealed partial class FuseSession
         Mark(FuseOpcode.Write, nameof(FuseFileSystem.WriteAsync));
         Mark(FuseOpcode.Flush, nameof(FuseFileSystem.FlushAsync));
         Mark(FuseOpcode.Fsync, nameof(FuseFileSystem.FsyncAsync));
+        Mark(FuseOpcode.GetLk, nameof(FuseFileSystem.GetLockAsync));
+        Mark(FuseOpcode.SetLk, nameof(FuseFileSystem.SetLockAsync));
+        Mark(FuseOpcode.SetLkW, nameof(FuseFileSystem.SetLockAsync));
         Mark(FuseOpcode.Fallocate, nameof(FuseFileSystem.FallocateAsync));
         Mark(FuseOpcode.Lseek, nameof(FuseFileSystem.LseekAsync));
         Mark(FuseOpcode.OpenDir, nameof(FuseFileSystem.OpenDirAsync));

@@ -62,9 +62,54 @@ internal sealed partial class FuseSession
                 ? CompleteEmpty(request, _fs.ReleaseDirAsync(request.Context, request.NodeId, input.Fh))
                 : CompleteEmpty(request, default);
         }
+        if ((input.ReleaseFlags & ReleaseIn.FlagFlockUnlock) != 0 && _implemented[(int)FuseOpcode.SetLk])
+        {
+            // The open file's flock locks go with it, before it does.
+            return CompleteEmpty(request, ReleaseWithFlocksAsync(request, input));
+        }
+
         return _overridesRelease
             ? CompleteEmpty(request, _fs.ReleaseAsync(request.Context, request.NodeId, input.Fh, (int)input.Flags))
             : CompleteEmpty(request, default);
+    }
+
+    private async ValueTask ReleaseWithFlocksAsync(FuseRequest request, ReleaseIn input)
+    {
+        try
+        {
+            await _fs.SetLockAsync(request.Context, request.NodeId, input.Fh, input.LockOwner,
+                new FuseLock(0, FuseLock.ToEndOfFile, FuseLockType.Unlock, 0), flock: true, wait: false).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_overridesRelease)
+                await _fs.ReleaseAsync(request.Context, request.NodeId, input.Fh, (int)input.Flags).ConfigureAwait(false);
+        }
+    }
+
+    private ValueTask GetLk(FuseRequest request)
+    {
+        var input = request.Read<LkIn>();
+        var requested = new FuseLock(input.Lock.Start, input.Lock.End, (FuseLockType)input.Lock.Type, input.Lock.Pid);
+        return Complete(request, _fs.GetLockAsync(request.Context, request.NodeId, input.Fh, input.Owner, requested, (input.LkFlags & LkIn.FlagFlock) != 0),
+            static (session, request, found) => session.ReplyStruct(request, new LkOut
+            {
+                // The kernel refuses (EIO) an answer that ends past OFFSET_MAX.
+                Lock = new FileLock
+                {
+                    Start = Math.Min(found.Start, FuseLock.ToEndOfFile),
+                    End = Math.Min(found.End, FuseLock.ToEndOfFile),
+                    Type = (uint)found.Type,
+                    Pid = found.Pid,
+                },
+            }));
+    }
+
+    private ValueTask SetLk(FuseRequest request, bool wait)
+    {
+        var input = request.Read<LkIn>();
+        var requested = new FuseLock(input.Lock.Start, input.Lock.End, (FuseLockType)input.Lock.Type, input.Lock.Pid);
+        return CompleteEmpty(request, _fs.SetLockAsync(request.Context, request.NodeId, input.Fh, input.Owner, requested, (input.LkFlags & LkIn.FlagFlock) != 0, wait));
     }
 
     private ValueTask Fsync(FuseRequest request, bool directory)

@@ -109,8 +109,12 @@ internal sealed partial class FuseSession
             FuseDataInvalidation.Explicit => FuseInitFlags.ExplicitInvalData,
             _ => FuseInitFlags.None,
         };
-        // Locks stay local to the kernel and "." / ".." lookups stay the kernel's.
-        return flags & ~(FuseInitFlags.PosixLocks | FuseInitFlags.FlockLocks | FuseInitFlags.ExportSupport);
+        // "." / ".." lookups stay the kernel's, and so do locks unless the file system takes them: the kernel then keeps
+        // fcntl and flock locks itself, for this mount alone.
+        flags &= ~(FuseInitFlags.PosixLocks | FuseInitFlags.FlockLocks | FuseInitFlags.ExportSupport);
+        if (_implemented[(int)FuseOpcode.GetLk] && _implemented[(int)FuseOpcode.SetLk])
+            flags |= FuseInitFlags.PosixLocks | FuseInitFlags.FlockLocks;
+        return flags;
     }
 
     private void HandleInterrupt(FuseRequest request)
