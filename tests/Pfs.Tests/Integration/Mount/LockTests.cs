@@ -17,34 +17,11 @@ public sealed class LockTests(MountFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    // Takes an fcntl write lock on bytes 0-99 of 'lockfile', says so, and holds it until its stdin closes.
-    private const string FcntlWriteHolder = """
-        import fcntl, os, sys
-        fd = os.open('lockfile', os.O_RDWR)
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 100, 0)
-        print('locked', flush=True)
-        sys.stdin.read()
-        os.close(fd)
-        """;
-
-    private const string FcntlReadHolder = """
-        import fcntl, os, sys
-        fd = os.open('lockfile', os.O_RDONLY)
-        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 100, 0)
-        print('locked', flush=True)
-        sys.stdin.read()
-        os.close(fd)
-        """;
-
-    // flock needs no write access: an exclusive flock on a read-only descriptor.
-    private const string FlockHolder = """
-        import fcntl, os, sys
-        fd = os.open('lockfile', os.O_RDONLY)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        print('locked', flush=True)
-        sys.stdin.read()
-        os.close(fd)
-        """;
+    // Each holder takes its lock on 'lockfile', says so, and holds it until its stdin closes: an fcntl write lock on
+    // bytes 0-99, an fcntl read lock on them, and an exclusive flock on a read-only descriptor (flock needs no write access).
+    private static readonly string FcntlWriteHolder = HolderScript("os.O_RDWR", "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 100, 0)");
+    private static readonly string FcntlReadHolder = HolderScript("os.O_RDONLY", "fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 100, 0)");
+    private static readonly string FlockHolder = HolderScript("os.O_RDONLY", "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)");
 
     private const string FlockWaiter = """
         import fcntl, os
@@ -180,6 +157,15 @@ public sealed class LockTests(MountFixture fixture)
 
     // The kernel's OFFSET_MAX: where a lock to the end of the file ends, as the mount passes it on.
     private const ulong FuseLockEnd = long.MaxValue;
+
+    private static string HolderScript(string openFlags, string takeLock) => $"""
+        import fcntl, os, sys
+        fd = os.open('lockfile', {openFlags})
+        {takeLock}
+        print('locked', flush=True)
+        sys.stdin.read()
+        os.close(fd)
+        """;
 
     private RangeLockTable RangeLocks => fixture.Cluster.MetaServices.GetRequiredService<RangeLockTable>();
 
