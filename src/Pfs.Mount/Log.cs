@@ -31,4 +31,11 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4, EventName = "MountStopping", Level = LogLevel.Information, Message = "Unmounting {MountPoint}: {Reason}")]
     public static partial void Stopping(ILogger logger, string mountPoint, string reason);
+
+    [LoggerMessage(EventId = 9, EventName = "MountUnlockRetrying", Level = LogLevel.Warning,
+        Message = "Letting go of a lock on inode {Inode} failed; it is tried again in the background until the metadata server answers")]
+    public static partial void UnlockRetrying(ILogger logger, ulong inode, Exception exception);
+
+    [LoggerMessage(EventId = 10, EventName = "MountUnlockRetried", Level = LogLevel.Information, Message = "A lock on inode {Inode} was let go of at attempt {Attempt}")]
+    public static partial void UnlockRetried(ILogger logger, ulong inode, int attempt);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Pfs.Client;
 using Pfs.Fuse;
 
 namespace Pfs.Mount;
@@ -13,6 +14,8 @@ internal sealed partial class PfsFileSystem
 {
     // The (inode, owner) pairs that asked for an fcntl lock here: only their close costs an unlock call.
     private readonly ConcurrentDictionary<(ulong Inode, ulong Owner), byte> _fcntlOwners = new();
+
+    private static readonly TimeSpan UnlockRetryDelay = TimeSpan.FromSeconds(1);
 
     public override async ValueTask<FuseLock> GetLockAsync(FuseContext context, ulong nodeId, ulong handle, ulong owner, FuseLock requested, bool flock)
     {
@@ -32,7 +35,8 @@ internal sealed partial class PfsFileSystem
         using var activity = Start(wait ? "setlkw" : "setlk", nodeId);
         if (requested.Type == FuseLockType.Unlock)
         {
-            await Errors.Map(() => _client.UnlockAsync(nodeId, owner, requested.Start, requested.End, flock)).ConfigureAwait(false);
+            // Also a flock lock's at its descriptor's last close (RELEASE), which nobody sees fail.
+            await UnlockAsync(nodeId, owner, requested.Start, requested.End, flock).ConfigureAwait(false);
             return;
         }
 
@@ -56,7 +60,56 @@ internal sealed partial class PfsFileSystem
     {
         if (_fcntlOwners.TryRemove((nodeId, lockOwner), out _))
         {
-            await Errors.Map(() => _client.UnlockAsync(nodeId, lockOwner, 0, ulong.MaxValue, flock: false)).ConfigureAwait(false);
+            try
+            {
+                await UnlockAsync(nodeId, lockOwner, 0, ulong.MaxValue, flock: false).ConfigureAwait(false);
+            }
+            catch (FuseException)
+            {
+                // A close does not fail for its locks (it never does on Linux): the unlock goes on in the background.
+            }
+        }
+    }
+
+    /// <summary>
+    /// An unlock that fails (the metadata server out of reach) is tried again in the background until it is answered, so
+    /// that a lock whose process let go of it does not stay held for as long as this mount lives; the caller still
+    /// gets the error.
+    /// </summary>
+    private async Task UnlockAsync(ulong nodeId, ulong owner, ulong start, ulong end, bool flock)
+    {
+        try
+        {
+            await _client.UnlockAsync(nodeId, owner, start, end, flock).ConfigureAwait(false);
+        }
+        catch (PfsException ex)
+        {
+            Log.UnlockRetrying(_logger, nodeId, ex);
+            _ = RetryUnlockAsync(nodeId, owner, start, end, flock);
+            throw Errors.ToFuse(ex);
+        }
+    }
+
+    private async Task RetryUnlockAsync(ulong nodeId, ulong owner, ulong start, ulong end, bool flock)
+    {
+        for (var attempt = 2; ; attempt++)
+        {
+            await Task.Delay(UnlockRetryDelay).ConfigureAwait(false);
+            try
+            {
+                await _client.UnlockAsync(nodeId, owner, start, end, flock).ConfigureAwait(false);
+                Log.UnlockRetried(_logger, nodeId, attempt);
+                return;
+            }
+            catch (PfsException)
+            {
+                // Still out of reach; a restarted metadata server holds no locks, so the next try succeeds then.
+            }
+            catch (ObjectDisposedException)
+            {
+                // The mount is gone, and its lease takes its locks with it.
+                return;
+            }
         }
     }
 }
