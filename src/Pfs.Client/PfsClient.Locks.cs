@@ -3,8 +3,11 @@ using Pfs.Protocol.Meta;
 
 namespace Pfs.Client;
 
-/// <summary>An advisory lock in the way of a request: its kind, its bytes (both included) and its process on its own client.</summary>
-internal readonly record struct PfsLockConflict(bool Write, ulong Start, ulong End, uint Pid);
+/// <summary>
+/// An advisory lock in the way of a request: its kind, its bytes (both included) and its process on its own client;
+/// <see cref="Deadlock"/> when a wait was refused because that lock's owner waits for one the requester holds.
+/// </summary>
+internal readonly record struct PfsLockConflict(bool Write, ulong Start, ulong End, uint Pid, bool Deadlock = false);
 
 /// <summary>
 /// Advisory locks held by the metadata server for this client's lock owners (a mount passes the kernel's): fcntl's
@@ -17,7 +20,8 @@ public sealed partial class PfsClient
     /// F_SETLK (or, with <paramref name="wait"/>, F_SETLKW): takes a read or write lock on bytes
     /// <paramref name="start"/> to <paramref name="end"/> of file <paramref name="fileId"/> for <paramref name="owner"/>,
     /// replacing what the owner held there. Returns null once taken; without <paramref name="wait"/>, the lock in the
-    /// way if there is one (nothing changes). A wait has no deadline: it ends when the lock is granted, or throws
+    /// way if there is one (nothing changes); with it, the lock in the way marked <see cref="PfsLockConflict.Deadlock"/>
+    /// if waiting would deadlock (an fcntl wait only). A wait has no deadline: it ends when the lock is granted, or throws
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires (then nothing is held).
     /// </summary>
     internal async Task<PfsLockConflict?> LockAsync(ulong fileId, ulong owner, bool write, ulong start, ulong end, bool flock, uint pid, bool wait,
@@ -57,5 +61,5 @@ public sealed partial class PfsClient
             : new LockRequest { ClientId = Options.ClientId, FileId = fileId, Owner = owner, Type = type, Start = start, End = end, Flock = flock, Pid = pid };
 
     private static PfsLockConflict? Conflict(LockReply reply) =>
-        reply.Granted ? null : new PfsLockConflict(reply.ConflictType == RangeLockType.RangeLockWrite, reply.ConflictStart, reply.ConflictEnd, reply.ConflictPid);
+        reply.Granted ? null : new PfsLockConflict(reply.ConflictType == RangeLockType.RangeLockWrite, reply.ConflictStart, reply.ConflictEnd, reply.ConflictPid, reply.Deadlock);
 }

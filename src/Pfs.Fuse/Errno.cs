@@ -43,6 +43,8 @@ public static class Errno
     public const int EMLINK = 31;
     /// <summary>Result too large (a buffer too small for an extended attribute).</summary>
     public const int ERANGE = 34;
+    /// <summary>Resource deadlock avoided (an F_SETLKW that would wait for itself).</summary>
+    public const int EDEADLK = 35;
     /// <summary>File name too long.</summary>
     public const int ENAMETOOLONG = 36;
     /// <summary>Function not implemented: the kernel remembers it for most operations.</summary>

@@ -46,12 +46,13 @@ internal sealed partial class PfsFileSystem
             _fcntlOwners.TryAdd((nodeId, owner), 0);
         }
 
-        // A wait ends when the lock is granted or the caller is interrupted (Ctrl+C: EINTR, nothing held).
+        // A wait ends when the lock is granted or the caller is interrupted (Ctrl+C: EINTR, nothing held); one that would
+        // deadlock is refused at once (EDEADLK).
         var conflict = await Errors.Map(() => _client.LockAsync(nodeId, owner, requested.Type == FuseLockType.Write, requested.Start, requested.End, flock,
             requested.Pid, wait, wait ? context.CancellationToken : CancellationToken.None)).ConfigureAwait(false);
-        if (conflict is not null)
+        if (conflict is { } found)
         {
-            throw new FuseException(Errno.EAGAIN);
+            throw new FuseException(found.Deadlock ? Errno.EDEADLK : Errno.EAGAIN);
         }
     }
 

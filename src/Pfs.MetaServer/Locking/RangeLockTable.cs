@@ -20,14 +20,18 @@ internal sealed record RangeLock(RangeLockOwner Owner, ulong Start, ulong End, b
 /// The advisory locks of POSIX fcntl (F_GETLK, F_SETLK, F_SETLKW) and BSD flock, held for clients between hosts, by
 /// file id. A lock an owner sets replaces what that owner held in its range (a write lock over a read lock, an
 /// unlock splitting a range in two), as fcntl does; locks of other owners overlapping it with either one a write
-/// lock conflict. A waiter is woken by every change on its file and looks again; there is no deadlock detection,
-/// so a wait ends when the lock is granted or the waiter gives up (its call is cancelled: Ctrl+C on a mount).
+/// lock conflict. A waiter is woken by every change on its file and looks again, until it is granted or gives up
+/// (its call is cancelled: Ctrl+C on a mount). An fcntl wait that would close a cycle of owners waiting for each
+/// other, on any files and clients, is refused at once (EDEADLK), as Linux refuses it on one machine; flock waits are
+/// not checked, as on Linux.
 /// Held in memory only: a restart of the metadata server drops every lock, as it drops every open.
 /// </summary>
 internal sealed class RangeLockTable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, FileLocks> _files = [];
+    // What each waiting owner waits for (an owner waits for one lock at a time: its process is blocked in it).
+    private readonly Dictionary<RangeLockOwner, (ulong FileId, ulong Start, ulong End, bool Write)> _waiting = [];
     private long _rechecks;
 
     /// <summary>Files with locks or waiters. Kept for tests: that every path lets go shows nowhere else.</summary>
@@ -105,8 +109,13 @@ internal sealed class RangeLockTable
         }
     }
 
-    /// <summary>F_SETLKW: waits until the lock can be taken, then takes it. If <paramref name="cancellationToken"/> fires first, nothing changes.</summary>
-    public async Task LockAsync(ulong fileId, RangeLockOwner owner, ulong start, ulong end, bool write, uint pid, CancellationToken cancellationToken)
+    /// <summary>
+    /// F_SETLKW: waits until the lock can be taken, then takes it and returns null. If waiting would deadlock (an fcntl
+    /// owner that holds a lock in the way waits, directly or through others, for one that <paramref name="owner"/> holds),
+    /// returns that lock in the way without waiting or changing anything. If <paramref name="cancellationToken"/> fires
+    /// first, nothing changes.
+    /// </summary>
+    public async Task<RangeLock?> LockAsync(ulong fileId, RangeLockOwner owner, ulong start, ulong end, bool write, uint pid, CancellationToken cancellationToken)
     {
         CheckRange(start, end);
         for (var looks = 0; ; looks++)
@@ -122,14 +131,21 @@ internal sealed class RangeLockTable
                     _files.Add(fileId, file);
                 }
 
-                if (Conflict(file, owner, start, end, write) is null)
+                if (Conflict(file, owner, start, end, write) is not { } conflict)
                 {
                     Replace(file, owner, start, end, new RangeLock(owner, start, end, write, pid));
-                    return;
+                    return null;
+                }
+
+                if (!owner.Flock && WouldDeadlock(owner, fileId, start, end, write))
+                {
+                    Drop(fileId, file);
+                    return conflict;
                 }
 
                 changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 file.Waiters.Add(changed);
+                _waiting[owner] = (fileId, start, end, write);
             }
 
             try
@@ -141,6 +157,7 @@ internal sealed class RangeLockTable
                 lock (_gate)
                 {
                     file.Waiters.Remove(changed);
+                    _waiting.Remove(owner);
                     Drop(fileId, file);
                 }
             }
@@ -189,6 +206,45 @@ internal sealed class RangeLockTable
         {
             throw new ArgumentOutOfRangeException(nameof(start), $"a lock's start ({start}) is past its end ({end})");
         }
+    }
+
+    /// <summary>
+    /// Under the gate: whether <paramref name="owner"/> waiting for [start, end] of the file would close a cycle: some owner
+    /// holding a lock in its way waits (directly, or through the owners in the way of that wait, and so on) for a lock
+    /// that <paramref name="owner"/> holds. Every owner is looked at once, so the walk ends.
+    /// </summary>
+    private bool WouldDeadlock(RangeLockOwner owner, ulong fileId, ulong start, ulong end, bool write)
+    {
+        var seen = new HashSet<RangeLockOwner> { owner };
+        var wanted = new Queue<(RangeLockOwner Waiter, ulong FileId, ulong Start, ulong End, bool Write)>();
+        wanted.Enqueue((owner, fileId, start, end, write));
+        while (wanted.TryDequeue(out var wait))
+        {
+            if (!_files.TryGetValue(wait.FileId, out var file))
+            {
+                continue;
+            }
+
+            foreach (var held in file.Locks)
+            {
+                if (!held.Blocks(wait.Waiter, wait.Start, wait.End, wait.Write))
+                {
+                    continue;
+                }
+
+                if (held.Owner == owner)
+                {
+                    return true;
+                }
+
+                if (seen.Add(held.Owner) && _waiting.TryGetValue(held.Owner, out var next))
+                {
+                    wanted.Enqueue((held.Owner, next.FileId, next.Start, next.End, next.Write));
+                }
+            }
+        }
+
+        return false;
     }
 
     private static RangeLock? Conflict(FileLocks file, RangeLockOwner owner, ulong start, ulong end, bool write)

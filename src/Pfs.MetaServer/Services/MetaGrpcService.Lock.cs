@@ -49,13 +49,21 @@ internal sealed partial class MetaGrpcService
             return reply;
         }
 
+        RangeLock? deadlock;
         try
         {
-            await _rangeLocks.LockAsync(request.FileId, owner, request.Start, request.End, write, request.Pid, context.CancellationToken).ConfigureAwait(false);
+            deadlock = await _rangeLocks.LockAsync(request.FileId, owner, request.Start, request.End, write, request.Pid, context.CancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             throw MetaException.Cancelled("the lock wait was cancelled");
+        }
+
+        if (deadlock is not null)
+        {
+            var refused = Answer(deadlock, clientId);
+            refused.Deadlock = true;
+            return refused;
         }
 
         // The lease may have ended while it waited: then what it was granted goes with the rest.

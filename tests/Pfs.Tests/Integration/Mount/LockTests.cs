@@ -70,6 +70,41 @@ public sealed class LockTests(MountFixture fixture)
     }
 
     [Fact]
+    public async Task AnFcntlWaitThatWouldDeadlockIsRefusedWithEdeadlkAndTheOtherWaiterIsGrantedWhenItGoes()
+    {
+        Assert.True(Programs.Has("python3"), "python3 is not installed (.ci/run installs it)");
+        var (onA, _) = Directories("fcntl-deadlock");
+        var inode = await InodeAsync(onA);
+
+        // Each takes one byte, then (told to) waits for the other's.
+        static string Crossing(int mine, int theirs) => $"""
+            import errno, fcntl, os, sys
+            fd = os.open('lockfile', os.O_RDWR)
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, {mine})
+            print('locked', flush=True)
+            sys.stdin.readline()
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX, 1, {theirs})
+                print('granted', flush=True)
+            except OSError as e:
+                print('EDEADLK' if e.errno == errno.EDEADLK else errno.errorcode[e.errno], flush=True)
+            sys.stdin.read()
+            """;
+        await using var first = await Holder.StartAsync(Crossing(0, 1), onA);
+        await using var second = await Holder.StartAsync(Crossing(1, 0), onA);
+        await first.SendLineAsync();
+        await Wait.UntilAsync(() => RangeLocks.WaitingCount(inode) == 1, "the first process waits for the second's byte", Timeout);
+
+        await second.SendLineAsync();
+
+        Assert.Equal("EDEADLK", await second.NextLineAsync());
+        Assert.False(first.HasExited);
+        await second.ReleaseAsync();
+        Assert.Equal("granted", await first.NextLineAsync());
+        await first.ReleaseAsync();
+    }
+
+    [Fact]
     public async Task AnFcntlReadLockOnOneMountIsSharedWithTheOtherAndGetlkThereDescribesIt()
     {
         Assert.True(Programs.Has("python3"), "python3 is not installed (.ci/run installs it)");
@@ -219,6 +254,12 @@ public sealed class LockTests(MountFixture fixture)
         public bool HasExited => _process.HasExited;
 
         public async Task<string?> NextLineAsync() => await _process.StandardOutput.ReadLineAsync().WaitAsync(Timeout);
+
+        public async Task SendLineAsync()
+        {
+            await _process.StandardInput.WriteLineAsync();
+            await _process.StandardInput.FlushAsync();
+        }
 
         public async Task SignalAsync(string signal)
         {

@@ -126,6 +126,54 @@ public sealed class RangeLockTableTests
     }
 
     [Fact]
+    public async Task AWaitThatClosesACycleOfThreeOwnersOnTwoFilesIsRefusedAtOnceAndTheOthersStillWait()
+    {
+        // Arrange: A holds byte 0 of the file, B byte 1, C byte 0 of another; A waits for B, B waits for C.
+        var table = new RangeLockTable();
+        var c = new RangeLockOwner("client-c", 3, Flock: false);
+        table.TryLock(File, A, 0, 0, write: true, pid: 1);
+        table.TryLock(File, B, 1, 1, write: true, pid: 2);
+        table.TryLock(File + 1, c, 0, 0, write: true, pid: 3);
+        var aWaits = table.LockAsync(File, A, 1, 1, write: true, pid: 1, CancellationToken.None);
+        var bWaits = table.LockAsync(File + 1, B, 0, 0, write: false, pid: 2, CancellationToken.None);
+        await Wait.UntilAsync(() => table.WaitingCount(File) == 1 && table.WaitingCount(File + 1) == 1, "A and B wait");
+
+        // Act: C asks for A's byte
+        var refused = await table.LockAsync(File, c, 0, 0, write: false, pid: 3, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Assert: refused with A's lock; A and B still wait, and go on once C lets go
+        Assert.Equal((A, 0UL, 0UL), (refused?.Owner, refused?.Start, refused?.End));
+        Assert.False(aWaits.IsCompleted || bWaits.IsCompleted);
+        table.Unlock(File + 1, c, 0, 0);
+        Assert.Null(await bWaits.WaitAsync(TimeSpan.FromSeconds(10)));
+        table.Unlock(File, B, 1, 1);
+        Assert.Null(await aWaits.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task FlockWaitsAreNotCheckedForDeadlockAndAWaitWithoutACycleWaits()
+    {
+        // Arrange: A holds flock on the file and waits for B's flock on another; B's flock request on the first would close a cycle.
+        var table = new RangeLockTable();
+        var (flockA, flockB) = (A with { Flock = true }, B with { Flock = true });
+        table.TryLock(File, flockA, 0, ulong.MaxValue, write: true, pid: 1);
+        table.TryLock(File + 1, flockB, 0, ulong.MaxValue, write: true, pid: 2);
+        using var cancel = new CancellationTokenSource();
+        var aWaits = table.LockAsync(File + 1, flockA, 0, ulong.MaxValue, write: true, pid: 1, cancel.Token);
+        await Wait.UntilAsync(() => table.WaitingCount(File + 1) == 1, "A waits");
+
+        // Act
+        var bWaits = table.LockAsync(File, flockB, 0, ulong.MaxValue, write: true, pid: 2, cancel.Token);
+        await Wait.UntilAsync(() => table.WaitingCount(File) == 1, "B waits too");
+
+        // Assert: both wait (as flock does on Linux) until one gives up
+        Assert.False(bWaits.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => aWaits);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => bWaits);
+    }
+
+    [Fact]
     public void ABackwardRangeIsRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new RangeLockTable().TryLock(File, A, 10, 9, write: false, pid: 1));
 
