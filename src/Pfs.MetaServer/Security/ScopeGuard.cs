@@ -52,7 +52,7 @@ internal sealed class ScopeGuard(Namespace names)
                 break;
             case LockRequest r:
                 // Anyone who may read a file may lock it, as with fcntl on a descriptor open for reading.
-                ReadNode(caller, r.FileId);
+                Read(caller, r.FileId, string.Empty);
                 break;
             case CloseRequest or ReleaseRequest or SubscribeRequest or ClusterStatusRequest or RenewCapabilityRequest:
                 // Handles come from opens that were checked; the stream and the status name no path.
@@ -62,25 +62,6 @@ internal sealed class ScopeGuard(Namespace names)
             default:
                 // A call this guard does not know (the flat v1 List included) is for unlimited identities only.
                 throw Denied($"identity '{caller}' (scope '/{caller.Scope}'{(caller.ReadOnly ? ", read-only" : string.Empty)}) may not make this call");
-        }
-    }
-
-    private void ReadNode(Caller caller, ulong id)
-    {
-        string path;
-        try
-        {
-            path = names.Lookup(id, string.Empty).Path;
-        }
-        catch (MetaException)
-        {
-            throw Denied($"inode {id} is not in the scope of identity '{caller}'");
-        }
-
-        // A file with no name left (unlinked while open) is in no scope but the whole namespace.
-        if ((path.Length == 0 && caller.Scope.Length > 0) || !ScopePath.Covers(caller.Scope, path))
-        {
-            throw Denied($"'/{path}' is outside the scope '/{caller.Scope}' of identity '{caller}'");
         }
     }
 

@@ -44,8 +44,12 @@ internal sealed partial class MetaGrpcService
         if (!request.Wait)
         {
             var reply = Answer(_rangeLocks.TryLock(request.FileId, owner, request.Start, request.End, write, request.Pid), clientId);
-            // A client without a notice stream holds what it was granted for a lease, as with a handle.
-            _leases.CheckClient(clientId);
+            if (reply.Granted)
+            {
+                // A client without a notice stream holds what it was granted for a lease, as with a handle.
+                _leases.CheckClient(clientId);
+            }
+
             return reply;
         }
 

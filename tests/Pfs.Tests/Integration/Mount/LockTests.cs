@@ -280,7 +280,7 @@ public sealed class LockTests(MountFixture fixture)
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
+                await _process.WaitForExitAsync().WaitAsync(Timeout);
             }
 
             _process.Dispose();

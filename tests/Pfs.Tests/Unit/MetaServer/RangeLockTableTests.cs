@@ -96,7 +96,7 @@ public sealed class RangeLockTableTests
 
         // Act
         await giveUp.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10)));
         table.Unlock(File, A, 0, 0);
 
         // Assert
@@ -169,8 +169,8 @@ public sealed class RangeLockTableTests
         // Assert: both wait (as flock does on Linux) until one gives up
         Assert.False(bWaits.IsCompleted);
         await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => aWaits);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => bWaits);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => aWaits.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => bWaits.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
